@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Sets up what is missing, builds, runs every test (real mpiexec jobs), and ends with
+# the line "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+if ! scripts/setup.sh; then
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+log=$(mktemp)
+dotnet test Mitten.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s+(Passed|Failed|Skipped) |^\s*(Failed|Passed)!|error" 
+status=${PIPESTATUS[0]}
+passed=$(grep -Eo "Passed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+failed=$(grep -Eo "Failed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1  # the runner itself failed (build, crash, no tests)
+fi
+rm -f "$log"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,162 @@
+using Mitten.GroupComm.Native;
+
+namespace Mitten.GroupComm;
+
+/// <summary>
+/// An MPI communicator (intra- or inter-). One thin wrapper per MPI_Comm: the program owns
+/// the communicators it creates and frees them with <see cref="Dispose"/> (collective);
+/// nothing is freed by the garbage collector. The predefined ones are never freed.
+/// Point-to-point, collective and dynamic-process operations are in the partial files
+/// beside this one.
+/// </summary>
+public sealed unsafe partial class Communicator : IDisposable
+{
+    private nint handle;
+    private readonly bool predefined;
+    private readonly string name;
+
+    private Communicator(nint handle, bool predefined, string name)
+    {
+        this.handle = handle;
+        this.predefined = predefined;
+        this.name = name;
+    }
+
+    internal static Communicator Predefined(nint handle, string name)
+    {
+        MpiException.Check(MpiFunctions.Comm_set_errhandler(handle, MpiAbi.Current.ErrorsReturn), "MPI_Comm_set_errhandler");
+        return new Communicator(handle, predefined: true, name);
+    }
+
+    /// <summary>Wraps a communicator handle the program now owns and sets errors-return on it.</summary>
+    internal static Communicator Adopt(nint handle, string name)
+    {
+        MpiException.Check(MpiFunctions.Comm_set_errhandler(handle, MpiAbi.Current.ErrorsReturn), "MPI_Comm_set_errhandler");
+        return new Communicator(handle, predefined: false, name);
+    }
+
+    /// <summary>The native MPI_Comm handle (for interoperating with native MPI code).</summary>
+    public nint Handle
+    {
+        get
+        {
+            if (handle == 0)
+            {
+                ThrowFreed();
+            }
+            return handle;
+        }
+    }
+
+    /// <summary>Whether <see cref="Dispose"/> or <see cref="Disconnect"/> released this communicator.</summary>
+    public bool IsFreed => handle == 0;
+
+    /// <summary>This process's rank in the (local group of the) communicator.</summary>
+    public int Rank
+    {
+        get
+        {
+            int rank;
+            MpiException.Check(MpiFunctions.Comm_rank(Handle, &rank), "MPI_Comm_rank");
+            return rank;
+        }
+    }
+
+    /// <summary>The number of processes in the (local group of the) communicator.</summary>
+    public int Size
+    {
+        get
+        {
+            int size;
+            MpiException.Check(MpiFunctions.Comm_size(Handle, &size), "MPI_Comm_size");
+            return size;
+        }
+    }
+
+    /// <summary>Whether this is an intercommunicator.</summary>
+    public bool IsInter
+    {
+        get
+        {
+            int flag;
+            MpiException.Check(MpiFunctions.Comm_test_inter(Handle, &flag), "MPI_Comm_test_inter");
+            return flag != 0;
+        }
+    }
+
+    /// <summary>The size of the remote group of an intercommunicator.</summary>
+    public int RemoteSize
+    {
+        get
+        {
+            int size;
+            MpiException.Check(MpiFunctions.Comm_remote_size(Handle, &size), "MPI_Comm_remote_size");
+            return size;
+        }
+    }
+
+    /// <summary>Duplicates the communicator (collective): same group, new context.</summary>
+    public Communicator Dup()
+    {
+        nint result;
+        MpiException.Check(MpiFunctions.Comm_dup(Handle, &result), "MPI_Comm_dup");
+        return Adopt(result, name + "'");
+    }
+
+    /// <summary>
+    /// Splits the communicator (collective). Processes passing the same <paramref name="color"/>
+    /// end up together, ordered by <paramref name="key"/>; a negative color means "not in any
+    /// part" and returns null.
+    /// </summary>
+    public Communicator? Split(int color, int key)
+    {
+        int nativeColor = color < 0 ? MpiAbi.Current.Undefined : color;
+        nint result;
+        MpiException.Check(MpiFunctions.Comm_split(Handle, nativeColor, key, &result), "MPI_Comm_split");
+        return result == MpiAbi.Current.CommNull ? null : Adopt(result, $"{name}/split({color})");
+    }
+
+    /// <summary>Creates a communicator from a subgroup (collective); null on processes outside it.</summary>
+    public Communicator? Create(Group group)
+    {
+        nint result;
+        MpiException.Check(MpiFunctions.Comm_create(Handle, group.Handle, &result), "MPI_Comm_create");
+        return result == MpiAbi.Current.CommNull ? null : Adopt(result, $"{name}/create");
+    }
+
+    /// <summary>Compares two communicators.</summary>
+    public CompareResult Compare(Communicator other)
+    {
+        int result;
+        MpiException.Check(MpiFunctions.Comm_compare(Handle, other.Handle, &result), "MPI_Comm_compare");
+        return MpiAbi.Current.CompareResultFromNative(result);
+    }
+
+    /// <summary>The group of this communicator (the local group of an intercommunicator).</summary>
+    public Group Group
+    {
+        get
+        {
+            nint group;
+            MpiException.Check(MpiFunctions.Comm_group(Handle, &group), "MPI_Comm_group");
+            return new Group(group);
+        }
+    }
+
+    /// <summary>Frees the communicator (MPI_Comm_free, collective). Predefined communicators are left alone.</summary>
+    public void Dispose()
+    {
+        if (predefined || handle == 0)
+        {
+            return;
+        }
+        nint h = handle;
+        handle = 0;
+        MpiException.Check(MpiFunctions.Comm_free(&h), "MPI_Comm_free");
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => handle == 0 ? $"{name} (freed)" : name;
+
+    private void ThrowFreed() => throw new ObjectDisposedException(name, $"the communicator {name} was freed");
+}

@@ -1,0 +1,149 @@
+namespace Mitten.GroupComm.Native;
+
+/// <summary>
+/// Open MPI (4.x): handles are pointers to exported global objects; the status is
+/// { int SOURCE, TAG, ERROR, _cancelled; size_t _ucount } (24 bytes).
+/// Values taken from Open MPI 4.1's mpi.h.
+/// </summary>
+internal sealed class OpenMpiAbi : MpiAbi
+{
+    private readonly nint commWorld, commSelf, commNull, groupNull, groupEmpty, requestNull,
+        infoNull, winNull, errorsReturn;
+    private readonly nint[] datatypes;
+    private readonly nint[] operations;
+
+    internal OpenMpiAbi(nint library)
+    {
+        Library = library;
+        commWorld = Symbol("ompi_mpi_comm_world");
+        commSelf = Symbol("ompi_mpi_comm_self");
+        commNull = Symbol("ompi_mpi_comm_null");
+        groupNull = Symbol("ompi_mpi_group_null");
+        groupEmpty = Symbol("ompi_mpi_group_empty");
+        requestNull = Symbol("ompi_request_null");
+        infoNull = Symbol("ompi_mpi_info_null");
+        winNull = Symbol("ompi_mpi_win_null");
+        errorsReturn = Symbol("ompi_mpi_errors_return");
+
+        datatypes = new nint[Enum.GetValues<PredefinedDatatype>().Length];
+        Set(PredefinedDatatype.Byte, "ompi_mpi_byte");
+        Set(PredefinedDatatype.SignedChar, "ompi_mpi_signed_char");
+        Set(PredefinedDatatype.UnsignedChar, "ompi_mpi_unsigned_char");
+        Set(PredefinedDatatype.Short, "ompi_mpi_short");
+        Set(PredefinedDatatype.UnsignedShort, "ompi_mpi_unsigned_short");
+        Set(PredefinedDatatype.Int, "ompi_mpi_int");
+        Set(PredefinedDatatype.Unsigned, "ompi_mpi_unsigned");
+        Set(PredefinedDatatype.Long, "ompi_mpi_long");
+        Set(PredefinedDatatype.UnsignedLong, "ompi_mpi_unsigned_long");
+        Set(PredefinedDatatype.LongLong, "ompi_mpi_long_long_int");
+        Set(PredefinedDatatype.UnsignedLongLong, "ompi_mpi_unsigned_long_long");
+        Set(PredefinedDatatype.Float, "ompi_mpi_float");
+        Set(PredefinedDatatype.Double, "ompi_mpi_double");
+        Set(PredefinedDatatype.CBool, "ompi_mpi_c_bool");
+        Set(PredefinedDatatype.Int8, "ompi_mpi_int8_t");
+        Set(PredefinedDatatype.UInt8, "ompi_mpi_uint8_t");
+        Set(PredefinedDatatype.Int16, "ompi_mpi_int16_t");
+        Set(PredefinedDatatype.UInt16, "ompi_mpi_uint16_t");
+        Set(PredefinedDatatype.Int32, "ompi_mpi_int32_t");
+        Set(PredefinedDatatype.UInt32, "ompi_mpi_uint32_t");
+        Set(PredefinedDatatype.Int64, "ompi_mpi_int64_t");
+        Set(PredefinedDatatype.UInt64, "ompi_mpi_uint64_t");
+
+        operations = new nint[Enum.GetValues<PredefinedOp>().Length];
+        SetOp(PredefinedOp.Sum, "ompi_mpi_op_sum");
+        SetOp(PredefinedOp.Prod, "ompi_mpi_op_prod");
+        SetOp(PredefinedOp.Max, "ompi_mpi_op_max");
+        SetOp(PredefinedOp.Min, "ompi_mpi_op_min");
+        SetOp(PredefinedOp.LogicalAnd, "ompi_mpi_op_land");
+        SetOp(PredefinedOp.LogicalOr, "ompi_mpi_op_lor");
+        SetOp(PredefinedOp.LogicalXor, "ompi_mpi_op_lxor");
+        SetOp(PredefinedOp.BitwiseAnd, "ompi_mpi_op_band");
+        SetOp(PredefinedOp.BitwiseOr, "ompi_mpi_op_bor");
+        SetOp(PredefinedOp.BitwiseXor, "ompi_mpi_op_bxor");
+        SetOp(PredefinedOp.Replace, "ompi_mpi_op_replace");
+        SetOp(PredefinedOp.NoOp, "ompi_mpi_op_no_op");
+
+        void Set(PredefinedDatatype t, string symbol) => datatypes[(int)t] = Symbol(symbol);
+        void SetOp(PredefinedOp o, string symbol) => operations[(int)o] = Symbol(symbol);
+    }
+
+    private nint Symbol(string name) => DynamicLibrary.GetSymbol(Library, name);
+
+    internal override string Name => "Open MPI";
+    internal override int AnySource => -1;
+    internal override int AnyTag => -1;
+    internal override int ProcNull => -2;
+    internal override int Root => -4;
+    internal override int Undefined => -32766;
+    internal override int LockExclusive => 1;
+    internal override int LockShared => 2;
+    internal override int ModeNoCheck => 1;
+    internal override nint InPlace => 1;
+    internal override int MaxErrorString => 256;
+    internal override int MaxProcessorName => 256;
+    internal override int StatusSize => 24;
+    internal override int StatusSourceIndex => 0;
+    internal override int StatusTagIndex => 1;
+    internal override int StatusErrorIndex => 2;
+    internal override nint CommWorld => commWorld;
+    internal override nint CommSelf => commSelf;
+    internal override nint CommNull => commNull;
+    internal override nint GroupNull => groupNull;
+    internal override nint GroupEmpty => groupEmpty;
+    internal override nint RequestNull => requestNull;
+    internal override nint InfoNull => infoNull;
+    internal override nint WinNull => winNull;
+    internal override nint ErrorsReturn => errorsReturn;
+    internal override nint Datatype(PredefinedDatatype type) => datatypes[(int)type];
+    internal override nint Operation(PredefinedOp op) => operations[(int)op];
+
+    // Open MPI 4.1 error classes (mpi.h): 0 success ... 92 last code.
+    internal override MpiErrorClass ErrorClassOf(int nativeClass) => nativeClass switch
+    {
+        0 => MpiErrorClass.Success,
+        1 => MpiErrorClass.Buffer,
+        2 => MpiErrorClass.Count,
+        3 => MpiErrorClass.Type,
+        4 => MpiErrorClass.Tag,
+        5 => MpiErrorClass.Comm,
+        6 => MpiErrorClass.Rank,
+        7 => MpiErrorClass.Request,
+        8 => MpiErrorClass.Root,
+        9 => MpiErrorClass.Group,
+        10 => MpiErrorClass.Op,
+        12 => MpiErrorClass.Dims,
+        13 => MpiErrorClass.Arg,
+        14 => MpiErrorClass.Unknown,
+        15 => MpiErrorClass.Truncate,
+        16 => MpiErrorClass.Other,
+        17 => MpiErrorClass.Intern,
+        18 => MpiErrorClass.InStatus,
+        19 => MpiErrorClass.Pending,
+        22 => MpiErrorClass.Assert,
+        24 => MpiErrorClass.Base,
+        26 => MpiErrorClass.Disp,
+        31 => MpiErrorClass.InfoKey,
+        37 => MpiErrorClass.LockType,
+        39 => MpiErrorClass.NoMem,
+        42 => MpiErrorClass.NoSuchFile,
+        46 => MpiErrorClass.RmaConflict,
+        47 => MpiErrorClass.RmaSync,
+        49 => MpiErrorClass.Size,
+        50 => MpiErrorClass.Spawn,
+        53 => MpiErrorClass.Win,
+        68 => MpiErrorClass.RmaRange,
+        _ => MpiErrorClass.Other,
+    };
+
+    /// <summary>
+    /// Open MPI 4.1's default one-sided component on one node (osc/rdma over vader)
+    /// crashes in MPI_Compare_and_swap (seen with 4.1.4: segmentation fault, while osc/pt2pt
+    /// passes the same test), so the binding selects osc/pt2pt unless the user chose.
+    /// osc/pt2pt is also the component that serves processes joined by spawn over TCP.
+    /// </summary>
+    internal override void PrepareEnvironment() => DynamicLibrary.SetEnvironmentDefault("OMPI_MCA_osc", "pt2pt");
+
+    internal override int ThreadLevelToNative(ThreadLevel level) => (int)level;
+    internal override ThreadLevel ThreadLevelFromNative(int level) => (ThreadLevel)level;
+    internal override CompareResult CompareResultFromNative(int value) => (CompareResult)value;
+}

@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.RegularExpressions;
+
+[assembly: Xunit.CollectionBehavior(DisableTestParallelization = true)]
+
+namespace Mitten.Tests.Support;
+
+/// <summary>
+/// Runs a driver program as a real <c>mpiexec</c> job and collects what the ranks report.
+/// Jobs never overlap (the machine has 2 cores), and every job has a time limit after which
+/// its whole process group is killed, so a hung job fails a test instead of the run.
+/// </summary>
+public sealed partial class MpiJob
+{
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
+    public required int ExitCode { get; init; }
+    public required string Stdout { get; init; }
+    public required string Stderr { get; init; }
+    public required bool TimedOut { get; init; }
+    public required string CommandLine { get; init; }
+
+    /// <summary>The repository root (the folder holding Mitten.sln).</summary>
+    public static string RepositoryRoot { get; } = FindRoot();
+
+    /// <summary>The build configuration the tests were built in, which the drivers share.</summary>
+    public static string Configuration =>
+#if DEBUG
+        "Debug";
+#else
+        "Release";
+#endif
+
+    /// <summary>Path of a driver executable under tests/Drivers.</summary>
+    public static string Driver(string name) =>
+        Path.Combine(RepositoryRoot, "tests", "Drivers", name, "bin", Configuration, "net10.0", name);
+
+    /// <summary>Runs <paramref name="program"/> on <paramref name="ranks"/> ranks.</summary>
+    public static MpiJob Run(int ranks, string program, IEnumerable<string> arguments, TimeSpan? timeout = null,
+        IEnumerable<string>? mpiexecOptions = null, IDictionary<string, string>? environment = null)
+    {
+        var args = new List<string> { "--oversubscribe", "-n", ranks.ToString() };
+        // A migrated rank leaves without MPI_Finalize; mpiexec must allow that.
+        args.AddRange(["--mca", "orte_allowed_exit_without_sync", "1"]);
+        args.AddRange(mpiexecOptions ?? []);
+        args.Add(program);
+        args.AddRange(arguments);
+        return Execute("mpiexec", args, timeout ?? TimeSpan.FromSeconds(120), environment);
+    }
+
+    /// <summary>Runs any command with the MPI environment (used for the mitten CLI too).</summary>
+    public static MpiJob Execute(string file, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
+    {
+        OneAtATime.Wait();
+        try
+        {
+            // setsid puts the job in its own process group so a timeout can kill all of it.
+            var psi = new ProcessStartInfo("setsid")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                RedirectStandardInput = true,
+                UseShellExecute = false,
+            };
+            psi.ArgumentList.Add(file);
+            foreach (string a in arguments)
+            {
+                psi.ArgumentList.Add(a);
+            }
+            if (Environment.UserName == "root" || geteuid() == 0)
+            {
+                psi.Environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+                psi.Environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+            }
+            psi.Environment["TERM"] = "dumb";
+            psi.Environment["DOTNET_NOLOGO"] = "1";
+            foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+            {
+                psi.Environment[k] = v;
+            }
+            using var process = Process.Start(psi)!;
+            process.StandardInput.Close();
+            var stdout = new StringBuilder();
+            var stderr = new StringBuilder();
+            process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (stdout) { stdout.AppendLine(e.Data); } } };
+            process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (stderr) { stderr.AppendLine(e.Data); } } };
+            process.BeginOutputReadLine();
+            process.BeginErrorReadLine();
+            bool finished = process.WaitForExit(timeout);
+            if (!finished)
+            {
+                kill(-process.Id, 9);
+                process.WaitForExit(10_000);
+            }
+            process.WaitForExit();
+            return new MpiJob
+            {
+                ExitCode = finished ? process.ExitCode : -1,
+                Stdout = Clean(stdout.ToString()),
+                Stderr = Clean(stderr.ToString()),
+                TimedOut = !finished,
+                CommandLine = file + " " + string.Join(" ", arguments),
+            };
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
+    }
+
+    /// <summary>Lines a driver printed with <c>CHECK name ok|FAIL</c>.</summary>
+    public IReadOnlyList<(string Name, bool Ok, string Line)> Checks =>
+        CheckLine().Matches(Stdout).Select(m => (m.Groups[1].Value, m.Groups[2].Value == "ok", m.Value)).ToList();
+
+    /// <summary>Lines starting with <paramref name="prefix"/>, without it.</summary>
+    public IEnumerable<string> LinesStartingWith(string prefix) =>
+        Stdout.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.StartsWith(prefix, StringComparison.Ordinal)).Select(l => l[prefix.Length..]);
+
+    /// <summary>Everything a failed assertion should show.</summary>
+    public string Describe() =>
+        $"command: {CommandLine}\nexit code: {ExitCode}{(TimedOut ? " (timed out)" : "")}\n--- stdout ---\n{Tail(Stdout)}\n--- stderr ---\n{Tail(Stderr)}";
+
+    private static string Tail(string s) => s.Length > 6000 ? "..." + s[^6000..] : s;
+
+    // .NET may emit terminal mode sequences when it sees a terminal; they are not output.
+    private static string Clean(string s) => TerminalSequence().Replace(s, "");
+
+    private static string FindRoot()
+    {
+        for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+        {
+            if (File.Exists(Path.Combine(dir, "Mitten.sln")))
+            {
+                return dir;
+            }
+        }
+        throw new InvalidOperationException("cannot find the repository root (Mitten.sln) above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"^CHECK (\S+) (ok|FAIL)\b.*$", RegexOptions.Multiline)]
+    private static partial Regex CheckLine();
+
+    [GeneratedRegex(@"\x1b\[\?1[hl]\x1b[=>]?|\x1b[=>]")]
+    private static partial Regex TerminalSequence();
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern int kill(int pid, int signal);
+
+    [System.Runtime.InteropServices.DllImport("libc")]
+    private static extern uint geteuid();
+}

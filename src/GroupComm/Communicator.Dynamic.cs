@@ -87,6 +87,50 @@ public sealed unsafe partial class Communicator
         return Adopt(result, $"merge({name})");
     }
 
+    /// <summary>Opens a port other processes can connect to (MPI_Open_port); close it with <see cref="ClosePort"/>.</summary>
+    public static string OpenPort()
+    {
+        int max = MpiAbi.Current.MaxPortName;
+        byte* buffer = stackalloc byte[max + 1];
+        new Span<byte>(buffer, max + 1).Clear();
+        MpiException.Check(MpiFunctions.Open_port(MpiAbi.Current.InfoNull, buffer), "MPI_Open_port");
+        return System.Text.Encoding.UTF8.GetString(new ReadOnlySpan<byte>(buffer, max + 1).Slice(0, new ReadOnlySpan<byte>(buffer, max + 1).IndexOf((byte)0)));
+    }
+
+    /// <summary>Closes a port opened by <see cref="OpenPort"/>.</summary>
+    public static void ClosePort(string port)
+    {
+        byte[] name = Info.NullTerminated(port);
+        fixed (byte* p = name)
+        {
+            MpiException.Check(MpiFunctions.Close_port(p), "MPI_Close_port");
+        }
+    }
+
+    /// <summary>Accepts a connection on <paramref name="port"/> (collective over this communicator; the port matters at <paramref name="root"/>) and returns the intercommunicator.</summary>
+    public Communicator Accept(string port, int root)
+    {
+        byte[] name = Info.NullTerminated(port);
+        nint result;
+        fixed (byte* p = name)
+        {
+            MpiException.Check(MpiFunctions.Comm_accept(p, MpiAbi.Current.InfoNull, root, Handle, &result), "MPI_Comm_accept");
+        }
+        return Adopt(result, "accept");
+    }
+
+    /// <summary>Connects to a process group accepting on <paramref name="port"/> (collective over this communicator).</summary>
+    public Communicator Connect(string port, int root)
+    {
+        byte[] name = Info.NullTerminated(port);
+        nint result;
+        fixed (byte* p = name)
+        {
+            MpiException.Check(MpiFunctions.Comm_connect(p, MpiAbi.Current.InfoNull, root, Handle, &result), "MPI_Comm_connect");
+        }
+        return Adopt(result, "connect");
+    }
+
     /// <summary>Waits for pending communication and disconnects (MPI_Comm_disconnect, collective).</summary>
     public void Disconnect()
     {

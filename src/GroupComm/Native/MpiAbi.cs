@@ -31,6 +31,7 @@ internal abstract class MpiAbi
     internal abstract nint InPlace { get; }
     internal abstract int MaxErrorString { get; }
     internal abstract int MaxProcessorName { get; }
+    internal abstract int MaxPortName { get; }
 
     // Status layout: total size in bytes and int offsets of the public fields.
     internal abstract int StatusSize { get; }

@@ -44,6 +44,11 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<nint, int, int*, nint, int*, int> Group_translate_ranks;
     internal static delegate* unmanaged<nint*, int> Group_free;
 
+    internal static delegate* unmanaged<nint, byte*, int> Open_port;
+    internal static delegate* unmanaged<byte*, int> Close_port;
+    internal static delegate* unmanaged<byte*, nint, int, nint, nint*, int> Comm_accept;
+    internal static delegate* unmanaged<byte*, nint, int, nint, nint*, int> Comm_connect;
+
     // Info
     internal static delegate* unmanaged<nint*, int> Info_create;
     internal static delegate* unmanaged<nint, byte*, byte*, int> Info_set;
@@ -141,6 +146,10 @@ internal static unsafe class MpiFunctions
         Comm_disconnect = (delegate* unmanaged<nint*, int>)Find("MPI_Comm_disconnect");
         Comm_get_parent = (delegate* unmanaged<nint*, int>)Find("MPI_Comm_get_parent");
         Comm_spawn = (delegate* unmanaged<byte*, byte**, int, nint, int, nint, nint*, int*, int>)Find("MPI_Comm_spawn");
+        Open_port = (delegate* unmanaged<nint, byte*, int>)Find("MPI_Open_port");
+        Close_port = (delegate* unmanaged<byte*, int>)Find("MPI_Close_port");
+        Comm_accept = (delegate* unmanaged<byte*, nint, int, nint, nint*, int>)Find("MPI_Comm_accept");
+        Comm_connect = (delegate* unmanaged<byte*, nint, int, nint, nint*, int>)Find("MPI_Comm_connect");
         Group_size = (delegate* unmanaged<nint, int*, int>)Find("MPI_Group_size");
         Group_rank = (delegate* unmanaged<nint, int*, int>)Find("MPI_Group_rank");
         Group_incl = (delegate* unmanaged<nint, int, int*, nint*, int>)Find("MPI_Group_incl");

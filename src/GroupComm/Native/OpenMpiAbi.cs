@@ -81,6 +81,7 @@ internal sealed class OpenMpiAbi : MpiAbi
     internal override nint InPlace => 1;
     internal override int MaxErrorString => 256;
     internal override int MaxProcessorName => 256;
+    internal override int MaxPortName => 1024;
     internal override int StatusSize => 24;
     internal override int StatusSourceIndex => 0;
     internal override int StatusTagIndex => 1;

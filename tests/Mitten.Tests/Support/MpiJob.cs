@@ -53,6 +53,7 @@ public sealed partial class MpiJob
     public static MpiJob Execute(string file, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
     {
         OneAtATime.Wait();
+        using FileStream machineLock = AcquireMachineLock();
         try
         {
             // setsid puts the job in its own process group so a timeout can kill all of it.
@@ -106,6 +107,28 @@ public sealed partial class MpiJob
         finally
         {
             OneAtATime.Release();
+        }
+    }
+
+    /// <summary>
+    /// MPI jobs from different test runs or benchmarks on this machine must not overlap either
+    /// (2 cores); they take this lock file. Shell scripts use <c>flock</c> on the same file.
+    /// </summary>
+    public const string MachineLockPath = "/tmp/mitten-mpi-jobs.lock";
+
+    private static FileStream AcquireMachineLock()
+    {
+        DateTime giveUp = DateTime.UtcNow.AddMinutes(20);
+        while (true)
+        {
+            try
+            {
+                return new FileStream(MachineLockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (DateTime.UtcNow < giveUp)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 

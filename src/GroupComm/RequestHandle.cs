@@ -1,0 +1,80 @@
+using Mitten.GroupComm.Native;
+
+namespace Mitten.GroupComm;
+
+/// <summary>
+/// A non-blocking operation on caller-pinned memory, as a plain value with no allocation:
+/// for protocol layers that poll an operation while doing other work. The caller keeps the
+/// buffer pinned (e.g. inside a <c>fixed</c> block) until the operation completes or is
+/// cancelled and completed, and must not copy the handle and complete it twice.
+/// </summary>
+public unsafe struct RequestHandle
+{
+    private nint handle;
+
+    /// <summary>Whether the operation has completed (or no operation was started).</summary>
+    public readonly bool IsCompleted => handle == 0 || handle == MpiAbi.Current.RequestNull;
+
+    /// <summary>Starts a send of <paramref name="count"/> elements at <paramref name="buffer"/>.</summary>
+    public static RequestHandle StartSend<T>(Communicator communicator, T* buffer, int count, int destination, int tag) where T : unmanaged
+    {
+        RequestHandle r = default;
+        nint h;
+        MpiException.Check(MpiFunctions.Isend(buffer, Datatype<T>.Count(count), Datatype<T>.Handle, destination, tag, communicator.Handle, &h), "MPI_Isend");
+        r.handle = h;
+        return r;
+    }
+
+    /// <summary>Starts a receive into <paramref name="count"/> elements at <paramref name="buffer"/>.</summary>
+    public static RequestHandle StartReceive<T>(Communicator communicator, T* buffer, int count, int source, int tag) where T : unmanaged
+    {
+        RequestHandle r = default;
+        nint h;
+        MpiException.Check(MpiFunctions.Irecv(buffer, Datatype<T>.Count(count), Datatype<T>.Handle, source, tag, communicator.Handle, &h), "MPI_Irecv");
+        r.handle = h;
+        return r;
+    }
+
+    /// <summary>Completes the operation if it is done.</summary>
+    public bool Test(out Status status)
+    {
+        status = default;
+        if (IsCompleted)
+        {
+            return true;
+        }
+        int flag;
+        nint h = handle;
+        fixed (Status.Storage* s = &status.Raw)
+        {
+            MpiException.Check(MpiFunctions.Test(&h, &flag, s), "MPI_Test");
+        }
+        handle = h;
+        return flag != 0;
+    }
+
+    /// <summary>Blocks until the operation completes.</summary>
+    public Status Wait()
+    {
+        Status status = default;
+        if (IsCompleted)
+        {
+            return status;
+        }
+        nint h = handle;
+        MpiException.Check(MpiFunctions.Wait(&h, &status.Raw), "MPI_Wait");
+        handle = h;
+        return status;
+    }
+
+    /// <summary>Asks MPI to cancel the operation; it must still be completed with <see cref="Wait"/>.</summary>
+    public readonly void Cancel()
+    {
+        if (IsCompleted)
+        {
+            return;
+        }
+        nint h = handle;
+        MpiException.Check(MpiFunctions.Cancel(&h), "MPI_Cancel");
+    }
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using Mitten.Control;
+using Mitten.GroupComm;
+using Mitten.Protocol;
+
+namespace Mitten;
+
+/// <summary>
+/// A migratable SPMD process. Start it instead of initializing MPI; use <see cref="Communicator"/>
+/// in place of MPI_COMM_WORLD; call <see cref="MigrationPoint"/> where the registered
+/// <see cref="State"/> is consistent (the top of the main loop). Any rank can then be moved
+/// to another host while the others keep running: on the replacement, <see cref="Start"/>
+/// returns the restored state and the program resumes at that migration point.
+/// </summary>
+/// <typeparam name="TState">The application's state root: everything that must survive a move.</typeparam>
+public sealed class MittenSession<TState> : IDisposable where TState : class
+{
+    private readonly GroupProtocol protocol;
+    private readonly PosixSignalRegistration? signal;
+    private bool finished;
+
+    /// <summary>The application's state (restored from the old process on a replacement).</summary>
+    public TState State { get; private set; }
+
+    /// <summary>The group's communicator; keeps working across migrations.</summary>
+    public MittenCommunicator Communicator { get; }
+
+    /// <summary>Whether this process is a replacement that took over a migrated rank.</summary>
+    public bool IsReplacement { get; }
+
+    /// <summary>This process's rank (unchanged by migrations).</summary>
+    public int Rank => protocol.Rank;
+
+    /// <summary>Number of ranks.</summary>
+    public int Size => protocol.Size;
+
+    /// <summary>Migrations this process took part in as the migrating rank or its replacement.</summary>
+    public IReadOnlyList<MigrationReport> MigrationHistory => protocol.History;
+
+    private MittenSession(TState state, GroupProtocol protocol, bool isReplacement)
+    {
+        State = state;
+        this.protocol = protocol;
+        IsReplacement = isReplacement;
+        Communicator = new MittenCommunicator(protocol);
+        // SIGUSR2: a request file waits in the control directory (docs/CONTROL.md).
+        signal = PosixSignalRegistration.Create((PosixSignal)12, context =>
+        {
+            context.Cancel = true;
+            protocol.SignalRaised();
+        });
+    }
+
+    /// <summary>
+    /// Initializes MPI and the migration protocol (collective over the job). On an original
+    /// rank <paramref name="createInitialState"/> makes the state; on a replacement the state
+    /// arrives from the migrating process through <paramref name="codec"/>.
+    /// </summary>
+    public static MittenSession<TState> Start(Func<TState> createInitialState, IStateCodec<TState> codec)
+    {
+        ArgumentNullException.ThrowIfNull(createInitialState);
+        ArgumentNullException.ThrowIfNull(codec);
+        if (!Mpi.IsInitialized)
+        {
+            Mpi.Init(ThreadLevel.Funneled);
+        }
+        TState? state = null;
+        Func<byte[]> capture = () =>
+        {
+            using var buffer = new MemoryStream();
+            codec.Save(state!, buffer);
+            return buffer.ToArray();
+        };
+        GroupComm.Communicator? parent = GroupComm.Communicator.GetParent();
+        if (parent is not null)
+        {
+            GroupProtocol replacement = GroupProtocol.StartReplacement(parent,
+                bytes => state = codec.Restore(new MemoryStream(bytes, writable: false)),
+                capture,
+                path =>
+                {
+                    if (path is not null)
+                    {
+                        Environment.SetEnvironmentVariable("MITTEN_JOB_DIR", path);
+                    }
+                    return JobDirectory.Open(path);
+                });
+            return new MittenSession<TState>(state!, replacement, isReplacement: true);
+        }
+        state = createInitialState();
+        JobDirectory? job = JobDirectory.Open();
+        GroupProtocol protocol = GroupProtocol.StartOriginal(Mpi.World, capture, job);
+        if (job is not null)
+        {
+            RecordLocations(protocol, job);
+        }
+        return new MittenSession<TState>(state, protocol, isReplacement: false);
+    }
+
+    private static void RecordLocations(GroupProtocol protocol, JobDirectory job)
+    {
+        const int HostBytes = 256;
+        GroupComm.Communicator world = Mpi.World;
+        byte[] host = new byte[HostBytes];
+        System.Text.Encoding.UTF8.GetBytes(Mpi.ProcessorName.AsSpan(0, Math.Min(Mpi.ProcessorName.Length, HostBytes - 1)), host);
+        byte[] hosts = new byte[HostBytes * world.Size];
+        int[] pids = new int[world.Size];
+        world.Gather<byte>(host, hosts, 0);
+        world.Gather<int>([Environment.ProcessId], pids, 0);
+        if (protocol.Rank == 0)
+        {
+            var table = new List<(string, int)>();
+            for (int r = 0; r < world.Size; r++)
+            {
+                var bytes = hosts.AsSpan(r * HostBytes, HostBytes);
+                int end = bytes.IndexOf((byte)0);
+                table.Add((System.Text.Encoding.UTF8.GetString(bytes[..(end < 0 ? HostBytes : end)]), pids[r]));
+            }
+            job.WriteLocations(table);
+        }
+    }
+
+    /// <summary>
+    /// Marks a point where <see cref="State"/> is consistent and no operation of this process
+    /// is pending. Costs one atomic window update when nothing migrates; here a requested
+    /// migration of this rank starts, and here every rank stops when the group synchronizes.
+    /// </summary>
+    public void MigrationPoint() => protocol.MigrationPoint();
+
+    /// <summary>
+    /// Asks for <paramref name="rank"/> (any rank, this one included) to move to
+    /// <paramref name="host"/> (this host when null). The move happens at that rank's next
+    /// migration point; requests are serialized, never interleaved.
+    /// </summary>
+    /// <exception cref="MigrationRequestException">The rank does not exist, the host name is malformed, or the job is finishing.</exception>
+    public void RequestMigration(int rank, string? host = null) => protocol.RequestMigration(rank, host, null);
+
+    /// <summary>Ends the session (collective): a last migration point, a barrier, and MPI_Finalize.</summary>
+    public void Finish()
+    {
+        if (finished)
+        {
+            return;
+        }
+        finished = true;
+        protocol.Finish();
+        signal?.Dispose();
+        protocol.Dispose();
+        Mpi.Finalize();
+    }
+
+    /// <summary>Same as <see cref="Finish"/>.</summary>
+    public void Dispose() => Finish();
+}

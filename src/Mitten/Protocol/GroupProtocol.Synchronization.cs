@@ -1,0 +1,364 @@
+using System.Diagnostics;
+using System.Text;
+using Mitten.GroupComm;
+
+namespace Mitten.Protocol;
+
+internal sealed partial class GroupProtocol
+{
+    // State of the synchronization in progress (patent 002, Figs. 5, 7 and 9).
+    private bool inSync;
+    private long syncId;
+    private int migratingRank = -1;
+    private long globalSuperstep;
+    private string targetHost = "";
+    private MigrationRequest? currentRequest;
+    private long protocolTicks;
+    private bool resumeAcknowledgementDue;
+    private static long migrationCounter;
+
+    /// <summary>
+    /// Pj, at a migration point with a request: take the group's migration lock (so two
+    /// migrations never interleave), freeze every rank's superstep atomically and take the
+    /// maximum as the global superstep, then tell everyone (MIG_CMD).
+    /// </summary>
+    private void TryInitiate()
+    {
+        if (!window.TryLockMigration(Rank))
+        {
+            return; // another migration holds the lock; this process will see the flag and join it
+        }
+        currentRequest = requests.Dequeue();
+        long start = Stopwatch.GetTimestamp();
+        syncId = ((long)Rank << 40) | (uint)Environment.ProcessId << 8 | (byte)Interlocked.Increment(ref migrationCounter);
+        migratingRank = Rank;
+        targetHost = currentRequest.Host ?? Mpi.ProcessorName;
+        protocolTicks = 0;
+        job?.AppendEvent("migration_start", Rank, syncId, currentRequest.Id, $"\"to\":\"{targetHost}\"");
+        long max = 0;
+        for (int i = 0; i < Size; i++)
+        {
+            max = Math.Max(max, window.Freeze(i));
+        }
+        globalSuperstep = max;
+        inSync = true;
+        ResetReports();
+        byte[] host = Encoding.UTF8.GetBytes(targetHost);
+        Span<long> command = [syncId, Rank, globalSuperstep, host.Length, 0, 0, 0, 0];
+        for (int i = 0; i < Size; i++)
+        {
+            if (i != Rank)
+            {
+                control.Send<long>(command, i, ControlTag.MigCmd);
+                control.Send<byte>(host, i, ControlTag.MigCmd + ControlTag.Payload);
+            }
+        }
+        protocolTicks += Stopwatch.GetTimestamp() - start;
+        WriteStatus("migrating");
+    }
+
+    /// <summary>A process that found its superstep frozen learns who migrates and the global superstep.</summary>
+    private void EnterSynchronization()
+    {
+        Status status = control.Recv<long>(message, Mpi.AnySource, ControlTag.MigCmd);
+        syncId = message[0];
+        migratingRank = (int)message[1];
+        globalSuperstep = message[2];
+        byte[] host = new byte[message[3]];
+        control.Recv<byte>(host, status.Source, ControlTag.MigCmd + ControlTag.Payload);
+        targetHost = Encoding.UTF8.GetString(host);
+        inSync = true;
+        WriteStatus("synchronizing");
+    }
+
+    /// <summary>This process reached the global superstep at a migration point.</summary>
+    private void StopAtGlobalSuperstep()
+    {
+        if (Rank == migratingRank)
+        {
+            CoordinateMigration();
+            return;
+        }
+        SendReport(ReportKind.Arrived, -1, BlockedOperation.None);
+        (bool proceed, _) = WaitForEnd();
+        if (proceed)
+        {
+            DrainAndRebuild();
+        }
+        else
+        {
+            EndSynchronization();
+        }
+        if (resumeAcknowledgementDue)
+        {
+            // The caller advances and republishes the superstep first (see MigrationPoint).
+            Superstep++;
+            window.Reset(Superstep);
+            AcknowledgeResume();
+            Superstep--;
+        }
+    }
+
+    private void SendReport(ReportKind kind, int peer, BlockedOperation operation)
+    {
+        Span<long> report = [syncId, (long)kind, peer, (long)operation, Collectives, Superstep, 0, 0];
+        control.Send<long>(report, migratingRank, ControlTag.Report);
+    }
+
+    /// <summary>
+    /// Waits for MIG_END, forwarding wake-ups meanwhile (MIG_WAKE Pk: this process is the
+    /// partner Pk waits for, so it wakes Pk). Returns the verdict.
+    /// </summary>
+    private (bool Proceed, string Reason) WaitForEnd()
+    {
+        while (true)
+        {
+            Status status = control.Recv<long>(message, Mpi.AnySource, Mpi.AnyTag);
+            if (HandleControlMessage(status, out bool ended, out bool proceed, out string reason) && ended)
+            {
+                return (proceed, reason);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Acts on one control message already received into <see cref="message"/>. Returns true
+    /// when it belonged to the current synchronization; <paramref name="ended"/> is set by MIG_END.
+    /// </summary>
+    private bool HandleControlMessage(Status status, out bool ended, out bool proceed, out string reason)
+    {
+        ended = false;
+        proceed = false;
+        reason = "";
+        switch (status.Tag)
+        {
+            case ControlTag.MigWake when message[0] == syncId:
+                Span<long> wake = [syncId, 0, 0, 0, 0, 0, 0, 0];
+                control.Send<long>(wake, (int)message[1], ControlTag.Wake);
+                return true;
+            case ControlTag.MigEnd when message[0] == syncId:
+                ended = true;
+                proceed = message[1] == 1;
+                byte[] text = new byte[message[2]];
+                control.Recv<byte>(text, status.Source, ControlTag.MigEnd + ControlTag.Payload);
+                reason = Encoding.UTF8.GetString(text);
+                return true;
+            case ControlTag.Request:
+                byte[] bytes = new byte[message[1]];
+                control.Recv<byte>(bytes, status.Source, ControlTag.Request + ControlTag.Payload);
+                string[] parts = Encoding.UTF8.GetString(bytes).Split('\n');
+                requests.Enqueue(new MigrationRequest(parts[1], Rank, parts[0].Length == 0 ? null : parts[0], Stopwatch.GetTimestamp()));
+                return false;
+            case ControlTag.Wake:
+                return message[0] == syncId;
+            default:
+                return false; // a stale message of an earlier synchronization
+        }
+    }
+
+    /// <summary>
+    /// Pj at the global superstep (Fig. 9): collect every process's report until each has
+    /// arrived or is blocked, check that the stop is consistent, wake the blocked ones
+    /// (itself, or through their partner with MIG_WAKE), send MIG_END, drain, and rebuild.
+    /// </summary>
+    private void CoordinateMigration()
+    {
+        long start = Stopwatch.GetTimestamp();
+        while (!CollectReports(blocking: true))
+        {
+        }
+        protocolTicks += Stopwatch.GetTimestamp() - start;
+        EndCoordination(coordinatorBlockedReason: null);
+    }
+
+    private ReportKind[] reportState = [];
+    private long[] reportCollectives = [];
+    private int settledCount;
+
+    private void ResetReports()
+    {
+        reportState = new ReportKind[Size];
+        reportCollectives = new long[Size];
+        reportState[Rank] = ReportKind.Arrived;
+        settledCount = 1;
+    }
+
+    /// <summary>
+    /// Pj: takes one report (or waits for one when <paramref name="blocking"/>); true once
+    /// every other process has arrived at the global superstep, is blocked, or is finishing.
+    /// </summary>
+    private bool CollectReports(bool blocking)
+    {
+        if (settledCount >= Size)
+        {
+            return true;
+        }
+        Status status;
+        if (blocking)
+        {
+            status = control.Recv<long>(message, Mpi.AnySource, Mpi.AnyTag);
+        }
+        else if (control.Iprobe(Mpi.AnySource, Mpi.AnyTag, out status))
+        {
+            control.Recv<long>(message, status.Source, status.Tag);
+        }
+        else
+        {
+            return false;
+        }
+        if (status.Tag == ControlTag.Request)
+        {
+            HandleControlMessage(status, out _, out _, out _);
+        }
+        else if (status.Tag == ControlTag.Report && message[0] == syncId)
+        {
+            int from = status.Source;
+            bool wasSettled = reportState[from] is ReportKind.Arrived or ReportKind.Blocked or ReportKind.Finishing;
+            reportState[from] = (ReportKind)message[1];
+            reportCollectives[from] = message[4];
+            bool isSettled = reportState[from] is ReportKind.Arrived or ReportKind.Blocked or ReportKind.Finishing;
+            settledCount += (isSettled ? 1 : 0) - (wasSettled ? 1 : 0);
+        }
+        return settledCount >= Size;
+    }
+
+    /// <summary>
+    /// Pj, with every report in: decide, wake the blocked processes, send MIG_END, and go on
+    /// (drain and rebuild) or roll back. A non-null <paramref name="coordinatorBlockedReason"/>
+    /// means Pj itself is blocked outside a migration point, so the group cannot stop here.
+    /// </summary>
+    private void EndCoordination(string? coordinatorBlockedReason)
+    {
+        long start = Stopwatch.GetTimestamp();
+        var state = reportState;
+        var collectivesAt = reportCollectives;
+        collectivesAt[Rank] = Collectives;
+        string reason = coordinatorBlockedReason ?? "";
+        for (int i = 0; i < Size && reason.Length == 0; i++)
+        {
+            if (state[i] == ReportKind.Finishing)
+            {
+                reason = $"the job is finishing (rank {i} has left its last migration point)";
+            }
+            else if (collectivesAt[i] != Collectives)
+            {
+                reason = $"rank {i} {(state[i] == ReportKind.Blocked ? "is blocked after" : "stopped after")} {collectivesAt[i]} collective operations and rank {Rank} after {Collectives}: " +
+                         "the program's collectives are not matched between migration points, so the group cannot stop consistently here";
+            }
+        }
+        if (reason.Length == 0)
+        {
+            for (int k = 0; k < Size; k++)
+            {
+                if (state[k] != ReportKind.Blocked)
+                {
+                    continue;
+                }
+                var (_, peer, _, _) = window.ReadOperation(k);
+                Span<long> wake = [syncId, k, 0, 0, 0, 0, 0, 0];
+                if (peer == Rank || peer < 0)
+                {
+                    control.Send<long>(wake, k, ControlTag.Wake);
+                }
+                else
+                {
+                    control.Send<long>(wake, peer, ControlTag.MigWake);
+                }
+            }
+        }
+        SendToOthers(ControlTag.MigEnd, reason.Length == 0 ? 1 : 0, reason);
+        protocolTicks += Stopwatch.GetTimestamp() - start;
+        if (reason.Length > 0)
+        {
+            Mark("rolled_back");
+            RecordOutcome(MigrationOutcome.RolledBack, reason, null);
+            Console.Error.WriteLine($"mitten: rank {Rank}: migration {syncId} rolled back: {reason}");
+            EndSynchronization();
+            if (coordinatorBlockedReason is null)
+            {
+                Superstep++;
+                window.Reset(Superstep);
+                AcknowledgeResume();
+                Superstep--;
+            }
+            return;
+        }
+        DrainAndRebuild();
+        if (resumeAcknowledgementDue)
+        {
+            Superstep++;
+            window.Reset(Superstep);
+            AcknowledgeResume();
+            Superstep--;
+        }
+    }
+
+    /// <summary>Sends a header [id, flag, textLength] and its text to every other process.</summary>
+    private void SendToOthers(int tag, long flag, string text)
+    {
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        Span<long> header = [syncId, flag, bytes.Length, 0, 0, 0, 0, 0];
+        for (int i = 0; i < Size; i++)
+        {
+            if (i != Rank)
+            {
+                control.Send<long>(header, i, tag);
+                control.Send<byte>(bytes, i, tag + ControlTag.Payload);
+            }
+        }
+    }
+
+    /// <summary>Leaves the synchronization phase without a new group (abort or rollback).</summary>
+    private void EndSynchronization()
+    {
+        inSync = false;
+        resumeAcknowledgementDue = true;
+    }
+
+    /// <summary>
+    /// After an abort or rollback every process republishes its superstep (clearing the flag),
+    /// then tells Pj, which releases the migration lock only when all have: a later
+    /// migration's freeze can therefore never be undone by a late reset.
+    /// </summary>
+    private void AcknowledgeResume()
+    {
+        resumeAcknowledgementDue = false;
+        Span<long> ack = [syncId, 0, 0, 0, 0, 0, 0, 0];
+        if (Rank != migratingRank)
+        {
+            control.Send<long>(ack, migratingRank, ControlTag.Resumed);
+        }
+        else
+        {
+            long[] received = new long[8];
+            for (int i = 1; i < Size; i++)
+            {
+                while (true)
+                {
+                    Status status = control.Recv<long>(received, Mpi.AnySource, Mpi.AnyTag);
+                    if (status.Tag == ControlTag.Resumed && received[0] == syncId)
+                    {
+                        break;
+                    }
+                    if (status.Tag == ControlTag.Request)
+                    {
+                        received.CopyTo(message, 0);
+                        HandleControlMessage(status, out _, out _, out _);
+                    }
+                }
+            }
+            window.UnlockMigration();
+        }
+        WriteStatus("running");
+    }
+
+    /// <summary>A process in its final barrier answers a synchronization: it cannot stop, so the migration is refused.</summary>
+    private void AnswerWhileFinishing()
+    {
+        SendReport(ReportKind.Finishing, -1, BlockedOperation.None);
+        WaitForEnd();
+        EndSynchronization();
+        window.Reset(Superstep);
+        AcknowledgeResume();
+    }
+}

@@ -1,0 +1,234 @@
+using System.Diagnostics;
+using Mitten.Checkpoint.Communication;
+using Mitten.Control;
+using Mitten.GroupComm;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// One process's side of the MPI-Mitten protocols (patent 002): superstep tracking at
+/// migration points, the distributed migration protocol, collective and point-to-point
+/// synchronization, the drain into the received-message-list, and the group rebuild.
+/// See docs/PROTOCOL.md for every message and the correctness argument. The partial files
+/// beside this one hold the synchronization, drain, rebuild and point-to-point parts.
+/// </summary>
+internal sealed partial class GroupProtocol : IDisposable
+{
+    private Communicator app;
+    private Communicator control;
+    private SuperstepWindow window;
+    private readonly Func<byte[]> captureApplicationState;
+    private readonly JobDirectory? job;
+    private readonly long[] message = new long[8];
+
+    /// <summary>Messages drained off the network that the application has not received yet.</summary>
+    internal ReceivedMessageList Received { get; private set; }
+
+    internal int Rank { get; private set; }
+    internal int Size { get; private set; }
+
+    /// <summary>Migration points passed (the superstep of this process).</summary>
+    internal long Superstep { get; private set; }
+
+    /// <summary>Collective operations completed on the group.</summary>
+    internal long Collectives;
+
+    internal List<MigrationReport> History { get; } = [];
+
+    private readonly Queue<MigrationRequest> requests = new();
+    private volatile int signalRaised;
+    private long nextRequestPoll;
+    private long nextStatusWrite;
+    private bool finishing;
+    private bool resumeAtMigrationPoint;
+
+    internal Communicator Application => app;
+
+    private GroupProtocol(Communicator app, Communicator control, SuperstepWindow window, ReceivedMessageList received,
+        long superstep, long collectives, Func<byte[]> captureApplicationState, JobDirectory? job)
+    {
+        this.app = app;
+        this.control = control;
+        this.window = window;
+        Received = received;
+        Rank = app.Rank;
+        Size = app.Size;
+        Superstep = superstep;
+        Collectives = collectives;
+        this.captureApplicationState = captureApplicationState;
+        this.job = job;
+    }
+
+    /// <summary>Starts the protocol on an original rank of the job (collective over <paramref name="world"/>).</summary>
+    internal static GroupProtocol StartOriginal(Communicator world, Func<byte[]> captureApplicationState, JobDirectory? job)
+    {
+        Communicator app = world.Dup();
+        Communicator control = app.Dup();
+        var window = new SuperstepWindow(app, 0);
+        var protocol = new GroupProtocol(app, control, window, new ReceivedMessageList(), 0, 0, captureApplicationState, job);
+        protocol.WriteStatus("running", force: true);
+        return protocol;
+    }
+
+    /// <summary>Called by the application where its state is consistent (the top of its main loop).</summary>
+    internal void MigrationPoint()
+    {
+        if (resumeAtMigrationPoint)
+        {
+            // A replacement's first migration point is the one its predecessor stopped at.
+            resumeAtMigrationPoint = false;
+            AdvanceAfterStop();
+            return;
+        }
+        PollRequests();
+        if (!inSync)
+        {
+            if (requests.Count > 0 && !finishing)
+            {
+                TryInitiate();
+            }
+            if (!inSync)
+            {
+                if (window.TryAdvance(Superstep))
+                {
+                    Superstep++;
+                    MaybeWriteStatus();
+                    return;
+                }
+                EnterSynchronization();
+            }
+        }
+        // In the synchronization phase: keep running until the global superstep.
+        if (Superstep < globalSuperstep)
+        {
+            Superstep++;
+            return;
+        }
+        StopAtGlobalSuperstep();
+        AdvanceAfterStop();
+    }
+
+    private void AdvanceAfterStop()
+    {
+        Superstep++;
+        window.Reset(Superstep);
+        MaybeWriteStatus();
+    }
+
+    /// <summary>Queues a migration of <paramref name="rank"/> (this process or another) to <paramref name="host"/>.</summary>
+    internal void RequestMigration(int rank, string? host, string? requestId)
+    {
+        if (rank < 0 || rank >= Size)
+        {
+            throw new MigrationRequestException($"rank {rank} does not exist (the group has ranks 0..{Size - 1})");
+        }
+        if (host is not null && !JobDirectory.IsValidHostName(host))
+        {
+            throw new MigrationRequestException($"'{host}' is not a valid host name");
+        }
+        if (finishing)
+        {
+            throw new MigrationRequestException("the job is finishing; no migration can start");
+        }
+        var request = new MigrationRequest(requestId ?? NewRequestId(), rank, host, Stopwatch.GetTimestamp());
+        if (rank == Rank)
+        {
+            requests.Enqueue(request);
+            return;
+        }
+        byte[] hostBytes = System.Text.Encoding.UTF8.GetBytes((host ?? "") + "\n" + request.Id);
+        Span<long> header = [rank, hostBytes.Length, 0, 0, 0, 0, 0, 0];
+        control.Send<long>(header, rank, ControlTag.Request);
+        control.Send<byte>(hostBytes, rank, ControlTag.Request + ControlTag.Payload);
+    }
+
+    /// <summary>Raised from the signal handler: look for a request file at the next migration point.</summary>
+    internal void SignalRaised() => signalRaised = 1;
+
+    private void PollRequests()
+    {
+        // Requests other ranks sent through the API.
+        while (control.Iprobe(Mpi.AnySource, ControlTag.Request, out Status status))
+        {
+            control.Recv<long>(message, status.Source, ControlTag.Request);
+            byte[] bytes = new byte[message[1]];
+            control.Recv<byte>(bytes, status.Source, ControlTag.Request + ControlTag.Payload);
+            string[] parts = System.Text.Encoding.UTF8.GetString(bytes).Split('\n');
+            requests.Enqueue(new MigrationRequest(parts[1], Rank, parts[0].Length == 0 ? null : parts[0], Stopwatch.GetTimestamp()));
+        }
+        if (job is null)
+        {
+            return;
+        }
+        long now = Stopwatch.GetTimestamp();
+        if (signalRaised == 0 && now < nextRequestPoll)
+        {
+            return;
+        }
+        signalRaised = 0;
+        nextRequestPoll = now + Stopwatch.Frequency / 5;
+        foreach (MigrationRequest request in job.ClaimRequests(Rank, Size))
+        {
+            if (request.Rank == Rank)
+            {
+                requests.Enqueue(request);
+            }
+        }
+    }
+
+    private void MaybeWriteStatus()
+    {
+        if (job is not null && Stopwatch.GetTimestamp() >= nextStatusWrite)
+        {
+            WriteStatus(inSync ? "synchronizing" : "running");
+        }
+    }
+
+    private void WriteStatus(string state, bool force = false)
+    {
+        if (job is null)
+        {
+            return;
+        }
+        nextStatusWrite = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        job.WriteRankStatus(Rank, Superstep, state);
+        _ = force;
+    }
+
+    private static string NewRequestId() => "api-" + Guid.NewGuid().ToString("N")[..12];
+
+    /// <summary>
+    /// Ends the protocol (collective over the group): a final migration point, then a
+    /// barrier that still answers a migration that started meanwhile (it is refused).
+    /// </summary>
+    internal void Finish()
+    {
+        MigrationPoint();
+        finishing = true;
+        foreach (MigrationRequest request in requests)
+        {
+            job?.WriteOutcome(request.Id, Rank, MigrationOutcome.Rejected, "the job finished before the migration could start", null);
+        }
+        requests.Clear();
+        Request barrier = app.Ibarrier();
+        while (!barrier.Test(out _))
+        {
+            if (window.SyncFlagSeen && !inSync)
+            {
+                EnterSynchronization();
+                AnswerWhileFinishing();
+            }
+        }
+        WriteStatus("finished", force: true);
+    }
+
+    public void Dispose()
+    {
+        window.Dispose();
+        control.Dispose();
+        app.Dispose();
+    }
+}
+
+/// <summary>A request to migrate a rank, from the API, another rank, or the control directory.</summary>
+internal sealed record MigrationRequest(string Id, int Rank, string? Host, long SeenTimestamp);

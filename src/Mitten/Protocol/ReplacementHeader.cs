@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace Mitten.Protocol;
+
+/// <summary>What Pj tells Pn before the state: who it becomes and what happened so far.</summary>
+internal sealed class ReplacementHeader
+{
+    public long MigrationId { get; set; }
+    public string RequestId { get; set; } = "";
+    public int Rank { get; set; }
+    public int Size { get; set; }
+    public long Superstep { get; set; }
+    public long Collectives { get; set; }
+    public string FromHost { get; set; } = "";
+    public string ToHost { get; set; } = "";
+    public int FromPid { get; set; }
+    public double SignalUnixMs { get; set; }
+    public List<PhaseTime> Timeline { get; set; } = [];
+    public double ProtocolSeconds { get; set; }
+    public double FreezeStartUnixMs { get; set; }
+    public long StateBytes { get; set; }
+    public string? JobDirectory { get; set; }
+    public string? Fault { get; set; }
+}
+
+/// <summary>A phase and its time since the signal.</summary>
+internal sealed record PhaseTime(string Phase, double Seconds);
+
+[JsonSerializable(typeof(ReplacementHeader))]
+internal sealed partial class ReplacementHeaderContext : JsonSerializerContext;

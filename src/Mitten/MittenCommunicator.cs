@@ -35,6 +35,9 @@ public sealed class MittenCommunicator
     /// <summary>Sends one value.</summary>
     public void Send<T>(T value, int destination, int tag) where T : unmanaged => protocol.Send(new ReadOnlySpan<T>(in value), destination, tag);
 
+    /// <summary>Starts a send of <paramref name="data"/>; complete it with <see cref="MittenRequest.Wait"/>.</summary>
+    public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged => protocol.StartSend(data, destination, tag);
+
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged => protocol.Receive(buffer, source, tag);
 

@@ -29,7 +29,15 @@ internal sealed partial class JobDirectory
         }
         foreach (string sub in new[] { "ranks", "requests", "migrations", "checkpoints" })
         {
-            Directory.CreateDirectory(System.IO.Path.Combine(path, sub), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            string dir = System.IO.Path.Combine(path, sub);
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(dir);
+            }
+            else
+            {
+                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
         }
         return new JobDirectory(path);
     }
@@ -258,7 +266,10 @@ internal sealed partial class JobDirectory
         try
         {
             File.WriteAllText(temporary, text);
-            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
             File.Move(temporary, file, overwrite: true);
         }
         catch (IOException e)

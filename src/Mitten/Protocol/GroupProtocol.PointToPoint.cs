@@ -61,6 +61,38 @@ internal sealed partial class GroupProtocol
         }
     }
 
+    private readonly List<MittenRequest> outstandingSends = [];
+
+    /// <summary>Starts a send; the protocol tracks it so a drain can complete it.</summary>
+    internal unsafe MittenRequest StartSend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
+    {
+        CheckTag(tag, allowAny: false);
+        var pin = data.Pin();
+        RequestHandle handle = RequestHandle.StartSend(app, (T*)pin.Pointer, data.Length, destination, tag);
+        var request = new MittenRequest(this, handle, pin, destination, tag);
+        outstandingSends.Add(request);
+        return request;
+    }
+
+    internal void WaitSend(MittenRequest request)
+    {
+        if (!request.Handle.Test(out _))
+        {
+            WaitPolled(ref request.Handle, BlockedOperation.Send, request.Destination, request.Tag, out _);
+        }
+        request.Release();
+        outstandingSends.Remove(request);
+    }
+
+    /// <summary>During a drain: every send this process started completes, because its receiver drains it.</summary>
+    private void CompleteOutstandingSends()
+    {
+        foreach (MittenRequest request in outstandingSends)
+        {
+            request.Handle.Wait();
+        }
+    }
+
     private static void CheckTag(int tag, bool allowAny)
     {
         if ((tag < 0 || tag >= ControlTag.DrainMarker) && !(allowAny && tag == Mpi.AnyTag))

@@ -78,6 +78,7 @@ internal sealed partial class GroupProtocol
             markers[peer].Wait();
         }
         parkedSend.Wait(); // its receiver drained it
+        CompleteOutstandingSends();
     }
 
     /// <summary>Pj: spawn the replacement, send it the state, and commit or roll back.</summary>

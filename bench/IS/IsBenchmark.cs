@@ -1,0 +1,351 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace Mitten.Bench.IS;
+
+/// <summary>The outcome of one IS run, the same on every process.</summary>
+/// <param name="Seconds">Maximum over processes of the timed loop's wall time.</param>
+/// <param name="Passed">Verification tests passed, summed over processes.</param>
+/// <param name="Expected">Tests a correct run passes: 5 per iteration plus one per process.</param>
+/// <param name="Iterations">Timed iterations run.</param>
+/// <param name="TotalKeys">Keys ranked per iteration.</param>
+/// <param name="Processes">Number of processes.</param>
+public readonly record struct IsResult(double Seconds, int Passed, int Expected, int Iterations, long TotalKeys, int Processes)
+{
+    /// <summary>Whether partial and full verification succeeded.</summary>
+    public bool Verified => Passed == Expected;
+
+    /// <summary>Millions of keys ranked per second, all processes together.</summary>
+    public double MopsTotal => Iterations * (double)TotalKeys / Seconds / 1e6;
+}
+
+/// <summary>
+/// The IS kernel (NPB IS, MPI version) over a communicator adapter. Generic over a struct so
+/// the JIT specializes it per adapter; all changing state lives in <see cref="IsState"/>, so
+/// <see cref="Run"/> can start from a fresh state or continue from a restored one.
+/// No allocation happens per iteration.
+/// </summary>
+public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
+{
+    private TComm comm;
+    private readonly IsClass problem;
+    private readonly int rank;
+    private readonly int size;
+
+    /// <summary>A kernel for <paramref name="problem"/> on the group of <paramref name="communicator"/>.</summary>
+    public IsBenchmark(TComm communicator, IsClass problem)
+    {
+        comm = communicator;
+        this.problem = problem;
+        rank = communicator.Rank;
+        size = communicator.Size;
+    }
+
+    /// <summary>For tests: change one of process 0's keys after the warm-up so verification must fail.</summary>
+    public bool CorruptKeyForTesting { get; init; }
+
+    /// <summary>A fresh state for this process.</summary>
+    public IsState CreateState(int iterations = IsClass.MaxIterations) => new(problem, rank, size, iterations);
+
+    /// <summary>
+    /// Runs (or continues) the benchmark from <paramref name="state"/>: key generation and the
+    /// untimed first iteration if not done yet, the timed iterations from
+    /// <see cref="IsState.Iteration"/> on, then the full verification.
+    /// </summary>
+    public IsResult Run(IsState state)
+    {
+        if (state.Rank != rank || state.Processes != size || state.ClassName != problem.Name)
+        {
+            throw new ArgumentException(
+                $"the state is for rank {state.Rank} of {state.Processes}, class {state.ClassName}; this is rank {rank} of {size}, class {problem.Name}");
+        }
+        if (!state.KeysGenerated)
+        {
+            GenerateKeys(state);
+            state.KeysGenerated = true;
+        }
+        if (!state.WarmupDone)
+        {
+            RankKeys(state, 1);
+            state.PassedVerification = 0;
+            state.TimedSeconds = 0;
+            state.Iteration = 1;
+            if (CorruptKeyForTesting && rank == 0)
+            {
+                CorruptOneKey(state);
+            }
+            state.WarmupDone = true;
+        }
+        while (state.Iteration <= state.Iterations)
+        {
+            double start = comm.Wtime();
+            comm.MigrationPoint(state.Iteration);
+            RankKeys(state, state.Iteration);
+            state.TimedSeconds += comm.Wtime() - start;
+            state.Iteration++;
+        }
+        double seconds = comm.AllreduceMax(state.TimedSeconds);
+        FullVerify(state);
+        int passed = comm.AllreduceSum(state.PassedVerification);
+        return new IsResult(seconds, passed, IsClass.TestArraySize * state.Iterations + size, state.Iterations, problem.TotalKeys, size);
+    }
+
+    /// <summary>This process's keys: 4 random numbers per key from its own point of the sequence.</summary>
+    private void GenerateKeys(IsState state)
+    {
+        Span<int> keys = state.Keys;
+        ulong seed = IsRandom.SeedFor(rank, size, 4 * problem.TotalKeys);
+        double k = problem.MaxKey / 4;
+        for (int i = 0; i < keys.Length; i++)
+        {
+            double x = IsRandom.Next(ref seed);
+            x += IsRandom.Next(ref seed);
+            x += IsRandom.Next(ref seed);
+            x += IsRandom.Next(ref seed);
+            keys[i] = (int)(k * x);
+        }
+    }
+
+    /// <summary>Sets a large key of process 0 (past the ones the iterations overwrite) to 0.</summary>
+    private static void CorruptOneKey(IsState state)
+    {
+        Span<int> keys = state.Keys;
+        int maxKey = 1 << IsClass.Get(state.ClassName.ToString()).MaxKeyLog2;
+        for (int i = 2 * IsClass.MaxIterations + 1; i < keys.Length; i++)
+        {
+            if (keys[i] >= maxKey / 2)
+            {
+                keys[i] = 0;
+                return;
+            }
+        }
+    }
+
+    /// <summary>One iteration of the original's rank(): bucket sort, redistribution, ranking, partial verification.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RankKeys(IsState state, int iteration)
+    {
+        int shift = problem.MaxKeyLog2 - problem.BucketsLog2;
+        int buckets = problem.Buckets;
+        Span<int> keys = state.Keys;
+        int localKeys = keys.Length;
+
+        if (rank == 0)
+        {
+            keys[iteration] = iteration;
+            keys[iteration + IsClass.MaxIterations] = problem.MaxKey - iteration;
+        }
+
+        Span<int> bucketSizes = state.BucketSizes;
+        Span<int> bucketTotals = state.BucketTotals;
+        bucketSizes.Clear();
+
+        // The partial-verification keys ride along in the slots after the bucket counts.
+        for (int i = 0; i < IsClass.TestArraySize; i++)
+        {
+            long g = problem.TestIndices[i];
+            if (g / localKeys == rank)
+            {
+                bucketSizes[buckets + i] = keys[(int)(g % localKeys)];
+            }
+        }
+
+        // The three passes over all keys index with key values, which are in [0, MaxKey) by
+        // construction (generator and bucket ranges), so they run without bounds checks.
+        ref int keysRef = ref MemoryMarshal.GetReference(keys);
+        ref int countsRef = ref MemoryMarshal.GetReference(bucketSizes);
+        for (int i = 0; i < localKeys; i++)
+        {
+            Unsafe.Add(ref countsRef, Unsafe.Add(ref keysRef, i) >> shift)++;
+        }
+        Span<int> counts = bucketSizes[..buckets];
+
+        Span<int> pointers = state.BucketPointers;
+        pointers[0] = 0;
+        for (int i = 1; i < buckets; i++)
+        {
+            pointers[i] = pointers[i - 1] + counts[i - 1];
+        }
+
+        ref int pointersRef = ref MemoryMarshal.GetReference(pointers);
+        ref int bucketKeysRef = ref MemoryMarshal.GetArrayDataReference(state.BucketKeys);
+        for (int i = 0; i < localKeys; i++)
+        {
+            int key = Unsafe.Add(ref keysRef, i);
+            Unsafe.Add(ref bucketKeysRef, Unsafe.Add(ref pointersRef, key >> shift)++) = key;
+        }
+
+        comm.AllreduceSum(bucketSizes, bucketTotals);
+
+        // Buckets go to processes in order; process j gets buckets until the running global
+        // total reaches (j + 1) * NUM_KEYS.
+        Span<int> sendCounts = state.SendCounts;
+        Span<int> sendDispls = state.SendDisplacements;
+        Span<int> first = state.FirstBucket;
+        Span<int> last = state.LastBucket;
+        first.Clear();
+        last.Clear();
+        long globalSum = 0;
+        int localSum = 0;
+        int j = 0;
+        sendDispls[0] = 0;
+        for (int i = 0; i < buckets; i++)
+        {
+            globalSum += bucketTotals[i];
+            localSum += bucketSizes[i];
+            if (globalSum >= (long)(j + 1) * localKeys)
+            {
+                sendCounts[j] = localSum;
+                if (j != 0)
+                {
+                    sendDispls[j] = sendDispls[j - 1] + sendCounts[j - 1];
+                    first[j] = last[j - 1] + 1;
+                }
+                last[j++] = i;
+                localSum = 0;
+            }
+        }
+        // Processes left without buckets (many processes, few buckets) get an empty range.
+        while (j < size)
+        {
+            sendCounts[j] = 0;
+            sendDispls[j] = j == 0 ? 0 : sendDispls[j - 1] + sendCounts[j - 1];
+            first[j] = 1;
+            last[j] = 0;
+            j++;
+        }
+
+        Span<int> receiveCounts = state.ReceiveCounts;
+        Span<int> receiveDispls = state.ReceiveDisplacements;
+        comm.Alltoall(sendCounts, receiveCounts);
+        receiveDispls[0] = 0;
+        for (int i = 1; i < size; i++)
+        {
+            receiveDispls[i] = receiveDispls[i - 1] + receiveCounts[i - 1];
+        }
+        int received = receiveDispls[size - 1] + receiveCounts[size - 1];
+        if (received > state.ReceivedKeys.Length)
+        {
+            GrowBuffers(state, received);
+        }
+        Span<int> receivedKeys = state.ReceivedKeys;
+        comm.Alltoallv(state.BucketKeys, sendCounts, sendDispls, receivedKeys, receiveCounts, receiveDispls);
+
+        int minKey = first[rank] << shift;
+        int maxKey = ((last[rank] + 1) << shift) - 1;
+        int range = maxKey - minKey + 1;
+
+        // m: keys on lower processes; local: keys here (both from the global bucket sizes).
+        long lesser = 0;
+        for (int k = 0; k < rank; k++)
+        {
+            for (int i = first[k]; i <= last[k]; i++)
+            {
+                lesser += bucketTotals[i];
+            }
+        }
+        int local = 0;
+        for (int i = first[rank]; i <= last[rank]; i++)
+        {
+            local += bucketTotals[i];
+        }
+
+        // Count each key value, then prefix sums: prefix[v] = keys <= minKey + v on this process.
+        Span<int> prefix = range > 0 ? state.KeyCounts.AsSpan(0, range) : [];
+        prefix.Clear();
+        if (local > receivedKeys.Length || (local > 0 && range <= 0))
+        {
+            throw new InvalidOperationException($"process {rank}: {local} keys for a range of {range} values and {receivedKeys.Length} slots");
+        }
+        ref int prefixRef = ref MemoryMarshal.GetReference(prefix);
+        ref int receivedRef = ref MemoryMarshal.GetReference(receivedKeys);
+        for (int i = 0; i < local; i++)
+        {
+            Unsafe.Add(ref prefixRef, Unsafe.Add(ref receivedRef, i) - minKey)++;
+        }
+        for (int i = 1; i < prefix.Length; i++)
+        {
+            prefix[i] += prefix[i - 1];
+        }
+
+        // Partial verification: each test key is checked by the process whose range holds it.
+        for (int i = 0; i < IsClass.TestArraySize; i++)
+        {
+            int k = bucketTotals[buckets + i];
+            if (minKey <= k && k <= maxKey)
+            {
+                long keyRank = (k - 1 >= minKey ? prefix[k - 1 - minKey] : 0) + lesser;
+                if (keyRank == problem.ExpectedRank(i, iteration))
+                {
+                    state.PassedVerification++;
+                }
+                else
+                {
+                    Console.WriteLine($"Failed partial verification: iteration {iteration}, processor {rank}, test key {i}");
+                }
+            }
+        }
+
+        state.LastLocalKeys = local;
+        state.LastMinKey = minKey;
+    }
+
+    /// <summary>
+    /// Places the last iteration's keys in sorted order using their ranks and checks the order
+    /// here and across the boundary with the previous process (tag 1000).
+    /// </summary>
+    private void FullVerify(IsState state)
+    {
+        int local = state.LastLocalKeys;
+        int minKey = state.LastMinKey;
+        Span<int> received = state.ReceivedKeys.AsSpan(0, local);
+        Span<int> prefix = state.KeyCounts;
+        Span<int> sorted = state.BucketKeys.AsSpan(0, local);
+        foreach (int key in received)
+        {
+            sorted[--prefix[key - minKey]] = key;
+        }
+
+        int previousLargest = 0;
+        if (rank > 0)
+        {
+            previousLargest = comm.Recv(rank - 1, 1000);
+        }
+        if (rank < size - 1)
+        {
+            comm.Send(local > 0 ? sorted[local - 1] : previousLargest, rank + 1, 1000);
+        }
+
+        int outOfOrder = 0;
+        if (rank > 0 && local > 0 && previousLargest > sorted[0])
+        {
+            outOfOrder++;
+        }
+        for (int i = 1; i < local; i++)
+        {
+            if (sorted[i - 1] > sorted[i])
+            {
+                outOfOrder++;
+            }
+        }
+        if (outOfOrder != 0)
+        {
+            Console.WriteLine($"Processor {rank}:  Full_verify: number of keys out of sort: {outOfOrder}");
+        }
+        else
+        {
+            state.PassedVerification++;
+        }
+    }
+
+    private static void GrowBuffers(IsState state, int needed)
+    {
+        int capacity = needed + needed / 4;
+        var receivedKeys = new int[capacity];
+        var bucketKeys = new int[capacity];
+        state.BucketKeys.AsSpan().CopyTo(bucketKeys);
+        state.ReceivedKeys = receivedKeys;
+        state.BucketKeys = bucketKeys;
+        state.BufferGrowths++;
+    }
+}

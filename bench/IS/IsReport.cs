@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Mitten.Bench.IS;
+
+/// <summary>The original's printout (c_print_results), plus one machine-readable RESULT line.</summary>
+public static class IsReport
+{
+    /// <summary>The banner printed before the run.</summary>
+    public static void Header(IsClass problem, int iterations, int processes)
+    {
+        Console.WriteLine();
+        Console.WriteLine(" NAS Parallel Benchmarks - IS Benchmark (Mitten C# port of the MPI version)");
+        Console.WriteLine();
+        Console.WriteLine(Invariant($" Size:  {problem.TotalKeys}  (class {problem.Name})"));
+        Console.WriteLine(Invariant($" Iterations:   {iterations}"));
+        Console.WriteLine(Invariant($" Number of processes:     {processes}"));
+        Console.WriteLine();
+    }
+
+    /// <summary>The report printed after the run.</summary>
+    public static void Results(IsClass problem, IsResult result)
+    {
+        Console.WriteLine();
+        Console.WriteLine(" IS Benchmark Completed");
+        Line("Class", problem.Name.ToString());
+        Line("Size", Invariant($"{problem.TotalKeys}"));
+        Line("Iterations", Invariant($"{result.Iterations}"));
+        Line("Time in seconds", Invariant($"{result.Seconds:F2}"));
+        Line("Total processes", Invariant($"{result.Processes}"));
+        Line("Mop/s total", Invariant($"{result.MopsTotal:F2}"));
+        Line("Mop/s/process", Invariant($"{result.MopsTotal / result.Processes:F2}"));
+        Line("Operation type", "keys ranked");
+        Line("Verification", result.Verified ? "SUCCESSFUL" : "UNSUCCESSFUL");
+        Line("Passed tests", Invariant($"{result.Passed} of {result.Expected}"));
+        Console.WriteLine();
+        Console.WriteLine(Invariant(
+            $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected}"));
+    }
+
+    private static void Line(string name, string value) => Console.WriteLine($" {name,-15} = {value,24}");
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,129 @@
+namespace Mitten.Bench.IS;
+
+/// <summary>
+/// Everything of the IS benchmark that changes while it runs, on one process: the keys, the
+/// iteration counter, the passed-verification count, the accumulated timed seconds, and the
+/// working arrays (allocated once, sized for the class and process count). A migration layer
+/// registers this object; a process restored from it continues at <see cref="Iteration"/>.
+/// Between iterations only <see cref="Keys"/>, <see cref="Iteration"/>,
+/// <see cref="PassedVerification"/>, <see cref="TimedSeconds"/> and the flags carry
+/// information; the working arrays are rewritten by every iteration (but
+/// <see cref="ReceivedKeys"/> and <see cref="KeyCounts"/> hold the last iteration's ranking
+/// until the full verification).
+/// </summary>
+public sealed class IsState
+{
+    /// <summary>Creates the state of process <paramref name="rank"/> of <paramref name="processes"/> for <paramref name="problem"/>.</summary>
+    public IsState(IsClass problem, int rank, int processes, int iterations = IsClass.MaxIterations)
+    {
+        if (iterations < 1 || iterations > IsClass.MaxIterations)
+        {
+            throw new ArgumentException($"IS runs 1..{IsClass.MaxIterations} timed iterations, not {iterations}");
+        }
+        Iterations = iterations;
+        if (processes < 1 || (processes & (processes - 1)) != 0)
+        {
+            throw new ArgumentException($"IS needs a power-of-two number of processes, not {processes}");
+        }
+        if (problem.TotalKeys / processes < 2 * IsClass.MaxIterations)
+        {
+            throw new ArgumentException($"class {problem.Name} has too few keys for {processes} processes");
+        }
+        ClassName = problem.Name;
+        Rank = rank;
+        Processes = processes;
+        int localKeys = checked((int)(problem.TotalKeys / processes));
+        // The original sizes its buffers at 3/2 NUM_KEYS below 256 processes and more above,
+        // because the redistribution is uneven; the kernel grows them if a distribution needs more.
+        int factor2 = processes < 256 ? 3 : processes < 512 ? 5 : processes < 1024 ? 8 : 13;
+        int capacity = checked((int)Math.Min((long)localKeys * factor2 / 2 + 64, int.MaxValue / 2));
+        Keys = new int[localKeys];
+        BucketKeys = new int[capacity];
+        ReceivedKeys = new int[capacity];
+        KeyCounts = new int[problem.MaxKey];
+        BucketSizes = new int[problem.Buckets + IsClass.TestArraySize];
+        BucketTotals = new int[problem.Buckets + IsClass.TestArraySize];
+        BucketPointers = new int[problem.Buckets];
+        SendCounts = new int[processes];
+        SendDisplacements = new int[processes];
+        ReceiveCounts = new int[processes];
+        ReceiveDisplacements = new int[processes];
+        FirstBucket = new int[processes];
+        LastBucket = new int[processes];
+    }
+
+    /// <summary>The problem class (S, W, A, B, C).</summary>
+    public char ClassName { get; set; }
+
+    /// <summary>The process this state belongs to.</summary>
+    public int Rank { get; set; }
+
+    /// <summary>The number of processes the state was sized for.</summary>
+    public int Processes { get; set; }
+
+    /// <summary>The number of timed iterations (10 in the official benchmark).</summary>
+    public int Iterations { get; set; }
+
+    /// <summary>Whether the keys have been generated.</summary>
+    public bool KeysGenerated { get; set; }
+
+    /// <summary>Whether the untimed first iteration has run (after it the pass counter is reset).</summary>
+    public bool WarmupDone { get; set; }
+
+    /// <summary>The next timed iteration to run (1..<see cref="Iterations"/>; one more when the timed loop is over).</summary>
+    public int Iteration { get; set; } = 1;
+
+    /// <summary>Partial and full verification tests this process passed.</summary>
+    public int PassedVerification { get; set; }
+
+    /// <summary>Seconds spent in the timed loop so far on this process.</summary>
+    public double TimedSeconds { get; set; }
+
+    /// <summary>This process's keys (NUM_KEYS of them); process 0 changes two of them every iteration.</summary>
+    public int[] Keys { get; set; }
+
+    /// <summary>Working array: local keys sorted by bucket (the Alltoallv send buffer), then the fully sorted keys.</summary>
+    public int[] BucketKeys { get; set; }
+
+    /// <summary>Working array: the keys this process ranks (the Alltoallv receive buffer).</summary>
+    public int[] ReceivedKeys { get; set; }
+
+    /// <summary>Working array: per key value in this process's range, the count and then the prefix sum.</summary>
+    public int[] KeyCounts { get; set; }
+
+    /// <summary>Working array: local bucket sizes, then the 5 test keys.</summary>
+    public int[] BucketSizes { get; set; }
+
+    /// <summary>Working array: global bucket sizes, then the 5 test keys.</summary>
+    public int[] BucketTotals { get; set; }
+
+    /// <summary>Working array: running bucket positions.</summary>
+    public int[] BucketPointers { get; set; }
+
+    /// <summary>Working array: keys sent to each process.</summary>
+    public int[] SendCounts { get; set; }
+
+    /// <summary>Working array: offsets of the blocks sent to each process.</summary>
+    public int[] SendDisplacements { get; set; }
+
+    /// <summary>Working array: keys received from each process.</summary>
+    public int[] ReceiveCounts { get; set; }
+
+    /// <summary>Working array: offsets of the blocks received from each process.</summary>
+    public int[] ReceiveDisplacements { get; set; }
+
+    /// <summary>Working array: first bucket of each process.</summary>
+    public int[] FirstBucket { get; set; }
+
+    /// <summary>Working array: last bucket of each process.</summary>
+    public int[] LastBucket { get; set; }
+
+    /// <summary>Keys this process ranked in the last iteration (for the full verification).</summary>
+    public int LastLocalKeys { get; set; }
+
+    /// <summary>The smallest key value of this process's range in the last iteration.</summary>
+    public int LastMinKey { get; set; }
+
+    /// <summary>How often a working buffer had to grow (0 in a normal run).</summary>
+    public int BufferGrowths { get; set; }
+}

@@ -1,0 +1,92 @@
+using System.Globalization;
+using Mitten.Bench.Mpptest;
+using Mitten.GroupComm;
+
+// Mpptest-style communication benchmark. Usage:
+//   mpiexec -n NP Mpptest [--patterns all|p2p|collective|NAME[,NAME...]] [--sizes 0,8,64,...]
+//                         [--measurements T] [--min-ms M] [--quick] [--compare plain|mitten]
+// Patterns: pingpong nonblocking head-to-head halo bisection barrier bcast reduce allreduce alltoall.
+// --compare plain alternates the plain binding with itself on a duplicate communicator (the
+// noise floor of a comparison); --compare mitten needs the Mitten layer (not wired yet).
+// Rank 0 prints a table per pattern and machine-readable "CSV ..." lines.
+
+int[] sizes = [0, 8, 64, 512, 4096, 32768, 262144, 1 << 20, 4 << 20];
+int measurements = 10;
+double minSeconds = 1e-3;
+string patternArg = "all";
+string? compare = null;
+for (int i = 0; i < args.Length; i++)
+{
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+    switch (args[i])
+    {
+        case "--patterns": patternArg = Value(); break;
+        case "--sizes": sizes = Value().Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToArray(); break;
+        case "--measurements": measurements = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)); break;
+        case "--min-ms": minSeconds = double.Parse(Value(), CultureInfo.InvariantCulture) / 1000.0; break;
+        case "--quick":
+            sizes = [0, 8, 512, 4096, 32768];
+            measurements = 3;
+            minSeconds = 2e-4;
+            break;
+        case "--compare": compare = Value(); break;
+        case "--mitten": compare = "mitten"; break;
+        default:
+            Console.Error.WriteLine($"Mpptest: unknown option {args[i]}");
+            return 2;
+    }
+}
+if (compare is "mitten")
+{
+    Console.Error.WriteLine("Mpptest: --compare mitten is not available until the Mitten layer lands");
+    return 2;
+}
+if (compare is not (null or "plain"))
+{
+    Console.Error.WriteLine($"Mpptest: --compare must be plain or mitten, not {compare}");
+    return 2;
+}
+Pattern[] patterns;
+try
+{
+    patterns = patternArg switch
+    {
+        "all" => [.. Patterns.PointToPoint, .. Patterns.Collective],
+        "p2p" => Patterns.PointToPoint,
+        "collective" => Patterns.Collective,
+        _ => patternArg.Split(',').Select(Patterns.Parse).ToArray(),
+    };
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine("Mpptest: " + e.Message);
+    return 2;
+}
+
+Mpi.Init(ThreadLevel.Single);
+Communicator world = Mpi.World;
+using Communicator? duplicate = compare is "plain" ? world.Dup() : null;
+int maxBytes = sizes.Max();
+var first = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), maxBytes);
+PatternKernel<PlainCommunicator>? second = duplicate is null ? null
+    : new PatternKernel<PlainCommunicator>(new PlainCommunicator(duplicate, "plain-dup"), maxBytes);
+var suite = new MpptestSuite<PlainCommunicator, PlainCommunicator>(first, second, new MpptestOptions(sizes, measurements, minSeconds));
+TextWriter output = first.Rank == 0 ? Console.Out : TextWriter.Null;
+for (int p = 0; p < patterns.Length; p++)
+{
+    Pattern pattern = patterns[p];
+    if (pattern is Pattern.PingPong or Pattern.Nonblocking or Pattern.HeadToHead && world.Size < 2)
+    {
+        output.WriteLine($"pattern {Patterns.Name(pattern)}: skipped (needs 2 processes)");
+        continue;
+    }
+    if (first.Rank == 0)
+    {
+        Console.Error.WriteLine($"[mpptest] pattern {p + 1}/{patterns.Length}: {Patterns.Name(pattern)} on {world.Size} processes");
+    }
+    suite.Run(pattern, output);
+}
+output.Flush();
+duplicate?.Dispose();
+Mpi.Finalize();
+return 0;

@@ -1,0 +1,212 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Mitten.Checkpoint.Generators;
+
+/// <summary>
+/// Implements Mitten.Checkpoint.State.IMigratable for every partial class or struct marked
+/// [Migratable]: SaveState writes each instance field and auto-property in declaration order,
+/// RestoreState reads them back (readonly fields and init-only properties included), and
+/// StateSchema describes the saved fields so a changed type is detected on restore.
+/// </summary>
+[Generator(LanguageNames.CSharp)]
+public sealed class MigratableGenerator : IIncrementalGenerator
+{
+    private const string AttributeName = "Mitten.Checkpoint.State.MigratableAttribute";
+    private const string NotMigratedName = "Mitten.Checkpoint.State.NotMigratedAttribute";
+
+    private static readonly DiagnosticDescriptor NotPartial = new(
+        "MTN001", "[Migratable] type must be partial", "'{0}' and the types containing it must be declared partial to be [Migratable]",
+        "Mitten.Checkpoint", DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static readonly DiagnosticDescriptor HasBase = new(
+        "MTN002", "[Migratable] class cannot derive from another class", "'{0}' derives from '{1}'; the fields of a base class are not saved, so [Migratable] classes must derive from object",
+        "Mitten.Checkpoint", DiagnosticSeverity.Error, isEnabledByDefault: true);
+
+    private static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    private static readonly SymbolDisplayFormat SchemaFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .WithGlobalNamespaceStyle(SymbolDisplayGlobalNamespaceStyle.Omitted);
+
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        var types = context.SyntaxProvider.ForAttributeWithMetadataName(
+            AttributeName,
+            static (node, _) => node is ClassDeclarationSyntax || node is StructDeclarationSyntax || node is RecordDeclarationSyntax,
+            static (ctx, _) => Generate((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode));
+        context.RegisterSourceOutput(types, static (spc, result) =>
+        {
+            if (result.Diagnostic is not null)
+            {
+                spc.ReportDiagnostic(result.Diagnostic);
+                return;
+            }
+            spc.AddSource(result.HintName, result.Source);
+        });
+    }
+
+    private sealed class Result
+    {
+        public string HintName = "";
+        public string Source = "";
+        public Diagnostic? Diagnostic;
+    }
+
+    private static Result Generate(INamedTypeSymbol type, TypeDeclarationSyntax syntax)
+    {
+        for (INamedTypeSymbol? t = type; t is not null; t = t.ContainingType)
+        {
+            bool partial = t.DeclaringSyntaxReferences.Any(r => r.GetSyntax() is TypeDeclarationSyntax d && d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!partial)
+            {
+                return new Result { Diagnostic = Diagnostic.Create(NotPartial, syntax.Identifier.GetLocation(), type.Name) };
+            }
+        }
+        if (type.TypeKind == TypeKind.Class && type.BaseType is { SpecialType: not SpecialType.System_Object } baseType)
+        {
+            return new Result { Diagnostic = Diagnostic.Create(HasBase, syntax.Identifier.GetLocation(), type.Name, baseType.ToDisplayString()) };
+        }
+
+        bool isStruct = type.IsValueType;
+        string self = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat);
+        var save = new StringBuilder();
+        var restore = new StringBuilder();
+        var accessors = new StringBuilder();
+        foreach (IFieldSymbol field in StateFields(type))
+        {
+            string fieldType = field.Type.ToDisplayString(Qualified);
+            if (field.AssociatedSymbol is IPropertySymbol property)
+            {
+                save.Append("        writer.Write<").Append(fieldType).Append(">(this.").Append(property.Name).AppendLine(");");
+                if (property.SetMethod is { IsInitOnly: false })
+                {
+                    restore.Append("        this.").Append(property.Name).Append(" = reader.Read<").Append(fieldType).AppendLine(">();");
+                }
+                else
+                {
+                    string accessor = "__MittenBacking_" + property.Name;
+                    accessors.Append("    [global::System.Runtime.CompilerServices.UnsafeAccessor(global::System.Runtime.CompilerServices.UnsafeAccessorKind.Field, Name = \"")
+                        .Append(field.Name).AppendLine("\")]");
+                    accessors.Append("    private static extern ref ").Append(fieldType).Append(' ').Append(accessor)
+                        .Append(isStruct ? "(ref " : "(").Append(self).AppendLine(" self);");
+                    restore.Append("        ").Append(accessor).Append(isStruct ? "(ref this)" : "(this)")
+                        .Append(" = reader.Read<").Append(fieldType).AppendLine(">();");
+                }
+            }
+            else
+            {
+                string name = "@" + field.Name;
+                save.Append("        writer.Write<").Append(fieldType).Append(">(this.").Append(name).AppendLine(");");
+                restore.Append("        ").Append(field.IsReadOnly ? "global::System.Runtime.CompilerServices.Unsafe.AsRef(in this." + name + ")" : "this." + name)
+                    .Append(" = reader.Read<").Append(fieldType).AppendLine(">();");
+            }
+        }
+
+        var schema = new StringBuilder();
+        AppendSchema(type, schema, new HashSet<ITypeSymbol>(SymbolEqualityComparer.Default));
+
+        var source = new StringBuilder();
+        source.AppendLine("// <auto-generated/> by Mitten.Checkpoint.Generators");
+        source.AppendLine("#nullable enable");
+        source.AppendLine("#pragma warning disable CS1591");
+        if (!type.ContainingNamespace.IsGlobalNamespace)
+        {
+            source.Append("namespace ").Append(type.ContainingNamespace.ToDisplayString()).AppendLine(";");
+        }
+        var containers = new List<INamedTypeSymbol>();
+        for (INamedTypeSymbol? t = type.ContainingType; t is not null; t = t.ContainingType)
+        {
+            containers.Insert(0, t);
+        }
+        foreach (INamedTypeSymbol container in containers)
+        {
+            source.Append("partial ").Append(Keyword(container)).Append(' ').Append(NameWithParameters(container)).AppendLine(" {");
+        }
+        source.Append("partial ").Append(Keyword(type)).Append(' ').Append(NameWithParameters(type))
+            .AppendLine(" : global::Mitten.Checkpoint.State.IMigratable");
+        source.AppendLine("{");
+        source.Append("    static string global::Mitten.Checkpoint.State.IMigratable.StateSchema => ")
+            .Append(SymbolDisplay.FormatLiteral(schema.ToString(), true)).AppendLine(";");
+        source.AppendLine();
+        source.AppendLine("    void global::Mitten.Checkpoint.State.IMigratable.SaveState(global::Mitten.Checkpoint.State.StateWriter writer)");
+        source.AppendLine("    {");
+        source.Append(save);
+        source.AppendLine("    }");
+        source.AppendLine();
+        source.AppendLine("    void global::Mitten.Checkpoint.State.IMigratable.RestoreState(global::Mitten.Checkpoint.State.StateReader reader)");
+        source.AppendLine("    {");
+        source.Append(restore);
+        source.AppendLine("    }");
+        source.Append(accessors);
+        source.AppendLine("}");
+        foreach (INamedTypeSymbol _ in containers)
+        {
+            source.AppendLine("}");
+        }
+        string hint = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "")
+            .Replace('<', '{').Replace('>', '}').Replace(',', '_').Replace(' ', '_') + ".Migratable.g.cs";
+        return new Result { HintName = hint, Source = source.ToString() };
+    }
+
+    private static IEnumerable<IFieldSymbol> StateFields(INamedTypeSymbol type)
+    {
+        foreach (ISymbol member in type.GetMembers())
+        {
+            if (member is not IFieldSymbol field || field.IsStatic || field.IsConst)
+            {
+                continue;
+            }
+            ISymbol declared = field.AssociatedSymbol ?? field;
+            if (field.IsImplicitlyDeclared && field.AssociatedSymbol is not IPropertySymbol)
+            {
+                continue;
+            }
+            if (declared.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == NotMigratedName))
+            {
+                continue;
+            }
+            yield return field;
+        }
+    }
+
+    private static void AppendSchema(ITypeSymbol type, StringBuilder schema, HashSet<ITypeSymbol> seen)
+    {
+        schema.Append(type.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SchemaFormat));
+        if (type is not INamedTypeSymbol named || !seen.Add(type)
+            || !named.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == AttributeName))
+        {
+            return;
+        }
+        schema.Append('{');
+        foreach (IFieldSymbol field in StateFields(named))
+        {
+            ITypeSymbol fieldType = field.Type;
+            if (fieldType.IsValueType)
+            {
+                AppendSchema(fieldType, schema, seen);   // a nested struct's layout is part of this one's
+            }
+            else
+            {
+                schema.Append(fieldType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(SchemaFormat));
+            }
+            schema.Append(' ').Append(field.AssociatedSymbol?.Name ?? field.Name).Append(';');
+        }
+        schema.Append('}');
+        seen.Remove(type);
+    }
+
+    private static string Keyword(INamedTypeSymbol type) =>
+        type.IsRecord ? (type.IsValueType ? "record struct" : "record") :
+        type.TypeKind == TypeKind.Interface ? "interface" :
+        type.IsValueType ? "struct" : "class";
+
+    private static string NameWithParameters(INamedTypeSymbol type) =>
+        type.TypeParameters.Length == 0 ? type.Name : type.Name + "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
+}

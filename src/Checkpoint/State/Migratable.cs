@@ -1,0 +1,44 @@
+namespace Mitten.Checkpoint.State;
+
+/// <summary>
+/// Marks a <c>partial</c> class or struct as part of an application's migratable state. The
+/// Mitten.Checkpoint.Generators source generator implements <see cref="IMigratable"/> for it:
+/// every instance field and auto-property declared in the type is saved and restored, except
+/// those marked <see cref="NotMigratedAttribute"/>. Register the type with
+/// <see cref="StateTypeRegistry.Register{T}(string?)"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Struct, Inherited = false)]
+public sealed class MigratableAttribute : Attribute
+{
+}
+
+/// <summary>Excludes a field or auto-property of a <see cref="MigratableAttribute"/> type from its saved state.</summary>
+[AttributeUsage(AttributeTargets.Field | AttributeTargets.Property, Inherited = false)]
+public sealed class NotMigratedAttribute : Attribute
+{
+}
+
+/// <summary>
+/// A type that saves and restores its own fields. Generated for <see cref="MigratableAttribute"/>
+/// types; it can also be written by hand.
+/// </summary>
+/// <remarks>
+/// A class is created without running a constructor and then <see cref="RestoreState"/> fills
+/// it, so fields that are not restored keep their default values. Objects reached through
+/// references may still be empty while <see cref="RestoreState"/> runs (they are filled
+/// in the order they were first met), so restore code must only store references, not use them.
+/// </remarks>
+public interface IMigratable
+{
+    /// <summary>
+    /// A description of the saved fields (names and types). A stream written by a program whose
+    /// description differs is rejected as a schema mismatch. Empty means "not checked".
+    /// </summary>
+    static virtual string StateSchema => "";
+
+    /// <summary>Writes the fields, in a fixed order, with <see cref="StateWriter.Write{T}(T)"/>.</summary>
+    void SaveState(StateWriter writer);
+
+    /// <summary>Reads the fields in the order <see cref="SaveState"/> wrote them, with <see cref="StateReader.Read{T}"/>.</summary>
+    void RestoreState(StateReader reader);
+}

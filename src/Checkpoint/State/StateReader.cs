@@ -1,0 +1,524 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Mitten.Checkpoint.State;
+
+/// <summary>
+/// Decodes a state stream. Handed to <see cref="IMigratable.RestoreState"/> and to restore
+/// functions given to <see cref="StateTypeRegistry"/>; created by <see cref="StateSerializer"/>.
+/// It reads exactly the bytes of one state stream from its source, so other data may follow.
+/// </summary>
+public sealed class StateReader
+{
+    private static readonly object UnderConstruction = new();
+    private static readonly UTF8Encoding StrictUtf8 = new(false, true);
+
+    private readonly Stream source;
+    private readonly StateTypeRegistry types;
+    private readonly bool swap;
+    private readonly byte[] frame;
+    private readonly int maxPayload;
+    private readonly int blockThreshold;
+    private int position;
+    private int end;
+    private ulong chain;
+    private long bytes;
+    private int frames;
+    private long transferTicks;
+    private long budget;
+    private readonly long? sourceLength;
+    private readonly List<object?> objects = [];
+    private readonly List<(object Value, TypeCodec Codec)> pending = [];
+    private readonly List<TypeCodec?> streamTypes = [];
+    private readonly List<Action> finishers = [];
+
+    internal StateReader(Stream source, StateTypeRegistry types, StateReadOptions options)
+    {
+        this.source = source;
+        this.types = types;
+        budget = options.MaxAllocationBytes;
+        if (source.CanSeek)
+        {
+            try
+            {
+                sourceLength = source.Length;
+            }
+            catch (NotSupportedException)
+            {
+                sourceLength = null;
+            }
+        }
+        Span<byte> header = stackalloc byte[StreamFormat.HeaderSize];
+        Fill(header, "the header");
+        if (!header[..8].SequenceEqual(StreamFormat.Magic))
+        {
+            throw new StateFormatException(StateProblem.UnsupportedFormat, "not a state stream (the header does not start with MTNSTATE)");
+        }
+        ushort version = BinaryPrimitives.ReadUInt16LittleEndian(header[8..]);
+        var sum = new Checksum();
+        sum.Update(header[..24]);
+        chain = sum.Finish(0, 0);
+        if (chain != BinaryPrimitives.ReadUInt64LittleEndian(header[24..]))
+        {
+            throw new StateFormatException(StateProblem.Corrupted, "checksum mismatch in the stream header");
+        }
+        if (version != StreamFormat.Version)
+        {
+            throw new StateFormatException(StateProblem.UnsupportedFormat, $"state format version {version} is not supported (this reader knows version {StreamFormat.Version})");
+        }
+        WriterByteOrder = header[10] switch
+        {
+            1 => StateByteOrder.LittleEndian,
+            2 => StateByteOrder.BigEndian,
+            _ => throw new StateFormatException(StateProblem.Corrupted, $"unknown byte order code {header[10]} in the header"),
+        };
+        WriterWordSize = header[11];
+        maxPayload = BinaryPrimitives.ReadInt32LittleEndian(header[12..]);
+        blockThreshold = BinaryPrimitives.ReadInt32LittleEndian(header[16..]);
+        if (maxPayload < StreamFormat.MinChunk || maxPayload > StreamFormat.MaxChunk || blockThreshold <= 0)
+        {
+            throw new StateFormatException(StateProblem.Corrupted, $"impossible chunk size {maxPayload} or block threshold {blockThreshold} in the header");
+        }
+        swap = (WriterByteOrder == StateByteOrder.BigEndian) == BitConverter.IsLittleEndian;
+        frame = new byte[maxPayload + StreamFormat.TrailerSize];
+    }
+
+    internal StateByteOrder WriterByteOrder { get; }
+    internal int WriterWordSize { get; }
+    internal long Bytes => bytes;
+    internal int Objects => objects.Count;
+    internal long TransferTicks => transferTicks;
+
+    /// <summary>Reads one value written by <see cref="StateWriter.Write{T}(T)"/> with the same <typeparamref name="T"/>.</summary>
+    /// <exception cref="StateFormatException">The stream is truncated, corrupt, or does not hold a <typeparamref name="T"/> here.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public T Read<T>()
+    {
+        if (typeof(T) == typeof(bool))
+        {
+            byte b = ReadRaw<byte>();
+            if (b > 1)
+            {
+                throw Corrupt($"a bool holds {b}");
+            }
+            bool v = b != 0;
+            return Unsafe.As<bool, T>(ref v);
+        }
+        if (typeof(T) == typeof(byte) || typeof(T) == typeof(sbyte))
+        {
+            byte v = ReadRaw<byte>();
+            return Unsafe.As<byte, T>(ref v);
+        }
+        if (typeof(T) == typeof(short) || typeof(T) == typeof(ushort) || typeof(T) == typeof(char))
+        {
+            ushort v = ReadRaw<ushort>();
+            return Unsafe.As<ushort, T>(ref v);
+        }
+        if (typeof(T) == typeof(int) || typeof(T) == typeof(uint) || typeof(T) == typeof(float))
+        {
+            uint v = ReadRaw<uint>();
+            return Unsafe.As<uint, T>(ref v);
+        }
+        if (typeof(T) == typeof(long) || typeof(T) == typeof(ulong) || typeof(T) == typeof(double))
+        {
+            ulong v = ReadRaw<ulong>();
+            return Unsafe.As<ulong, T>(ref v);
+        }
+        if (!typeof(T).IsValueType)
+        {
+            object? o = ReadReference();
+            if (o is null)
+            {
+                return default!;
+            }
+            if (o is T t)
+            {
+                return t;
+            }
+            throw new StateFormatException(StateProblem.SchemaMismatch, $"the stream holds a {Describe(o.GetType())} where the program reads a {Describe(typeof(T))}");
+        }
+        return types.GetValueCodec<T>().ReadValue(this);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal T ReadRaw<T>() where T : unmanaged
+    {
+        if (end - position < Unsafe.SizeOf<T>())
+        {
+            Need(Unsafe.SizeOf<T>());
+        }
+        T value = Unsafe.ReadUnaligned<T>(ref frame[position]);
+        position += Unsafe.SizeOf<T>();
+        return swap ? StreamFormat.Swap(value) : value;
+    }
+
+    internal ulong ReadVarint()
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (position == end)
+            {
+                Need(1);
+            }
+            byte b = frame[position++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80)
+            {
+                return value;
+            }
+        }
+        throw Corrupt("a variable-length integer is longer than 10 bytes");
+    }
+
+    /// <summary>A count or length from the stream, at most <see cref="int.MaxValue"/>.</summary>
+    internal int ReadCount(string what)
+    {
+        ulong v = ReadVarint();
+        if (v > (ulong)Array.MaxLength)
+        {
+            throw new StateFormatException(StateProblem.LimitExceeded, $"{what}: count {v} is larger than any array");
+        }
+        return (int)v;
+    }
+
+    /// <summary>
+    /// Checks a count before allocating: it must fit the allocation budget and, on a seekable
+    /// stream, the bytes left (each element takes at least <paramref name="minStreamBytes"/>).
+    /// </summary>
+    internal void Reserve(long count, long bytesPerElement, int minStreamBytes, string what)
+    {
+        long need;
+        try
+        {
+            need = checked(count * Math.Max(bytesPerElement, 1));
+        }
+        catch (OverflowException)
+        {
+            throw new StateFormatException(StateProblem.LimitExceeded, $"{what}: {count} elements overflow the allocation size");
+        }
+        if (need > budget)
+        {
+            throw new StateFormatException(StateProblem.LimitExceeded, $"{what}: {count} elements ({need} bytes) exceed the remaining allocation limit of {budget} bytes");
+        }
+        if (sourceLength is long length && minStreamBytes > 0)
+        {
+            long left = length - source.Position + (end - position);
+            if (count > left / minStreamBytes)
+            {
+                throw new StateFormatException(StateProblem.LimitExceeded, $"{what}: {count} elements cannot fit in the {left} bytes left in the stream");
+            }
+        }
+        budget -= need;
+    }
+
+    internal string ReadString()
+    {
+        int count = ReadCount("string");
+        if (count == 0)
+        {
+            return "";
+        }
+        Reserve(count, 2, 1, "string");
+        try
+        {
+            if (end - position >= count)
+            {
+                string s = StrictUtf8.GetString(frame, position, count);
+                position += count;
+                return s;
+            }
+            byte[] rented = ArrayPool<byte>.Shared.Rent(count);
+            ReadBulk(rented.AsSpan(0, count), 1);
+            string result = StrictUtf8.GetString(rented, 0, count);
+            ArrayPool<byte>.Shared.Return(rented);
+            return result;
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw new StateFormatException(StateProblem.Corrupted, "a string is not valid UTF-8", e);
+        }
+    }
+
+    internal void ReadElements<T>(Span<T> elements)
+    {
+        if (BulkSize<T>.Value != 0)
+        {
+            Span<byte> raw = MemoryMarshal.CreateSpan(ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(elements)), elements.Length * BulkSize<T>.Value);
+            ReadBulk(raw, BulkSize<T>.Value);
+            if (typeof(T) == typeof(bool))
+            {
+                foreach (byte b in raw)
+                {
+                    if (b > 1)
+                    {
+                        throw Corrupt($"a bool holds {b}");
+                    }
+                }
+            }
+            return;
+        }
+        for (int i = 0; i < elements.Length; i++)
+        {
+            elements[i] = Read<T>();
+        }
+    }
+
+    internal object? ReadReference()
+    {
+        ulong id = ReadVarint();
+        if (id == 0)
+        {
+            return null;
+        }
+        if (id <= (ulong)objects.Count)
+        {
+            object? known = objects[(int)id - 1];
+            if (ReferenceEquals(known, UnderConstruction))
+            {
+                throw new StateFormatException(StateProblem.Corrupted,
+                    "a reference leads back into an object that is still being restored by its restore function (cycles must pass through IMigratable types, arrays or collections)");
+            }
+            return known;
+        }
+        if (id != (ulong)objects.Count + 1)
+        {
+            throw Corrupt($"object id {id} skips ahead of the {objects.Count} objects restored so far");
+        }
+        int index = objects.Count;
+        objects.Add(UnderConstruction);
+        TypeCodec codec = ReadTypeRef();
+        object value;
+        if (codec.Deferred)
+        {
+            value = codec.Create(this);
+            pending.Add((value, codec));
+        }
+        else
+        {
+            value = codec.ReadInline(this);
+        }
+        objects[index] = value;
+        return value;
+    }
+
+    internal TypeCodec ReadTypeRef()
+    {
+        ulong id = ReadVarint();
+        if (id < (ulong)streamTypes.Count)
+        {
+            return streamTypes[(int)id] ?? throw Corrupt("a type descriptor refers to itself");
+        }
+        if (id != (ulong)streamTypes.Count)
+        {
+            throw Corrupt($"type id {id} skips ahead of the {streamTypes.Count} types defined so far");
+        }
+        int index = streamTypes.Count;
+        streamTypes.Add(null);
+        TypeCodec codec = types.ResolveDescriptor(this);
+        streamTypes[index] = codec;
+        return codec;
+    }
+
+    /// <summary>Work to do once the whole graph exists (filling dictionaries, whose keys must be complete).</summary>
+    internal void AtEnd(Action finisher) => finishers.Add(finisher);
+
+    internal T ReadGraph<T>()
+    {
+        if (typeof(T).IsValueType)
+        {
+            TypeCodec rootType = ReadTypeRef();
+            if (rootType.Type != typeof(T))
+            {
+                throw new StateFormatException(StateProblem.SchemaMismatch, $"the stream's root is a {Describe(rootType.Type)}, not a {Describe(typeof(T))}");
+            }
+        }
+        T root = Read<T>();
+        for (int i = 0; i < pending.Count; i++)
+        {
+            var (value, codec) = pending[i];
+            codec.ReadContents(this, value);
+        }
+        if (position != end)
+        {
+            throw Corrupt($"{end - position} unread bytes are left in the last data frame");
+        }
+        Span<byte> endFrame = stackalloc byte[1 + 8 + 8];
+        Fill(endFrame[..1], "the end marker");
+        if (endFrame[0] != StreamFormat.EndFrame)
+        {
+            throw Corrupt($"expected the end marker after the last object, found frame kind 0x{endFrame[0]:x2}");
+        }
+        Fill(endFrame[1..], "the end marker");
+        var sum = new Checksum();
+        sum.Update(endFrame.Slice(1, 8));
+        chain = sum.Finish(chain, StreamFormat.EndFrame);
+        if (chain != BinaryPrimitives.ReadUInt64LittleEndian(endFrame[9..]))
+        {
+            throw new StateFormatException(StateProblem.Corrupted, "checksum mismatch in the end marker");
+        }
+        int writtenFrames = BinaryPrimitives.ReadInt32LittleEndian(endFrame[1..]);
+        int writtenObjects = BinaryPrimitives.ReadInt32LittleEndian(endFrame[5..]);
+        if (writtenFrames != frames || writtenObjects != objects.Count)
+        {
+            throw Corrupt($"the writer wrote {writtenFrames} frames and {writtenObjects} objects, this reader found {frames} and {objects.Count}");
+        }
+        foreach (Action finish in finishers)
+        {
+            finish();
+        }
+        return root;
+    }
+
+    private void Need(int size)
+    {
+        if (position != end)
+        {
+            throw Corrupt($"a {size}-byte value is split across frames");
+        }
+        NextDataFrame();
+        if (end - position < size)
+        {
+            throw Corrupt($"a {size}-byte value is split across frames");
+        }
+    }
+
+    private void NextDataFrame()
+    {
+        byte kind = ReadFrameKind();
+        if (kind != StreamFormat.DataFrame)
+        {
+            throw Corrupt(kind == StreamFormat.EndFrame
+                ? "the stream ends (end marker) while the graph still needs data"
+                : $"expected a data frame, found frame kind 0x{kind:x2}");
+        }
+        Span<byte> lengthBytes = stackalloc byte[4];
+        Fill(lengthBytes, "a data frame header");
+        int length = BinaryPrimitives.ReadInt32LittleEndian(lengthBytes);
+        if (length <= 0 || length > maxPayload)
+        {
+            throw Corrupt($"data frame {frames} has an impossible length {length} (at most {maxPayload})");
+        }
+        Fill(frame.AsSpan(0, length + StreamFormat.TrailerSize), $"data frame {frames}");
+        var sum = new Checksum();
+        sum.Update(frame.AsSpan(0, length));
+        chain = sum.Finish(chain, StreamFormat.DataFrame);
+        if (chain != BinaryPrimitives.ReadUInt64LittleEndian(frame.AsSpan(length)))
+        {
+            throw new StateFormatException(StateProblem.Corrupted, $"checksum mismatch in data frame {frames} (stream offset about {bytes - length})");
+        }
+        frames++;
+        position = 0;
+        end = length;
+    }
+
+    private void ReadBulk(Span<byte> data, int elementSize)
+    {
+        if (data.Length >= blockThreshold)
+        {
+            ReadBlock(data, elementSize);
+            return;
+        }
+        while (data.Length > 0)
+        {
+            if (position == end)
+            {
+                NextDataFrame();
+            }
+            int n = Math.Min((end - position) / elementSize * elementSize, data.Length);
+            if (n == 0)
+            {
+                throw Corrupt("an array element is split across frames");
+            }
+            ReadOnlySpan<byte> piece = frame.AsSpan(position, n);
+            if (swap)
+            {
+                StreamFormat.CopySwapped(piece, data, elementSize);
+            }
+            else
+            {
+                piece.CopyTo(data);
+            }
+            position += n;
+            data = data[n..];
+        }
+    }
+
+    private void ReadBlock(Span<byte> data, int elementSize)
+    {
+        if (position != end)
+        {
+            throw Corrupt($"{end - position} bytes are left in a data frame where a block should start");
+        }
+        byte kind = ReadFrameKind();
+        if (kind != StreamFormat.BlockFrame)
+        {
+            throw Corrupt($"expected a block frame of {data.Length} bytes, found frame kind 0x{kind:x2}");
+        }
+        Span<byte> lengthBytes = stackalloc byte[8];
+        Fill(lengthBytes, "a block frame header");
+        long length = BinaryPrimitives.ReadInt64LittleEndian(lengthBytes);
+        if (length != data.Length)
+        {
+            throw Corrupt($"block frame {frames} holds {length} bytes, the array needs {data.Length}");
+        }
+        var sum = new Checksum();
+        Span<byte> rest = data;
+        while (rest.Length > 0)
+        {
+            int n = Math.Min(StreamFormat.SliceSize, rest.Length);
+            Span<byte> piece = rest[..n];
+            Fill(piece, $"block frame {frames}");
+            sum.Update(piece);
+            if (swap)
+            {
+                StreamFormat.CopySwapped(piece, piece, elementSize);
+            }
+            rest = rest[n..];
+        }
+        chain = sum.Finish(chain, StreamFormat.BlockFrame);
+        Fill(lengthBytes, $"block frame {frames}");
+        if (chain != BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes))
+        {
+            throw new StateFormatException(StateProblem.Corrupted, $"checksum mismatch in block frame {frames} ({length} bytes)");
+        }
+        frames++;
+    }
+
+    private byte ReadFrameKind()
+    {
+        Span<byte> kind = stackalloc byte[1];
+        Fill(kind, "the next frame");
+        return kind[0];
+    }
+
+    private void Fill(Span<byte> destination, string what)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            while (destination.Length > 0)
+            {
+                int n = source.Read(destination);
+                if (n == 0)
+                {
+                    throw new StateFormatException(StateProblem.Truncated, $"the stream is truncated: it ends after {bytes} bytes, while reading {what}");
+                }
+                bytes += n;
+                destination = destination[n..];
+            }
+        }
+        finally
+        {
+            transferTicks += Stopwatch.GetTimestamp() - start;
+        }
+    }
+
+    internal static StateFormatException Corrupt(string message) => new(StateProblem.Corrupted, "corrupt state stream: " + message);
+
+    internal static string Describe(Type type) => type.FullName ?? type.Name;
+}

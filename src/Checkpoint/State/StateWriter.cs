@@ -1,0 +1,338 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Mitten.Checkpoint.State;
+
+/// <summary>
+/// Encodes a state graph into a state stream. Handed to <see cref="IMigratable.SaveState"/> and to
+/// save functions given to <see cref="StateTypeRegistry"/>; created by <see cref="StateSerializer"/>.
+/// </summary>
+/// <remarks>
+/// The walk is the dissertation's collection: every object gets a logical id the first time it is
+/// met (so a shared object is written once and a cycle ends), the id and the object's type go where
+/// the reference is, and the object's contents follow later in first-met order (a work list, so
+/// depth of the graph does not use the call stack).
+/// </remarks>
+public sealed class StateWriter
+{
+    private readonly Stream destination;
+    private readonly StateTypeRegistry types;
+    private readonly bool swap;
+    private readonly byte[] frame;          // [header 5][payload][trailer 8]
+    private readonly int payloadEnd;
+    private int position;
+    private ulong chain;
+    private long bytes;
+    private int frames;
+    private long transferTicks;
+    private readonly Dictionary<object, int> ids = new(ReferenceEqualityComparer.Instance);
+    private readonly List<(object Value, TypeCodec Codec)> pending = [];
+    private readonly Dictionary<TypeCodec, int> typeIds = [];
+    private Type? lastType;
+    private TypeCodec? lastCodec;
+
+    internal StateWriter(Stream destination, StateTypeRegistry types, StateWriteOptions options)
+    {
+        if (options.ChunkSize < StreamFormat.MinChunk || options.ChunkSize > StreamFormat.MaxChunk)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), $"ChunkSize must be between {StreamFormat.MinChunk} and {StreamFormat.MaxChunk}");
+        }
+        this.destination = destination;
+        this.types = types;
+        bool bigEndian = options.ByteOrder switch
+        {
+            StateByteOrder.BigEndian => true,
+            StateByteOrder.LittleEndian => false,
+            _ => !BitConverter.IsLittleEndian,
+        };
+        swap = bigEndian == BitConverter.IsLittleEndian;
+        frame = new byte[StreamFormat.DataHeaderSize + options.ChunkSize + StreamFormat.TrailerSize];
+        payloadEnd = StreamFormat.DataHeaderSize + options.ChunkSize;
+        position = StreamFormat.DataHeaderSize;
+
+        Span<byte> header = stackalloc byte[StreamFormat.HeaderSize];
+        header.Clear();
+        StreamFormat.Magic.CopyTo(header);
+        BinaryPrimitives.WriteUInt16LittleEndian(header[8..], StreamFormat.Version);
+        header[10] = bigEndian ? (byte)2 : (byte)1;
+        header[11] = (byte)IntPtr.Size;
+        BinaryPrimitives.WriteInt32LittleEndian(header[12..], options.ChunkSize);
+        BinaryPrimitives.WriteInt32LittleEndian(header[16..], StreamFormat.BlockThreshold);
+        var sum = new Checksum();
+        sum.Update(header[..24]);
+        chain = sum.Finish(0, 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(header[24..], chain);
+        Ship(header);
+    }
+
+    internal long Bytes => bytes;
+    internal int Frames => frames;
+    internal int Objects => ids.Count;
+    internal long TransferTicks => transferTicks;
+
+    /// <summary>
+    /// Writes one value: a primitive, string, enum, array, <c>List&lt;T&gt;</c>, <c>Dictionary&lt;K,V&gt;</c>,
+    /// <c>ArraySegment&lt;T&gt;</c>, <c>Memory&lt;T&gt;</c>, <c>ReadOnlyMemory&lt;T&gt;</c>, or a registered type.
+    /// References (also null) keep their identity within one stream.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The value's type is not registered or not supported.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Write<T>(T value)
+    {
+        if (typeof(T) == typeof(bool))
+        {
+            WriteRaw(Unsafe.As<T, bool>(ref value) ? (byte)1 : (byte)0);
+        }
+        else if (typeof(T) == typeof(byte) || typeof(T) == typeof(sbyte))
+        {
+            WriteRaw(Unsafe.As<T, byte>(ref value));
+        }
+        else if (typeof(T) == typeof(short) || typeof(T) == typeof(ushort) || typeof(T) == typeof(char))
+        {
+            WriteRaw(Unsafe.As<T, ushort>(ref value));
+        }
+        else if (typeof(T) == typeof(int) || typeof(T) == typeof(uint) || typeof(T) == typeof(float))
+        {
+            WriteRaw(Unsafe.As<T, uint>(ref value));
+        }
+        else if (typeof(T) == typeof(long) || typeof(T) == typeof(ulong) || typeof(T) == typeof(double))
+        {
+            WriteRaw(Unsafe.As<T, ulong>(ref value));
+        }
+        else if (!typeof(T).IsValueType)
+        {
+            WriteReference(value);
+        }
+        else
+        {
+            types.GetValueCodec<T>().WriteValue(this, value);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void WriteRaw<T>(T value) where T : unmanaged
+    {
+        if (payloadEnd - position < Unsafe.SizeOf<T>())
+        {
+            FlushData();
+        }
+        if (swap)
+        {
+            value = StreamFormat.Swap(value);
+        }
+        Unsafe.WriteUnaligned(ref frame[position], value);
+        position += Unsafe.SizeOf<T>();
+    }
+
+    internal void WriteVarint(ulong value)
+    {
+        if (payloadEnd - position < 10)
+        {
+            FlushData();
+        }
+        while (value >= 0x80)
+        {
+            frame[position++] = (byte)(value | 0x80);
+            value >>= 7;
+        }
+        frame[position++] = (byte)value;
+    }
+
+    internal void WriteString(string value)
+    {
+        int count = Encoding.UTF8.GetByteCount(value);
+        WriteVarint((ulong)count);
+        if (count <= payloadEnd - position)
+        {
+            position += Encoding.UTF8.GetBytes(value, frame.AsSpan(position));
+            return;
+        }
+        byte[] rented = ArrayPool<byte>.Shared.Rent(count);
+        int n = Encoding.UTF8.GetBytes(value, rented);
+        WriteBulk(rented.AsSpan(0, n), 1);
+        ArrayPool<byte>.Shared.Return(rented);
+    }
+
+    /// <summary>Elements of an array or list: primitive ones as raw bytes, others one by one.</summary>
+    internal void WriteElements<T>(ReadOnlySpan<T> elements)
+    {
+        if (BulkSize<T>.Value != 0)
+        {
+            WriteBulk(MemoryMarshal.CreateReadOnlySpan(ref Unsafe.As<T, byte>(ref MemoryMarshal.GetReference(elements)), elements.Length * BulkSize<T>.Value), BulkSize<T>.Value);
+            return;
+        }
+        foreach (T e in elements)
+        {
+            Write(e);
+        }
+    }
+
+    internal void WriteReference(object? value)
+    {
+        if (value is null)
+        {
+            WriteVarint(0);
+            return;
+        }
+        ref int id = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, value, out bool seen);
+        if (seen)
+        {
+            WriteVarint((ulong)id);
+            return;
+        }
+        id = ids.Count;
+        WriteVarint((ulong)id);
+        Type type = value.GetType();
+        TypeCodec codec;
+        if (type == lastType)
+        {
+            codec = lastCodec!;
+        }
+        else
+        {
+            codec = types.GetCodec(type);
+            lastType = type;
+            lastCodec = codec;
+        }
+        WriteTypeRef(codec);
+        if (codec.Deferred)
+        {
+            codec.WriteCreation(this, value);
+            pending.Add((value, codec));
+        }
+        else
+        {
+            codec.WriteContents(this, value);
+        }
+    }
+
+    internal void WriteTypeRef(TypeCodec codec)
+    {
+        if (typeIds.TryGetValue(codec, out int id))
+        {
+            WriteVarint((ulong)id);
+            return;
+        }
+        id = typeIds.Count;
+        typeIds.Add(codec, id);
+        WriteVarint((ulong)id);
+        codec.WriteDescriptor(this);
+    }
+
+    /// <summary>Writes the root and then the contents of every object met, in first-met order.</summary>
+    internal void WriteGraph<T>(T root)
+    {
+        if (typeof(T).IsValueType)
+        {
+            WriteTypeRef(types.GetCodec(typeof(T)));
+        }
+        Write(root);
+        for (int i = 0; i < pending.Count; i++)
+        {
+            var (value, codec) = pending[i];
+            codec.WriteContents(this, value);
+        }
+        FlushData();
+        Span<byte> end = stackalloc byte[1 + 8 + 8];
+        end[0] = StreamFormat.EndFrame;
+        BinaryPrimitives.WriteInt32LittleEndian(end[1..], frames);
+        BinaryPrimitives.WriteInt32LittleEndian(end[5..], ids.Count);
+        var sum = new Checksum();
+        sum.Update(end.Slice(1, 8));
+        chain = sum.Finish(chain, StreamFormat.EndFrame);
+        BinaryPrimitives.WriteUInt64LittleEndian(end[9..], chain);
+        Ship(end);
+        long start = Stopwatch.GetTimestamp();
+        destination.Flush();
+        transferTicks += Stopwatch.GetTimestamp() - start;
+    }
+
+    private void WriteBulk(ReadOnlySpan<byte> data, int elementSize)
+    {
+        if (data.Length >= StreamFormat.BlockThreshold)
+        {
+            WriteBlock(data, elementSize);
+            return;
+        }
+        while (data.Length > 0)
+        {
+            int room = (payloadEnd - position) / elementSize * elementSize;
+            if (room == 0)
+            {
+                FlushData();
+                continue;
+            }
+            int n = Math.Min(room, data.Length);
+            if (swap)
+            {
+                StreamFormat.CopySwapped(data[..n], frame.AsSpan(position, n), elementSize);
+            }
+            else
+            {
+                data[..n].CopyTo(frame.AsSpan(position));
+            }
+            position += n;
+            data = data[n..];
+        }
+    }
+
+    private void WriteBlock(ReadOnlySpan<byte> data, int elementSize)
+    {
+        FlushData();
+        Span<byte> header = stackalloc byte[StreamFormat.BlockHeaderSize];
+        header[0] = StreamFormat.BlockFrame;
+        BinaryPrimitives.WriteInt64LittleEndian(header[1..], data.Length);
+        Ship(header);
+        var sum = new Checksum();
+        int slice = Math.Min(StreamFormat.SliceSize, (payloadEnd - StreamFormat.DataHeaderSize) & ~31);
+        while (data.Length > 0)
+        {
+            int n = Math.Min(slice, data.Length);
+            ReadOnlySpan<byte> piece = data[..n];
+            if (swap)
+            {
+                Span<byte> scratch = frame.AsSpan(StreamFormat.DataHeaderSize, n);
+                StreamFormat.CopySwapped(piece, scratch, elementSize);
+                piece = scratch;
+            }
+            sum.Update(piece);
+            Ship(piece);
+            data = data[n..];
+        }
+        chain = sum.Finish(chain, StreamFormat.BlockFrame);
+        Span<byte> trailer = stackalloc byte[StreamFormat.TrailerSize];
+        BinaryPrimitives.WriteUInt64LittleEndian(trailer, chain);
+        Ship(trailer);
+        frames++;
+    }
+
+    private void FlushData()
+    {
+        int length = position - StreamFormat.DataHeaderSize;
+        if (length == 0)
+        {
+            return;
+        }
+        frame[0] = StreamFormat.DataFrame;
+        BinaryPrimitives.WriteInt32LittleEndian(frame.AsSpan(1), length);
+        var sum = new Checksum();
+        sum.Update(frame.AsSpan(StreamFormat.DataHeaderSize, length));
+        chain = sum.Finish(chain, StreamFormat.DataFrame);
+        BinaryPrimitives.WriteUInt64LittleEndian(frame.AsSpan(position), chain);
+        Ship(frame.AsSpan(0, position + StreamFormat.TrailerSize));
+        frames++;
+        position = StreamFormat.DataHeaderSize;
+    }
+
+    private void Ship(ReadOnlySpan<byte> data)
+    {
+        long start = Stopwatch.GetTimestamp();
+        destination.Write(data);
+        transferTicks += Stopwatch.GetTimestamp() - start;
+        bytes += data.Length;
+    }
+}

@@ -1,0 +1,268 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+
+namespace Mitten.Runtime.Control;
+
+/// <summary>What happened to one migrate request.</summary>
+internal sealed record MigrationResult(string RequestId, int Rank, string? To, MigrationOutcome? Outcome, string? Signal)
+{
+    public int ExitCode => Outcome?.Outcome switch
+    {
+        "committed" => ExitCodes.Success,
+        "rolled_back" => ExitCodes.RolledBack,
+        _ => ExitCodes.Rejected,
+    };
+
+    /// <summary>One line: outcome, locations and phase times.</summary>
+    public string Describe()
+    {
+        if (Outcome is null)
+        {
+            return $"migration {RequestId} of rank {Rank}: no outcome";
+        }
+        string phases = Outcome.PhasesMs.Count == 0 ? ""
+            : " [" + string.Join(", ", Outcome.PhasesMs.Select(p => $"{p.Key} {p.Value.ToString("0.#", CultureInfo.InvariantCulture)}")) + " ms]";
+        return Outcome.Outcome switch
+        {
+            "committed" => $"committed: migration {RequestId} moved rank {Rank} from {Outcome.From} to {Outcome.To}{phases}",
+            "rolled_back" => $"rolled back: migration {RequestId} of rank {Rank}: {Outcome.Reason ?? "no reason given"}{phases}",
+            _ => $"rejected: migration {RequestId} of rank {Rank}: {Outcome.Reason ?? "no reason given"}{phases}",
+        };
+    }
+}
+
+/// <summary>
+/// The operator's side of requests (docs/CONTROL.md): validate, write <c>requests/&lt;id&gt;.json</c>,
+/// signal the rank, wait for the job's outcome file. Used by the CLI and by the scheduler's policy.
+/// </summary>
+internal sealed class JobOperations(Action<string>? progress = null)
+{
+    private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>A request id: kind letter, UTC time to the millisecond, 4 random hex digits.</summary>
+    public static string NewRequestId(char kind) =>
+        kind + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
+
+    /// <summary>The job's description, if it may be controlled now (owner-only, running, mpiexec alive).</summary>
+    public static JobInfo RequireRunning(JobDirectory job)
+    {
+        job.RequireOwnerOnly();
+        JobInfo info = JobInfo.Read(job);
+        if (!info.IsRunning)
+        {
+            throw new MittenException($"job {job.Id} has finished (exit code {info.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
+        }
+        if (info.MpiexecPid is int pid && !Native.ProcessExists(pid))
+        {
+            throw new MittenException($"job {job.Id} is not running (its mpiexec, pid {pid}, is gone)");
+        }
+        return info;
+    }
+
+    /// <summary>Hosts the job is known to use: its host file's and those its ranks report.</summary>
+    public static SortedSet<string> KnownHosts(JobInfo info, IEnumerable<RankReport> reports)
+    {
+        var hosts = new SortedSet<string>(info.Hosts, StringComparer.OrdinalIgnoreCase);
+        hosts.UnionWith(reports.Select(r => r.Host));
+        return hosts;
+    }
+
+    /// <summary>Checks a migrate request before anything is written; returns the rank's last report.</summary>
+    public static RankReport ValidateMigrate(JobDirectory job, JobInfo info, int rank, string? to)
+    {
+        if (rank < 0 || rank >= info.Ranks)
+        {
+            throw new MittenException($"unknown rank {rank}: job {job.Id} has ranks 0..{info.Ranks - 1}");
+        }
+        var (reports, _) = RankReport.ReadAll(job);
+        if (to is not null)
+        {
+            if (!Names.IsHostName(to, out string why))
+            {
+                throw new MittenException($"'{Names.Printable(to)}' is not a valid host name ({why})");
+            }
+            if (info.Hosts.Length > 0)
+            {
+                SortedSet<string> known = KnownHosts(info, reports.Values);
+                if (!known.Contains(to))
+                {
+                    throw new MittenException($"host {to} is not one of job {job.Id}'s hosts ({string.Join(", ", known)})");
+                }
+            }
+        }
+        if (!reports.TryGetValue(rank, out RankReport? report))
+        {
+            throw new MittenException($"rank {rank} of job {job.Id} has not reported (no {job.RankFile(rank)}): is the program built with Mitten?");
+        }
+        if (report.IsFinished)
+        {
+            throw new MittenException($"rank {rank} of job {job.Id} has finished");
+        }
+        return report;
+    }
+
+    public async Task<MigrationResult> MigrateAsync(JobDirectory job, int rank, string? to, TimeSpan timeout, CancellationToken cancel)
+    {
+        JobInfo info = RequireRunning(job);
+        RankReport report = ValidateMigrate(job, info, rank, to);
+        string id = NewRequestId('m');
+        var request = new JsonObject { ["id"] = id, ["kind"] = "migrate", ["rank"] = rank, ["to"] = to };
+        AtomicFile.Write(job.RequestFile(id), request.ToJsonString(Json.Compact));
+        string signal = SignalRank(job, report);
+        progress?.Invoke($"request {id}: migrate rank {rank} ({report.Host}, pid {report.Pid}) to {to ?? "a host the job chooses"}; {signal}");
+        string outcomeFile = job.MigrationFile(id);
+        await WaitForAsync(job, id, outcomeFile, "migration", timeout, cancel);
+        MigrationOutcome outcome = MigrationOutcome.Read(outcomeFile);
+        if (outcome.Id != id || outcome.Rank != rank)
+        {
+            throw new MalformedControlFileException($"{outcomeFile}: names request {Names.Printable(outcome.Id)} rank {outcome.Rank}, expected {id} rank {rank}");
+        }
+        return new MigrationResult(id, rank, to, outcome, signal);
+    }
+
+    /// <summary>
+    /// Moves every rank on <paramref name="host"/> to the job's other hosts, one at a time,
+    /// round-robin over the targets; hosts marked failing are never targets.
+    /// </summary>
+    public async Task<List<MigrationResult>> DrainAsync(JobDirectory job, string host, TimeSpan timeout, Action<MigrationResult> each, CancellationToken cancel)
+    {
+        if (!Names.IsHostName(host, out string why))
+        {
+            throw new MittenException($"'{Names.Printable(host)}' is not a valid host name ({why})");
+        }
+        JobInfo info = RequireRunning(job);
+        var (reports, _) = RankReport.ReadAll(job);
+        List<int> ranks = reports.Values.Where(r => !r.IsFinished && string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase))
+            .Select(r => r.Rank).ToList();
+        if (ranks.Count == 0)
+        {
+            throw new MittenException($"no running rank of job {job.Id} is on host {host}");
+        }
+        List<string> targets = KnownHosts(info, reports.Values)
+            .Where(h => !string.Equals(h, host, StringComparison.OrdinalIgnoreCase) && !IsMarkedFailing(job, h)).ToList();
+        if (targets.Count == 0)
+        {
+            throw new MittenException($"job {job.Id} has no other host to drain {host} onto (hosts: {string.Join(", ", KnownHosts(info, reports.Values))})");
+        }
+        progress?.Invoke($"draining {host}: ranks {string.Join(", ", ranks)} to {string.Join(", ", targets)}");
+        var results = new List<MigrationResult>();
+        int next = 0;
+        foreach (int rank in ranks)
+        {
+            string target = targets[next++ % targets.Count];
+            MigrationResult result;
+            try
+            {
+                result = await MigrateAsync(job, rank, target, timeout, cancel);
+            }
+            catch (MittenException e) when (e is not MalformedControlFileException)
+            {
+                // One rank that cannot be moved (finished meanwhile, timed out) does not stop the drain,
+                // but a finished job does.
+                if (!JobInfo.Read(job).IsRunning)
+                {
+                    throw;
+                }
+                result = new MigrationResult("-", rank, target, null, e.Message);
+            }
+            results.Add(result);
+            each(result);
+        }
+        return results;
+    }
+
+    public static bool IsMarkedFailing(JobDirectory job, string host) => File.Exists(Path.Combine(job.FailingDirectory, host));
+
+    public async Task<(string Id, CheckpointOutcome Outcome)> CheckpointAsync(JobDirectory job, string? dir, TimeSpan timeout, CancellationToken cancel)
+    {
+        JobInfo info = RequireRunning(job);
+        var (reports, _) = RankReport.ReadAll(job);
+        if (!reports.TryGetValue(0, out RankReport? root) || root.IsFinished)
+        {
+            throw new MittenException($"rank 0 of job {job.Id} has not reported or has finished: is the program built with Mitten?");
+        }
+        string id = NewRequestId('c');
+        string target = Path.GetFullPath(dir ?? Path.Combine(job.CheckpointsDirectory, id));
+        if (!Names.IsAcceptablePath(target, out string why))
+        {
+            throw new MittenException($"checkpoint directory not acceptable: {why}");
+        }
+        var request = new JsonObject { ["id"] = id, ["kind"] = "checkpoint", ["dir"] = target };
+        AtomicFile.Write(job.RequestFile(id), request.ToJsonString(Json.Compact));
+        string signal = SignalRank(job, root);
+        progress?.Invoke($"request {id}: checkpoint to {target}; {signal}");
+        string outcomeFile = job.CheckpointFile(id);
+        await WaitForAsync(job, id, outcomeFile, "checkpoint", timeout, cancel);
+        CheckpointOutcome outcome = CheckpointOutcome.Read(outcomeFile);
+        if (outcome.Outcome == "written" && Directory.Exists(outcome.Dir ?? target))
+        {
+            // Lets `mitten restart DIR` find the rank count and program without being told.
+            var note = info.ToJson();
+            note["checkpoint"] = id;
+            note["epoch"] = outcome.Epoch;
+            AtomicFile.Write(Path.Combine(outcome.Dir ?? target, "mitten-job.json"), note.ToJsonString(Json.Indented));
+        }
+        return (id, outcome);
+    }
+
+    /// <summary>Sends SIGUSR2 when the rank is a process of this job on this machine; otherwise the job's polling finds the request.</summary>
+    public static string SignalRank(JobDirectory job, RankReport report)
+    {
+        if (!LocalMachine.IsLocal(report.Host))
+        {
+            return $"not signalled (rank is on {report.Host}); the job polls requests/";
+        }
+        if (!LocalMachine.BelongsToJob(report.Pid, job))
+        {
+            return $"not signalled (pid {report.Pid} is not a process of this job); the job polls requests/";
+        }
+        return Native.Signal(report.Pid, Native.SIGUSR2) ? $"SIGUSR2 sent to pid {report.Pid}" : $"SIGUSR2 to pid {report.Pid} failed; the job polls requests/";
+    }
+
+    private static async Task WaitForAsync(JobDirectory job, string id, string outcomeFile, string what, TimeSpan timeout, CancellationToken cancel)
+    {
+        DateTime giveUp = DateTime.UtcNow + timeout;
+        DateTime nextJobCheck = DateTime.UtcNow.AddSeconds(1);
+        while (!File.Exists(outcomeFile))
+        {
+            if (DateTime.UtcNow >= giveUp)
+            {
+                string state = Withdraw(job, id)
+                    ? "the job never took the request; it was withdrawn"
+                    : "the job took the request and may still finish it; see mitten status";
+                throw new MittenException($"timed out after {timeout.TotalSeconds:0.#} s waiting for the outcome of {what} {id} ({state})", ExitCodes.TimedOut);
+            }
+            if (DateTime.UtcNow >= nextJobCheck)
+            {
+                nextJobCheck = DateTime.UtcNow.AddSeconds(1);
+                JobInfo info = JobInfo.Read(job);
+                bool ended = !info.IsRunning || (info.MpiexecPid is int pid && !Native.ProcessExists(pid));
+                if (ended && !File.Exists(outcomeFile))
+                {
+                    bool withdrawn = Withdraw(job, id);
+                    throw new MittenException(withdrawn
+                        ? $"job {job.Id} finished before it took {what} request {id}"
+                        : $"job {job.Id} finished during {what} {id} without writing an outcome");
+                }
+            }
+            await Task.Delay(Poll, cancel);
+        }
+    }
+
+    /// <summary>Takes a request back unless the job claimed it already (the rename decides who wins).</summary>
+    private static bool Withdraw(JobDirectory job, string id)
+    {
+        string request = job.RequestFile(id);
+        string withdrawn = Path.Combine(job.RequestsDirectory, id + ".withdrawn");
+        try
+        {
+            File.Move(request, withdrawn);
+            return true;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Text;
+using System.Text.RegularExpressions;
+
+namespace Mitten.Runtime.Control;
+
+/// <summary>Syntax checks for everything that names a job, a request or a host.</summary>
+internal static partial class Names
+{
+    public const int MaxHostNameLength = 253;
+    public const int MaxPathLength = 4096;
+
+    public static bool IsJobId(string s) => JobId().IsMatch(s);
+
+    /// <summary>Request ids become file names: letters, digits, '-' and '_', at most 64.</summary>
+    public static bool IsRequestId(string s) => RequestId().IsMatch(s);
+
+    /// <summary>
+    /// A host name per RFC 1123: at most 253 characters, dot-separated labels of 1 to 63
+    /// letters, digits and hyphens, no label starting or ending with a hyphen.
+    /// </summary>
+    public static bool IsHostName(string host, out string why)
+    {
+        why = "";
+        if (host.Length == 0)
+        {
+            why = "empty";
+            return false;
+        }
+        if (host.Length > MaxHostNameLength)
+        {
+            why = $"{host.Length} characters, over {MaxHostNameLength}";
+            return false;
+        }
+        foreach (string label in host.Split('.'))
+        {
+            if (label.Length is 0 or > 63)
+            {
+                why = label.Length == 0 ? "empty label" : $"label of {label.Length} characters, over 63";
+                return false;
+            }
+            if (label[0] == '-' || label[^1] == '-')
+            {
+                why = $"label '{label}' starts or ends with '-'";
+                return false;
+            }
+            foreach (char c in label)
+            {
+                if (!(char.IsAsciiLetterOrDigit(c) || c == '-'))
+                {
+                    why = $"character '{Printable(c.ToString())}' is not a letter, digit, '-' or '.'";
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A path the runtime passes to a job: absolute, bounded, no control characters.</summary>
+    public static bool IsAcceptablePath(string path, out string why)
+    {
+        why = "";
+        if (path.Length is 0 or > MaxPathLength)
+        {
+            why = path.Length == 0 ? "empty" : $"over {MaxPathLength} characters";
+            return false;
+        }
+        if (path.Any(char.IsControl))
+        {
+            why = "contains a control character";
+            return false;
+        }
+        return true;
+    }
+
+    /// <summary>Makes untrusted text safe to echo on one line (control characters escaped, length capped).</summary>
+    public static string Printable(string s, int max = 80)
+    {
+        var b = new StringBuilder();
+        foreach (char c in s.Length > max ? s[..max] : s)
+        {
+            b.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+        }
+        return s.Length > max ? b + "..." : b.ToString();
+    }
+
+    [GeneratedRegex(@"^j[0-9]{8}-[0-9]{6}-[0-9a-f]{4}$")]
+    private static partial Regex JobId();
+
+    [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
+    private static partial Regex RequestId();
+}

@@ -1,0 +1,97 @@
+using System.Globalization;
+using Mitten.Runtime.Control;
+
+namespace Mitten.Runtime.Launch;
+
+/// <summary>
+/// The mpiexec command line for a job, with every setting migration needs: a migrated rank
+/// may exit without MPI_Finalize, oversubscription when ranks exceed the slots, the host file,
+/// root permission only when running as root, and the control variables exported to the ranks.
+/// </summary>
+internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
+{
+    public const string JobDirVariable = "MITTEN_JOB_DIR";
+    public const string RestartDirVariable = "MITTEN_RESTART_DIR";
+
+    public static LaunchPlan For(JobDirectory job, int ranks, HostFile? hostFile, string program, IReadOnlyList<string> arguments,
+        string? restartDir, int cores)
+    {
+        var args = new List<string> { "-n", ranks.ToString(CultureInfo.InvariantCulture) };
+        args.AddRange(["--mca", "orte_allowed_exit_without_sync", "1"]);
+        int slots = hostFile?.TotalSlots ?? cores;
+        if (ranks > slots || ranks > cores && hostFile?.TotalSlots is null)
+        {
+            args.Add("--oversubscribe");
+        }
+        if (hostFile is not null)
+        {
+            args.AddRange(["--hostfile", hostFile.Path]);
+        }
+        var environment = new Dictionary<string, string> { [JobDirVariable] = job.Path };
+        args.AddRange(["-x", JobDirVariable]);
+        if (restartDir is not null)
+        {
+            environment[RestartDirVariable] = restartDir;
+            args.AddRange(["-x", RestartDirVariable]);
+        }
+        if (Native.IsRoot)
+        {
+            environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1";
+            environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1";
+        }
+        args.Add(program);
+        args.AddRange(arguments);
+        string mpiexec = System.Environment.GetEnvironmentVariable("MITTEN_MPIEXEC") is { Length: > 0 } m ? m : "mpiexec";
+        return new LaunchPlan(mpiexec, args, environment);
+    }
+}
+
+/// <summary>An Open MPI host file: one host per line, optional <c>slots=N</c>, '#' comments.</summary>
+internal sealed record HostFile(string Path, IReadOnlyList<string> Hosts, int? TotalSlots)
+{
+    public static HostFile Read(string path)
+    {
+        string full = System.IO.Path.GetFullPath(path);
+        if (!File.Exists(full))
+        {
+            throw new MittenException($"host file {path} does not exist");
+        }
+        var hosts = new List<string>();
+        int total = 0;
+        bool allHaveSlots = true;
+        int lineNumber = 0;
+        foreach (string raw in AtomicFile.ReadLimited(full).Split('\n'))
+        {
+            lineNumber++;
+            string line = raw.Split('#')[0].Trim();
+            if (line.Length == 0)
+            {
+                continue;
+            }
+            string[] fields = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            string host = fields[0];
+            if (!Names.IsHostName(host, out string why))
+            {
+                throw new MittenException($"host file {path} line {lineNumber}: '{Names.Printable(host)}' is not a host name ({why})");
+            }
+            if (!hosts.Contains(host, StringComparer.OrdinalIgnoreCase))
+            {
+                hosts.Add(host);
+            }
+            string? slots = fields.Skip(1).FirstOrDefault(f => f.StartsWith("slots=", StringComparison.Ordinal));
+            if (slots is not null && int.TryParse(slots["slots=".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out int n))
+            {
+                total += n;
+            }
+            else
+            {
+                allHaveSlots = false;
+            }
+        }
+        if (hosts.Count == 0)
+        {
+            throw new MittenException($"host file {path} names no host");
+        }
+        return new HostFile(full, hosts, allHaveSlots ? total : null);
+    }
+}

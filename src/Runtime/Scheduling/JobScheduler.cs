@@ -1,0 +1,441 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Mitten.Runtime.Control;
+
+namespace Mitten.Runtime.Scheduling;
+
+/// <summary>
+/// The scheduler of one job (patent 000's external runtime), hosted inside <c>mitten run</c>.
+/// It only reads what the job writes (events.jsonl, migrations/, ranks/, locations.json) and
+/// drops requests through the policy, so nothing in the job waits for it: if it dies the job
+/// goes on. It holds the location table (rank -> host, pid), updated at each
+/// migration_commit, and records every migration's timeline in the log and in scheduler.jsonl.
+/// </summary>
+internal sealed class JobScheduler(
+    JobDirectory job, IMigrationPolicy policy, SchedulerJournal journal, SchedulerSettings settings, ILogger<JobScheduler> log) : BackgroundService
+{
+    /// <summary>The longest events.jsonl line read; a longer one is malformed and skipped.</summary>
+    public const int MaxEventLineBytes = 64 * 1024;
+
+    private readonly SortedDictionary<int, Endpoint> locations = new();
+    private readonly Dictionary<string, MigrationTrack> migrations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> reported = new(StringComparer.Ordinal);   // migrations/*.json already summarized
+    private readonly HashSet<string> requestsSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> failingSeen = new(StringComparer.OrdinalIgnoreCase);
+    private readonly HashSet<string> complained = new(StringComparer.Ordinal);  // malformed inputs already reported
+    private readonly Channel<string> failingHosts = Channel.CreateUnbounded<string>();
+    private long eventsOffset;
+    private byte[] partialLine = [];
+
+    /// <summary>The location table: rank -> (host, pid).</summary>
+    public IReadOnlyDictionary<int, Endpoint> Locations => locations;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        log.LogInformation("Scheduler for job {Job} watching {Directory}", job.Id, job.Path);
+        journal.Record("scheduler_start", new JsonObject { ["job"] = job.Id });
+        Task policyLoop = Task.Run(() => RunPolicyAsync(stoppingToken), CancellationToken.None);
+        try
+        {
+            while (!stoppingToken.IsCancellationRequested)
+            {
+                Scan();
+                await Task.Delay(settings.ScanInterval, stoppingToken);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception e)
+        {
+            // The job does not depend on the scheduler; losing it loses only the bookkeeping.
+            log.LogError(e, "Scheduler for job {Job} stopped; the job keeps running", job.Id);
+            return;
+        }
+        Scan(); // what the job wrote last
+        foreach (MigrationTrack open in migrations.Values.Where(m => !m.Summarized))
+        {
+            Summarize(open, null);
+        }
+        journal.Record("scheduler_stop", new JsonObject { ["locations"] = LocationsJson() });
+        failingHosts.Writer.TryComplete();
+        await policyLoop;
+    }
+
+    private async Task RunPolicyAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await foreach (string host in failingHosts.Reader.ReadAllAsync(stoppingToken))
+            {
+                try
+                {
+                    await policy.OnHostFailingAsync(host, stoppingToken);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    log.LogError(e, "Policy failed on failing host {Host}", host);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One pass over everything the job may have written since the last one.</summary>
+    internal void Scan()
+    {
+        Guarded("ranks", ScanRanks);
+        Guarded("requests", ScanRequests);
+        Guarded("events", TailEvents);
+        Guarded("migrations", ScanOutcomes);
+        Guarded("failing", ScanFailing);
+    }
+
+    private void Guarded(string what, Action scan)
+    {
+        try
+        {
+            scan();
+        }
+        catch (IOException e)
+        {
+            log.LogDebug("Scan of {What} deferred: {Message}", what, e.Message);
+        }
+    }
+
+    private void ScanRanks()
+    {
+        var (reports, problems) = RankReport.ReadAll(job);
+        problems.ForEach(Complain);
+        foreach (RankReport r in reports.Values)
+        {
+            if (!locations.ContainsKey(r.Rank))
+            {
+                locations[r.Rank] = new Endpoint(r.Host, r.Pid);
+                log.LogInformation("Location table: rank {Rank} on {Host} pid {Pid}", r.Rank, r.Host, r.Pid);
+            }
+        }
+    }
+
+    private void ScanRequests()
+    {
+        foreach (string file in Directory.EnumerateFiles(job.RequestsDirectory))
+        {
+            string name = Path.GetFileName(file);
+            string id = Path.GetFileNameWithoutExtension(name);
+            if (Path.GetExtension(name) is not (".json" or ".taken") || !Names.IsRequestId(id) || !requestsSeen.Add(id))
+            {
+                continue;
+            }
+            try
+            {
+                JsonObject o = Json.ReadObjectFile(file);
+                if (Json.OptionalString(o, "kind", file) != "migrate")
+                {
+                    continue;
+                }
+                // The request's write time is when the operator (or the policy) asked; the signal follows at once.
+                MigrationTrack track = Track(id);
+                track.Add("signal", File.GetLastWriteTimeUtc(file));
+                track.Rank ??= (int?)Json.OptionalInteger(o, "rank", file);
+            }
+            catch (MittenException e)
+            {
+                Complain(e.Message);
+            }
+            catch (FileNotFoundException)
+            {
+                requestsSeen.Remove(id); // renamed to .taken while we looked; read it next time
+            }
+        }
+    }
+
+    private void TailEvents()
+    {
+        if (!File.Exists(job.EventsFile))
+        {
+            return;
+        }
+        using var stream = new FileStream(job.EventsFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        if (stream.Length < eventsOffset)
+        {
+            eventsOffset = 0; // replaced, not appended
+            partialLine = [];
+        }
+        stream.Seek(eventsOffset, SeekOrigin.Begin);
+        byte[] fresh = new byte[stream.Length - eventsOffset];
+        stream.ReadExactly(fresh);
+        eventsOffset += fresh.Length;
+        byte[] data = [.. partialLine, .. fresh];
+        int start = 0;
+        for (int i = 0; i < data.Length; i++)
+        {
+            if (data[i] == (byte)'\n')
+            {
+                OnEventLine(data.AsSpan(start, i - start));
+                start = i + 1;
+            }
+        }
+        partialLine = data[start..];
+        if (partialLine.Length > MaxEventLineBytes)
+        {
+            Complain($"{job.EventsFile}: a line over {MaxEventLineBytes} bytes; skipped");
+            partialLine = [];
+        }
+    }
+
+    private void OnEventLine(ReadOnlySpan<byte> bytes)
+    {
+        if (bytes.Trim(" \t\r"u8).IsEmpty)
+        {
+            return;
+        }
+        if (bytes.Length > MaxEventLineBytes)
+        {
+            Complain($"{job.EventsFile}: a line over {MaxEventLineBytes} bytes; skipped");
+            return;
+        }
+        ControlEvent e;
+        try
+        {
+            e = ControlEvent.Parse(Encoding.UTF8.GetString(bytes), job.EventsFile);
+        }
+        catch (MittenException error)
+        {
+            Complain(error.Message);
+            return;
+        }
+        if (e.Event == "checkpoint")
+        {
+            log.LogInformation("Checkpoint event from rank {Rank}: {Event}", e.Rank, e.Raw.ToJsonString(Json.Compact));
+            return;
+        }
+        if (e.Key is null)
+        {
+            Complain($"{job.EventsFile}: {e.Event} event without a \"migration\" or \"request\" id");
+            return;
+        }
+        MigrationTrack track = Track(e.Key);
+        track.Rank ??= e.Rank;
+        string phase = PhaseOf(e.Event);
+        track.Add(phase, e.Time.UtcDateTime);
+        log.LogInformation("Migration {Migration} rank {Rank}: {Phase} at +{OffsetMs} ms", e.Key, track.Rank, phase, track.OffsetMs(phase));
+        if (e.Event == "migration_commit")
+        {
+            OnCommit(track, e.Raw);
+        }
+    }
+
+    /// <summary>The timeline's phase names (brief: signal, synchronized, spawned, state sent, restored, committed).</summary>
+    internal static string PhaseOf(string eventName) => eventName switch
+    {
+        "migration_start" => "started",
+        "synchronized" => "synchronized",
+        "spawned" => "spawned",
+        "state_sent" => "state sent",
+        "restore_complete" => "restored",
+        "migration_commit" => "committed",
+        "rollback" => "rolled back",
+        "rejected" => "rejected",
+        _ => eventName,
+    };
+
+    private void OnCommit(MigrationTrack track, JsonObject? commitEvent)
+    {
+        // locations.json is rewritten by the job at the commit; it is the authority.
+        bool loaded = false;
+        if (File.Exists(job.LocationsFile))
+        {
+            try
+            {
+                JsonObject table = Json.ReadObjectFile(job.LocationsFile);
+                foreach (var (key, value) in table)
+                {
+                    if (int.TryParse(key, out int rank) && value is JsonObject where)
+                    {
+                        locations[rank] = Endpoint.FromJson(where, job.LocationsFile);
+                        loaded = true;
+                    }
+                }
+            }
+            catch (MittenException e)
+            {
+                Complain(e.Message);
+            }
+        }
+        if (!loaded && track.Rank is int r && commitEvent is not null && Endpoint.Read(commitEvent, "to", job.EventsFile) is Endpoint to)
+        {
+            locations[r] = to;
+        }
+        if (track.Rank is int moved && locations.TryGetValue(moved, out Endpoint? now))
+        {
+            log.LogInformation("Location table: rank {Rank} now on {Host} pid {Pid} (migration {Migration})", moved, now.Host, now.Pid, track.Id);
+        }
+        journal.Record("locations", new JsonObject { ["migration"] = track.Id, ["locations"] = LocationsJson() });
+    }
+
+    private void ScanOutcomes()
+    {
+        foreach (string file in Directory.EnumerateFiles(job.MigrationsDirectory, "*.json"))
+        {
+            string id = Path.GetFileNameWithoutExtension(file);
+            if (reported.Contains(id) || complained.Contains(file))
+            {
+                continue;
+            }
+            MigrationOutcome outcome;
+            try
+            {
+                outcome = MigrationOutcome.Read(file);
+            }
+            catch (MittenException e)
+            {
+                Complain(e.Message);
+                complained.Add(file);
+                continue;
+            }
+            reported.Add(id);
+            MigrationTrack track = Track(id);
+            track.Rank ??= outcome.Rank;
+            foreach (var (phase, time, _) in outcome.Timeline)
+            {
+                if (time is DateTimeOffset t)
+                {
+                    track.Add(phase, t.UtcDateTime, overwrite: false);
+                }
+            }
+            if (outcome.Outcome == "committed" && !track.Has("committed"))
+            {
+                track.Add("committed", File.GetLastWriteTimeUtc(file));
+                OnCommit(track, outcome.Raw);
+            }
+            Summarize(track, outcome);
+        }
+    }
+
+    private void Summarize(MigrationTrack track, MigrationOutcome? outcome)
+    {
+        if (track.Summarized)
+        {
+            return;
+        }
+        track.Summarized = true;
+        string result = outcome?.Outcome ?? (track.Has("committed") ? "committed" : track.Has("rolled back") ? "rolled_back" : track.Has("rejected") ? "rejected" : "unfinished");
+        string timeline = string.Join(", ", track.Ordered().Select(p => $"{p.Phase} +{track.OffsetMs(p.Phase)} ms"));
+        string phases = outcome is null ? "" : string.Join(", ", outcome.PhasesMs.Select(p => $"{p.Key} {p.Value:0.#} ms"));
+        string jobTimeline = outcome is null ? "" : string.Join(", ", outcome.Timeline.Where(p => p.Ms is not null).Select(p => $"{p.Phase} +{p.Ms:0.#} ms"));
+        log.LogInformation("Migration {Migration} rank {Rank} {Outcome}{Reason}: timeline {Timeline}; job's timeline {JobTimeline}; phases {Phases}",
+            track.Id, track.Rank, result, outcome?.Reason is { Length: > 0 } reason ? " (" + Names.Printable(reason, 200) + ")" : "", timeline, jobTimeline, phases);
+        var entry = new JsonObject
+        {
+            ["migration"] = track.Id,
+            ["rank"] = track.Rank,
+            ["outcome"] = result,
+            ["reason"] = outcome?.Reason,
+            ["from"] = outcome?.Raw["from"]?.DeepClone(),
+            ["to"] = outcome?.Raw["to"]?.DeepClone(),
+            ["phases_ms"] = outcome?.Raw["phases_ms"]?.DeepClone(),
+            ["job_timeline"] = outcome?.Raw["timeline"]?.DeepClone(),
+            ["timeline"] = new JsonArray(track.Ordered().Select(p => (JsonNode?)new JsonObject
+            {
+                ["phase"] = p.Phase, ["time"] = Json.Time(new DateTimeOffset(p.Time, TimeSpan.Zero)), ["offset_ms"] = track.OffsetMs(p.Phase),
+            }).ToArray()),
+        };
+        journal.Record("migration", entry);
+    }
+
+    private void ScanFailing()
+    {
+        var present = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (string file in Directory.EnumerateFileSystemEntries(job.FailingDirectory))
+        {
+            string host = Path.GetFileName(file);
+            if (!Names.IsHostName(host, out string why))
+            {
+                Complain($"{file}: '{Names.Printable(host)}' is not a host name ({why}); ignored");
+                continue;
+            }
+            present.Add(host);
+            if (failingSeen.Add(host))
+            {
+                journal.Record("host_failing", new JsonObject { ["host"] = host });
+                failingHosts.Writer.TryWrite(host);
+            }
+        }
+        // A host whose file was removed may be reported failing again later.
+        failingSeen.IntersectWith(present);
+    }
+
+    private MigrationTrack Track(string id)
+    {
+        if (!migrations.TryGetValue(id, out MigrationTrack? track))
+        {
+            migrations[id] = track = new MigrationTrack(id);
+        }
+        return track;
+    }
+
+    /// <summary>A malformed input: said once (log and journal), never acted on.</summary>
+    private void Complain(string message)
+    {
+        if (complained.Add(message))
+        {
+            log.LogWarning("Rejected: {Problem}", message);
+            journal.Record("rejected_input", new JsonObject { ["problem"] = message });
+        }
+    }
+
+    private JsonObject LocationsJson()
+    {
+        var o = new JsonObject();
+        foreach (var (rank, where) in locations)
+        {
+            o[rank.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject { ["host"] = where.Host, ["pid"] = where.Pid };
+        }
+        return o;
+    }
+
+    /// <summary>What the scheduler knows of one migration.</summary>
+    private sealed class MigrationTrack(string id)
+    {
+        private readonly List<(string Phase, DateTime Time)> phases = [];
+
+        public string Id { get; } = id;
+        public int? Rank { get; set; }
+        public bool Summarized { get; set; }
+
+        public bool Has(string phase) => phases.Any(p => p.Phase == phase);
+
+        public void Add(string phase, DateTime utc, bool overwrite = true)
+        {
+            int i = phases.FindIndex(p => p.Phase == phase);
+            if (i >= 0)
+            {
+                if (overwrite)
+                {
+                    phases[i] = (phase, utc);
+                }
+                return;
+            }
+            phases.Add((phase, utc));
+        }
+
+        public IEnumerable<(string Phase, DateTime Time)> Ordered() => phases.OrderBy(p => p.Time);
+
+        public long OffsetMs(string phase)
+        {
+            if (phases.Count == 0)
+            {
+                return 0;
+            }
+            DateTime first = phases.Min(p => p.Time);
+            var (_, t) = phases.FirstOrDefault(p => p.Phase == phase);
+            return t == default ? 0 : (long)(t - first).TotalMilliseconds;
+        }
+    }
+}

@@ -1,0 +1,75 @@
+using Mitten.GroupComm;
+
+namespace Mitten.Tests.Drivers;
+
+internal sealed class BlockedState
+{
+    public int Iteration;
+    public long Sum;
+
+    public static Mitten.IStateCodec<BlockedState> Codec { get; } = Mitten.StateCodec.FromDelegates<BlockedState>(
+        (s, stream) => { using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, true); w.Write(s.Iteration); w.Write(s.Sum); },
+        stream => { using var r = new BinaryReader(stream); return new BlockedState { Iteration = r.ReadInt32(), Sum = r.ReadInt64() }; });
+}
+
+/// <summary>
+/// Rank 1 receives, in iteration k, the message rank 0 sends only in iteration k + 1 (after
+/// its next migration point): when rank 0 migrates, rank 1 is blocked on a partner that is
+/// waiting at the synchronization point. It must be woken, its receive repeated on the new
+/// group, and the program must complete with the same result. Other ranks only compute
+/// and take part in the collectives.
+/// </summary>
+internal static class BlockedScenario
+{
+    internal static int Run(DriverOptions options)
+    {
+        using var session = Mitten.MittenSession<BlockedState>.Start(() => new BlockedState(), BlockedState.Codec);
+        var comm = session.Communicator;
+        int rank = comm.Rank;
+        var state = session.State;
+        int n = options.Iterations;
+        if (rank == 1 && !session.IsReplacement)
+        {
+            state.Sum += comm.Recv<long>(0, 5); // message 0 is sent before the loop
+        }
+        if (rank == 0 && !session.IsReplacement)
+        {
+            comm.Send(1000L, 1, 5);
+        }
+        while (state.Iteration < n)
+        {
+            session.MigrationPoint();
+            int k = state.Iteration;
+            foreach (var plan in options.Migrations)
+            {
+                if (plan.Iteration == k && rank == plan.Rank)
+                {
+                    session.RequestMigration(plan.Rank, plan.Host);
+                }
+            }
+            if (rank == 0)
+            {
+                Thread.Sleep(options.ComputeMilliseconds); // the partner is already waiting
+                if (k + 1 < n + 1)
+                {
+                    comm.Send(1000L + k + 1, 1, 5);
+                }
+            }
+            state.Sum += comm.Allreduce((long)k, Op.Sum);
+            if (rank == 1 && k + 1 < n + 1)
+            {
+                // Waits for the message of the next iteration: blocked across rank 0's migration point.
+                state.Sum += comm.Recv<long>(0, 5);
+            }
+            state.Iteration++;
+        }
+        Console.WriteLine($"RESULT rank={rank} sum={state.Sum}");
+        foreach (var report in session.MigrationHistory)
+        {
+            Console.WriteLine($"MIGRATION rank={rank} {report}");
+        }
+        Check.That("completed", true);
+        session.Finish();
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+namespace Mitten.Tests.Drivers;
+
+internal sealed record MigrationPlan(int Rank, int Iteration, string? Host);
+
+internal sealed class DriverOptions
+{
+    public string Scenario { get; private init; } = "";
+    public int Iterations { get; private init; } = 10;
+    public List<MigrationPlan> Migrations { get; } = [];
+    public int Seed { get; private init; } = 1;
+    public int ComputeMilliseconds { get; private init; }
+
+    public static DriverOptions Parse(string[] args)
+    {
+        var options = new DriverOptions { Scenario = args.Length > 0 ? args[0] : "" };
+        int iterations = 10, seed = 1, compute = 0;
+        for (int i = 1; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--iterations": iterations = int.Parse(args[++i]); break;
+                case "--seed": seed = int.Parse(args[++i]); break;
+                case "--compute-ms": compute = int.Parse(args[++i]); break;
+                case "--migrate":
+                    string[] parts = args[++i].Split('@', ':');
+                    options.Migrations.Add(new MigrationPlan(int.Parse(parts[0]), int.Parse(parts[1]), parts.Length > 2 ? parts[2] : null));
+                    break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute }.With(options.Migrations);
+    }
+
+    private DriverOptions With(List<MigrationPlan> plans)
+    {
+        Migrations.AddRange(plans);
+        return this;
+    }
+}

@@ -1,0 +1,14 @@
+using Mitten.Tests.Drivers;
+
+// Scenarios of the migration layer, run under mpiexec; each rank checks itself.
+//   transit  --iterations N [--migrate RANK@ITER[:HOST]]...   messages in flight, collectives, migrations
+//   blocked  --iterations N --migrate RANK@ITER               a rank blocked on a stopped partner
+//   requests                                                  bad requests are refused, the job goes on
+var options = DriverOptions.Parse(args);
+return options.Scenario switch
+{
+    "transit" => TransitScenario.Run(options),
+    "blocked" => BlockedScenario.Run(options),
+    "requests" => RequestScenario.Run(options),
+    _ => throw new ArgumentException($"unknown scenario '{options.Scenario}'"),
+};

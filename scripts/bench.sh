@@ -132,10 +132,10 @@ bench_pingpong() {
   local r
   for r in $(seq 1 "$rounds"); do
     progress "round $r/$rounds: C"
-    mpi_job 300 2 bench/native/build/pingpong "${args[@]}" >"$TMP/pp-c.out"
+    mpi_job 300 2 bench/native/build/pingpong "${args[@]}" >"$TMP/pp-c.out" || { echo "pingpong: error=c-run-failed round=$r"; exit 1; }
     grep '^c,' "$TMP/pp-c.out" | sed "s/^/$r,/" >>"$raw"
     progress "round $r/$rounds: C#"
-    mpi_job 300 2 "$csharp" "${args[@]}" >"$TMP/pp-cs.out"
+    mpi_job 300 2 "$csharp" "${args[@]}" >"$TMP/pp-cs.out" || { echo "pingpong: error=csharp-run-failed round=$r"; exit 1; }
     grep '^csharp,' "$TMP/pp-cs.out" | sed "s/^/$r,/" >>"$raw"
     grep '^alloc,' "$TMP/pp-cs.out" | cut -d, -f4 >>"$alloc_file"
   done
@@ -287,12 +287,12 @@ EOF
 # ---------------------------------------------------------------------------------------------
 # mpptest: the Mpptest-style suite; point-to-point on 2 ranks, collectives on 4.
 bench_mpptest() {
-  local extra=() measurements=10
+  local extra=() measurements=10 prefix=mpptest
   while [ $# -gt 0 ]; do
     case "$1" in
       --measurements) measurements=$2; shift 2 ;;
       --quick) extra+=(--quick); shift ;;
-      --compare) extra+=(--compare "$2"); shift 2 ;;
+      --compare) extra+=(--compare "$2"); prefix=mpptest-compare-$2; shift 2 ;;
       *) echo "mpptest: unknown option $1" >&2; usage >&2; exit 2 ;;
     esac
   done
@@ -300,23 +300,27 @@ bench_mpptest() {
   progress "building bench/Mpptest"
   build_project bench/Mpptest/Mpptest.csproj
   local program=bench/Mpptest/bin/Release/net10.0/Mpptest
-  local out=$RESULTS/mpptest.txt
+  local out=$RESULTS/$prefix.txt
   : >"$out"
   progress "[1/2] point-to-point patterns on 2 ranks (pingpong nonblocking head-to-head halo bisection)"
-  mpi_job 1200 2 "$program" --patterns p2p --measurements "$measurements" "${extra[@]}" >>"$out"
+  mpi_job 1200 2 "$program" --patterns p2p --measurements "$measurements" "${extra[@]}" >>"$out" \
+    || { echo "mpptest: error=point-to-point-run-failed"; exit 1; }
   progress "[2/2] collective patterns on 4 ranks (barrier bcast reduce allreduce alltoall)"
-  mpi_job 1200 4 "$program" --patterns collective --measurements "$measurements" "${extra[@]}" >>"$out"
+  mpi_job 1200 4 "$program" --patterns collective --measurements "$measurements" "${extra[@]}" >>"$out" \
+    || { echo "mpptest: error=collective-run-failed"; exit 1; }
 
-  local csv=$RESULTS/mpptest.csv fit=$RESULTS/mpptest-fit.csv ratio=$RESULTS/mpptest-ratios.csv
+  local csv=$RESULTS/$prefix.csv fit=$RESULTS/$prefix-fit.csv ratio=$RESULTS/$prefix-ratios.csv
   echo "pattern,variant,ranks,size_bytes,k,t,min_us,median_us,bw_MBps" >"$csv"
   grep '^CSV measure,' "$out" | cut -d, -f2- >>"$csv"
   echo "pattern,variant,ranks,latency_us,bandwidth_MBps" >"$fit"
   grep '^CSV fit,' "$out" | cut -d, -f2- >>"$fit"
+  echo "pattern,variant,ranks,allocated_bytes_per_repetition" >"$RESULTS/$prefix-alloc.csv"
+  grep '^CSV alloc,' "$out" | cut -d, -f2- >>"$RESULTS/$prefix-alloc.csv"
   if grep -q '^CSV ratio,' "$out"; then
     echo "pattern,variants,ranks,size_bytes,ratio_min,ratio_median" >"$ratio"
     grep '^CSV ratio,' "$out" | cut -d, -f2- >>"$ratio"
-    echo "pattern,variants,ranks,geomean_min,geomean_median" >"$RESULTS/mpptest-geomean.csv"
-    grep '^CSV geomean,' "$out" | cut -d, -f2- >>"$RESULTS/mpptest-geomean.csv"
+    echo "pattern,variants,ranks,geomean_min,geomean_median" >"$RESULTS/$prefix-geomean.csv"
+    grep '^CSV geomean,' "$out" | cut -d, -f2- >>"$RESULTS/$prefix-geomean.csv"
   fi
   grep -v '^CSV ' "$out" >&2
 
@@ -326,13 +330,15 @@ bench_mpptest() {
     variants=$(awk -F, -v p="$pattern" 'NR > 1 && $1 == p { print $2 }' "$csv" | awk '!seen[$0]++')
     plots=""
     for variant in $variants; do
+      # One data file per line, so gnuplot draws connected lines.
+      local data=$TMP/$prefix-$pattern-$variant.dat
+      awk -F, -v p="$pattern" -v v="$variant" 'NR > 1 && $1 == p && $2 == v { print ($4 > 0 ? $4 : 1), $7, $8 }' "$csv" >"$data"
       [ -n "$plots" ] && plots="$plots, "
-      plots="$plots'$csv' using ((strcol(1) eq '$pattern' && strcol(2) eq '$variant') ? (\$4 > 0 ? \$4 : 1) : 1/0):7 with linespoints title '$variant min', '' using ((strcol(1) eq '$pattern' && strcol(2) eq '$variant') ? (\$4 > 0 ? \$4 : 1) : 1/0):8 with linespoints dt 2 title '$variant median'"
+      plots="$plots'$data' using 1:2 with linespoints title '$variant min', '' using 1:3 with linespoints dt 2 title '$variant median'"
     done
     gnuplot <<EOF
 set terminal $term
-set output '$RESULTS/mpptest-$pattern.png'
-set datafile separator ','
+set output '$RESULTS/$prefix-$pattern.png'
 set title 'mpptest $pattern: time per operation vs size (size 0 drawn at 1 byte)'
 $( [ "$pattern" = barrier ] && echo "set xrange [0.5:2]" )
 set logscale xy
@@ -343,7 +349,7 @@ set grid
 plot $plots
 EOF
   done
-  progress "wrote $out, $csv, $fit and bench/results/mpptest-<pattern>.png"
+  progress "wrote $out, $csv, $fit and $RESULTS/$prefix-<pattern>.png"
   awk -F, '$1 == "pingpong" && NR > 1 { printf "mpptest: latency_us=%.3f bandwidth_MBps=%.1f\n", $4, $5; exit }' "$fit"
 }
 

@@ -19,30 +19,53 @@ CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 
 // ---- array_vs_memcpy -----------------------------------------------------------------------
+// Save+restore moves the 64 MiB twice (array -> stream buffer, stream buffer -> new array), so the
+// baseline is the same two moves done by Buffer.MemoryCopy (array -> buffer, buffer -> array), and
+// X = (two memcpys' time) / (save+restore time) = save+restore throughput / memcpy throughput with
+// the bytes counted alike on both sides. The stream is a pre-sized MemoryStream reused by every
+// repetition (as the memcpy staging buffer is); the restore creates its array, the memcpy copies
+// into an existing one (the allocation and first touch of the new array are the restore's cost).
 const int Doubles = 64 * 1024 * 1024 / 8;
+const long ArrayBytes = (long)Doubles * 8;
 double[] source = new double[Doubles];
 for (int i = 0; i < source.Length; i++)
 {
     source[i] = i * 1.000001;
 }
 double[] copy = new double[Doubles];
+byte[] staging = new byte[ArrayBytes];
 var stream = new MemoryStream(Doubles * 8 + 1024 * 1024);
-var memcpy = new List<double>();
+var memcpyOne = new List<double>();
+var memcpyTwo = new List<double>();
 var saveRestore = new List<double>();
+var saveOnly = new List<double>();
+var restoreOnly = new List<double>();
+var arrayRatios = new List<double>();
 for (int r = 0; r < reps + 1; r++)
 {
+    // Untimed: free the previous repetition's restored array, so that the restore's new array can
+    // reuse its pages (as the memcpy reuses its destination) instead of faulting in fresh ones.
+    GC.Collect();
     long t0 = Stopwatch.GetTimestamp();
     unsafe
     {
         fixed (double* s = source, d = copy)
+        fixed (byte* b = staging)
         {
-            Buffer.MemoryCopy(s, d, (long)Doubles * 8, (long)Doubles * 8);
+            Buffer.MemoryCopy(s, b, ArrayBytes, ArrayBytes);
+            double first = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+            Buffer.MemoryCopy(b, d, ArrayBytes, ArrayBytes);
+            if (r > 0)
+            {
+                memcpyOne.Add(first);
+            }
         }
     }
-    double m = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
+    double m2 = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     stream.Position = 0;
     t0 = Stopwatch.GetTimestamp();
     StateSerializer.Save(source, stream, types);
+    double saved = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     stream.Position = 0;
     double[] back = StateSerializer.Restore<double[]>(stream, types);
     double sr = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
@@ -50,40 +73,46 @@ for (int r = 0; r < reps + 1; r++)
     {
         throw new InvalidOperationException("array round trip differs");
     }
+    back = [];
     if (r > 0) // the first round warms up
     {
-        memcpy.Add(m);
+        memcpyTwo.Add(m2);
         saveRestore.Add(sr);
+        saveOnly.Add(saved);
+        restoreOnly.Add(sr - saved);
+        arrayRatios.Add(m2 / sr);
     }
 }
-double memcpyMs = Median(memcpy), saveRestoreMs = Median(saveRestore);
+double memcpyMs = Median(memcpyTwo), saveRestoreMs = Median(saveRestore);
 double arrayRatio = memcpyMs / saveRestoreMs;
-Console.Error.WriteLine($"64 MiB double[]: memcpy {memcpyMs:F2} ms ({64 / memcpyMs * 1000 / 1024:F2} GiB/s), save+restore {saveRestoreMs:F2} ms ({64 / saveRestoreMs * 1000 / 1024:F2} GiB/s)");
-
-// Also: save alone and restore alone.
-var saveOnly = new List<double>();
-var restoreOnly = new List<double>();
-for (int r = 0; r < reps; r++)
+// The first touch of a fresh 64 MiB array, for reference (what the restore pays when the GC hands it new pages).
+var touch = new List<double>();
+for (int r = 0; r < 3; r++)
 {
-    stream.Position = 0;
     long t0 = Stopwatch.GetTimestamp();
-    StateSerializer.Save(source, stream, types);
-    saveOnly.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-    stream.Position = 0;
-    t0 = Stopwatch.GetTimestamp();
-    StateSerializer.Restore<double[]>(stream, types);
-    restoreOnly.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+    double[] fresh = GC.AllocateUninitializedArray<double>(Doubles);
+    Array.Fill(fresh, 1.0);
+    touch.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
+    fresh = [];
+    GC.Collect();
 }
-Console.Error.WriteLine($"64 MiB double[]: save {Median(saveOnly):F2} ms, restore {Median(restoreOnly):F2} ms");
+Console.Error.WriteLine($"64 MiB double[]: 2 x memcpy {memcpyMs:F2} ms (one memcpy {Median(memcpyOne):F2} ms, {64 / Median(memcpyOne) * 1000 / 1024:F2} GiB/s); save+restore {saveRestoreMs:F2} ms (save {Median(saveOnly):F2}, restore {Median(restoreOnly):F2}); allocate+fill a fresh array {Median(touch):F2} ms");
+Console.Error.WriteLine($"64 MiB double[]: X per repetition {string.Join(" ", arrayRatios.Select(x => x.ToString("F2")))}; against ONE memcpy: {Median(memcpyOne) / saveRestoreMs:F2}");
 source = copy = [];
+staging = [];
 stream = new MemoryStream();
 GC.Collect();
 
 // ---- graph_vs_json --------------------------------------------------------------------------
-Node tree = Node.SharedTree(1_000_000, out int distinct);
+// Both sides produce a byte stream in memory and consume it again: System.Text.Json serializes to
+// a byte[] and deserializes from it; the state stream is saved into a MemoryStream (growing, as
+// the JSON writer's buffer does) and restored from it.
+Node tree = Node.SharedTree(1_000_000, out int distinct, out int sharedRefs);
 var json = new JsonSerializerOptions { ReferenceHandler = ReferenceHandler.Preserve, IncludeFields = true, MaxDepth = 1024 };
 var jsonTimes = new List<double>();
 var mineTimes = new List<double>();
+var mineSave = new List<double>();
+var graphRatios = new List<double>();
 long jsonBytes = 0, mineBytes = 0;
 for (int r = 0; r < jsonReps + 1; r++)
 {
@@ -100,6 +129,7 @@ for (int r = 0; r < jsonReps + 1; r++)
     var ms = new MemoryStream();
     t0 = Stopwatch.GetTimestamp();
     StateSerializer.Save(tree, ms, types);
+    double st = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
     ms.Position = 0;
     Node mine = StateSerializer.Restore<Node>(ms, types);
     double mt = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
@@ -109,18 +139,14 @@ for (int r = 0; r < jsonReps + 1; r++)
     {
         jsonTimes.Add(jt);
         mineTimes.Add(mt);
+        mineSave.Add(st);
+        graphRatios.Add(jt / mt);
     }
 }
 double jsonMs = Median(jsonTimes), mineMs = Median(mineTimes);
-{
-    var ms = new MemoryStream();
-    StateSaveReport saved = StateSerializer.Save(tree, ms, types, new StateWriteOptions());
-    ms.Position = 0;
-    StateSerializer.Restore<Node>(ms, types, null, out StateRestoreReport restored);
-    Console.Error.WriteLine($"1,000,000-node tree: save {saved.CollectTime.TotalMilliseconds + saved.TransferTime.TotalMilliseconds:F0} ms, restore {restored.RestoreTime.TotalMilliseconds + restored.TransferTime.TotalMilliseconds:F0} ms");
-}
 double graphRatio = jsonMs / mineMs;
-Console.Error.WriteLine($"1,000,000-node tree ({distinct} distinct nodes, shared subtrees): System.Text.Json {jsonMs:F0} ms ({jsonBytes / 1e6:F1} MB), state stream {mineMs:F0} ms ({mineBytes / 1e6:F1} MB)");
+Console.Error.WriteLine($"1,000,000-node tree ({distinct} distinct nodes, {sharedRefs} extra references to shared subtrees): System.Text.Json {jsonMs:F0} ms ({jsonBytes / 1e6:F1} MB), state stream {mineMs:F0} ms ({mineBytes / 1e6:F1} MB; save {Median(mineSave):F0} ms, restore {mineMs - Median(mineSave):F0} ms)");
+Console.Error.WriteLine($"1,000,000-node tree: Y per repetition {string.Join(" ", graphRatios.Select(x => x.ToString("F1")))}");
 tree = null!;
 GC.Collect();
 
@@ -138,7 +164,7 @@ Console.WriteLine("| case | bytes | collect ms | transfer ms | restore ms | tota
 Console.WriteLine("|---|---|---|---|---|---|---|");
 Console.WriteLine(Socketed("1000x1000 double matrix", matrix, types, reps));
 Console.WriteLine(Socketed("8192-node binary tree", bitonic, types, reps));
-Console.WriteLine($"| 64 MiB double[] save+restore vs memcpy | {64L << 20} | memcpy {memcpyMs:F2} | | save+restore {saveRestoreMs:F2} | | |");
+Console.WriteLine($"| 64 MiB double[] save+restore vs 2 x memcpy | {64L << 20} | 2 x memcpy {memcpyMs:F2} | | save+restore {saveRestoreMs:F2} | | |");
 Console.WriteLine($"| 1M-node shared tree, STJ Preserve vs state stream | {mineBytes} | STJ {jsonMs:F0} | | state {mineMs:F0} | | |");
 Console.WriteLine(FormattableString.Invariant($"checkpoint: array_vs_memcpy={arrayRatio:F2} graph_vs_json={graphRatio:F1}"));
 return 0;
@@ -250,28 +276,58 @@ public sealed partial class Node
     }
 
     /// <summary>
-    /// A complete binary tree of <paramref name="count"/> nodes in which every fourth leaf also
-    /// points at another, later leaf's subtree (shared, no cycles).
+    /// A binary tree of exactly <paramref name="count"/> distinct nodes in which subtrees are shared:
+    /// built bottom-up from a queue of parentless nodes, three of every four new inner nodes take
+    /// two parentless nodes as children, the fourth takes one and, as its right child, an inner
+    /// node made earlier (a whole subtree that now has two parents). Every node is reachable,
+    /// and no cycle can form (children are always older than their parent).
     /// </summary>
-    public static Node SharedTree(int count, out int distinct)
+    public static Node SharedTree(int count, out int distinct, out int sharedReferences)
     {
-        Node root = Complete(count);
-        var nodes = new Node[count];
-        var queue = new Queue<Node>();
-        queue.Enqueue(root);
-        int k = 0;
-        while (queue.Count > 0)
+        int leaves = count * 3 / 7 - 16;
+        while (Total(leaves + 1) <= count)
         {
-            Node n = queue.Dequeue();
-            nodes[k++] = n;
-            if (n.Left is not null) queue.Enqueue(n.Left);
-            if (n.Right is not null) queue.Enqueue(n.Right);
+            leaves++;
         }
-        for (int i = count / 2; i < count - 1; i += 4)
+        var rng = new Random(12345);
+        var created = new List<Node>(count);
+        var parentless = new Queue<Node>();
+        int firstInner = leaves;
+        for (int i = 0; i < leaves; i++)
         {
-            nodes[i].Left = nodes[i + 1 + (int)((i * 7919L) % (count - i - 1))];
+            var leaf = new Node { Value = Label(created.Count) };
+            created.Add(leaf);
+            parentless.Enqueue(leaf);
         }
-        distinct = count;
-        return root;
+        sharedReferences = 0;
+        for (int step = 0; parentless.Count > 1 || created.Count < count; step++)
+        {
+            Node left = parentless.Dequeue();
+            Node right;
+            if (step % 4 == 3 || parentless.Count == 0)
+            {
+                right = created[created.Count > firstInner ? rng.Next(firstInner, created.Count) : rng.Next(created.Count)];
+                sharedReferences++;
+            }
+            else
+            {
+                right = parentless.Dequeue();
+            }
+            var inner = new Node { Value = Label(created.Count), Left = left, Right = right };
+            created.Add(inner);
+            parentless.Enqueue(inner);
+        }
+        distinct = created.Count;
+        return parentless.Dequeue();
+
+        // Nodes made from `leaves` leaves before the queue is down to one (the last few shared
+        // steps that bring the total to `count` are made on the root).
+        static int Total(int leaves)
+        {
+            int drops = leaves - 1;
+            return leaves + 4 * (drops / 3) + drops % 3;
+        }
+
+        static int Label(int i) => (int)((i * 2654435761u) % 100000);
     }
 }

@@ -10,7 +10,9 @@ namespace Mitten.Bench.IS;
 /// <param name="Iterations">Timed iterations run.</param>
 /// <param name="TotalKeys">Keys ranked per iteration.</param>
 /// <param name="Processes">Number of processes.</param>
-public readonly record struct IsResult(double Seconds, int Passed, int Expected, int Iterations, long TotalKeys, int Processes)
+/// <param name="TimedLoopAllocatedBytes">Managed bytes allocated during the timed iterations (largest over processes; 0 expected).</param>
+public readonly record struct IsResult(double Seconds, int Passed, int Expected, int Iterations, long TotalKeys, int Processes,
+    long TimedLoopAllocatedBytes)
 {
     /// <summary>Whether partial and full verification succeeded.</summary>
     public bool Verified => Passed == Expected;
@@ -76,6 +78,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
             }
             state.WarmupDone = true;
         }
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (state.Iteration <= state.Iterations)
         {
             double start = comm.Wtime();
@@ -84,10 +87,13 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
             state.TimedSeconds += comm.Wtime() - start;
             state.Iteration++;
         }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         double seconds = comm.AllreduceMax(state.TimedSeconds);
+        long allocatedMax = (long)comm.AllreduceMax(allocated);
         FullVerify(state);
         int passed = comm.AllreduceSum(state.PassedVerification);
-        return new IsResult(seconds, passed, IsClass.TestArraySize * state.Iterations + size, state.Iterations, problem.TotalKeys, size);
+        return new IsResult(seconds, passed, IsClass.TestArraySize * state.Iterations + size, state.Iterations, problem.TotalKeys, size,
+            allocatedMax);
     }
 
     /// <summary>This process's keys: 4 random numbers per key from its own point of the sequence.</summary>

@@ -25,7 +25,7 @@ public sealed class IsState
         {
             throw new ArgumentException($"IS needs a power-of-two number of processes, not {processes}");
         }
-        if (problem.TotalKeys / processes < 2 * IsClass.MaxIterations)
+        if (problem.TotalKeys / processes <= 2 * IsClass.MaxIterations)
         {
             throw new ArgumentException($"class {problem.Name} has too few keys for {processes} processes");
         }

@@ -8,7 +8,8 @@ using Mitten.GroupComm;
 // NP must be a power of two. --corrupt-key changes one key after the warm-up (verification
 // must then fail; for tests). --mitten and --migrate need the Mitten layer (not wired yet).
 // Rank 0 prints the original report and a machine-readable line
-//   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54
+//   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0
+// (allocated_bytes: managed bytes allocated during the timed iterations, largest over the processes).
 
 string className = "S";
 int iterations = IsClass.MaxIterations;

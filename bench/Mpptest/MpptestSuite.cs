@@ -89,6 +89,8 @@ public sealed class MpptestSuite<TFirst, TSecond>
                 times[v][s] = new double[t];
             }
         }
+        long[] allocated = new long[variants];
+        long[] repetitionsRun = new long[variants];
         for (int m = 0; m < t; m++)
         {
             progress?.Invoke($"{Patterns.Name(pattern)}: measurement {m + 1}/{t}");
@@ -101,6 +103,8 @@ public sealed class MpptestSuite<TFirst, TSecond>
                         ? first.Measure(pattern, sizes[s], k[s])
                         : second!.Measure(pattern, sizes[s], k[s]);
                     times[v][s][m] = elapsed / (k[s] * (double)perRepetition);
+                    allocated[v] += v == 0 ? first.LastAllocatedBytes : second!.LastAllocatedBytes;
+                    repetitionsRun[v] += k[s];
                 }
             }
         }
@@ -109,7 +113,18 @@ public sealed class MpptestSuite<TFirst, TSecond>
         {
             return pattern == Pattern.Barrier ? null : Fit(pattern, sizes, Minima(times[0]));
         }
-        return Report(pattern, processes, sizes, k, times, output);
+        LinearFit? fit = Report(pattern, processes, sizes, k, times, output);
+        string[] names = second is null ? [first.Name] : [first.Name, second.Name];
+        for (int v = 0; v < variants; v++)
+        {
+            double perRepetitionBytes = (double)allocated[v] / repetitionsRun[v];
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"allocated {names[v]}: {perRepetitionBytes:F1} managed bytes per repetition on rank 0"));
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"CSV alloc,{Patterns.Name(pattern)},{names[v]},{processes},{perRepetitionBytes:F2}"));
+        }
+        output.Flush();
+        return fit;
     }
 
     private long Calibrate(Pattern pattern, int bytes)

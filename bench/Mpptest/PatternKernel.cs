@@ -38,10 +38,14 @@ public sealed class PatternKernel<TComm> where TComm : struct, IMpptestCommunica
     /// <summary>This process's rank.</summary>
     public int Rank => rank;
 
+    /// <summary>Managed bytes this process allocated during the last <see cref="Measure"/>'s timed loop.</summary>
+    public long LastAllocatedBytes { get; private set; }
+
     /// <summary>Barrier, then <paramref name="repetitions"/> operations; the elapsed seconds, maximum over processes.</summary>
     public double Measure(Pattern pattern, int bytes, long repetitions)
     {
         comm.Barrier();
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         double start = comm.Wtime();
         switch (pattern)
         {
@@ -58,6 +62,7 @@ public sealed class PatternKernel<TComm> where TComm : struct, IMpptestCommunica
             default: throw new ArgumentOutOfRangeException(nameof(pattern));
         }
         double elapsed = comm.Wtime() - start;
+        LastAllocatedBytes = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         return comm.AllreduceMax(elapsed);
     }
 

@@ -12,7 +12,8 @@ namespace Mitten.Checkpoint.Generators;
 /// Implements Mitten.Checkpoint.State.IMigratable for every partial class or struct marked
 /// [Migratable]: SaveState writes each instance field and auto-property in declaration order,
 /// RestoreState reads them back (readonly fields and init-only properties included), and
-/// StateSchema describes the saved fields so a changed type is detected on restore.
+/// StateSchema describes the saved fields so a changed type is detected on restore. A class
+/// (not a record) also gets a private mark field and implements IStateMarked.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class MigratableGenerator : IIncrementalGenerator
@@ -129,9 +130,20 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         {
             source.Append("partial ").Append(Keyword(container)).Append(' ').Append(NameWithParameters(container)).AppendLine(" {");
         }
+        // A class (not a record, whose generated equality would compare the field) gets a field in
+        // which a running save notes the object's id, so the save needs no identity-table lookup.
+        bool marked = !isStruct && !type.IsRecord;
         source.Append("partial ").Append(Keyword(type)).Append(' ').Append(NameWithParameters(type))
-            .AppendLine(" : global::Mitten.Checkpoint.State.IMigratable");
+            .Append(" : global::Mitten.Checkpoint.State.IMigratable")
+            .AppendLine(marked ? ", global::Mitten.Checkpoint.State.IStateMarked" : "");
         source.AppendLine("{");
+        if (marked)
+        {
+            source.AppendLine("    private int __mittenStateMark;");
+            source.AppendLine();
+            source.AppendLine("    ref int global::Mitten.Checkpoint.State.IStateMarked.StateMark => ref this.__mittenStateMark;");
+            source.AppendLine();
+        }
         source.Append("    static string global::Mitten.Checkpoint.State.IMigratable.StateSchema => ")
             .Append(SymbolDisplay.FormatLiteral(schema.ToString(), true)).AppendLine(";");
         source.AppendLine();

@@ -145,7 +145,15 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         finished = true;
         protocol.Finish();
         signal?.Dispose();
+        bool skipFinalize = protocol.GroupRebuilt;
         protocol.Dispose();
+        if (skipFinalize)
+        {
+            // Every process of the group passed the closing barrier; leave the job the way the
+            // migrated ranks did (see GroupProtocol.GroupRebuilt). The program's exit code stands.
+            Console.Out.Flush();
+            return;
+        }
         Mpi.Finalize();
     }
 

@@ -1,5 +1,5 @@
 using System.Buffers.Binary;
-using Mitten.Checkpoint.Integrity;
+using Mitten.Checkpoint.State;
 
 namespace Mitten.Checkpoint.Communication;
 
@@ -15,6 +15,8 @@ public sealed class ReceivedMessageList
 {
     private const uint Magic = 0x4C4D524D; // "MRML"
     private const int MaxMessages = 1 << 24;
+    private const int FormatVersion = 2;      // 2: trailer is the low 32 bits of the Checkpoint layer's checksum (1 was a CRC-32)
+    private const byte ChecksumKind = (byte)'R';
 
     private readonly LinkedList<ReceivedMessage> messages = new();
 
@@ -97,7 +99,7 @@ public sealed class ReceivedMessageList
         byte[] buffer = new byte[size];
         Span<byte> span = buffer;
         BinaryPrimitives.WriteUInt32LittleEndian(span, Magic);
-        BinaryPrimitives.WriteInt32LittleEndian(span[4..], 1);
+        BinaryPrimitives.WriteInt32LittleEndian(span[4..], FormatVersion);
         BinaryPrimitives.WriteInt32LittleEndian(span[8..], messages.Count);
         int offset = 12;
         foreach (ReceivedMessage m in messages)
@@ -108,7 +110,7 @@ public sealed class ReceivedMessageList
             m.Payload.CopyTo(span[(offset + 12)..]);
             offset += 12 + m.Payload.Length;
         }
-        BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], Crc32.HashToUInt32(span[..offset]));
+        BinaryPrimitives.WriteUInt32LittleEndian(span[offset..], (uint)Checksum.Of(span[..offset], ChecksumKind));
         return buffer;
     }
 
@@ -119,12 +121,12 @@ public sealed class ReceivedMessageList
         {
             throw new InvalidDataException("not a received-message-list (bad header or too short)");
         }
-        if (BinaryPrimitives.ReadInt32LittleEndian(data[4..]) != 1)
+        if (BinaryPrimitives.ReadInt32LittleEndian(data[4..]) != FormatVersion)
         {
             throw new InvalidDataException($"received-message-list format version {BinaryPrimitives.ReadInt32LittleEndian(data[4..])} is not supported");
         }
         uint expected = BinaryPrimitives.ReadUInt32LittleEndian(data[^4..]);
-        if (Crc32.HashToUInt32(data[..^4]) != expected)
+        if ((uint)Checksum.Of(data[..^4], ChecksumKind) != expected)
         {
             throw new InvalidDataException("received-message-list checksum mismatch: the data is corrupted");
         }

@@ -6,55 +6,55 @@ using System.Runtime.Intrinsics;
 namespace Mitten.Checkpoint.State;
 
 /// <summary>
-/// A Fletcher-style checksum over 64-bit little-endian words in four independent lanes
-/// (sum and sum of sums per lane), so it runs at memory speed with 128-bit vectors and its
-/// value depends only on the bytes, not on the machine. Data may be fed in pieces whose
-/// lengths are multiples of 32 bytes, the last piece excepted.
+/// The checksum of the Checkpoint layer (state streams, the received-message-list, checkpoint
+/// manifests): a Fletcher-style sum over 64-bit little-endian words in four independent lanes
+/// (per lane a sum and a sum of sums, modulo 2^64), finished by a 64-bit mixer. Its value depends
+/// only on the bytes, not on the machine: a 256-bit vector loop, a 128-bit one and a scalar
+/// big-endian one compute the same number. It runs at memory speed (tens of GB/s from cache),
+/// so checking a large block costs less than copying it. Any change confined to one 64-bit word
+/// (a flipped bit, a damaged byte) changes that lane's sum for certain; a reordering of words
+/// changes the sum of sums.
+/// Data may be fed in pieces whose lengths are multiples of 32 bytes, the last piece excepted.
 /// </summary>
 internal struct Checksum
 {
-    private Vector128<ulong> sum0, sum1, sumOfSums0, sumOfSums1;
+    private Vector256<ulong> sum;
+    private Vector256<ulong> sumOfSums;
     private ulong length;
 
+    /// <summary>The checksum of <paramref name="data"/> alone, for the frame or record kind <paramref name="kind"/>.</summary>
+    public static ulong Of(ReadOnlySpan<byte> data, byte kind)
+    {
+        var checksum = new Checksum();
+        checksum.Update(data);
+        return checksum.Finish(0, kind);
+    }
+
+    /// <summary>Adds <paramref name="data"/>; every piece but the last must be a multiple of 32 bytes long.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Update(ReadOnlySpan<byte> data)
     {
-        ref byte p = ref MemoryMarshal.GetReference(data);
-        int blocks = data.Length / 32;
-        Vector128<ulong> a0 = sum0, a1 = sum1, b0 = sumOfSums0, b1 = sumOfSums1;
-        if (BitConverter.IsLittleEndian)
+        int whole = data.Length & ~31;
+        if (!BitConverter.IsLittleEndian)
         {
-            for (int i = 0; i < blocks; i++)
-            {
-                nuint o = (nuint)i * 32;
-                a0 += Vector128.LoadUnsafe(ref p, o).AsUInt64();
-                a1 += Vector128.LoadUnsafe(ref p, o + 16).AsUInt64();
-                b0 += a0;
-                b1 += a1;
-            }
+            UpdatePortable(data[..whole]);
+        }
+        else if (Vector256.IsHardwareAccelerated)
+        {
+            Update256(data[..whole]);
         }
         else
         {
-            for (int i = 0; i < blocks; i++)
-            {
-                ReadOnlySpan<byte> s = data.Slice(i * 32, 32);
-                a0 += Vector128.Create(BinaryPrimitives.ReadUInt64LittleEndian(s), BinaryPrimitives.ReadUInt64LittleEndian(s[8..]));
-                a1 += Vector128.Create(BinaryPrimitives.ReadUInt64LittleEndian(s[16..]), BinaryPrimitives.ReadUInt64LittleEndian(s[24..]));
-                b0 += a0;
-                b1 += a1;
-            }
+            Update128(data[..whole]);
         }
-        int rest = data.Length - blocks * 32;
+        int rest = data.Length - whole;
         if (rest > 0)
         {
             Span<byte> tail = stackalloc byte[32];
             tail.Clear();
-            data[(blocks * 32)..].CopyTo(tail);
-            a0 += Vector128.Create(BinaryPrimitives.ReadUInt64LittleEndian(tail), BinaryPrimitives.ReadUInt64LittleEndian(tail[8..]));
-            a1 += Vector128.Create(BinaryPrimitives.ReadUInt64LittleEndian(tail[16..]), BinaryPrimitives.ReadUInt64LittleEndian(tail[24..]));
-            b0 += a0;
-            b1 += a1;
+            data[whole..].CopyTo(tail);
+            UpdatePortable(tail);
         }
-        sum0 = a0; sum1 = a1; sumOfSums0 = b0; sumOfSums1 = b1;
         length += (ulong)data.Length;
     }
 
@@ -63,11 +63,74 @@ internal struct Checksum
     {
         ulong h = Mix(previous ^ 0x9E3779B97F4A7C15UL ^ kind);
         h = Mix(h ^ length);
-        h = Mix(h ^ sum0.GetElement(0)); h = Mix(h ^ sum0.GetElement(1));
-        h = Mix(h ^ sum1.GetElement(0)); h = Mix(h ^ sum1.GetElement(1));
-        h = Mix(h ^ sumOfSums0.GetElement(0)); h = Mix(h ^ sumOfSums0.GetElement(1));
-        h = Mix(h ^ sumOfSums1.GetElement(0)); h = Mix(h ^ sumOfSums1.GetElement(1));
+        for (int lane = 0; lane < 4; lane++)
+        {
+            h = Mix(h ^ sum.GetElement(lane));
+        }
+        for (int lane = 0; lane < 4; lane++)
+        {
+            h = Mix(h ^ sumOfSums.GetElement(lane));
+        }
         return h;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Update256(ReadOnlySpan<byte> data)
+    {
+        ref byte p = ref MemoryMarshal.GetReference(data);
+        nuint size = (nuint)data.Length;
+        nuint pairs = size & ~(nuint)63;
+        Vector256<ulong> a = sum, b = sumOfSums;
+        nuint o = 0;
+        for (; o < pairs; o += 64)
+        {
+            a += Vector256.LoadUnsafe(ref p, o).AsUInt64();
+            b += a;
+            a += Vector256.LoadUnsafe(ref p, o + 32).AsUInt64();
+            b += a;
+        }
+        if (o < size)
+        {
+            a += Vector256.LoadUnsafe(ref p, o).AsUInt64();
+            b += a;
+        }
+        sum = a;
+        sumOfSums = b;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Update128(ReadOnlySpan<byte> data)
+    {
+        ref byte p = ref MemoryMarshal.GetReference(data);
+        nuint size = (nuint)data.Length;
+        Vector128<ulong> a0 = sum.GetLower(), a1 = sum.GetUpper(), b0 = sumOfSums.GetLower(), b1 = sumOfSums.GetUpper();
+        for (nuint o = 0; o < size; o += 32)
+        {
+            a0 += Vector128.LoadUnsafe(ref p, o).AsUInt64();
+            a1 += Vector128.LoadUnsafe(ref p, o + 16).AsUInt64();
+            b0 += a0;
+            b1 += a1;
+        }
+        sum = Vector256.Create(a0, a1);
+        sumOfSums = Vector256.Create(b0, b1);
+    }
+
+    /// <summary>Whole 32-byte blocks read as little-endian words on any machine.</summary>
+    private void UpdatePortable(ReadOnlySpan<byte> data)
+    {
+        Vector256<ulong> a = sum, b = sumOfSums;
+        for (int o = 0; o < data.Length; o += 32)
+        {
+            ReadOnlySpan<byte> s = data.Slice(o, 32);
+            a += Vector256.Create(
+                BinaryPrimitives.ReadUInt64LittleEndian(s),
+                BinaryPrimitives.ReadUInt64LittleEndian(s[8..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(s[16..]),
+                BinaryPrimitives.ReadUInt64LittleEndian(s[24..]));
+            b += a;
+        }
+        sum = a;
+        sumOfSums = b;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,18 +9,27 @@ namespace Mitten.Checkpoint.State;
 /// </summary>
 internal abstract class TypeCodec
 {
-    protected TypeCodec(Type type)
+    protected TypeCodec(Type type, bool deferred = false, bool creationData = false)
     {
         Type = type;
+        Deferred = deferred;
+        HasCreationData = creationData;
+        Marked = !type.IsValueType && typeof(IStateMarked).IsAssignableFrom(type);
     }
 
     public Type Type { get; }
 
     /// <summary>
     /// True when an object of this type is created first (from <see cref="WriteCreation"/>'s data)
-    /// and filled later, in first-met order; false when it is written and read whole where it is met.
+    /// and filled later, most recently met first (see <see cref="StateWriter"/>); false when it is written and read whole where it is met.
     /// </summary>
-    public virtual bool Deferred => false;
+    public bool Deferred { get; }
+
+    /// <summary>True when <see cref="WriteCreation"/> writes something (a deferred object's length or count).</summary>
+    public bool HasCreationData { get; }
+
+    /// <summary>True for classes whose generated code implements <see cref="IStateMarked"/>.</summary>
+    public bool Marked { get; }
 
     public abstract void WriteDescriptor(StateWriter writer);
 
@@ -190,22 +199,21 @@ internal sealed class MigratableStructCodec<T>(string name) : ValueCodec<T>(type
     }
 }
 
-internal sealed class MigratableClassCodec<T>(string name) : TypeCodec(typeof(T)), INamedCodec
+internal sealed class MigratableClassCodec<T>(string name) : TypeCodec(typeof(T), deferred: true), INamedCodec
     where T : class, IMigratable
 {
     public string Name { get; } = name;
 
     public string Schema { get; } = T.StateSchema;
 
-    public override bool Deferred => true;
-
     public override void WriteDescriptor(StateWriter writer) => NamedDescriptor.Write(writer, this, this, false);
 
     public override object Create(StateReader reader) => RuntimeHelpers.GetUninitializedObject(typeof(T));
 
-    public override void WriteContents(StateWriter writer, object value) => ((IMigratable)value).SaveState(writer);
+    // The value is a T (it was met or created as one), so the interface cast can be skipped.
+    public override void WriteContents(StateWriter writer, object value) => Unsafe.As<IMigratable>(value).SaveState(writer);
 
-    public override void ReadContents(StateReader reader, object value) => ((IMigratable)value).RestoreState(reader);
+    public override void ReadContents(StateReader reader, object value) => Unsafe.As<IMigratable>(value).RestoreState(reader);
 }
 
 /// <summary>A type registered with save and restore functions (struct or class); written whole where met.</summary>
@@ -224,10 +232,8 @@ internal sealed class FunctionCodec<T>(string name, Action<StateWriter, T> save,
         restore(reader) ?? throw new InvalidOperationException($"the restore function of {Name} returned null");
 }
 
-internal sealed class ArrayCodec<T>(TypeCodec element) : TypeCodec(typeof(T[]))
+internal sealed class ArrayCodec<T>(TypeCodec element) : TypeCodec(typeof(T[]), deferred: true, creationData: true)
 {
-    public override bool Deferred => true;
-
     public override void WriteDescriptor(StateWriter writer)
     {
         writer.WriteRaw(StreamFormat.KindArray);
@@ -255,10 +261,8 @@ internal sealed class ArrayCodec<T>(TypeCodec element) : TypeCodec(typeof(T[]))
 }
 
 /// <summary>Rectangular arrays (rank 2 and more); elements are contiguous in row-major order.</summary>
-internal sealed class MultiArrayCodec<T>(TypeCodec element, int rank) : TypeCodec(element.Type.MakeArrayType(rank))
+internal sealed class MultiArrayCodec<T>(TypeCodec element, int rank) : TypeCodec(element.Type.MakeArrayType(rank), deferred: true, creationData: true)
 {
-    public override bool Deferred => true;
-
     public override void WriteDescriptor(StateWriter writer)
     {
         writer.WriteRaw(StreamFormat.KindArray);
@@ -304,10 +308,8 @@ internal sealed class MultiArrayCodec<T>(TypeCodec element, int rank) : TypeCode
         MemoryMarshal.CreateSpan(ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(array)), array.Length);
 }
 
-internal sealed class ListCodec<T>(TypeCodec element) : TypeCodec(typeof(List<T>))
+internal sealed class ListCodec<T>(TypeCodec element) : TypeCodec(typeof(List<T>), deferred: true, creationData: true)
 {
-    public override bool Deferred => true;
-
     public override void WriteDescriptor(StateWriter writer)
     {
         writer.WriteRaw(StreamFormat.KindList);
@@ -332,11 +334,9 @@ internal sealed class ListCodec<T>(TypeCodec element) : TypeCodec(typeof(List<T>
         reader.ReadElements(CollectionsMarshal.AsSpan((List<T>)value));
 }
 
-internal sealed class DictionaryCodec<TKey, TValue>(TypeCodec key, TypeCodec value) : TypeCodec(typeof(Dictionary<TKey, TValue>))
+internal sealed class DictionaryCodec<TKey, TValue>(TypeCodec key, TypeCodec value) : TypeCodec(typeof(Dictionary<TKey, TValue>), deferred: true, creationData: true)
     where TKey : notnull
 {
-    public override bool Deferred => true;
-
     public override void WriteDescriptor(StateWriter writer)
     {
         writer.WriteRaw(StreamFormat.KindDictionary);

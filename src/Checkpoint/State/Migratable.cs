@@ -1,3 +1,5 @@
+using System.ComponentModel;
+
 namespace Mitten.Checkpoint.State;
 
 /// <summary>
@@ -26,7 +28,7 @@ public sealed class NotMigratedAttribute : Attribute
 /// A class is created without running a constructor and then <see cref="RestoreState"/> fills
 /// it, so fields that are not restored keep their default values. Objects reached through
 /// references may still be empty while <see cref="RestoreState"/> runs (they are filled
-/// in the order they were first met), so restore code must only store references, not use them.
+/// one after another), so restore code must only store references, not use them.
 /// </remarks>
 public interface IMigratable
 {
@@ -41,4 +43,22 @@ public interface IMigratable
 
     /// <summary>Reads the fields in the order <see cref="SaveState"/> wrote them, with <see cref="StateReader.Read{T}"/>.</summary>
     void RestoreState(StateReader reader);
+}
+
+/// <summary>
+/// Implemented by the code generated for <see cref="MigratableAttribute"/> classes: a field in which
+/// a running save notes that it has met the object and under which id, so that saving a large graph
+/// needs no identity table. Applications neither implement nor use it.
+/// </summary>
+/// <remarks>
+/// A mark is only a hint: a save trusts it after confirming, in its own object list, that the id
+/// belongs to this very object, so a stale mark left by an earlier save, or one copied along with an
+/// object, never makes a save refer to the wrong object. Only one save at a time writes marks (others
+/// use an identity table), so saves running at once do not overwrite each other's.
+/// </remarks>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public interface IStateMarked
+{
+    /// <summary>The mark field (zero in a new object).</summary>
+    ref int StateMark { get; }
 }

@@ -31,10 +31,11 @@ public sealed class StateReader
     private long transferTicks;
     private long budget;
     private readonly long? sourceLength;
-    private readonly List<object?> objects = [];
-    private readonly List<(object Value, TypeCodec Codec)> pending = [];
+    private readonly PooledList<object?> objects = new();
+    private readonly PooledList<(object Value, TypeCodec Codec)> pending = new();
     private readonly List<TypeCodec?> streamTypes = [];
     private readonly List<Action> finishers = [];
+    private bool released;
 
     internal StateReader(Stream source, StateTypeRegistry types, StateReadOptions options)
     {
@@ -84,13 +85,26 @@ public sealed class StateReader
             throw new StateFormatException(StateProblem.Corrupted, $"impossible chunk size {maxPayload} or block threshold {blockThreshold} in the header");
         }
         swap = (WriterByteOrder == StateByteOrder.BigEndian) == BitConverter.IsLittleEndian;
-        frame = new byte[maxPayload + StreamFormat.TrailerSize];
+        frame = ArrayPool<byte>.Shared.Rent(maxPayload + StreamFormat.TrailerSize);
     }
 
     internal StateByteOrder WriterByteOrder { get; }
     internal int WriterWordSize { get; }
     internal long Bytes => bytes;
     internal int Objects => objects.Count;
+
+    /// <summary>Gives the tables and the frame buffer back to their pools; the reader cannot be used afterwards.</summary>
+    internal void Release()
+    {
+        if (released)
+        {
+            return;
+        }
+        released = true;
+        objects.Release();
+        pending.Release();
+        ArrayPool<byte>.Shared.Return(frame);
+    }
     internal long TransferTicks => transferTicks;
 
     /// <summary>Reads one value written by <see cref="StateWriter.Write{T}(T)"/> with the same <typeparamref name="T"/>.</summary>
@@ -289,19 +303,18 @@ public sealed class StateReader
         {
             throw Corrupt($"object id {id} skips ahead of the {objects.Count} objects restored so far");
         }
-        int index = objects.Count;
-        objects.Add(UnderConstruction);
         TypeCodec codec = ReadTypeRef();
-        object value;
         if (codec.Deferred)
         {
-            value = codec.Create(this);
-            pending.Add((value, codec));
+            // Creation data holds counts only, never references, so the object can take its id now.
+            object created = codec.Create(this);
+            objects.Add(created);
+            pending.Add((created, codec));
+            return created;
         }
-        else
-        {
-            value = codec.ReadInline(this);
-        }
+        int index = objects.Count;
+        objects.Add(UnderConstruction);
+        object value = codec.ReadInline(this);
         objects[index] = value;
         return value;
     }
@@ -338,9 +351,9 @@ public sealed class StateReader
             }
         }
         T root = Read<T>();
-        for (int i = 0; i < pending.Count; i++)
+        while (pending.Count > 0)           // the writer's work stack, in the same order
         {
-            var (value, codec) = pending[i];
+            var (value, codec) = pending.Pop();
             codec.ReadContents(this, value);
         }
         if (position != end)

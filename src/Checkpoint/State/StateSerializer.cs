@@ -26,16 +26,23 @@ public static class StateSerializer
         ArgumentNullException.ThrowIfNull(options);
         long start = Stopwatch.GetTimestamp();
         var writer = new StateWriter(destination, types, options);
-        writer.WriteGraph(root);
-        long total = Stopwatch.GetTimestamp() - start;
-        return new StateSaveReport
+        try
         {
-            Bytes = writer.Bytes,
-            Chunks = writer.Frames,
-            Objects = writer.Objects,
-            TransferTime = Stopwatch.GetElapsedTime(0, writer.TransferTicks),
-            CollectTime = Stopwatch.GetElapsedTime(0, total - writer.TransferTicks),
-        };
+            writer.WriteGraph(root);
+            long total = Stopwatch.GetTimestamp() - start;
+            return new StateSaveReport
+            {
+                Bytes = writer.Bytes,
+                Chunks = writer.Frames,
+                Objects = writer.Objects,
+                TransferTime = Stopwatch.GetElapsedTime(0, writer.TransferTicks),
+                CollectTime = Stopwatch.GetElapsedTime(0, total - writer.TransferTicks),
+            };
+        }
+        finally
+        {
+            writer.Release();
+        }
     }
 
     /// <summary>Restores a graph saved with <see cref="Save{T}(T, Stream, StateTypeRegistry)"/>.</summary>
@@ -50,17 +57,24 @@ public static class StateSerializer
         ArgumentNullException.ThrowIfNull(types);
         long start = Stopwatch.GetTimestamp();
         var reader = new StateReader(source, types, options ?? new StateReadOptions());
-        T root = reader.ReadGraph<T>();
-        long total = Stopwatch.GetTimestamp() - start;
-        report = new StateRestoreReport
+        try
         {
-            Bytes = reader.Bytes,
-            Objects = reader.Objects,
-            WriterByteOrder = reader.WriterByteOrder,
-            WriterWordSize = reader.WriterWordSize,
-            TransferTime = Stopwatch.GetElapsedTime(0, reader.TransferTicks),
-            RestoreTime = Stopwatch.GetElapsedTime(0, total - reader.TransferTicks),
-        };
-        return root;
+            T root = reader.ReadGraph<T>();
+            long total = Stopwatch.GetTimestamp() - start;
+            report = new StateRestoreReport
+            {
+                Bytes = reader.Bytes,
+                Objects = reader.Objects,
+                WriterByteOrder = reader.WriterByteOrder,
+                WriterWordSize = reader.WriterWordSize,
+                TransferTime = Stopwatch.GetElapsedTime(0, reader.TransferTicks),
+                RestoreTime = Stopwatch.GetElapsedTime(0, total - reader.TransferTicks),
+            };
+            return root;
+        }
+        finally
+        {
+            reader.Release();
+        }
     }
 }

@@ -14,8 +14,10 @@ namespace Mitten.Checkpoint.State;
 /// <remarks>
 /// The walk is the dissertation's collection: every object gets a logical id the first time it is
 /// met (so a shared object is written once and a cycle ends), the id and the object's type go where
-/// the reference is, and the object's contents follow later in first-met order (a work list, so
-/// depth of the graph does not use the call stack).
+/// the reference is, and the contents of arrays, collections and <see cref="IMigratable"/> classes
+/// follow later, taken from a work stack (most recently met first, so an object's contents are
+/// written while it is still in the processor's cache, and the depth of the graph does not use the
+/// call stack). The reader keeps the same stack, so it reads the contents in the same order.
 /// </remarks>
 public sealed class StateWriter
 {
@@ -29,11 +31,17 @@ public sealed class StateWriter
     private long bytes;
     private int frames;
     private long transferTicks;
-    private readonly Dictionary<object, int> ids = new(ReferenceEqualityComparer.Instance);
-    private readonly List<(object Value, TypeCodec Codec)> pending = [];
+    private readonly IdentityMap ids = new();
+    private readonly PooledList<object> work = new();     // deferred objects whose contents are still to be written
     private readonly Dictionary<TypeCodec, int> typeIds = [];
     private Type? lastType;
     private TypeCodec? lastCodec;
+    private int lastTypeId = -1;            // lastCodec's id in this stream's type table, -1 until written
+
+    // Marks (see IStateMarked): one save at a time may write them.
+    private static int markGate;
+    private bool marking;
+    private bool released;
 
     internal StateWriter(Stream destination, StateTypeRegistry types, StateWriteOptions options)
     {
@@ -50,7 +58,7 @@ public sealed class StateWriter
             _ => !BitConverter.IsLittleEndian,
         };
         swap = bigEndian == BitConverter.IsLittleEndian;
-        frame = new byte[StreamFormat.DataHeaderSize + options.ChunkSize + StreamFormat.TrailerSize];
+        frame = ArrayPool<byte>.Shared.Rent(StreamFormat.DataHeaderSize + options.ChunkSize + StreamFormat.TrailerSize);
         payloadEnd = StreamFormat.DataHeaderSize + options.ChunkSize;
         position = StreamFormat.DataHeaderSize;
 
@@ -67,6 +75,29 @@ public sealed class StateWriter
         chain = sum.Finish(0, 0);
         BinaryPrimitives.WriteUInt64LittleEndian(header[24..], chain);
         Ship(header);
+
+        marking = Interlocked.CompareExchange(ref markGate, 1, 0) == 0;
+    }
+
+    /// <summary>
+    /// Ends the save (also after an exception): gives the tables and the frame buffer back to their
+    /// pools and lets the next save use the marks. The writer cannot be used afterwards.
+    /// </summary>
+    internal void Release()
+    {
+        if (released)
+        {
+            return;
+        }
+        released = true;
+        ids.Release();
+        work.Release();
+        ArrayPool<byte>.Shared.Return(frame);
+        if (marking)
+        {
+            marking = false;
+            Volatile.Write(ref markGate, 0);
+        }
     }
 
     internal long Bytes => bytes;
@@ -178,14 +209,6 @@ public sealed class StateWriter
             WriteVarint(0);
             return;
         }
-        ref int id = ref CollectionsMarshal.GetValueRefOrAddDefault(ids, value, out bool seen);
-        if (seen)
-        {
-            WriteVarint((ulong)id);
-            return;
-        }
-        id = ids.Count;
-        WriteVarint((ulong)id);
         Type type = value.GetType();
         TypeCodec codec;
         if (type == lastType)
@@ -197,12 +220,47 @@ public sealed class StateWriter
             codec = types.GetCodec(type);
             lastType = type;
             lastCodec = codec;
+            lastTypeId = typeIds.GetValueOrDefault(codec, -1);
         }
-        WriteTypeRef(codec);
+        int id;
+        if (marking && codec.Marked)
+        {
+            ref int mark = ref Unsafe.As<IStateMarked>(value).StateMark;
+            int seen = mark;
+            if (ids.Holds(seen, value))     // the mark is a hint, confirmed in this save's own list
+            {
+                WriteVarint((uint)seen);
+                return;
+            }
+            id = ids.Append(value);
+            mark = id;
+        }
+        else
+        {
+            id = ids.GetOrAdd(value, out bool added);
+            if (!added)
+            {
+                WriteVarint((ulong)id);
+                return;
+            }
+        }
+        WriteVarint((ulong)id);
+        if (lastTypeId >= 0)
+        {
+            WriteVarint((ulong)lastTypeId);
+        }
+        else
+        {
+            WriteTypeRef(codec);            // descriptors name types but never objects, so lastCodec stays
+            lastTypeId = typeIds[codec];
+        }
         if (codec.Deferred)
         {
-            codec.WriteCreation(this, value);
-            pending.Add((value, codec));
+            if (codec.HasCreationData)
+            {
+                codec.WriteCreation(this, value);
+            }
+            work.Add(value);
         }
         else
         {
@@ -223,7 +281,7 @@ public sealed class StateWriter
         codec.WriteDescriptor(this);
     }
 
-    /// <summary>Writes the root and then the contents of every object met, in first-met order.</summary>
+    /// <summary>Writes the root and then the contents of every deferred object met, most recently met first.</summary>
     internal void WriteGraph<T>(T root)
     {
         if (typeof(T).IsValueType)
@@ -231,10 +289,17 @@ public sealed class StateWriter
             WriteTypeRef(types.GetCodec(typeof(T)));
         }
         Write(root);
-        for (int i = 0; i < pending.Count; i++)
+        Type? type = null;
+        TypeCodec? codec = null;
+        while (work.Count > 0)
         {
-            var (value, codec) = pending[i];
-            codec.WriteContents(this, value);
+            object value = work.Pop();
+            if (value.GetType() != type)    // the codec is found again from the type, as when the object was met
+            {
+                type = value.GetType();
+                codec = types.GetCodec(type);
+            }
+            codec!.WriteContents(this, value);
         }
         FlushData();
         Span<byte> end = stackalloc byte[1 + 8 + 8];

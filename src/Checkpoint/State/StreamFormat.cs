@@ -20,7 +20,7 @@ namespace Mitten.Checkpoint.State;
 internal static class StreamFormat
 {
     public static ReadOnlySpan<byte> Magic => "MTNSTATE"u8;
-    public const ushort Version = 1;
+    public const ushort Version = 2;   // 2: deferred contents follow most-recently-met first
     public const int HeaderSize = 32;
     public const byte DataFrame = (byte)'D';
     public const byte BlockFrame = (byte)'B';

@@ -133,10 +133,21 @@ internal sealed partial class GroupProtocol
             }
             if (Rank == migratingRank)
             {
-                // Pj is blocked before reaching a migration point: once all others have
-                // settled it cannot stop where its state can be captured, so it rolls back.
-                if (CollectReports(blocking: false))
+                // Pj is blocked before reaching a migration point. Once all others have settled,
+                // its operation normally completes a moment later (the message is on its way);
+                // if it still has not after a grace period, Pj cannot stop where its state can be
+                // captured, so the migration rolls back (safe: nothing has changed yet).
+                if (!CollectReports(blocking: false))
                 {
+                    settledSince = 0;
+                }
+                else if (settledSince == 0)
+                {
+                    settledSince = System.Diagnostics.Stopwatch.GetTimestamp();
+                }
+                else if (System.Diagnostics.Stopwatch.GetElapsedTime(settledSince) > CoordinatorBlockedGrace)
+                {
+                    settledSince = 0;
                     EndCoordination($"rank {Rank} is blocked in a {operation.ToString().ToLowerInvariant()} with rank {peer} that can only complete after the others' next migration point");
                     AcknowledgeResumeAfterBlockedAbort();
                 }
@@ -204,6 +215,9 @@ internal sealed partial class GroupProtocol
             // A send after an aborted synchronization is still under way on the same group.
         }
     }
+
+    private static readonly TimeSpan CoordinatorBlockedGrace = TimeSpan.FromMilliseconds(500);
+    private long settledSince;
 
     private void AcknowledgeResumeAfterBlockedAbort()
     {

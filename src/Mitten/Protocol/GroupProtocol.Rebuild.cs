@@ -57,7 +57,7 @@ internal sealed partial class GroupProtocol
         }
         for (int peer = 0; peer < Size; peer++)
         {
-            if (peer == Rank)
+            if (peer == Rank || markerSeen[peer])
             {
                 continue;
             }
@@ -228,6 +228,7 @@ internal sealed partial class GroupProtocol
         window = new SuperstepWindow(next, Superstep);
         Rank = next.Rank;
         Size = next.Size;
+        GroupRebuilt = true;
         inSync = false;
         migratingRank = -1;
         WriteStatus("running");
@@ -327,6 +328,7 @@ internal sealed partial class GroupProtocol
         var protocol = new GroupProtocol(group, control, window, received, header.Superstep, header.Collectives, captureApplicationState, job)
         {
             resumeAtMigrationPoint = true,
+            GroupRebuilt = true,
         };
         var phases = header.Timeline.Select(p => (p.Phase, p.Seconds)).ToList();
         phases.Add(("restored", (restoredMs - header.SignalUnixMs) / 1000));

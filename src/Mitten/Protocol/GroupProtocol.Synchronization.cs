@@ -42,7 +42,9 @@ internal sealed partial class GroupProtocol
         }
         globalSuperstep = max;
         inSync = true;
+        markerSeen = new bool[Size];
         ResetReports();
+        ProtocolTrace.Write(Rank, $"initiate {syncId}: superstep {Superstep} collectives {Collectives} global {globalSuperstep} to {targetHost}");
         byte[] host = Encoding.UTF8.GetBytes(targetHost);
         Span<long> command = [syncId, Rank, globalSuperstep, host.Length, 0, 0, 0, 0];
         for (int i = 0; i < Size; i++)
@@ -68,6 +70,8 @@ internal sealed partial class GroupProtocol
         control.Recv<byte>(host, status.Source, ControlTag.MigCmd + ControlTag.Payload);
         targetHost = Encoding.UTF8.GetString(host);
         inSync = true;
+        markerSeen = new bool[Size];
+        ProtocolTrace.Write(Rank, $"sync {syncId} from {migratingRank}: superstep {Superstep} collectives {Collectives} global {globalSuperstep}");
         WriteStatus("synchronizing");
     }
 
@@ -101,6 +105,7 @@ internal sealed partial class GroupProtocol
 
     private void SendReport(ReportKind kind, int peer, BlockedOperation operation)
     {
+        ProtocolTrace.Write(Rank, $"report {kind} peer {peer} superstep {Superstep} collectives {Collectives}");
         Span<long> report = [syncId, (long)kind, peer, (long)operation, Collectives, Superstep, 0, 0];
         control.Send<long>(report, migratingRank, ControlTag.Report);
     }
@@ -113,10 +118,41 @@ internal sealed partial class GroupProtocol
     {
         while (true)
         {
-            Status status = control.Recv<long>(message, Mpi.AnySource, Mpi.AnyTag);
-            if (HandleControlMessage(status, out bool ended, out bool proceed, out string reason) && ended)
+            if (control.Iprobe(Mpi.AnySource, Mpi.AnyTag, out Status status))
             {
-                return (proceed, reason);
+                control.Recv<long>(message, status.Source, status.Tag);
+                if (HandleControlMessage(status, out bool ended, out bool proceed, out string reason) && ended)
+                {
+                    return (proceed, reason);
+                }
+                continue;
+            }
+            DrainArrivals();
+            Thread.Yield();
+        }
+    }
+
+    private bool[] markerSeen = [];
+
+    /// <summary>
+    /// While stopped, take what arrives on the application communicator into the
+    /// received-message-list (patent 000: everything that arrives goes into the list), so a
+    /// process sending to a stopped one is never blocked by the stop. A drain marker that
+    /// arrives this early is remembered for the drain.
+    /// </summary>
+    private void DrainArrivals()
+    {
+        while (app.Iprobe(Mpi.AnySource, Mpi.AnyTag, out Status status))
+        {
+            byte[] payload = new byte[status.GetCount<byte>()];
+            app.Recv<byte>(payload, status.Source, status.Tag);
+            if (status.Tag == ControlTag.DrainMarker)
+            {
+                markerSeen[status.Source] = true;
+            }
+            else
+            {
+                Received.Append(status.Source, status.Tag, payload);
             }
         }
     }
@@ -189,14 +225,19 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private bool CollectReports(bool blocking)
     {
-        if (settledCount >= Size)
+        if (AllSettled())
         {
             return true;
         }
         Status status;
         if (blocking)
         {
-            status = control.Recv<long>(message, Mpi.AnySource, Mpi.AnyTag);
+            while (!control.Iprobe(Mpi.AnySource, Mpi.AnyTag, out status))
+            {
+                DrainArrivals();
+                Thread.Yield();
+            }
+            control.Recv<long>(message, status.Source, status.Tag);
         }
         else if (control.Iprobe(Mpi.AnySource, Mpi.AnyTag, out status))
         {
@@ -213,14 +254,36 @@ internal sealed partial class GroupProtocol
         else if (status.Tag == ControlTag.Report && message[0] == syncId)
         {
             int from = status.Source;
-            bool wasSettled = reportState[from] is ReportKind.Arrived or ReportKind.Blocked or ReportKind.Finishing;
             reportState[from] = (ReportKind)message[1];
             reportCollectives[from] = message[4];
-            bool isSettled = reportState[from] is ReportKind.Arrived or ReportKind.Blocked or ReportKind.Finishing;
-            settledCount += (isSettled ? 1 : 0) - (wasSettled ? 1 : 0);
+            ProtocolTrace.Write(Rank, $"got {reportState[from]} from {from} collectives {reportCollectives[from]} superstep {message[5]}");
+        }
+        return AllSettled();
+    }
+
+    /// <summary>Evaluated against Pj's collective count now (it changes while Pj still runs toward the global superstep).</summary>
+    private bool AllSettled()
+    {
+        settledCount = 0;
+        for (int i = 0; i < Size; i++)
+        {
+            settledCount += i == Rank || IsSettled(i) ? 1 : 0;
         }
         return settledCount >= Size;
     }
+
+    /// <summary>
+    /// Whether <paramref name="rank"/>'s last report settles it. A blocked report counts only
+    /// when its collective count equals Pj's: a process that has completed fewer collectives
+    /// than Pj (stopped or blocked itself) cannot be waiting for good, because Pj finished a
+    /// collective it has not entered; that report is stale (an Unblocked is on its way).
+    /// </summary>
+    private bool IsSettled(int rank) => reportState[rank] switch
+    {
+        ReportKind.Arrived or ReportKind.Finishing => true,
+        ReportKind.Blocked => reportCollectives[rank] == Collectives,
+        _ => false,
+    };
 
     /// <summary>
     /// Pj, with every report in: decide, wake the blocked processes, send MIG_END, and go on
@@ -267,6 +330,7 @@ internal sealed partial class GroupProtocol
             }
         }
         SendToOthers(ControlTag.MigEnd, reason.Length == 0 ? 1 : 0, reason);
+        ProtocolTrace.Write(Rank, $"MIG_END {(reason.Length == 0 ? "proceed" : "abort: " + reason)}");
         protocolTicks += Stopwatch.GetTimestamp() - start;
         if (reason.Length > 0)
         {

@@ -35,6 +35,13 @@ internal sealed partial class GroupProtocol : IDisposable
 
     internal List<MigrationReport> History { get; } = [];
 
+    /// <summary>
+    /// Whether this group was rebuilt by a migration (every member knows, since all take
+    /// part in every rebuild). Then MPI_Finalize must be skipped: Open MPI 4.1's finalize
+    /// fences over every process of the job, and the migrated ones left without finalizing.
+    /// </summary>
+    internal bool GroupRebuilt { get; private set; }
+
     private readonly Queue<MigrationRequest> requests = new();
     private volatile int signalRaised;
     private long nextRequestPoll;
@@ -91,6 +98,7 @@ internal sealed partial class GroupProtocol : IDisposable
             {
                 if (window.TryAdvance(Superstep))
                 {
+                    ProtocolTrace.Write(Rank, $"mp {Superstep + 1} collectives {Collectives}");
                     Superstep++;
                     MaybeWriteStatus();
                     return;
@@ -102,8 +110,10 @@ internal sealed partial class GroupProtocol : IDisposable
         if (Superstep < globalSuperstep)
         {
             Superstep++;
+            ProtocolTrace.Write(Rank, $"mp {Superstep} in sync (global {globalSuperstep}) collectives {Collectives}");
             return;
         }
+        ProtocolTrace.Write(Rank, $"stop at superstep {Superstep} collectives {Collectives}");
         StopAtGlobalSuperstep();
         AdvanceAfterStop();
     }

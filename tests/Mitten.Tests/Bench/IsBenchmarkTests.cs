@@ -37,6 +37,8 @@ public partial class IsBenchmarkTests
         // 5 partial tests in each of 10 iterations plus one full verification per process.
         Assert.Equal((50 + ranks).ToString(), result["passed"]);
         Assert.True(double.Parse(result["mops"], System.Globalization.CultureInfo.InvariantCulture) > 0, job.Describe());
+        // Keys are processed in preallocated arrays: nothing is allocated per iteration.
+        Assert.Equal("0", result["allocated_bytes"]);
         Assert.Matches(@"(?m)^ Verification\s+=\s+SUCCESSFUL$", job.Stdout);
         foreach (string field in new[] { "Class", "Size", "Iterations", "Time in seconds", "Total processes", "Mop/s total", "Mop/s/process" })
         {

@@ -21,6 +21,9 @@ public interface IIsCommunicator
     /// <summary>Sum of one value over all processes, returned everywhere.</summary>
     int AllreduceSum(int value);
 
+    /// <summary>Sum of one 64-bit value over all processes (wrapping), returned everywhere.</summary>
+    long AllreduceSum(long value);
+
     /// <summary>Maximum of one value over all processes, returned everywhere.</summary>
     double AllreduceMax(double value);
 

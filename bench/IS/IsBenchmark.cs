@@ -11,8 +11,9 @@ namespace Mitten.Bench.IS;
 /// <param name="TotalKeys">Keys ranked per iteration.</param>
 /// <param name="Processes">Number of processes.</param>
 /// <param name="TimedLoopAllocatedBytes">Managed bytes allocated during the timed iterations (largest over processes; 0 expected).</param>
+/// <param name="KeyRankChecksum">Sum over processes of <see cref="IsState.KeyRankChecksum"/>: depends only on the computed key ranks.</param>
 public readonly record struct IsResult(double Seconds, int Passed, int Expected, int Iterations, long TotalKeys, int Processes,
-    long TimedLoopAllocatedBytes)
+    long TimedLoopAllocatedBytes, long KeyRankChecksum)
 {
     /// <summary>Whether partial and full verification succeeded.</summary>
     public bool Verified => Passed == Expected;
@@ -92,8 +93,9 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         long allocatedMax = (long)comm.AllreduceMax(allocated);
         FullVerify(state);
         int passed = comm.AllreduceSum(state.PassedVerification);
+        long checksum = comm.AllreduceSum(state.KeyRankChecksum);
         return new IsResult(seconds, passed, IsClass.TestArraySize * state.Iterations + size, state.Iterations, problem.TotalKeys, size,
-            allocatedMax);
+            allocatedMax, checksum);
     }
 
     /// <summary>This process's keys: 4 random numbers per key from its own point of the sequence.</summary>
@@ -281,6 +283,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
             if (minKey <= k && k <= maxKey)
             {
                 long keyRank = (k - 1 >= minKey ? prefix[k - 1 - minKey] : 0) + lesser;
+                state.KeyRankChecksum += keyRank * (i + 1) * iteration;
                 if (keyRank == problem.ExpectedRank(i, iteration))
                 {
                     state.PassedVerification++;
@@ -294,6 +297,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
 
         state.LastLocalKeys = local;
         state.LastMinKey = minKey;
+        state.LastLesser = lesser;
     }
 
     /// <summary>
@@ -327,6 +331,14 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         {
             outOfOrder++;
         }
+        // Every key's final position enters the checksum (wrapping arithmetic: only equality matters).
+        long checksum = 0;
+        long position = state.LastLesser;
+        for (int i = 0; i < local; i++)
+        {
+            checksum += sorted[i] * (position++ % 65521 + 1);
+        }
+        state.KeyRankChecksum += checksum;
         for (int i = 1; i < local; i++)
         {
             if (sorted[i - 1] > sorted[i])

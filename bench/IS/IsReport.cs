@@ -34,7 +34,7 @@ public static class IsReport
         Line("Passed tests", Invariant($"{result.Passed} of {result.Expected}"));
         Console.WriteLine();
         Console.WriteLine(Invariant(
-            $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} allocated_bytes={result.TimedLoopAllocatedBytes}"));
+            $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
     }
 
     private static void Line(string name, string value) => Console.WriteLine($" {name,-15} = {value,24}");

@@ -1,3 +1,5 @@
+using Mitten.Checkpoint.State;
+
 namespace Mitten.Bench.IS;
 
 /// <summary>
@@ -10,8 +12,14 @@ namespace Mitten.Bench.IS;
 /// information; the working arrays are rewritten by every iteration (but
 /// <see cref="ReceivedKeys"/> and <see cref="KeyCounts"/> hold the last iteration's ranking
 /// until the full verification).
+/// Under Mitten the class is <see cref="MigratableAttribute"/>: the generated code saves the
+/// fields that carry information between iterations, and the working arrays
+/// (<see cref="NotMigratedAttribute"/>) are allocated anew by <see cref="AllocateWorkingArrays"/>
+/// on the replacement, because a migration point is at the top of an iteration, where they
+/// hold nothing.
 /// </summary>
-public sealed class IsState
+[Migratable]
+public sealed partial class IsState
 {
     /// <summary>Creates the state of process <paramref name="rank"/> of <paramref name="processes"/> for <paramref name="problem"/>.</summary>
     public IsState(IsClass problem, int rank, int processes, int iterations = IsClass.MaxIterations)
@@ -32,12 +40,26 @@ public sealed class IsState
         ClassName = problem.Name;
         Rank = rank;
         Processes = processes;
+        Keys = new int[checked((int)(problem.TotalKeys / processes))];
+        AllocateWorkingArrays();
+    }
+
+    /// <summary>
+    /// Allocates the working arrays for this state's class and process count (in the
+    /// constructor, and on a replacement after the saved fields were restored).
+    /// </summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(BucketKeys), nameof(ReceivedKeys), nameof(KeyCounts), nameof(BucketSizes),
+        nameof(BucketTotals), nameof(BucketPointers), nameof(SendCounts), nameof(SendDisplacements), nameof(ReceiveCounts),
+        nameof(ReceiveDisplacements), nameof(FirstBucket), nameof(LastBucket))]
+    public void AllocateWorkingArrays()
+    {
+        IsClass problem = IsClass.Get(ClassName.ToString());
+        int processes = Processes;
         int localKeys = checked((int)(problem.TotalKeys / processes));
         // The original sizes its buffers at 3/2 NUM_KEYS below 256 processes and more above,
         // because the redistribution is uneven; the kernel grows them if a distribution needs more.
         int factor2 = processes < 256 ? 3 : processes < 512 ? 5 : processes < 1024 ? 8 : 13;
         int capacity = checked((int)Math.Min((long)localKeys * factor2 / 2 + 64, int.MaxValue / 2));
-        Keys = new int[localKeys];
         BucketKeys = new int[capacity];
         ReceivedKeys = new int[capacity];
         KeyCounts = new int[problem.MaxKey];
@@ -83,39 +105,51 @@ public sealed class IsState
     public int[] Keys { get; set; }
 
     /// <summary>Working array: local keys sorted by bucket (the Alltoallv send buffer), then the fully sorted keys.</summary>
+    [NotMigrated]
     public int[] BucketKeys { get; set; }
 
     /// <summary>Working array: the keys this process ranks (the Alltoallv receive buffer).</summary>
+    [NotMigrated]
     public int[] ReceivedKeys { get; set; }
 
     /// <summary>Working array: per key value in this process's range, the count and then the prefix sum.</summary>
+    [NotMigrated]
     public int[] KeyCounts { get; set; }
 
     /// <summary>Working array: local bucket sizes, then the 5 test keys.</summary>
+    [NotMigrated]
     public int[] BucketSizes { get; set; }
 
     /// <summary>Working array: global bucket sizes, then the 5 test keys.</summary>
+    [NotMigrated]
     public int[] BucketTotals { get; set; }
 
     /// <summary>Working array: running bucket positions.</summary>
+    [NotMigrated]
     public int[] BucketPointers { get; set; }
 
     /// <summary>Working array: keys sent to each process.</summary>
+    [NotMigrated]
     public int[] SendCounts { get; set; }
 
     /// <summary>Working array: offsets of the blocks sent to each process.</summary>
+    [NotMigrated]
     public int[] SendDisplacements { get; set; }
 
     /// <summary>Working array: keys received from each process.</summary>
+    [NotMigrated]
     public int[] ReceiveCounts { get; set; }
 
     /// <summary>Working array: offsets of the blocks received from each process.</summary>
+    [NotMigrated]
     public int[] ReceiveDisplacements { get; set; }
 
     /// <summary>Working array: first bucket of each process.</summary>
+    [NotMigrated]
     public int[] FirstBucket { get; set; }
 
     /// <summary>Working array: last bucket of each process.</summary>
+    [NotMigrated]
     public int[] LastBucket { get; set; }
 
     /// <summary>Keys this process ranked in the last iteration (for the full verification).</summary>
@@ -126,4 +160,21 @@ public sealed class IsState
 
     /// <summary>How often a working buffer had to grow (0 in a normal run).</summary>
     public int BufferGrowths { get; set; }
+
+    /// <summary>
+    /// A checksum of the key ranks this process computed: the ranks of the test keys it checked
+    /// in every iteration and the final position of every key it sorted in the full
+    /// verification. It depends only on the ranking, so a run with migrations must give the
+    /// same sum over processes as one without.
+    /// </summary>
+    public long KeyRankChecksum { get; set; }
+
+    /// <summary>Keys on lower processes in the last iteration (the global position of this process's first sorted key).</summary>
+    public long LastLesser { get; set; }
+
+    /// <summary>Whether the run is over and reported (a replacement started from here only finishes).</summary>
+    public bool Completed { get; set; }
+
+    /// <summary>Whether the completed run verified (the exit code of a replacement started after completion).</summary>
+    public bool Verified { get; set; }
 }

@@ -28,6 +28,9 @@ public readonly struct PlainCommunicator : IIsCommunicator
     public int AllreduceSum(int value) => communicator.Allreduce(value, Op.Sum);
 
     /// <inheritdoc/>
+    public long AllreduceSum(long value) => communicator.Allreduce(value, Op.Sum);
+
+    /// <inheritdoc/>
     public double AllreduceMax(double value) => communicator.Allreduce(value, Op.Max);
 
     /// <inheritdoc/>

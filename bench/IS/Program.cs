@@ -1,21 +1,35 @@
 using System.Globalization;
+using Mitten;
 using Mitten.Bench.IS;
+using Mitten.Checkpoint.State;
 using Mitten.GroupComm;
 
 // NAS IS (integer sort), MPI version, in C#. Usage:
 //   mpiexec -n NP IS --class S|W|A|B|C [--iterations N] [--corrupt-key]
 //                    [--mitten] [--migrate RANK@ITERATION[:HOST]]...
+//                    [--compare mitten [--repeats N]]
 // NP must be a power of two. --corrupt-key changes one key after the warm-up (verification
-// must then fail; for tests). --mitten and --migrate need the Mitten layer (not wired yet).
+// must then fail; for tests).
+// --mitten runs through the Mitten layer (MittenSession; needs
+//   mpiexec --mca orte_allowed_exit_without_sync 1 when ranks migrate). --migrate (repeatable,
+//   implies --mitten) makes rank (RANK+1)%NP request that RANK move to HOST (default: its own
+//   host) at the migration point of timed iteration ITERATION; the replacement prints
+//   "MIGRATION rank=... <phase>_ms=..." lines with the migration's timeline.
+// --compare mitten runs the benchmark N times (default 5) on the plain binding and N times
+//   through Mitten in one job, alternating (plain, mitten, then mitten, plain, ...), and prints
+//   "COMPARE rep=R variant=plain|mitten seconds=... mops=... verified=..." per run (rank 0).
 // Rank 0 prints the original report and a machine-readable line
-//   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0
-// (allocated_bytes: managed bytes allocated during the timed iterations, largest over the processes).
+//   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...
+// (allocated_bytes: managed bytes allocated during the timed iterations, largest over the
+// processes; key_rank_checksum: depends only on the computed key ranks, equal with and without migrations).
 
 string className = "S";
 int iterations = IsClass.MaxIterations;
 bool corrupt = false;
 bool mitten = false;
-var migrations = new List<string>();
+string? compare = null;
+int repeats = 5;
+var migrations = new List<MigrationPlan>();
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -25,18 +39,36 @@ for (int i = 0; i < args.Length; i++)
         case "--iterations": iterations = int.Parse(Value(), CultureInfo.InvariantCulture); break;
         case "--corrupt-key": corrupt = true; break;
         case "--mitten": mitten = true; break;
-        case "--migrate": migrations.Add(Value()); break;
+        case "--migrate":
+            try
+            {
+                migrations.Add(MigrationPlan.Parse(Value()));
+            }
+            catch (ArgumentException e)
+            {
+                Console.Error.WriteLine("IS: " + e.Message);
+                return 2;
+            }
+            mitten = true;
+            break;
+        case "--compare": compare = Value(); break;
+        case "--repeats": repeats = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)); break;
         case "-h" or "--help":
-            Console.WriteLine("usage: IS --class S|W|A|B|C [--iterations N] [--corrupt-key] [--mitten] [--migrate RANK@ITERATION[:HOST]]...");
+            Console.WriteLine("usage: IS --class S|W|A|B|C [--iterations N] [--corrupt-key] [--mitten] [--migrate RANK@ITERATION[:HOST]]... [--compare mitten [--repeats N]]");
             return 0;
         default:
             Console.Error.WriteLine($"IS: unknown option {args[i]}");
             return 2;
     }
 }
-if (mitten || migrations.Count > 0)
+if (compare is not (null or "mitten"))
 {
-    Console.Error.WriteLine("IS: --mitten and --migrate are not available until the Mitten layer lands");
+    Console.Error.WriteLine($"IS: --compare takes mitten, not {compare}");
+    return 2;
+}
+if (compare is not null && mitten)
+{
+    Console.Error.WriteLine("IS: --compare mitten measures without migrations; it cannot be combined with --mitten or --migrate");
     return 2;
 }
 IsClass problem;
@@ -48,6 +80,15 @@ catch (ArgumentException e)
 {
     Console.Error.WriteLine("IS: " + e.Message);
     return 2;
+}
+
+if (compare is not null)
+{
+    return IsMitten.Compare(problem, iterations, repeats);
+}
+if (mitten)
+{
+    return IsMitten.Run(problem, iterations, corrupt, migrations);
 }
 
 Mpi.Init(ThreadLevel.Single);

@@ -145,7 +145,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         finished = true;
         protocol.Finish();
         signal?.Dispose();
-        bool skipFinalize = protocol.GroupRebuilt;
+        bool skipFinalize = protocol.GroupRebuilt || protocol.SpawnAttempted;
         protocol.Dispose();
         if (skipFinalize)
         {

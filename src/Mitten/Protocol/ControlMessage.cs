@@ -21,6 +21,7 @@ internal static class ControlTag
     internal const int Joined = 24;       // Pn -> Pj: [1]
     internal const int Commit = 25;       // Pj -> Pn: [1]
     internal const int RestoreFailed = 26; // Pn -> Pj: reason bytes
+    internal const int Hello = 27;         // Pn -> Pj: its process id (text), first thing after start
 
     /// <summary>
     /// Tag of the end-of-channel marker sent on the application communicator during the drain.

@@ -10,7 +10,9 @@ namespace Mitten.Protocol;
 
 internal sealed partial class GroupProtocol
 {
-    private static readonly TimeSpan RestoreTimeout = TimeSpan.FromSeconds(120);
+    /// <summary>How long Pj waits for restore_complete (MITTEN_RESTORE_TIMEOUT_SECONDS, default 120).</summary>
+    private static readonly TimeSpan RestoreTimeout = TimeSpan.FromSeconds(
+        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_RESTORE_TIMEOUT_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double seconds) && seconds > 0 ? seconds : 120);
     private long freezeStartTicks;
     private readonly List<(string Phase, double Seconds)> timeline = [];
 
@@ -87,6 +89,12 @@ internal sealed partial class GroupProtocol
         freezeStartTicks = Stopwatch.GetTimestamp();
         Mark("synchronized");
         job?.AppendEvent("synchronized", Rank, syncId, currentRequest?.Id, null);
+        if (!KnownHosts.Contains(targetHost))
+        {
+            RollBack($"host '{targetHost}' is not one of the job's hosts ({string.Join(", ", KnownHosts.Order())}); " +
+                     "add it to MITTEN_HOSTS if the MPI launcher can start processes there", spawnAttempted: false);
+            return;
+        }
         Communicator inter;
         try
         {
@@ -123,6 +131,7 @@ internal sealed partial class GroupProtocol
             FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
             StateBytes = applicationState.Length + communicationState.Length,
             JobDirectory = job?.Path,
+            KnownHosts = KnownHosts.ToList(),
             Fault = Environment.GetEnvironmentVariable("MITTEN_TEST_REPLACEMENT_FAULT"),
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
@@ -135,6 +144,9 @@ internal sealed partial class GroupProtocol
         // Wait for restore_complete (with the port to connect to) or a failure, with a limit.
         string? port = null;
         string failure = "";
+        int replacementPid = 0;
+        bool replacementIsLocal = targetHost == Mpi.ProcessorName || targetHost == "localhost";
+        long nextLivenessCheck = 0;
         long deadline = Stopwatch.GetTimestamp() + (long)(RestoreTimeout.TotalSeconds * Stopwatch.Frequency);
         while (port is null && failure.Length == 0)
         {
@@ -146,6 +158,10 @@ internal sealed partial class GroupProtocol
                 {
                     port = Encoding.UTF8.GetString(text);
                 }
+                else if (status.Tag == ControlTag.Hello)
+                {
+                    replacementPid = int.Parse(Encoding.UTF8.GetString(text), System.Globalization.CultureInfo.InvariantCulture);
+                }
                 else
                 {
                     failure = "the replacement could not restore the state: " + Encoding.UTF8.GetString(text);
@@ -154,6 +170,14 @@ internal sealed partial class GroupProtocol
             else if (Stopwatch.GetTimestamp() > deadline)
             {
                 failure = $"the replacement did not report restore_complete within {RestoreTimeout.TotalSeconds:F0} s";
+            }
+            else if (replacementIsLocal && replacementPid > 0 && Stopwatch.GetTimestamp() > nextLivenessCheck)
+            {
+                nextLivenessCheck = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+                if (!Directory.Exists($"/proc/{replacementPid}") || File.ReadAllText($"/proc/{replacementPid}/stat").Split(' ')[2] is "Z" or "X")
+                {
+                    failure = $"the replacement (process {replacementPid}) died before restore_complete";
+                }
             }
             else
             {
@@ -165,6 +189,7 @@ internal sealed partial class GroupProtocol
             RollBack(failure);
             return;
         }
+        _ = replacementPid;
         Mark("restored");
 
         // Commit point reached for the group: every other process joins the new group.
@@ -184,11 +209,12 @@ internal sealed partial class GroupProtocol
         ExitProcess(0);
     }
 
-    private void RollBack(string reason)
+    private void RollBack(string reason, bool spawnAttempted = true)
     {
+        SpawnAttempted |= spawnAttempted;
         Mark("rolled_back");
         RecordOutcome(MigrationOutcome.RolledBack, reason, null);
-        SendToOthers(ControlTag.Decision, 0, reason);
+        SendToOthers(ControlTag.Decision, spawnAttempted ? 0 : 2, reason);
         EndSynchronization();
         Console.Error.WriteLine($"mitten: rank {Rank}: migration {syncId} rolled back: {reason}");
     }
@@ -201,6 +227,7 @@ internal sealed partial class GroupProtocol
         control.Recv<byte>(text, status.Source, ControlTag.Decision + ControlTag.Payload);
         if (message[1] != 1)
         {
+            SpawnAttempted |= message[1] == 0; // a rollback after a spawn attempt: see SpawnAttempted
             EndSynchronization();
             return;
         }
@@ -281,6 +308,7 @@ internal sealed partial class GroupProtocol
     internal static GroupProtocol StartReplacement(Communicator parent, Action<byte[]> restoreApplicationState,
         Func<byte[]> captureApplicationState, Func<string?, JobDirectory?> openJob)
     {
+        parent.Send<byte>(Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0, ControlTag.Hello);
         Status status = parent.Probe(0, ControlTag.Header);
         byte[] headerBytes = new byte[status.GetCount<byte>()];
         parent.Recv<byte>(headerBytes, 0, ControlTag.Header);
@@ -288,6 +316,7 @@ internal sealed partial class GroupProtocol
             ?? throw new InvalidDataException("empty migration header");
         byte[] communicationState = ReceiveBytes(parent, ControlTag.CommunicationState);
         byte[] applicationState = ReceiveBytes(parent, ControlTag.ApplicationState);
+        double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (header.Fault == "die-before-restore")
         {
             ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
@@ -330,7 +359,9 @@ internal sealed partial class GroupProtocol
             resumeAtMigrationPoint = true,
             GroupRebuilt = true,
         };
+        protocol.KnownHosts.UnionWith(header.KnownHosts);
         var phases = header.Timeline.Select(p => (p.Phase, p.Seconds)).ToList();
+        phases.Add(("state_sent", (stateArrivedMs - header.SignalUnixMs) / 1000)); // all state has arrived
         phases.Add(("restored", (restoredMs - header.SignalUnixMs) / 1000));
         phases.Add(("committed", (committedMs - header.SignalUnixMs) / 1000));
         phases.Add(("resumed", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - header.SignalUnixMs) / 1000));

@@ -24,6 +24,7 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void TryInitiate()
     {
+        ProtocolTrace.Write(Rank, $"request {requests.Peek().Id} taken at superstep {Superstep}: locking and freezing");
         if (!window.TryLockMigration(Rank))
         {
             return; // another migration holds the lock; this process will see the flag and join it

@@ -42,6 +42,13 @@ internal sealed partial class GroupProtocol : IDisposable
     /// </summary>
     internal bool GroupRebuilt { get; private set; }
 
+    /// <summary>
+    /// Whether a migration of this group rolled back after its spawn was attempted. Open MPI
+    /// 4.1's MPI_Finalize then hangs (seen with a failed spawn), so, like after a rebuild,
+    /// every member (all learn the rollback from Pj's decision) leaves without finalizing.
+    /// </summary>
+    internal bool SpawnAttempted { get; private set; }
+
     private readonly Queue<MigrationRequest> requests = new();
     private volatile int signalRaised;
     private long nextRequestPoll;
@@ -73,8 +80,37 @@ internal sealed partial class GroupProtocol : IDisposable
         Communicator control = app.Dup();
         var window = new SuperstepWindow(app, 0);
         var protocol = new GroupProtocol(app, control, window, new ReceivedMessageList(), 0, 0, captureApplicationState, job);
+        protocol.KnownHosts.UnionWith(GatherHostNames(app));
         protocol.WriteStatus("running", force: true);
         return protocol;
+    }
+
+    /// <summary>
+    /// Hosts a rank may move to: where the job's ranks run, "localhost", and the hosts a
+    /// launcher lists in MITTEN_HOSTS (comma-separated, e.g. from a host file). A failed
+    /// MPI_Comm_spawn leaves Open MPI 4.1's mpiexec waiting for ever at the end of the job,
+    /// so a move to any other host is rolled back before spawning.
+    /// </summary>
+    internal HashSet<string> KnownHosts { get; } = new(StringComparer.OrdinalIgnoreCase) { "localhost" };
+
+    private static IEnumerable<string> GatherHostNames(Communicator group)
+    {
+        const int HostBytes = 256;
+        byte[] mine = new byte[HostBytes];
+        string name = Mpi.ProcessorName;
+        System.Text.Encoding.UTF8.GetBytes(name.AsSpan(0, Math.Min(name.Length, HostBytes - 1)), mine);
+        byte[] all = new byte[HostBytes * group.Size];
+        group.Allgather<byte>(mine, all);
+        var hosts = new List<string>();
+        for (int r = 0; r < group.Size; r++)
+        {
+            var bytes = all.AsSpan(r * HostBytes, HostBytes);
+            int end = bytes.IndexOf((byte)0);
+            hosts.Add(System.Text.Encoding.UTF8.GetString(bytes[..(end < 0 ? HostBytes : end)]));
+        }
+        string extra = Environment.GetEnvironmentVariable("MITTEN_HOSTS") ?? "";
+        hosts.AddRange(extra.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return hosts;
     }
 
     /// <summary>Called by the application where its state is consistent (the top of its main loop).</summary>

@@ -21,6 +21,7 @@ internal sealed class ReplacementHeader
     public long StateBytes { get; set; }
     public string? JobDirectory { get; set; }
     public string? Fault { get; set; }
+    public List<string> KnownHosts { get; set; } = [];
 }
 
 /// <summary>A phase and its time since the signal.</summary>

@@ -30,11 +30,7 @@ internal static class BlockedScenario
         int n = options.Iterations;
         if (rank == 1 && !session.IsReplacement)
         {
-            state.Sum += comm.Recv<long>(0, 5); // message 0 is sent before the loop
-        }
-        if (rank == 0 && !session.IsReplacement)
-        {
-            comm.Send(1000L, 1, 5);
+            state.Sum += comm.Recv<long>(0, 5); // message 0, sent in rank 0's first iteration
         }
         while (state.Iteration < n)
         {
@@ -50,15 +46,12 @@ internal static class BlockedScenario
             if (rank == 0)
             {
                 Thread.Sleep(options.ComputeMilliseconds); // the partner is already waiting
-                if (k + 1 < n + 1)
-                {
-                    comm.Send(1000L + k + 1, 1, 5);
-                }
+                comm.Send(1000L + k, 1, 5);
             }
             state.Sum += comm.Allreduce((long)k, Op.Sum);
-            if (rank == 1 && k + 1 < n + 1)
+            if (rank == 1 && k + 1 < n)
             {
-                // Waits for the message of the next iteration: blocked across rank 0's migration point.
+                // Waits for message k + 1, which rank 0 sends only after its next migration point.
                 state.Sum += comm.Recv<long>(0, 5);
             }
             state.Iteration++;

@@ -9,11 +9,24 @@ internal sealed class DriverOptions
     public List<MigrationPlan> Migrations { get; } = [];
     public int Seed { get; private init; } = 1;
     public int ComputeMilliseconds { get; private init; }
+    public int DelayRank { get; private init; } = -1;
+    public int DelayMilliseconds { get; private init; }
+    public int RandomMigrations { get; private init; }
+
+    /// <summary>Adds N migrations of random ranks at random iterations drawn from the seed (same on every process, replacements included).</summary>
+    public void DrawRandomMigrations(int ranks)
+    {
+        var random = new Random(Seed);
+        for (int m = 0; m < RandomMigrations; m++)
+        {
+            Migrations.Add(new MigrationPlan(random.Next(ranks), 1 + random.Next(Iterations - 2), null));
+        }
+    }
 
     public static DriverOptions Parse(string[] args)
     {
         var options = new DriverOptions { Scenario = args.Length > 0 ? args[0] : "" };
-        int iterations = 10, seed = 1, compute = 0;
+        int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -21,6 +34,9 @@ internal sealed class DriverOptions
                 case "--iterations": iterations = int.Parse(args[++i]); break;
                 case "--seed": seed = int.Parse(args[++i]); break;
                 case "--compute-ms": compute = int.Parse(args[++i]); break;
+                case "--delay-rank": delayRank = int.Parse(args[++i]); break;
+                case "--delay-ms": delayMs = int.Parse(args[++i]); break;
+                case "--random-migrations": randomMigrations = int.Parse(args[++i]); break;
                 case "--migrate":
                     string[] parts = args[++i].Split('@', ':');
                     options.Migrations.Add(new MigrationPlan(int.Parse(parts[0]), int.Parse(parts[1]), parts.Length > 2 ? parts[2] : null));
@@ -28,7 +44,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

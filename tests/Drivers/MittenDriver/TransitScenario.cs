@@ -53,6 +53,7 @@ internal static class TransitScenario
         var comm = session.Communicator;
         int rank = comm.Rank, size = comm.Size;
         TransitState state = session.State;
+        options.DrawRandomMigrations(size);
         if (!session.IsReplacement)
         {
             state.NextExpected = new long[size];
@@ -62,7 +63,7 @@ internal static class TransitScenario
         }
         else
         {
-            Console.WriteLine($"REPLACEMENT rank={rank} pid={Environment.ProcessId} iteration={state.Iteration}");
+            Console.WriteLine($"REPLACEMENT rank={rank} pid={Environment.ProcessId} iteration={state.Iteration} t={Now}");
         }
         // Sends of the previous iteration, received by their targets in this one. They may be
         // outstanding across a migration point: a synchronization's drain completes them (and on
@@ -80,25 +81,31 @@ internal static class TransitScenario
                     comm_RequestMigration(session, plan);
                 }
             }
-            if (options.ComputeMilliseconds > 0)
-            {
-                Thread.Sleep(options.ComputeMilliseconds);
-            }
             Trace($"rank {rank} it {k} mp done");
             var sends = new List<Mitten.MittenRequest>();
             if (k < options.Iterations)
             {
                 SendIteration(comm, state, k, sends);
             }
+            if (options.ComputeMilliseconds > 0 && rank != options.DelayRank)
+            {
+                Thread.Sleep(options.ComputeMilliseconds);
+            }
             if (k > 0)
             {
                 ReceiveIteration(comm, state, k - 1);
+                Event("recv", rank, k);
             }
             Trace($"rank {rank} it {k} received");
             Mitten.MittenRequest.WaitAll(previousSends);
             previousSends = sends;
             Trace($"rank {rank} it {k} sends done");
             state.Checksum = comm.Allreduce(state.Checksum % 1_000_003, Op.Sum) + k;
+            Event("allreduce", rank, k);
+            if (rank == options.DelayRank)
+            {
+                Thread.Sleep(options.DelayMilliseconds); // arrives at its migration point after the others
+            }
             state.Iteration++;
         }
         Mitten.MittenRequest.WaitAll(previousSends);
@@ -119,6 +126,19 @@ internal static class TransitScenario
 
     private static void comm_RequestMigration(Mitten.MittenSession<TransitState> session, MigrationPlan plan) =>
         session.RequestMigration(plan.Rank, plan.Host);
+
+    private static readonly bool Events = Environment.GetEnvironmentVariable("MITTEN_DRIVER_EVENTS") == "1";
+
+    private static string Now => DateTime.UtcNow.ToString("HH:mm:ss.fff");
+
+    /// <summary>Timestamped operation lines, to show other ranks communicating while one migrates.</summary>
+    private static void Event(string kind, int rank, int iteration)
+    {
+        if (Events)
+        {
+            Console.WriteLine($"OP t={Now} rank={rank} op={kind} it={iteration}");
+        }
+    }
 
     private static readonly bool Tracing = Environment.GetEnvironmentVariable("MITTEN_DRIVER_TRACE") == "1";
 

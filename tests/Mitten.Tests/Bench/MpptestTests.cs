@@ -63,5 +63,19 @@ public class MpptestTests
         Assert.True(Parse(geomean[3]) > 0.2 && Parse(geomean[3]) < 5, job.Describe());
     }
 
+    [Fact]
+    public void Mitten_alternates_with_plain_and_says_how_it_receives_without_Irecv()
+    {
+        var job = MpiJob.Run(2, Program, ["--quick", "--patterns", "pingpong,halo", "--compare", "mitten"], TimeSpan.FromSeconds(90));
+        Assert.True(job.ExitCode == 0, job.Describe());
+        Assert.Contains("StartRecv is deferred and performed (blocking) in WaitAll", job.Stdout);
+        var ratios = job.LinesStartingWith("CSV ratio,").Select(l => l.Split(',')).ToList();
+        Assert.Equal(2 * QuickSizes.Length, ratios.Count);
+        Assert.All(ratios, r => Assert.True(r[1] == "mitten/plain" && Parse(r[4]) > 0 && Parse(r[5]) > 0, string.Join(",", r)));
+        var variants = job.LinesStartingWith("CSV measure,").Select(l => l.Split(',')[1]).Distinct().Order();
+        Assert.Equal(["mitten", "plain"], variants);
+        Assert.Equal(2, job.LinesStartingWith("CSV geomean,").Count());
+    }
+
     private static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 }

@@ -1,0 +1,154 @@
+using System.Globalization;
+using Mitten.Checkpoint.State;
+using Mitten.GroupComm;
+
+namespace Mitten.Bench.IS;
+
+/// <summary>IS through the Mitten layer: a migratable run (<see cref="Run"/>) and the plain/Mitten comparison (<see cref="Compare"/>).</summary>
+public static class IsMitten
+{
+    /// <summary>
+    /// The state codec: the Checkpoint layer's serializer over the generated
+    /// <see cref="IsState"/> code; the working arrays are allocated after the restore.
+    /// </summary>
+    public static IStateCodec<IsState> Codec { get; } = CreateCodec();
+
+    private static IStateCodec<IsState> CreateCodec()
+    {
+        StateTypeRegistry types = new StateTypeRegistry().Register<IsState>("nas-is-state");
+        return StateCodec.FromDelegates<IsState>(
+            (state, stream) => StateSerializer.Save(state, stream, types),
+            stream =>
+            {
+                IsState state = StateSerializer.Restore<IsState>(stream, types);
+                state.AllocateWorkingArrays();
+                return state;
+            });
+    }
+
+    /// <summary>
+    /// Runs IS through a <see cref="MittenSession{TState}"/> with <paramref name="plans"/>
+    /// injected; on a replacement, continues from the restored state. Returns the exit code.
+    /// </summary>
+    public static int Run(IsClass problem, int iterations, bool corrupt, IReadOnlyList<MigrationPlan> plans)
+    {
+        MittenSession<IsState> session;
+        try
+        {
+            session = MittenSession<IsState>.Start(() => new IsState(problem, Mpi.World.Rank, Mpi.World.Size, iterations), Codec);
+        }
+        catch (ArgumentException e)
+        {
+            if (Mpi.World.Rank == 0)
+            {
+                Console.Error.WriteLine("IS: " + e.Message);
+            }
+            Mpi.Finalize();
+            return 2;
+        }
+        var comm = new MittenIsCommunicator(session, plans);
+        IsState state = session.State;
+        if (session.IsReplacement)
+        {
+            foreach (MigrationReport report in session.MigrationHistory)
+            {
+                PrintMigration(report, state.Iteration);
+            }
+        }
+        foreach (MigrationPlan plan in plans)
+        {
+            if (plan.Rank >= comm.Size || plan.Iteration < 1 || plan.Iteration > iterations)
+            {
+                if (comm.Rank == 0 && !session.IsReplacement)
+                {
+                    Console.Error.WriteLine($"IS: --migrate {plan.Rank}@{plan.Iteration}: ranks are 0..{comm.Size - 1}, iterations 1..{iterations}");
+                }
+                session.Finish();
+                return 2;
+            }
+        }
+        if (state.Completed)
+        {
+            // The predecessor moved at the closing migration point, after the report.
+            session.Finish();
+            return state.Verified ? 0 : 1;
+        }
+        var benchmark = new IsBenchmark<MittenIsCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt };
+        if (comm.Rank == 0 && !session.IsReplacement)
+        {
+            IsReport.Header(problem, iterations, comm.Size);
+            Console.WriteLine(" Running through Mitten" + (plans.Count > 0
+                ? ": migrations " + string.Join(", ", plans.Select(p => $"rank {p.Rank} at iteration {p.Iteration}{(p.Host is null ? "" : " to " + p.Host)}"))
+                : ""));
+            Console.Out.Flush();
+        }
+        IsResult result = benchmark.Run(state);
+        if (comm.Rank == 0)
+        {
+            IsReport.Results(problem, result);
+        }
+        state.Completed = true;
+        state.Verified = result.Verified;
+        Console.Out.Flush();
+        session.Finish();
+        return result.Verified ? 0 : 1;
+    }
+
+    /// <summary>One line per migration, on the replacement: the report and every phase in milliseconds.</summary>
+    private static void PrintMigration(MigrationReport report, int iteration)
+    {
+        var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"MIGRATION rank={report.Rank} id={report.Id} iteration={iteration} outcome={report.Outcome} from={report.FromHost} to={report.ToHost} signal_ms=0"));
+        foreach (var (phase, seconds) in report.Timeline)
+        {
+            line.Append(string.Create(CultureInfo.InvariantCulture, $" {phase}_ms={seconds * 1000:F1}"));
+        }
+        line.Append(string.Create(CultureInfo.InvariantCulture, $" protocol_ms={report.ProtocolSeconds * 1000:F3} state_bytes={report.StateBytes}"));
+        Console.WriteLine(line);
+        Console.WriteLine("MIGRATION report: " + report);
+        Console.Out.Flush();
+    }
+
+    /// <summary>
+    /// Runs IS <paramref name="repeats"/> times on the plain binding and as often through
+    /// Mitten in this job, alternating, with a fresh state each time; rank 0 prints one
+    /// COMPARE line per run. MPI is initialized at the plain benchmark's thread level
+    /// (single) before the session starts, so both variants share it.
+    /// </summary>
+    public static int Compare(IsClass problem, int iterations, int repeats)
+    {
+        Mpi.Init(ThreadLevel.Single);
+        using MittenSession<IsState> session = MittenSession<IsState>.Start(
+            () => new IsState(problem, Mpi.World.Rank, Mpi.World.Size, iterations), Codec);
+        var plain = new IsBenchmark<PlainCommunicator>(new PlainCommunicator(Mpi.World), problem);
+        var mitten = new IsBenchmark<MittenIsCommunicator>(new MittenIsCommunicator(session, []), problem);
+        int rank = session.Rank;
+        bool allVerified = true;
+        if (rank == 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"IS class {problem.Name} on {session.Size} processes: plain vs Mitten, {repeats} runs each, alternating"));
+        }
+        for (int r = 0; r < repeats; r++)
+        {
+            for (int step = 0; step < 2; step++)
+            {
+                bool mittenNow = (r % 2 == 0) == (step == 1);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                IsResult result = mittenNow
+                    ? mitten.Run(mitten.CreateState(iterations))
+                    : plain.Run(plain.CreateState(iterations));
+                allVerified &= result.Verified;
+                if (rank == 0)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"COMPARE rep={r + 1} variant={(mittenNow ? "mitten" : "plain")} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
+                    Console.Out.Flush();
+                }
+            }
+        }
+        session.Finish();
+        return allVerified ? 0 : 1;
+    }
+}

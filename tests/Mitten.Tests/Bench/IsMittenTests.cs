@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Mitten.Tests.Support;
+using Xunit;
+
+namespace Mitten.Tests.Bench;
+
+/// <summary>
+/// NAS IS through the Mitten layer (bench/IS --mitten, --migrate, --compare mitten) under real
+/// mpiexec jobs: with migrations of any rank, rank 0 included, the official verification must
+/// succeed and the computed key ranks (key_rank_checksum) must equal those of a plain run;
+/// each replacement reports its migration.
+/// </summary>
+public partial class IsMittenTests
+{
+    private static string Program => Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+
+    private static MpiJob Run(int ranks, params string[] args) => MpiJob.Run(ranks, Program, args, TimeSpan.FromSeconds(60));
+
+    [Theory]
+    [InlineData("S", 4, new[] { "0@3", "3@6" }, new[] { 0, 3 })]
+    [InlineData("W", 2, new[] { "1@2", "1@6" }, new[] { 1, 1 })]
+    public void Verification_and_key_ranks_survive_migrations(string className, int ranks, string[] plans, int[] movedRanks)
+    {
+        var plain = Run(ranks, "--class", className);
+        Assert.True(plain.ExitCode == 0, plain.Describe());
+        var expected = IsBenchmarkTests.Result(plain);
+
+        var args = new List<string> { "--class", className };
+        foreach (string plan in plans)
+        {
+            args.AddRange(["--migrate", plan]);
+        }
+        var job = Run(ranks, [.. args]);
+        Assert.True(job.ExitCode == 0, job.Describe());
+        var result = IsBenchmarkTests.Result(job);
+        Assert.Equal("yes", result["verified"]);
+        Assert.Equal(expected["passed"], result["passed"]);
+        Assert.Equal(expected["expected"], result["expected"]);
+        Assert.Equal(expected["key_rank_checksum"], result["key_rank_checksum"]);
+        Assert.Matches(@"(?m)^ Verification\s+=\s+SUCCESSFUL$", job.Stdout);
+        Assert.Single(Regex.Matches(job.Stdout, @"(?m)^ IS Benchmark Completed$"));
+        Assert.Single(Regex.Matches(job.Stdout, @"(?m)^ NAS Parallel Benchmarks"));
+
+        // One report per migration, printed by each replacement, with the phases in order.
+        var migrations = job.LinesStartingWith("MIGRATION rank=")
+            .Select(l => Field().Matches("rank=" + l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+        Assert.True(migrations.Count == movedRanks.Length, job.Describe());
+        Assert.Equal(movedRanks.Order(), migrations.Select(m => int.Parse(m["rank"], CultureInfo.InvariantCulture)).Order());
+        foreach (var m in migrations)
+        {
+            Assert.Equal("Committed", m["outcome"]);
+            double synchronized = Ms(m, "synchronized"), spawned = Ms(m, "spawned"), restored = Ms(m, "restored"), resumed = Ms(m, "resumed");
+            Assert.True(0 <= synchronized && synchronized <= spawned && spawned <= restored && restored <= resumed, job.Describe());
+            Assert.True(long.Parse(m["state_bytes"], CultureInfo.InvariantCulture) > 0, job.Describe());
+            int iteration = int.Parse(m["iteration"], CultureInfo.InvariantCulture);
+            Assert.InRange(iteration, 1, 10);
+        }
+        // Rank 1's two moves happened at different iterations (the second replacement moved again).
+        if (movedRanks.Distinct().Count() < movedRanks.Length)
+        {
+            Assert.Equal(movedRanks.Length, migrations.Select(m => m["iteration"]).Distinct().Count());
+        }
+    }
+
+    [Fact]
+    public void Mitten_without_migrations_verifies_like_plain()
+    {
+        var job = Run(2, "--class", "S", "--mitten");
+        Assert.True(job.ExitCode == 0, job.Describe());
+        var result = IsBenchmarkTests.Result(job);
+        Assert.Equal("yes", result["verified"]);
+        Assert.Equal("52", result["passed"]);
+        Assert.Empty(job.LinesStartingWith("MIGRATION "));
+    }
+
+    [Fact]
+    public void Compare_mode_alternates_plain_and_Mitten_runs_that_all_verify()
+    {
+        var job = Run(2, "--class", "S", "--compare", "mitten", "--repeats", "2");
+        Assert.True(job.ExitCode == 0, job.Describe());
+        var runs = job.LinesStartingWith("COMPARE ").Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+        Assert.Equal(["plain", "mitten", "mitten", "plain"], runs.Select(r => r["variant"]));
+        Assert.All(runs, r => Assert.Equal("yes", r["verified"]));
+        Assert.Single(runs.Select(r => r["key_rank_checksum"]).Distinct());
+        Assert.All(runs, r => Assert.True(double.Parse(r["seconds"], CultureInfo.InvariantCulture) > 0));
+    }
+
+    private static double Ms(Dictionary<string, string> fields, string phase) =>
+        double.Parse(fields[phase + "_ms"], CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"(\w+)=(\S+)")]
+    private static partial Regex Field();
+}

@@ -1,0 +1,170 @@
+using System.Text.RegularExpressions;
+using Mitten.Tests.Support;
+using Xunit;
+
+namespace Mitten.Tests.Mitten;
+
+/// <summary>
+/// Live migration under real mpiexec jobs (MittenDriver): results must equal an unmigrated
+/// run's, every message is delivered exactly once in per-sender order, and failures roll back.
+/// </summary>
+public partial class MigrationTests
+{
+    private static MpiJob Run(int ranks, string arguments, IDictionary<string, string>? environment = null, int timeoutSeconds = 120) =>
+        MpiJob.Run(ranks, MpiJob.Driver("MittenDriver"), arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            TimeSpan.FromSeconds(timeoutSeconds), environment: environment);
+
+    private static readonly Dictionary<string, MpiJob> Baselines = [];
+
+    /// <summary>The same scenario without migrations (cached per argument string).</summary>
+    private static MpiJob Baseline(int ranks, string arguments)
+    {
+        string key = $"{ranks}:{arguments}";
+        if (!Baselines.TryGetValue(key, out MpiJob? job))
+        {
+            job = Run(ranks, arguments);
+            JobAssert.Clean(job, 2 * ranks);
+            Baselines[key] = job;
+        }
+        return job;
+    }
+
+    private static List<string> Results(MpiJob job) =>
+        ResultLine().Matches(job.Stdout).Select(m => m.Value.Trim()).OrderBy(s => s, StringComparer.Ordinal).ToList();
+
+    private static void SameResults(MpiJob expected, MpiJob actual)
+    {
+        var want = Results(expected).Select(l => ReceivedPart().Replace(l, "")).ToList();
+        var got = Results(actual).Select(l => ReceivedPart().Replace(l, "")).ToList();
+        Assert.True(want.Count > 0 && want.SequenceEqual(got),
+            $"results differ from the unmigrated run\nexpected:\n{string.Join("\n", want)}\nactual:\n{string.Join("\n", got)}\n{actual.Describe()}");
+    }
+
+    [Fact]
+    public void Repeated_migrations_of_several_ranks_including_rank_0_give_the_unmigrated_result()
+    {
+        const string scenario = "transit --iterations 12";
+        var baseline = Baseline(4, scenario);
+        var job = Run(4, scenario + " --migrate 1@2 --migrate 1@5 --migrate 0@7 --migrate 3@9");
+        JobAssert.Clean(job, 8);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 4);
+        JobAssert.OkOnRanks(job, "in-order", 4);
+        SameResults(baseline, job);
+        // Rank 1 twice (the second time its replacement moves again), rank 0, rank 3.
+        Assert.Equal(4, job.LinesStartingWith("REPLACEMENT ").Count());
+        Assert.Equal(2, job.LinesStartingWith("REPLACEMENT rank=1 ").Count());
+        Assert.Single(job.LinesStartingWith("REPLACEMENT rank=0 "));
+        // The old processes really left: every final pid differs from the starting one.
+        var start = job.LinesStartingWith("START ").ToDictionary(l => l.Split(' ')[0], l => l.Split(' ')[1]);
+        var end = job.LinesStartingWith("END ").ToDictionary(l => l.Split(' ')[0], l => l.Split(' ')[1]);
+        foreach (string rank in new[] { "rank=0", "rank=1", "rank=3" })
+        {
+            Assert.NotEqual(start[rank], end[rank]);
+        }
+        Assert.Equal(start["rank=2"], end["rank=2"]);
+    }
+
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 0)]
+    public void Messages_in_transit_in_both_directions_are_delivered_exactly_once_in_order(int ranks, int migrating)
+    {
+        string scenario = "transit --iterations 6";
+        var baseline = Baseline(ranks, scenario);
+        var job = Run(ranks, scenario + $" --migrate {migrating}@3");
+        JobAssert.Clean(job, 2 * ranks);
+        JobAssert.OkOnRanks(job, "all-delivered-once", ranks);
+        SameResults(baseline, job);
+        string report = Assert.Single(job.LinesStartingWith($"MIGRATION rank={migrating} "));
+        Assert.Contains("Committed", report);
+        // Messages were in flight: state moved includes the drained communication state.
+        Assert.Matches(@"synchronized=[\d.]+ms spawned=[\d.]+ms state_sent=[\d.]+ms restored=[\d.]+ms committed=[\d.]+ms resumed=[\d.]+ms", report);
+    }
+
+    [Fact]
+    public void A_rank_blocked_on_a_partner_stopped_at_the_synchronization_point_is_woken_and_its_receive_repeated()
+    {
+        const string scenario = "blocked --iterations 5 --compute-ms 300";
+        var baseline = Run(3, scenario);
+        JobAssert.Clean(baseline, 3);
+        var job = Run(3, scenario + " --migrate 0@2", new Dictionary<string, string> { ["MITTEN_TRACE"] = "1" });
+        JobAssert.Succeeded(job, 3);
+        Assert.Equal(Results(baseline), Results(job));
+        Assert.Matches(@"r1 pid\d+\] woken in Receive with 0 \(wake\); pending, repeated after the synchronization", job.Stderr);
+        Assert.Contains("MIGRATION rank=0 ", job.Stdout);
+    }
+
+    [Fact]
+    public void Other_ranks_keep_communicating_while_one_migrates()
+    {
+        var job = Run(4, "transit --iterations 8 --compute-ms 150 --delay-rank 1 --delay-ms 60 --migrate 1@3",
+            new Dictionary<string, string> { ["MITTEN_TRACE"] = "1", ["MITTEN_DRIVER_EVENTS"] = "1" });
+        JobAssert.Succeeded(job, 8);
+        string taken = Regex.Match(job.Stderr, @"\[mitten (\d\d:\d\d:\d\d\.\d\d\d) r1 pid\d+\] request \S+ taken").Groups[1].Value;
+        string resumed = Regex.Match(job.Stdout, @"REPLACEMENT rank=1 .* t=(\d\d:\d\d:\d\d\.\d\d\d)").Groups[1].Value;
+        Assert.False(string.IsNullOrEmpty(taken) || string.IsNullOrEmpty(resumed), job.Describe());
+        var during = Regex.Matches(job.Stdout, @"OP t=(\S+) rank=(\d) op=(\w+)")
+            .Where(m => m.Groups[2].Value != "1" && string.CompareOrdinal(m.Groups[1].Value, taken) > 0 && string.CompareOrdinal(m.Groups[1].Value, resumed) < 0)
+            .Select(m => m.Groups[3].Value).ToHashSet();
+        Assert.True(during.Contains("recv") && during.Contains("allreduce"),
+            $"between {taken} (request taken) and {resumed} (replacement resumed) the other ranks did: {string.Join(",", during)}\n{job.Describe()}");
+    }
+
+    [Fact]
+    public void Migration_to_an_unknown_host_rolls_back_and_the_job_completes()
+    {
+        const string scenario = "transit --iterations 6";
+        var baseline = Baseline(3, scenario);
+        var job = Run(3, scenario + " --migrate 1@2:no-such-host.invalid");
+        JobAssert.Succeeded(job, 6);
+        SameResults(baseline, job);
+        Assert.Contains("rolled back: host 'no-such-host.invalid' is not one of the job's hosts", job.Stderr);
+        Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
+    }
+
+    [Fact]
+    public void A_replacement_that_dies_before_the_commit_rolls_back_and_nothing_is_lost()
+    {
+        const string scenario = "transit --iterations 6";
+        var baseline = Baseline(3, scenario);
+        var job = Run(3, scenario + " --migrate 2@2",
+            new Dictionary<string, string> { ["MITTEN_TEST_REPLACEMENT_FAULT"] = "die-before-restore" });
+        JobAssert.Succeeded(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(baseline, job);
+        Assert.Matches(@"rank 2: migration \d+ rolled back: the replacement \(process \d+\) died before restore_complete", job.Stderr);
+    }
+
+    [Fact]
+    public void Bad_requests_are_refused_with_a_clear_message_and_the_job_goes_on()
+    {
+        var job = Run(3, "requests");
+        JobAssert.Clean(job, 3 * 4);
+        foreach (string name in new[] { "no-such-rank", "negative-rank", "bad-host", "still-running" })
+        {
+            JobAssert.OkOnRanks(job, name, 3);
+        }
+        Assert.Contains("rank 6 does not exist (the group has ranks 0..2)", job.Stdout);
+    }
+
+    [Theory]
+    [InlineData(5, 11)]
+    [InlineData(6, 23)]
+    public void Randomized_migrations_lose_duplicate_and_reorder_nothing(int ranks, int seed)
+    {
+        string scenario = "transit --iterations 10";
+        var baseline = Baseline(ranks, scenario);
+        var job = Run(ranks, scenario + $" --seed {seed} --random-migrations 3", timeoutSeconds: 180);
+        JobAssert.Clean(job, 2 * ranks);
+        JobAssert.OkOnRanks(job, "all-delivered-once", ranks);
+        JobAssert.OkOnRanks(job, "in-order", ranks);
+        SameResults(baseline, job);
+        Assert.True(job.LinesStartingWith("REPLACEMENT ").Any(), "no migration happened\n" + job.Describe());
+    }
+
+    [GeneratedRegex(@"RESULT rank=\d+ \S+(?: \S+)?")]
+    private static partial Regex ResultLine();
+
+    [GeneratedRegex(@" received=\d+")]
+    private static partial Regex ReceivedPart();
+}

@@ -87,9 +87,23 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                 });
             return new MittenSession<TState>(state!, replacement, isReplacement: true);
         }
-        state = createInitialState();
         JobDirectory? job = JobDirectory.Open();
         GroupProtocol protocol = GroupProtocol.StartOriginal(Mpi.World, capture, job);
+        string? restartDirectory = Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR");
+        if (!string.IsNullOrEmpty(restartDirectory))
+        {
+            // Restart: every rank restores the newest complete checkpoint epoch (collective).
+            var store = new Mitten.Checkpoint.Coordinated.CheckpointStore(restartDirectory, new Mitten.Checkpoint.State.StateTypeRegistry());
+            var restored = store.Restore<byte[]>(protocol.Application)
+                ?? throw new InvalidOperationException($"MITTEN_RESTART_DIR={restartDirectory} holds no complete checkpoint");
+            state = codec.Restore(new MemoryStream(restored.State, writable: false));
+            protocol.RestoreCommunicationState(restored.CommunicationState);
+            Console.Error.WriteLine($"mitten: rank {protocol.Rank}: restarted from checkpoint epoch {restored.Epoch} in {restartDirectory}");
+        }
+        else
+        {
+            state = createInitialState();
+        }
         if (job is not null)
         {
             RecordLocations(protocol, job);
@@ -134,6 +148,18 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     /// </summary>
     /// <exception cref="MigrationRequestException">The rank does not exist, the host name is malformed, or the job is finishing.</exception>
     public void RequestMigration(int rank, string? host = null) => protocol.RequestMigration(rank, host, null);
+
+    /// <summary>
+    /// Asks for a coordinated checkpoint into <paramref name="directory"/> (call on rank 0; the
+    /// operator's way is <c>mitten checkpoint</c>). The group synchronizes at the global
+    /// superstep as for a migration, drains the channels, and every rank writes its state and
+    /// its received messages; a run started with MITTEN_RESTART_DIR set to the directory
+    /// continues from the newest complete one.
+    /// </summary>
+    public void RequestCheckpoint(string directory) => protocol.RequestCheckpoint(directory, null);
+
+    /// <summary>The epoch of the last checkpoint this process wrote, or -1.</summary>
+    public long LastCheckpointEpoch => protocol.LastCheckpointEpoch;
 
     /// <summary>Ends the session (collective): a last migration point, a barrier, and MPI_Finalize.</summary>
     public void Finish()

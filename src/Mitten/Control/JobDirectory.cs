@@ -104,19 +104,15 @@ internal sealed partial class JobDirectory
             }
             if (request.Kind == "checkpoint")
             {
-                WriteJson(System.IO.Path.Combine(Path, "checkpoints", $"{request.Id}.json"), new JsonObject
-                {
-                    ["id"] = request.Id,
-                    ["outcome"] = "failed",
-                    ["reason"] = "checkpoint requests are not handled by this version of the job side",
-                });
+                string directory = request.Directory ?? System.IO.Path.Combine(Path, "checkpoints", request.Id);
+                yield return new MigrationRequest(request.Id, 0, null, System.Diagnostics.Stopwatch.GetTimestamp(), directory);
                 continue;
             }
             yield return new MigrationRequest(request.Id, request.Rank, request.To, System.Diagnostics.Stopwatch.GetTimestamp());
         }
     }
 
-    private sealed record RequestFile(string Id, string Kind, int Rank, string? To);
+    private sealed record RequestFile(string Id, string Kind, int Rank, string? To, string? Directory = null);
 
     private static RequestFile? ReadRequest(string file, int size, out string problem)
     {
@@ -139,7 +135,13 @@ internal sealed partial class JobDirectory
             }
             if (kind == "checkpoint")
             {
-                return new RequestFile(id, kind, 0, null);
+                string? dir = node?["dir"]?.GetValue<string?>();
+                if (dir is not null && (dir.Length > 4096 || dir.Contains('\0') || !System.IO.Path.IsPathRooted(dir)))
+                {
+                    problem = "the checkpoint directory must be an absolute path";
+                    return null;
+                }
+                return new RequestFile(id, kind, 0, null, dir);
             }
             if (kind != "migrate")
             {
@@ -211,6 +213,22 @@ internal sealed partial class JobDirectory
             ["to"] = new JsonObject { ["host"] = report?.ToHost ?? "", ["pid"] = outcome == MigrationOutcome.Committed ? Environment.ProcessId : 0 },
             ["phases_ms"] = phases,
             ["timeline"] = timeline,
+        });
+    }
+
+    internal void WriteCheckpointOutcome(string requestId, string outcome, long epoch, string directory, string reason)
+    {
+        if (requestId.StartsWith("api-", StringComparison.Ordinal))
+        {
+            return;
+        }
+        WriteJson(System.IO.Path.Combine(Path, "checkpoints", $"{requestId}.json"), new JsonObject
+        {
+            ["id"] = requestId,
+            ["outcome"] = outcome,
+            ["epoch"] = epoch,
+            ["dir"] = directory,
+            ["reason"] = reason,
         });
     }
 

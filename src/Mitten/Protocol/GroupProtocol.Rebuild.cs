@@ -31,6 +31,11 @@ internal sealed partial class GroupProtocol
         long start = Stopwatch.GetTimestamp();
         Drain(ref parkedSend);
         protocolTicks += Stopwatch.GetTimestamp() - start;
+        if (checkpointDirectory is not null)
+        {
+            WriteCheckpointAndResume(checkpointDirectory);
+            return;
+        }
         if (Rank == migratingRank)
         {
             MigrateThisProcess();
@@ -82,6 +87,42 @@ internal sealed partial class GroupProtocol
         parkedSend.Wait(); // its receiver drained it
         CompleteOutstandingSends();
     }
+
+    /// <summary>
+    /// A checkpoint at the global superstep: the group is stopped consistently and drained, so
+    /// every rank's application state plus its received-message-list is a consistent global
+    /// state (messages in transit are in the lists). Every rank writes it (collective), then all
+    /// resume as after a rollback. The leader (rank 0) reports the outcome.
+    /// </summary>
+    private void WriteCheckpointAndResume(string directory)
+    {
+        string outcome = "written";
+        string reason = "";
+        long epoch = -1;
+        try
+        {
+            var store = new Mitten.Checkpoint.Coordinated.CheckpointStore(directory, new Mitten.Checkpoint.State.StateTypeRegistry(), keep: 2);
+            epoch = store.Write(app, captureApplicationState(), Received.Serialize());
+        }
+        catch (IOException e)
+        {
+            outcome = "failed";
+            reason = e.Message;
+            Console.Error.WriteLine($"mitten: rank {Rank}: checkpoint into {directory} failed: {e.Message}");
+        }
+        if (Rank == migratingRank && currentRequest is not null)
+        {
+            job?.WriteCheckpointOutcome(currentRequest.Id, outcome, epoch, directory, reason);
+            job?.AppendEvent("checkpoint", Rank, syncId, currentRequest.Id, $"\"epoch\":{epoch},\"outcome\":\"{outcome}\"");
+            ProtocolTrace.Write(Rank, $"checkpoint epoch {epoch} {outcome} in {directory}");
+        }
+        LastCheckpointEpoch = epoch;
+        checkpointDirectory = null;
+        EndSynchronization();
+    }
+
+    /// <summary>The epoch of the last checkpoint this process took part in (-1 when none or failed).</summary>
+    internal long LastCheckpointEpoch { get; private set; } = -1;
 
     /// <summary>Pj: spawn the replacement, send it the state, and commit or roll back.</summary>
     private void MigrateThisProcess()

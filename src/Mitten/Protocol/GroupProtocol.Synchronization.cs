@@ -13,6 +13,7 @@ internal sealed partial class GroupProtocol
     private long globalSuperstep;
     private string targetHost = "";
     private MigrationRequest? currentRequest;
+    private string? checkpointDirectory; // set when this synchronization takes a checkpoint instead of moving a rank
     private long protocolTicks;
     private bool resumeAcknowledgementDue;
     private static long migrationCounter;
@@ -33,7 +34,8 @@ internal sealed partial class GroupProtocol
         long start = Stopwatch.GetTimestamp();
         syncId = ((long)Rank << 40) | (uint)Environment.ProcessId << 8 | (byte)Interlocked.Increment(ref migrationCounter);
         migratingRank = Rank;
-        targetHost = currentRequest.Host ?? Mpi.ProcessorName;
+        checkpointDirectory = currentRequest.CheckpointDirectory;
+        targetHost = checkpointDirectory ?? currentRequest.Host ?? Mpi.ProcessorName;
         protocolTicks = 0;
         job?.AppendEvent("migration_start", Rank, syncId, currentRequest.Id, $"\"to\":\"{targetHost}\"");
         long max = 0;
@@ -47,7 +49,7 @@ internal sealed partial class GroupProtocol
         ResetReports();
         ProtocolTrace.Write(Rank, $"initiate {syncId}: superstep {Superstep} collectives {Collectives} global {globalSuperstep} to {targetHost}");
         byte[] host = Encoding.UTF8.GetBytes(targetHost);
-        Span<long> command = [syncId, Rank, globalSuperstep, host.Length, 0, 0, 0, 0];
+        Span<long> command = [syncId, Rank, globalSuperstep, host.Length, checkpointDirectory is null ? 0 : 1, 0, 0, 0];
         for (int i = 0; i < Size; i++)
         {
             if (i != Rank)
@@ -70,6 +72,7 @@ internal sealed partial class GroupProtocol
         byte[] host = new byte[message[3]];
         control.Recv<byte>(host, status.Source, ControlTag.MigCmd + ControlTag.Payload);
         targetHost = Encoding.UTF8.GetString(host);
+        checkpointDirectory = message[4] == 1 ? targetHost : null;
         inSync = true;
         markerSeen = new bool[Size];
         ProtocolTrace.Write(Rank, $"sync {syncId} from {migratingRank}: superstep {Superstep} collectives {Collectives} global {globalSuperstep}");

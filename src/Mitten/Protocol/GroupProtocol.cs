@@ -188,6 +188,23 @@ internal sealed partial class GroupProtocol : IDisposable
         control.Send<byte>(hostBytes, rank, ControlTag.Request + ControlTag.Payload);
     }
 
+    /// <summary>Queues a coordinated checkpoint into <paramref name="directory"/> (on rank 0, which leads it).</summary>
+    internal void RequestCheckpoint(string directory, string? requestId)
+    {
+        if (Rank != 0)
+        {
+            throw new MigrationRequestException("a checkpoint is led by rank 0: request it there (or with `mitten checkpoint`)");
+        }
+        if (finishing)
+        {
+            throw new MigrationRequestException("the job is finishing; no checkpoint can start");
+        }
+        requests.Enqueue(new MigrationRequest(requestId ?? NewRequestId(), 0, null, Stopwatch.GetTimestamp(), Path.GetFullPath(directory)));
+    }
+
+    /// <summary>Replaces the communication state with one restored from a checkpoint (restart).</summary>
+    internal void RestoreCommunicationState(byte[] serialized) => Received = ReceivedMessageList.Deserialize(serialized);
+
     /// <summary>Raised from the signal handler: look for a request file at the next migration point.</summary>
     internal void SignalRaised() => signalRaised = 1;
 
@@ -276,5 +293,8 @@ internal sealed partial class GroupProtocol : IDisposable
     }
 }
 
-/// <summary>A request to migrate a rank, from the API, another rank, or the control directory.</summary>
-internal sealed record MigrationRequest(string Id, int Rank, string? Host, long SeenTimestamp);
+/// <summary>
+/// A request to migrate a rank, or (with <see cref="CheckpointDirectory"/>) to take a coordinated
+/// checkpoint of the group, from the API, another rank, or the control directory.
+/// </summary>
+internal sealed record MigrationRequest(string Id, int Rank, string? Host, long SeenTimestamp, string? CheckpointDirectory = null);

@@ -133,17 +133,27 @@ internal sealed class JobOperations(Action<string>? progress = null)
         }
         JobInfo info = RequireRunning(job);
         var (reports, _) = RankReport.ReadAll(job);
-        List<int> ranks = reports.Values.Where(r => !r.IsFinished && string.Equals(r.Host, host, StringComparison.OrdinalIgnoreCase))
+        List<int> ranks = reports.Values.Where(r => !r.IsFinished && LocalMachine.SameMachine(r.Host, host))
             .Select(r => r.Rank).ToList();
         if (ranks.Count == 0)
         {
             throw new MittenException($"no running rank of job {job.Id} is on host {host}");
         }
-        List<string> targets = KnownHosts(info, reports.Values)
-            .Where(h => !string.Equals(h, host, StringComparison.OrdinalIgnoreCase) && !IsMarkedFailing(job, h)).ToList();
+        // A name of the same machine (an alias such as localhost, or the short form of a full
+        // name) is not another host: a drain onto it would leave the ranks where they are.
+        SortedSet<string> known = KnownHosts(info, reports.Values);
+        List<string> aliases = known.Where(h => LocalMachine.SameMachine(h, host)).ToList();
+        List<string> failing = known.Where(h => !aliases.Contains(h) && IsMarkedFailing(job, h)).ToList();
+        List<string> targets = known.Where(h => !aliases.Contains(h) && !failing.Contains(h)).ToList();
         if (targets.Count == 0)
         {
-            throw new MittenException($"job {job.Id} has no other host to drain {host} onto (hosts: {string.Join(", ", KnownHosts(info, reports.Values))})");
+            string because = string.Join("; ", new[]
+            {
+                aliases.Count(a => !string.Equals(a, host, StringComparison.OrdinalIgnoreCase)) == 0 ? ""
+                    : $"{string.Join(", ", aliases.Where(a => !string.Equals(a, host, StringComparison.OrdinalIgnoreCase)))} {(aliases.Count > 2 ? "are" : "is")} the same machine as {host}",
+                failing.Count == 0 ? "" : $"{string.Join(", ", failing)} marked failing",
+            }.Where(w => w.Length > 0));
+            throw new MittenException($"job {job.Id} has no other host to drain {host} onto (hosts: {string.Join(", ", known)}{(because.Length > 0 ? "; " + because : "")})");
         }
         progress?.Invoke($"draining {host}: ranks {string.Join(", ", ranks)} to {string.Join(", ", targets)}");
         var results = new List<MigrationResult>();
@@ -172,7 +182,11 @@ internal sealed class JobOperations(Action<string>? progress = null)
         return results;
     }
 
-    public static bool IsMarkedFailing(JobDirectory job, string host) => File.Exists(Path.Combine(job.FailingDirectory, host));
+    /// <summary>True when <c>failing/</c> names <paramref name="host"/> or another name of the same machine.</summary>
+    public static bool IsMarkedFailing(JobDirectory job, string host) =>
+        Directory.Exists(job.FailingDirectory) &&
+        Directory.EnumerateFileSystemEntries(job.FailingDirectory).Select(Path.GetFileName)
+            .Any(name => name is not null && Names.IsHostName(name, out _) && LocalMachine.SameMachine(name, host));
 
     public async Task<(string Id, CheckpointOutcome Outcome)> CheckpointAsync(JobDirectory job, string? dir, TimeSpan timeout, CancellationToken cancel)
     {

@@ -19,6 +19,21 @@ internal static class LocalMachine
     public static bool IsLocal(string host) => Names.Value.Contains(host) || Names.Value.Contains(host.Split('.')[0]);
 
     /// <summary>
+    /// True when two host names certainly name one machine: the same name (any case), two
+    /// names of this machine (e.g. <c>localhost</c> and its host name), or a short name and a
+    /// full name that starts with it (<c>node3</c>, <c>node3.cluster</c>).
+    /// </summary>
+    public static bool SameMachine(string a, string b)
+    {
+        if (string.Equals(a, b, StringComparison.OrdinalIgnoreCase) || (IsLocal(a) && IsLocal(b)))
+        {
+            return true;
+        }
+        bool aShort = !a.Contains('.'), bShort = !b.Contains('.');
+        return aShort != bShort && string.Equals(a.Split('.')[0], b.Split('.')[0], StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
     /// True when process <paramref name="pid"/> on this machine has <c>MITTEN_JOB_DIR</c> set to
     /// this job's directory: the check that keeps a signal from reaching a process that merely
     /// reuses the pid of a rank that is gone.

@@ -12,6 +12,7 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
 {
     public const string JobDirVariable = "MITTEN_JOB_DIR";
     public const string RestartDirVariable = "MITTEN_RESTART_DIR";
+    public const string HostsVariable = "MITTEN_HOSTS";
 
     public static LaunchPlan For(JobDirectory job, int ranks, HostFile? hostFile, string program, IReadOnlyList<string> arguments,
         string? restartDir, int cores)
@@ -29,6 +30,17 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
         }
         var environment = new Dictionary<string, string> { [JobDirVariable] = job.Path };
         args.AddRange(["-x", JobDirVariable]);
+        // The job side moves a rank only to hosts it knows (where its ranks run, localhost and
+        // MITTEN_HOSTS): a failed spawn would leave Open MPI 4.1's mpiexec hanging at the end.
+        // The host file's hosts are the job's, so they are added to what the caller set.
+        string[] known = (System.Environment.GetEnvironmentVariable(HostsVariable) ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Concat(hostFile?.Hosts ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        if (known.Length > 0)
+        {
+            environment[HostsVariable] = string.Join(',', known);
+            args.AddRange(["-x", HostsVariable]);
+        }
         if (restartDir is not null)
         {
             environment[RestartDirVariable] = restartDir;

@@ -56,6 +56,10 @@ internal sealed class JobScheduler(
             return;
         }
         Scan(); // what the job wrote last
+        foreach (MigrationTrack pending in migrations.Values.Where(m => m.CommitSeen && !m.LocationSettled))
+        {
+            SettleLocation(pending, final: true);
+        }
         foreach (MigrationTrack open in migrations.Values.Where(m => !m.Summarized))
         {
             Summarize(open, null);
@@ -93,6 +97,7 @@ internal sealed class JobScheduler(
         Guarded("requests", ScanRequests);
         Guarded("events", TailEvents);
         Guarded("migrations", ScanOutcomes);
+        Guarded("locations", SettlePendingLocations);
         Guarded("failing", ScanFailing);
     }
 
@@ -227,7 +232,7 @@ internal sealed class JobScheduler(
         log.LogInformation("Migration {Migration} rank {Rank}: {Phase} at +{OffsetMs} ms", e.Key, track.Rank, phase, track.OffsetMs(phase));
         if (e.Event == "migration_commit")
         {
-            OnCommit(track, e.Raw);
+            OnCommit(track, e.Raw, job.EventsFile);
         }
     }
 
@@ -245,22 +250,27 @@ internal sealed class JobScheduler(
         _ => eventName,
     };
 
-    private void OnCommit(MigrationTrack track, JsonObject? commitEvent)
+    /// <summary>
+    /// A commit was seen (the migration_commit event or the committed outcome). The location
+    /// table takes the rank's new place from locations.json, which the job rewrites at the
+    /// commit; the migrating process may announce the commit before the replacement rewrote
+    /// it, so until the file names a new process for the rank the update waits for a later
+    /// pass (the outcome's or the event's "to" is the fallback).
+    /// </summary>
+    private void OnCommit(MigrationTrack track, JsonObject? source, string what)
     {
-        // locations.json is rewritten by the job at the commit; it is the authority.
-        bool loaded = false;
-        if (File.Exists(job.LocationsFile))
+        if (track.LocationSettled)
+        {
+            return;
+        }
+        track.CommitSeen = true;
+        if (source is not null)
         {
             try
             {
-                JsonObject table = Json.ReadObjectFile(job.LocationsFile);
-                foreach (var (key, value) in table)
+                if (Endpoint.Read(source, "to", what) is { Pid: > 0, Host.Length: > 0 } to)
                 {
-                    if (int.TryParse(key, out int rank) && value is JsonObject where)
-                    {
-                        locations[rank] = Endpoint.FromJson(where, job.LocationsFile);
-                        loaded = true;
-                    }
+                    track.CommittedTo = to;
                 }
             }
             catch (MittenException e)
@@ -268,14 +278,80 @@ internal sealed class JobScheduler(
                 Complain(e.Message);
             }
         }
-        if (!loaded && track.Rank is int r && commitEvent is not null && Endpoint.Read(commitEvent, "to", job.EventsFile) is Endpoint to)
+        SettleLocation(track, final: false);
+    }
+
+    private void SettlePendingLocations()
+    {
+        foreach (MigrationTrack track in migrations.Values.Where(t => t.CommitSeen && !t.LocationSettled))
         {
-            locations[r] = to;
+            SettleLocation(track, final: false);
         }
-        if (track.Rank is int moved && locations.TryGetValue(moved, out Endpoint? now))
+    }
+
+    private void SettleLocation(MigrationTrack track, bool final)
+    {
+        if (track.Rank is not int rank)
         {
-            log.LogInformation("Location table: rank {Rank} now on {Host} pid {Pid} (migration {Migration})", moved, now.Host, now.Pid, track.Id);
+            track.LocationSettled = true;
+            return;
         }
+        locations.TryGetValue(rank, out Endpoint? before);
+        JsonObject? table = null;
+        if (File.Exists(job.LocationsFile))
+        {
+            try
+            {
+                table = Json.ReadObjectFile(job.LocationsFile);
+            }
+            catch (MittenException e)
+            {
+                Complain(e.Message);
+            }
+        }
+        Endpoint? listed = null;
+        if (table?[rank.ToString(System.Globalization.CultureInfo.InvariantCulture)] is JsonObject entry)
+        {
+            try
+            {
+                listed = Endpoint.FromJson(entry, job.LocationsFile);
+            }
+            catch (MittenException e)
+            {
+                Complain(e.Message);
+            }
+        }
+        bool tableMoved = listed is not null && (before is null || listed.Pid != before.Pid || !string.Equals(listed.Host, before.Host, StringComparison.OrdinalIgnoreCase));
+        Endpoint? now = tableMoved ? listed : track.CommittedTo;
+        if (now is null && !final)
+        {
+            return; // locations.json not rewritten yet: look again at the next pass
+        }
+        track.LocationSettled = true;
+        if (tableMoved && table is not null)
+        {
+            foreach (var (key, value) in table)
+            {
+                if (int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int r) && value is JsonObject where)
+                {
+                    try
+                    {
+                        locations[r] = Endpoint.FromJson(where, job.LocationsFile);
+                    }
+                    catch (MittenException e)
+                    {
+                        Complain(e.Message);
+                    }
+                }
+            }
+        }
+        if (now is null)
+        {
+            log.LogWarning("Migration {Migration} of rank {Rank} committed but no new location is known (locations.json unchanged)", track.Id, rank);
+            return;
+        }
+        locations[rank] = now;
+        log.LogInformation("Location table: rank {Rank} now on {Host} pid {Pid} (migration {Migration})", rank, now.Host, now.Pid, track.Id);
         journal.Record("locations", new JsonObject { ["migration"] = track.Id, ["locations"] = LocationsJson() });
     }
 
@@ -309,10 +385,13 @@ internal sealed class JobScheduler(
                     track.Add(phase, t.UtcDateTime, overwrite: false);
                 }
             }
-            if (outcome.Outcome == "committed" && !track.Has("committed"))
+            if (outcome.Outcome == "committed")
             {
-                track.Add("committed", File.GetLastWriteTimeUtc(file));
-                OnCommit(track, outcome.Raw);
+                if (!track.Has("committed"))
+                {
+                    track.Add("committed", File.GetLastWriteTimeUtc(file));
+                }
+                OnCommit(track, outcome.Raw, file);
             }
             Summarize(track, outcome);
         }
@@ -408,6 +487,9 @@ internal sealed class JobScheduler(
         public string Id { get; } = id;
         public int? Rank { get; set; }
         public bool Summarized { get; set; }
+        public bool CommitSeen { get; set; }
+        public bool LocationSettled { get; set; }
+        public Endpoint? CommittedTo { get; set; }
 
         public bool Has(string phase) => phases.Any(p => p.Phase == phase);
 

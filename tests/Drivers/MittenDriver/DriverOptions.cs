@@ -12,6 +12,9 @@ internal sealed class DriverOptions
     public int DelayRank { get; private init; } = -1;
     public int DelayMilliseconds { get; private init; }
     public int RandomMigrations { get; private init; }
+    public int CheckpointAt { get; private init; } = -1;
+    public string CheckpointDirectory { get; private init; } = "";
+    public int CrashAt { get; private init; } = -1;
 
     /// <summary>Adds N migrations of random ranks at random iterations drawn from the seed (same on every process, replacements included).</summary>
     public void DrawRandomMigrations(int ranks)
@@ -26,7 +29,8 @@ internal sealed class DriverOptions
     public static DriverOptions Parse(string[] args)
     {
         var options = new DriverOptions { Scenario = args.Length > 0 ? args[0] : "" };
-        int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0;
+        int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1;
+        string checkpointDir = "";
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -37,6 +41,12 @@ internal sealed class DriverOptions
                 case "--delay-rank": delayRank = int.Parse(args[++i]); break;
                 case "--delay-ms": delayMs = int.Parse(args[++i]); break;
                 case "--random-migrations": randomMigrations = int.Parse(args[++i]); break;
+                case "--checkpoint":
+                    string[] cp = args[++i].Split(':', 2);
+                    checkpointAt = int.Parse(cp[0]);
+                    checkpointDir = cp[1];
+                    break;
+                case "--crash-at": crashAt = int.Parse(args[++i]); break;
                 case "--migrate":
                     string[] parts = args[++i].Split('@', ':');
                     options.Migrations.Add(new MigrationPlan(int.Parse(parts[0]), int.Parse(parts[1]), parts.Length > 2 ? parts[2] : null));
@@ -44,7 +54,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

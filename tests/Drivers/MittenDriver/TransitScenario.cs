@@ -54,11 +54,19 @@ internal static class TransitScenario
         int rank = comm.Rank, size = comm.Size;
         TransitState state = session.State;
         options.DrawRandomMigrations(size);
-        if (!session.IsReplacement)
+        bool restarted = Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is not null;
+        if (!session.IsReplacement && !restarted)
         {
             state.NextExpected = new long[size];
             state.NextToSend = new long[size];
             state.LastInStream = Enumerable.Range(0, 2 * size).Select(i => i % 2 == 0 ? -2L : -1L).ToArray();
+        }
+        if (restarted)
+        {
+            Console.WriteLine($"RESTARTED rank={rank} iteration={state.Iteration}");
+        }
+        else if (!session.IsReplacement)
+        {
             Console.WriteLine($"START rank={rank} pid={Environment.ProcessId}");
         }
         else
@@ -82,6 +90,16 @@ internal static class TransitScenario
                 }
             }
             Trace($"rank {rank} it {k} mp done");
+            if (k == options.CheckpointAt && rank == 0 && session.LastCheckpointEpoch < 0 && Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is null)
+            {
+                session.RequestCheckpoint(options.CheckpointDirectory); // taken at the next migration point
+            }
+            if (k == options.CrashAt && Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is null)
+            {
+                Console.WriteLine($"CRASH rank={rank} iteration={k} checkpoint_epoch={session.LastCheckpointEpoch}");
+                Console.Out.Flush();
+                System.Diagnostics.Process.GetCurrentProcess().Kill(); // SIGKILL: a crash after the checkpoint
+            }
             var sends = new List<Mitten.MittenRequest>();
             if (k < options.Iterations)
             {

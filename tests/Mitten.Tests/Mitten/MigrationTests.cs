@@ -168,3 +168,38 @@ public partial class MigrationTests
     [GeneratedRegex(@" received=\d+")]
     private static partial Regex ReceivedPart();
 }
+
+/// <summary>Coordinated checkpoint at Mitten's global superstep, a killed job, and a restart.</summary>
+public class CheckpointRestartTests
+{
+    [Fact]
+    public void A_job_killed_after_a_checkpoint_restarts_from_it_and_ends_with_the_uninterrupted_result()
+    {
+        string directory = Path.Combine(Path.GetTempPath(), "mitten-ckpt-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            string driver = MpiJob.Driver("MittenDriver");
+            var uninterrupted = MpiJob.Run(3, driver, ["transit", "--iterations", "10"]);
+            JobAssert.Clean(uninterrupted, 6);
+            var crashed = MpiJob.Run(3, driver, ["transit", "--iterations", "10", "--checkpoint", "3:" + directory, "--crash-at", "6"],
+                TimeSpan.FromSeconds(90));
+            Assert.NotEqual(0, crashed.ExitCode);
+            Assert.Contains("CRASH rank=", crashed.Stdout);
+            Assert.True(File.Exists(Path.Combine(directory, "1", "manifest")), "no complete epoch was written\n" + crashed.Describe());
+            var restarted = MpiJob.Run(3, driver, ["transit", "--iterations", "10"],
+                environment: new Dictionary<string, string> { ["MITTEN_RESTART_DIR"] = directory });
+            JobAssert.Succeeded(restarted, 6);
+            Assert.Equal(3, restarted.LinesStartingWith("RESTARTED ").Count());
+            Assert.Contains("restarted from checkpoint epoch 1", restarted.Stderr);
+            static IEnumerable<string> Checksums(MpiJob job) => job.LinesStartingWith("RESULT ").Select(l => l.Split(' ')[1]).Order();
+            Assert.Equal(Checksums(uninterrupted), Checksums(restarted));
+        }
+        finally
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+}

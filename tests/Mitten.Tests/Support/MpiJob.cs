@@ -43,8 +43,6 @@ public sealed partial class MpiJob
         var args = new List<string> { "--oversubscribe", "-n", ranks.ToString() };
         // A migrated rank leaves without MPI_Finalize; mpiexec must allow that.
         args.AddRange(["--mca", "orte_allowed_exit_without_sync", "1"]);
-        // A replacement that fails before the commit must not take the job down with it.
-        args.AddRange(["--mca", "orte_abort_on_non_zero_status", "0"]);
         args.AddRange(mpiexecOptions ?? []);
         args.Add(program);
         args.AddRange(arguments);

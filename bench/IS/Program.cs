@@ -16,7 +16,8 @@ using Mitten.GroupComm;
 //   host) at the migration point of timed iteration ITERATION; the replacement prints
 //   "MIGRATION rank=... <phase>_ms=..." lines with the migration's timeline.
 // --compare mitten runs the benchmark N times (default 5) on the plain binding and N times
-//   through Mitten in one job, alternating (plain, mitten, then mitten, plain, ...), and prints
+//   through Mitten in one job, alternating (plain, mitten, then mitten, plain, ...) after a
+//   warm-up pair (rep=0, not to be counted), and prints
 //   "COMPARE rep=R variant=plain|mitten seconds=... mops=... verified=..." per run (rank 0).
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...

@@ -13,7 +13,7 @@ namespace Mitten.Checkpoint.Generators;
 /// [Migratable]: SaveState writes each instance field and auto-property in declaration order,
 /// RestoreState reads them back (readonly fields and init-only properties included), and
 /// StateSchema describes the saved fields so a changed type is detected on restore. A class
-/// (not a record) also gets a private mark field and implements IStateMarked.
+/// (not a record, not of explicit layout) also gets a private mark field and implements IStateMarked.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class MigratableGenerator : IIncrementalGenerator
@@ -132,7 +132,8 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         }
         // A class (not a record, whose generated equality would compare the field) gets a field in
         // which a running save notes the object's id, so the save needs no identity-table lookup.
-        bool marked = !isStruct && !type.IsRecord;
+        // Explicit layout is left out too (every field there needs a FieldOffset).
+        bool marked = !isStruct && !type.IsRecord && !HasExplicitLayout(type);
         source.Append("partial ").Append(Keyword(type)).Append(' ').Append(NameWithParameters(type))
             .Append(" : global::Mitten.Checkpoint.State.IMigratable")
             .AppendLine(marked ? ", global::Mitten.Checkpoint.State.IStateMarked" : "");
@@ -213,6 +214,13 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         schema.Append('}');
         seen.Remove(type);
     }
+
+    private static bool HasExplicitLayout(INamedTypeSymbol type) =>
+        type.GetAttributes().Any(a =>
+            a.AttributeClass?.ToDisplayString() == "System.Runtime.InteropServices.StructLayoutAttribute"
+            && a.ConstructorArguments.Length > 0
+            && a.ConstructorArguments[0].Value is int kind
+            && kind == (int)System.Runtime.InteropServices.LayoutKind.Explicit);
 
     private static string Keyword(INamedTypeSymbol type) =>
         type.IsRecord ? (type.IsValueType ? "record struct" : "record") :

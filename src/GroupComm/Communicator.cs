@@ -14,6 +14,8 @@ public sealed unsafe partial class Communicator : IDisposable
     private nint handle;
     private readonly bool predefined;
     private readonly string name;
+    private int cachedRank = -1; // a communicator's rank and size never change
+    private int cachedSize = -1;
 
     private Communicator(nint handle, bool predefined, string name)
     {
@@ -56,9 +58,17 @@ public sealed unsafe partial class Communicator : IDisposable
     {
         get
         {
-            int rank;
-            MpiException.Check(MpiFunctions.Comm_rank(Handle, &rank), "MPI_Comm_rank");
-            return rank;
+            if (cachedRank < 0)
+            {
+                int rank;
+                MpiException.Check(MpiFunctions.Comm_rank(Handle, &rank), "MPI_Comm_rank");
+                cachedRank = rank;
+            }
+            else if (handle == 0)
+            {
+                ThrowFreed();
+            }
+            return cachedRank;
         }
     }
 
@@ -67,9 +77,17 @@ public sealed unsafe partial class Communicator : IDisposable
     {
         get
         {
-            int size;
-            MpiException.Check(MpiFunctions.Comm_size(Handle, &size), "MPI_Comm_size");
-            return size;
+            if (cachedSize < 0)
+            {
+                int size;
+                MpiException.Check(MpiFunctions.Comm_size(Handle, &size), "MPI_Comm_size");
+                cachedSize = size;
+            }
+            else if (handle == 0)
+            {
+                ThrowFreed();
+            }
+            return cachedSize;
         }
     }
 

@@ -14,9 +14,14 @@ public static unsafe class Mpi
     private static Communicator? self;
     private static ThreadLevel providedLevel;
 
-    /// <summary>Initializes MPI (MPI_Init_thread) and returns the thread level provided.</summary>
+    /// <summary>
+    /// Initializes MPI (MPI_Init_thread) and returns the thread level provided. The default is
+    /// <see cref="ThreadLevel.Single"/>: only the thread that initialized MPI may call it (the
+    /// runtime's own threads never do), and Open MPI 4.1 measurably costs more per message at
+    /// FUNNELED (about 20-25 ns, bench/RESULTS.md).
+    /// </summary>
     /// <exception cref="InvalidOperationException">MPI is already initialized or finalized.</exception>
-    public static ThreadLevel Init(ThreadLevel required = ThreadLevel.Funneled)
+    public static ThreadLevel Init(ThreadLevel required = ThreadLevel.Single)
     {
         MpiAbi abi = MpiAbi.Current;
         if (IsInitialized)

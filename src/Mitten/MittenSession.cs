@@ -62,7 +62,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         ArgumentNullException.ThrowIfNull(codec);
         if (!Mpi.IsInitialized)
         {
-            Mpi.Init(ThreadLevel.Funneled);
+            Mpi.Init(ThreadLevel.Single); // signal handlers only set a flag; MPI is called from the main thread
         }
         TState? state = null;
         Func<byte[]> capture = () =>

@@ -20,7 +20,7 @@ public sealed class StateReader
     private readonly Stream source;
     private readonly StateTypeRegistry types;
     private readonly bool swap;
-    private readonly byte[] frame;
+    private byte[] frame;                   // pooled; empty once released
     private readonly int maxPayload;
     private readonly int blockThreshold;
     private int position;
@@ -103,8 +103,12 @@ public sealed class StateReader
         released = true;
         objects.Release();
         pending.Release();
-        ArrayPool<byte>.Shared.Return(frame);
+        byte[] pooled = frame;
+        frame = [];                         // a reader kept and used after the restore fails instead of reading the pool
+        position = end = 0;
+        ArrayPool<byte>.Shared.Return(pooled);
     }
+
     internal long TransferTicks => transferTicks;
 
     /// <summary>Reads one value written by <see cref="StateWriter.Write{T}(T)"/> with the same <typeparamref name="T"/>.</summary>

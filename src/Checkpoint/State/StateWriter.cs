@@ -24,7 +24,7 @@ public sealed class StateWriter
     private readonly Stream destination;
     private readonly StateTypeRegistry types;
     private readonly bool swap;
-    private readonly byte[] frame;          // [header 5][payload][trailer 8]
+    private byte[] frame;                   // [header 5][payload][trailer 8], pooled; empty once released
     private readonly int payloadEnd;
     private int position;
     private ulong chain;
@@ -92,7 +92,9 @@ public sealed class StateWriter
         released = true;
         ids.Release();
         work.Release();
-        ArrayPool<byte>.Shared.Return(frame);
+        byte[] pooled = frame;
+        frame = [];                         // a writer kept and used after the save fails instead of writing into the pool
+        ArrayPool<byte>.Shared.Return(pooled);
         if (marking)
         {
             marking = false;
@@ -364,8 +366,8 @@ public sealed class StateWriter
                 StreamFormat.CopySwapped(piece, scratch, elementSize);
                 piece = scratch;
             }
+            Ship(piece);                    // the copy brings the slice into cache, so the checksum reads it from there
             sum.Update(piece);
-            Ship(piece);
             data = data[n..];
         }
         chain = sum.Finish(chain, StreamFormat.BlockFrame);

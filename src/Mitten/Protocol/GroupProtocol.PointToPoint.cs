@@ -51,6 +51,13 @@ internal sealed partial class GroupProtocol
     internal unsafe void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
+        if ((long)data.Length * sizeof(T) <= EagerSendBytes)
+        {
+            // Small messages go eagerly (copied out at once), so MPI_Send returns without the
+            // receiver; a stopped receiver also takes arrivals into its list. No poll needed.
+            app.Send(data, destination, tag);
+            return;
+        }
         fixed (T* p = data)
         {
             RequestHandle request = RequestHandle.StartSend(app, p, data.Length, destination, tag);
@@ -62,6 +69,9 @@ internal sealed partial class GroupProtocol
     }
 
     private readonly List<MittenRequest> outstandingSends = [];
+
+    /// <summary>Below Open MPI's smallest eager limit here (shared memory: 4 KiB; TCP: 64 KiB).</summary>
+    private const int EagerSendBytes = 4096;
 
     /// <summary>Starts a send; the protocol tracks it so a drain can complete it.</summary>
     internal unsafe MittenRequest StartSend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged

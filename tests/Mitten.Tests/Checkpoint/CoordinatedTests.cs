@@ -57,13 +57,7 @@ public sealed class CoordinatedTests : IDisposable
 
     private static MpiJob Killed(string dir, int keep)
     {
-        // MpiJob.Run keeps a job alive when one rank fails (migration needs that); a killed
-        // checkpointing job must go down as a whole, as mpiexec does by default, so it is started here.
-        var job = MpiJob.Execute("mpiexec",
-            ["--oversubscribe", "-n", Ranks.ToString(), "--mca", "orte_allowed_exit_without_sync", "1",
-             MpiJob.Driver("CheckpointDriver"), "--dir", dir, "--iterations", "40", "--every", "5",
-             "--keep", keep.ToString(), "--die-at", "23", "--die-rank", "1"],
-            TimeSpan.FromSeconds(60));
+        var job = Run(dir, "--keep", keep.ToString(), "--die-at", "23", "--die-rank", "1");
         Assert.False(job.TimedOut, job.Describe());
         Assert.True(job.ExitCode != 0, "the killed job should fail\n" + job.Describe());
         Assert.Empty(job.LinesStartingWith("RESULT "));

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using Mitten.Checkpoint.Communication;
 using Mitten.Checkpoint.State;
+using Mitten.Tests.Support;
 using Xunit;
 
 namespace Mitten.Tests.Checkpoint;
@@ -310,6 +311,32 @@ public class FastPathTests
         Assert.True(new TreeNode() is IStateMarked);
     }
 
+    private sealed class Holder(int value)
+    {
+        public int Value { get; } = value;
+    }
+
+    [Fact]
+    public void A_writer_or_reader_kept_after_its_save_or_restore_cannot_touch_pooled_buffers()
+    {
+        StateWriter? keptWriter = null;
+        StateReader? keptReader = null;
+        var types = new StateTypeRegistry().Register<Holder>(
+            (w, h) => { keptWriter = w; w.Write(h.Value); },
+            r => { keptReader = r; return new Holder(r.Read<int>()); });
+        var stream = new MemoryStream();
+        StateSerializer.Save(new Holder(5), stream, types);
+        stream.Position = 0;
+        Assert.Equal(5, StateSerializer.Restore<Holder>(stream, types).Value);
+        Assert.ThrowsAny<Exception>(() => keptWriter!.Write(1.5));
+        Assert.ThrowsAny<Exception>(() => keptReader!.Read<double>());
+        // The pools still hand out intact buffers: another save and restore work.
+        var again = new MemoryStream();
+        StateSerializer.Save(new Holder(6), again, types);
+        again.Position = 0;
+        Assert.Equal(6, StateSerializer.Restore<Holder>(again, types).Value);
+    }
+
     [Fact]
     public void The_received_message_list_detects_every_altered_byte_with_the_shared_checksum()
     {
@@ -331,5 +358,89 @@ public class FastPathTests
             bad[i] ^= (byte)(1 << (i % 8));
             Assert.Throws<InvalidDataException>(() => ReceivedMessageList.Deserialize(bad));
         }
+    }
+}
+
+/// <summary>
+/// The checksum's value depends only on the bytes: processes that compute it with 256-bit vectors,
+/// with 128-bit vectors only (DOTNET_EnableAVX2=0), or without hardware vectors
+/// (DOTNET_EnableHWIntrinsic=0) write identical streams and read each other's.
+/// </summary>
+public sealed class ChecksumAcrossVectorWidthsTests : IDisposable
+{
+    private readonly string directory = Directory.CreateTempSubdirectory("mitten-state-").FullName;
+
+    public void Dispose() => Directory.Delete(directory, true);
+
+    private static readonly Dictionary<string, Dictionary<string, string>> Machines = new()
+    {
+        ["default"] = new(),
+        ["no-avx2"] = new() { ["DOTNET_EnableAVX2"] = "0" },
+        ["no-vectors"] = new() { ["DOTNET_EnableHWIntrinsic"] = "0" },
+    };
+
+    private static MpiJob Driver(string machine, string verb, string file)
+    {
+        MpiJob job = MpiJob.Execute(MpiJob.Driver("StateStreamDriver"), [verb, file], TimeSpan.FromSeconds(60), Machines[machine]);
+        Assert.True(job.ExitCode == 0, $"{machine} {verb}\n" + job.Describe());
+        Assert.Contains($"CHECK {verb} ok", job.Stdout);
+        if (machine != "default")
+        {
+            Assert.Contains("VECTOR256 false", job.Stdout);   // the setting really took the other path
+        }
+        return job;
+    }
+
+    [Fact]
+    public void Streams_written_with_different_vector_widths_are_identical_and_read_back_everywhere()
+    {
+        var files = Machines.Keys.ToDictionary(m => m, m => Path.Combine(directory, m + ".state"));
+        foreach (string machine in Machines.Keys)
+        {
+            Driver(machine, "write", files[machine]);
+        }
+        byte[] reference = File.ReadAllBytes(files["default"]);
+        Assert.True(reference.Length > 8_000_000);
+        foreach (string machine in Machines.Keys)
+        {
+            Assert.True(reference.AsSpan().SequenceEqual(File.ReadAllBytes(files[machine])), machine + " wrote other bytes");
+        }
+        Driver("no-avx2", "read", files["default"]);
+        Driver("default", "read", files["no-avx2"]);
+
+        // The 128-bit path also rejects a damaged block.
+        byte[] damaged = (byte[])reference.Clone();
+        damaged[reference.Length / 2] ^= 0x10;
+        string bad = Path.Combine(directory, "damaged.state");
+        File.WriteAllBytes(bad, damaged);
+        MpiJob job = MpiJob.Execute(MpiJob.Driver("StateStreamDriver"), ["read", bad], TimeSpan.FromSeconds(60), Machines["no-avx2"]);
+        Assert.NotEqual(0, job.ExitCode);
+        Assert.Contains("CHECK read FAIL checksum mismatch in block frame", job.Stdout);
+    }
+}
+
+/// <summary>A [Migratable] class of explicit layout: it gets no mark field (that field would need an offset).</summary>
+[Migratable]
+[StructLayout(LayoutKind.Explicit)]
+public partial class ExplicitPair
+{
+    [FieldOffset(0)] public long Whole;
+    [FieldOffset(8)] public int Extra;
+}
+
+public class ExplicitLayoutTests
+{
+    [Fact]
+    public void A_migratable_class_of_explicit_layout_round_trips_without_a_mark()
+    {
+        var types = new StateTypeRegistry().Register<ExplicitPair>();
+        var pair = new ExplicitPair { Whole = 0x1122334455667788, Extra = -5 };
+        var stream = new MemoryStream();
+        StateSerializer.Save(new List<ExplicitPair> { pair, pair }, stream, types);
+        stream.Position = 0;
+        List<ExplicitPair> back = StateSerializer.Restore<List<ExplicitPair>>(stream, types);
+        Assert.Equal((pair.Whole, pair.Extra), (back[0].Whole, back[0].Extra));
+        Assert.Same(back[0], back[1]);
+        Assert.False(pair is IStateMarked);
     }
 }

@@ -83,7 +83,7 @@ internal sealed class MittenCli : IDisposable
     {
         string? dir = null;
         WaitUntil(() => running.IsCompleted || (dir = Directory.Exists(JobsRoot) ? Directory.GetDirectories(JobsRoot).SingleOrDefault() : null) is not null,
-            "the job directory");
+            "the job directory", seconds: 21 * 60); // mitten run starts once the machine's MPI lock is free (MpiJob waits up to 20 min)
         Assert.True(dir is not null, "the job ended before its directory appeared:\n" + (running.IsCompleted ? running.Result.Describe() : ""));
         return dir!;
     }
@@ -120,6 +120,9 @@ internal sealed class MittenCli : IDisposable
             : UnixFileMode.UserRead | UnixFileMode.UserWrite;
         Assert.True(Mode(path) == expected, $"{path}: mode {Convert.ToString((int)Mode(path), 8)}, expected {Convert.ToString((int)expected, 8)}");
     }
+
+    /// <summary>The result of a background job once it ended by itself (its own time limit applies).</summary>
+    public static MpiJob WaitForEnd(Task<MpiJob> running) => running.GetAwaiter().GetResult();
 
     /// <summary>Ends a <c>serve</c> driver job (the driver watches this file) and returns its result.</summary>
     public static MpiJob Stop(string jobDir, Task<MpiJob> running)

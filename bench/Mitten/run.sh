@@ -1,0 +1,311 @@
+#!/usr/bin/env bash
+# Mitten experiments (patent 002, Figs. 11-13). Usually run through scripts/bench.sh.
+#
+#   bench/Mitten/run.sh overhead  [--repeats R (21)] [--is-classes "A W"] [--is-ranks N (4)]
+#                                 [--mpptest-rounds M (5)] [--measurements T (10)] [--quick]
+#       NAS IS and the Mpptest-style patterns on the plain binding and through Mitten,
+#       alternating in one job (IS: a warm-up pair, then plain, mitten, then mitten, plain, ...
+#       with a fresh state each run; Mpptest: per size and measurement). Overhead = median over the pairs of
+#       mitten time / plain time, minus 1. Ends with "overhead: is_pct=X mpptest_pct=Y".
+#   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)]
+#       IS migrating rank K at iteration I, R times per rank count; phase medians per rank count.
+#       Ends with "migration: ranks=8 sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F".
+#
+# Results: CSV and PNG files in bench/results/ (or $MITTEN_BENCH_RESULTS); progress on stderr.
+# Every MPI job runs under flock $MITTEN_BENCH_LOCK (default /tmp/mitten-mpi-jobs.lock).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+. scripts/env.sh
+export TERM=dumb
+
+LOCK=${MITTEN_BENCH_LOCK:-/tmp/mitten-mpi-jobs.lock}
+RESULTS=${MITTEN_BENCH_RESULTS:-$PWD/bench/results}
+TMP=$RESULTS/tmp
+mkdir -p "$RESULTS" "$TMP"
+IS=bench/IS/bin/Release/net10.0/IS
+MPPTEST=bench/Mpptest/bin/Release/net10.0/Mpptest
+
+NAME=${1:-}
+[ $# -gt 0 ] && shift
+case "$NAME" in
+  overhead|migration) ;;
+  *) sed -n '2,14p' "$0" >&2; exit 2 ;;
+esac
+
+progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# quantile Q: the Q-quantile (0..1, linear interpolation) of the numbers on stdin.
+quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } p = 1 + q * (NR - 1); i = int(p); f = p - i; print (i < NR) ? v[i] + f * (v[i + 1] - v[i]) : v[i] }'; }
+minimum() { sort -g | head -1; }
+maximum() { sort -g | tail -1; }
+
+# mpi_job SECONDS RANKS program args...: one MPI job under the machine lock.
+mpi_job() {
+  local limit=$1 ranks=$2
+  shift 2
+  flock "$LOCK" timeout "$limit" mpiexec --oversubscribe --mca orte_allowed_exit_without_sync 1 -n "$ranks" "$@"
+}
+
+build() {
+  local project
+  for project in bench/IS/IS.csproj bench/Mpptest/Mpptest.csproj; do
+    local attempt ok=0
+    for attempt in 1 2 3 4; do
+      if dotnet build "$project" -c Release -v q -nologo -clp:NoSummary >"$TMP/mitten-build.log" 2>&1; then ok=1; break; fi
+      progress "build of $project failed (attempt $attempt), retrying"
+      sleep 5
+    done
+    if [ "$ok" -ne 1 ]; then
+      cat "$TMP/mitten-build.log" >&2
+      echo "$NAME: error=build-failed project=$project"
+      exit 1
+    fi
+  done
+}
+
+gnuplot_terminal() {
+  if gnuplot -e "set terminal pngcairo" >/dev/null 2>&1; then echo "pngcairo size 900,600 font ',10'"; else echo "png size 900,600"; fi
+}
+
+# ---------------------------------------------------------------------------------------------
+overhead() {
+  local repeats=21 classes="A W" is_ranks=4 rounds=5 measurements=10 quick=()
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --repeats) repeats=$2; shift 2 ;;
+      --is-classes) classes=$2; shift 2 ;;
+      --is-ranks) is_ranks=$2; shift 2 ;;
+      --mpptest-rounds) rounds=$2; shift 2 ;;
+      --measurements) measurements=$2; shift 2 ;;
+      --quick) quick=(--quick); shift ;;
+      *) echo "overhead: unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+  build
+
+  # IS: one job per class, plain and Mitten alternating inside it.
+  local is_raw=$RESULTS/overhead-is.csv
+  echo "class,ranks,rep,variant,seconds,mops,verified" >"$is_raw"
+  local mp_csv=$RESULTS/overhead-migration-point.csv
+  echo "class,ranks,us_per_migration_point" >"$mp_csv"
+  local class
+  for class in $classes; do
+    progress "IS class $class on $is_ranks ranks: $repeats runs plain + $repeats through Mitten, alternating, one job"
+    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$class" --compare mitten --repeats "$repeats" >"$TMP/overhead-is.out" 2>"$TMP/overhead-is.err"; then
+      tail -5 "$TMP/overhead-is.out" "$TMP/overhead-is.err" >&2 || true
+      echo "overhead: error=is-run-failed class=$class"
+      exit 1
+    fi
+    grep '^COMPARE ' "$TMP/overhead-is.out" | grep -v ' rep=0 ' | awk '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        printf "%s,%s,%s,%s,%s,%s,%s\n", f["class"], f["ranks"], f["rep"], f["variant"], f["seconds"], f["mops"], f["verified"]
+      }' >>"$is_raw"
+    sed -n 's/^COMPARE_MIGRATION_POINT .*us_per_call=\([0-9.]*\).*/\1/p' "$TMP/overhead-is.out" | sed "s/^/$class,$is_ranks,/" >>"$mp_csv"
+  done
+  if awk -F, 'NR > 1 && $7 != "yes"' "$is_raw" | grep -q .; then
+    echo "overhead: error=is-verification-failed"
+    exit 1
+  fi
+  # Ratio per repetition (same job, adjacent runs), then median and spread per class.
+  local is_ratios=$RESULTS/overhead-is-ratios.csv
+  echo "class,ranks,rep,plain_s,mitten_s,ratio" >"$is_ratios"
+  awk -F, 'NR > 1 { t[$1 "," $2 "," $3 "," $4] = $5; k[$1 "," $2 "," $3] = 1 }
+    END { for (x in k) if ((x ",plain") in t && (x ",mitten") in t)
+            printf "%s,%s,%s,%.6f\n", x, t[x ",plain"], t[x ",mitten"], t[x ",mitten"] / t[x ",plain"] }' "$is_raw" \
+    | sort -t, -k1,1 -k3,3n >>"$is_ratios"
+  local is_summary=$RESULTS/overhead-is-summary.csv
+  echo "class,ranks,pairs,median_ratio,min_ratio,max_ratio,overhead_pct,plain_median_s,mitten_median_s,q1_ratio,q3_ratio" >"$is_summary"
+  for class in $classes; do
+    local sel med lo hi pm mm n q1 q3
+    sel=$(awk -F, -v c="$class" 'NR > 1 && $1 == c' "$is_ratios")
+    n=$(printf '%s\n' "$sel" | grep -c . || true)
+    [ "$n" -gt 0 ] || continue
+    med=$(printf '%s\n' "$sel" | cut -d, -f6 | median)
+    lo=$(printf '%s\n' "$sel" | cut -d, -f6 | minimum)
+    hi=$(printf '%s\n' "$sel" | cut -d, -f6 | maximum)
+    q1=$(printf '%s\n' "$sel" | cut -d, -f6 | quantile 0.25)
+    q3=$(printf '%s\n' "$sel" | cut -d, -f6 | quantile 0.75)
+    pm=$(printf '%s\n' "$sel" | cut -d, -f4 | median)
+    mm=$(printf '%s\n' "$sel" | cut -d, -f5 | median)
+    awk -v c="$class" -v r="$is_ranks" -v n="$n" -v m="$med" -v lo="$lo" -v hi="$hi" -v pm="$pm" -v mm="$mm" -v q1="$q1" -v q3="$q3" \
+      'BEGIN { printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f\n", c, r, n, m, lo, hi, (m - 1) * 100, pm, mm, q1, q3 }' >>"$is_summary"
+  done
+
+  # Mpptest: point-to-point on 2 ranks, collectives on 4; each round is a pair of jobs.
+  local mpp_ratios=$RESULTS/overhead-mpptest-ratios.csv
+  echo "round,pattern,ranks,size_bytes,ratio_min,ratio_median" >"$mpp_ratios"
+  : >"$RESULTS/overhead-mpptest.txt"
+  local round
+  for round in $(seq 1 "$rounds"); do
+    local group ranks
+    for group in p2p collective; do
+      ranks=2
+      [ "$group" = collective ] && ranks=4
+      progress "Mpptest round $round/$rounds: $group patterns on $ranks ranks, plain and Mitten alternating (T=$measurements)"
+      if ! mpi_job 1800 "$ranks" "$MPPTEST" --patterns "$group" --measurements "$measurements" --compare mitten "${quick[@]}" \
+          >"$TMP/overhead-mpp.out" 2>"$TMP/overhead-mpp.err"; then
+        tail -5 "$TMP/overhead-mpp.out" "$TMP/overhead-mpp.err" >&2 || true
+        echo "overhead: error=mpptest-run-failed group=$group"
+        exit 1
+      fi
+      { echo "# round $round, $group"; cat "$TMP/overhead-mpp.out"; } >>"$RESULTS/overhead-mpptest.txt"
+      grep '^CSV ratio,' "$TMP/overhead-mpp.out" | awk -F, -v r="$round" '{ printf "%s,%s,%s,%s,%s,%s\n", r, $2, $4, $5, $6, $7 }' >>"$mpp_ratios"
+    done
+  done
+  # Per pattern and size: median over rounds of the ratio of the minima over T (mpptest's
+  # figure: the least disturbed measurement) and of the ratio of the medians; per pattern:
+  # geometric means over the sizes.
+  local mpp_summary=$RESULTS/overhead-mpptest-summary.csv
+  echo "pattern,ranks,sizes,geomean_ratio_min,min_size_ratio,max_size_ratio,overhead_pct,geomean_ratio_median" >"$mpp_summary"
+  : >"$TMP/mpp-per-size.csv"
+  local key
+  for key in $(awk -F, 'NR > 1 { print $2 "," $3 "," $4 }' "$mpp_ratios" | awk '!seen[$0]++'); do
+    printf '%s,%s,%s\n' "$key" \
+      "$(awk -F, -v k="$key" 'NR > 1 && ($2 "," $3 "," $4) == k { print $5 }' "$mpp_ratios" | median)" \
+      "$(awk -F, -v k="$key" 'NR > 1 && ($2 "," $3 "," $4) == k { print $6 }' "$mpp_ratios" | median)" >>"$TMP/mpp-per-size.csv"
+  done
+  local pattern
+  for pattern in pingpong nonblocking head-to-head halo bisection barrier bcast reduce allreduce alltoall; do
+    awk -F, -v p="$pattern" '$1 == p { n++; s += log($4); sm += log($5); r = $2; if (n == 1 || $4 < lo) lo = $4; if (n == 1 || $4 > hi) hi = $4 }
+      END { if (n > 0) printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.4f\n", p, r, n, exp(s / n), lo, hi, (exp(s / n) - 1) * 100, exp(sm / n) }' "$TMP/mpp-per-size.csv" >>"$mpp_summary"
+  done
+
+  {
+    echo "overhead: IS, ratio Mitten/plain of the timed loop per repetition (median, quartiles, min..max):"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f, range %.4f..%.4f) over %s pairs -> %+.2f%%; plain %.4f s, Mitten %.4f s (medians)\n", $1, $2, $4, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
+    echo "overhead: IS, cost of one migration point (what Mitten adds per iteration besides a counter per collective), and the bound it sets:"
+    awk -F, 'NR == FNR { if (FNR > 1) t[$1] = $8; next } FNR > 1 { printf "  class %s, %s ranks: %.2f us per migration point; 10 per run = %.4f%% of the plain median %.4f s\n", $1, $2, $3, 10 * $3 / 1e6 / t[$1] * 100, t[$1] }' "$is_summary" "$mp_csv"
+    echo "overhead: Mpptest-style, geometric mean over sizes of the per-size ratio of the minima over T (median over $rounds rounds):"
+    awk -F, 'NR > 1 { printf "  %-12s %s ranks: %.4f (sizes %.4f..%.4f) -> %+.2f%%   [ratio of medians: %.4f]\n", $1, $2, $4, $5, $6, $7, $8 }' "$mpp_summary"
+    echo "  (the Mitten variant has no non-blocking receive: nonblocking, halo and bisection receive inside WaitAll)"
+  } >&2
+
+  local term
+  term=$(gnuplot_terminal)
+  gnuplot <<EOF
+set terminal $term
+set output '$RESULTS/overhead.png'
+set datafile separator ','
+set multiplot layout 1,2 title 'Mitten overhead over the plain binding (ratio of times, same job, alternating)'
+set ylabel 'Mitten time / plain time'
+set grid ytics
+set title 'NAS IS, $is_ranks ranks (box: quartiles, whiskers: range)'
+set xrange [-0.6:$(echo "$classes" | wc -w) - 0.4]
+set yrange [0:*]
+set boxwidth 0.4
+plot '$is_summary' every ::1 using 0:10:5:6:11:xticlabels(stringcolumn(1)) with candlesticks whiskerbars lc rgb 'steelblue' notitle, \
+     '' every ::1 using 0:4 with points pt 7 lc rgb 'black' notitle, 1 lc rgb 'gray' notitle
+set title 'Mpptest-style (geomean over sizes; bars: range)'
+set xrange [-0.6:9.6]
+set yrange [0.8:1.4]
+set xtics rotate by -30
+set boxwidth 0.6
+set style fill solid 0.5 border -1
+plot '$mpp_summary' every ::1 using 0:4:xticlabels(1) with boxes lc rgb 'orange' notitle, \
+     '' every ::1 using 0:4:5:6 with yerrorbars pt 0 lc rgb 'black' notitle, 1 lc rgb 'gray' notitle
+unset multiplot
+EOF
+  progress "wrote $is_raw, $is_ratios, $is_summary, $mpp_ratios, $mpp_summary, $RESULTS/overhead.png"
+
+  local is_pct mpp_pct
+  # Headline IS figure: the median over every IS pair measured (all classes).
+  is_pct=$(awk -F, 'NR > 1 { print $6 }' "$is_ratios" | median | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  local is_q1 is_q3
+  is_q1=$(awk -F, 'NR > 1 { print $6 }' "$is_ratios" | quantile 0.25 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  is_q3=$(awk -F, 'NR > 1 { print $6 }' "$is_ratios" | quantile 0.75 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  progress "IS over all pairs: median $is_pct %, quartiles $is_q1 % .. $is_q3 %"
+  # Headline Mpptest figure: geometric mean over every (pattern, size) of the ratio of the minima.
+  mpp_pct=$(awk -F, '{ n++; s += log($4) } END { printf "%.2f", (exp(s / n) - 1) * 100 }' "$TMP/mpp-per-size.csv")
+  echo "overhead: is_pct=$is_pct mpptest_pct=$mpp_pct"
+}
+
+# ---------------------------------------------------------------------------------------------
+migration() {
+  local repeats=5 ranks_list="2 4 8" class=A moving=1 iteration=5
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --repeats) repeats=$2; shift 2 ;;
+      --ranks) ranks_list=$2; shift 2 ;;
+      --class) class=$2; shift 2 ;;
+      --rank) moving=$2; shift 2 ;;
+      --iteration) iteration=$2; shift 2 ;;
+      *) echo "migration: unknown option $1" >&2; exit 2 ;;
+    esac
+  done
+  build
+  local raw=$RESULTS/migration.csv
+  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified" >"$raw"
+  local total=0 done_runs=0 rep ranks
+  for ranks in $ranks_list; do total=$((total + repeats)); done
+  for rep in $(seq 1 "$repeats"); do
+    for ranks in $ranks_list; do
+      done_runs=$((done_runs + 1))
+      progress "[$done_runs/$total] IS class $class on $ranks ranks, rank $moving moves at iteration $iteration (repetition $rep/$repeats)"
+      if ! mpi_job 900 "$ranks" "$IS" --class "$class" --migrate "$moving@$iteration" >"$TMP/migration.out" 2>"$TMP/migration.err"; then
+        progress "run failed:"
+        tail -5 "$TMP/migration.out" "$TMP/migration.err" >&2 || true
+        continue
+      fi
+      local verified
+      verified=$(grep -q '^RESULT .*verified=yes' "$TMP/migration.out" && echo yes || echo no)
+      grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" '{
+          for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+          s = f["synchronized_ms"]; y = f["spawned_ms"]; r = f["restored_ms"]
+          printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
+            y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v
+        }' >>"$raw"
+      grep -q '^MIGRATION rank=' "$TMP/migration.out" || progress "no migration was reported in this run"
+    done
+  done
+
+  local summary=$RESULTS/migration-summary.csv
+  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified" >"$summary"
+  for ranks in $ranks_list; do
+    local sel runs
+    sel=$(awk -F, -v n="$ranks" 'NR > 1 && $3 == n' "$raw")
+    runs=$(printf '%s\n' "$sel" | grep -c . || true)
+    if [ "$runs" -eq 0 ]; then
+      echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no" >>"$summary"
+      continue
+    fi
+    col() { printf '%s\n' "$sel" | cut -d, -f"$1" | median; }
+    local s p y z t f lo hi bytes verified
+    s=$(col 6); p=$(col 7); y=$(col 8); z=$(col 9); t=$(col 10); f=$(col 11); bytes=$(col 17)
+    lo=$(printf '%s\n' "$sel" | cut -d, -f10 | minimum)
+    hi=$(printf '%s\n' "$sel" | cut -d, -f10 | maximum)
+    verified=yes
+    if printf '%s\n' "$sel" | cut -d, -f18 | grep -qv yes; then verified=no; fi
+    # Membership management = synchronized .. resumed; the spawn share is spawn / that.
+    awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" \
+      'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s\n", n, r, s, p, y, z, t - s - y - z, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v }' >>"$summary"
+  done
+  {
+    echo "migration: IS class $class, rank $moving moved at iteration $iteration, medians over $repeats runs (ms since the request was seen):"
+    printf '%6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %11s %9s\n' ranks runs sync protocol spawn transfer commit+resume total freeze total_min..max spawn_share verified
+    awk -F, 'NR > 1 { printf "%6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %10s%% %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
+  } >&2
+
+  local term
+  term=$(gnuplot_terminal)
+  gnuplot <<EOF
+set terminal $term
+set output '$RESULTS/migration.png'
+set datafile separator ','
+set title 'Migrating one rank of NAS IS class $class: phases (median of $repeats runs)'
+set style data histograms
+set style histogram rowstacked
+set style fill solid 0.7 border -1
+set boxwidth 0.6
+set xlabel 'processes'
+set ylabel 'ms since the request was seen'
+set key outside right
+set grid ytics
+plot '$summary' every ::1 using 3:xticlabels(1) title 'synchronize', '' every ::1 using 5 title 'spawn replacement', '' every ::1 using 6 title 'move + restore state', '' every ::1 using 7 title 'rebuild group + resume'
+EOF
+  progress "wrote $raw, $summary, $RESULTS/migration.png"
+  local last
+  last=$(awk -F, -v n="$(echo "$ranks_list" | awk '{ print $NF }')" 'NR > 1 && $1 == n' "$summary")
+  echo "$last" | awk -F, '{ printf "migration: ranks=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s\n", $1, $3, $4, $5, $6, $8, $9 }'
+}
+
+"$NAME" "$@"

@@ -40,7 +40,7 @@ while IFS= read -r line; do
   awk -v line="$line" 'BEGIN {
       n = split(line, parts, " ")
       for (i = 2; i <= n; i++) { split(parts[i], kv, "="); f[kv[1]] = kv[2] }
-      printf "  rank %s (resumed at iteration %s, %s -> %s, %s):\n", f["rank"], f["iteration"], f["from"], f["to"], f["outcome"]
+      printf "  rank %s (moved at iteration %s, %s -> %s, %s):\n", f["rank"], f["iteration"], f["from"], f["to"], f["outcome"]
       printf "    %-14s %9s ms\n", "signal", "0.0"
       printf "    %-14s %9s ms\n", "synchronized", f["synchronized_ms"]
       printf "    %-14s %9s ms\n", "spawned", f["spawned_ms"]

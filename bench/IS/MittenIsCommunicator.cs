@@ -44,6 +44,7 @@ public readonly struct MittenIsCommunicator : IIsCommunicator
     private readonly MittenSession<IsState> session;
     private readonly MittenCommunicator communicator;
     private readonly MigrationPlan[] plans;
+    private readonly bool[] resumedCallPending; // shared by the struct's copies
 
     /// <summary>Wraps <paramref name="session"/>'s communicator; <paramref name="plans"/> are the migrations to inject.</summary>
     public MittenIsCommunicator(MittenSession<IsState> session, IReadOnlyList<MigrationPlan> plans)
@@ -51,6 +52,7 @@ public readonly struct MittenIsCommunicator : IIsCommunicator
         this.session = session;
         communicator = session.Communicator;
         this.plans = [.. plans];
+        resumedCallPending = [session.IsReplacement];
         Rank = communicator.Rank;
         Size = communicator.Size;
     }
@@ -96,15 +98,23 @@ public readonly struct MittenIsCommunicator : IIsCommunicator
     /// <inheritdoc/>
     public void MigrationPoint(int iteration)
     {
-        // On a replacement, the first call is the one its predecessor stopped in (the protocol
-        // returns at once); the requests below then run exactly once per iteration in the job.
-        session.MigrationPoint();
+        // The moving rank asks for itself just before the migration point of the planned
+        // iteration, so the move starts there (it completes at the group's global superstep,
+        // this iteration or the next). On a replacement, the first call is the one its
+        // predecessor stopped in: that request was already made.
+        if (resumedCallPending[0])
+        {
+            resumedCallPending[0] = false;
+            session.MigrationPoint();
+            return;
+        }
         foreach (MigrationPlan plan in plans)
         {
-            if (plan.Iteration == iteration && Rank == (plan.Rank + 1) % Size)
+            if (plan.Iteration == iteration && plan.Rank == Rank)
             {
                 session.RequestMigration(plan.Rank, plan.Host);
             }
         }
+        session.MigrationPoint();
     }
 }

@@ -187,7 +187,10 @@ internal sealed partial class GroupProtocol
                 status = request.Wait();
                 completed = !status.Cancelled;
             }
-            ProtocolTrace.Write(Rank, $"woken in {operation} with {peer} ({(ended ? "MIG_END" : "wake")}); {(completed ? "it had completed" : "pending, repeated after the synchronization")}");
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, $"woken in {operation} with {peer} ({(ended ? "MIG_END" : "wake")}); {(completed ? "it had completed" : "pending, repeated after the synchronization")}");
+            }
             if (!ended)
             {
                 (proceed, _) = WaitForEnd();

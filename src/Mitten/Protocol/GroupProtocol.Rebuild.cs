@@ -114,7 +114,10 @@ internal sealed partial class GroupProtocol
         {
             job?.WriteCheckpointOutcome(currentRequest.Id, outcome, epoch, directory, reason);
             job?.AppendEvent("checkpoint", Rank, syncId, currentRequest.Id, $"\"epoch\":{epoch},\"outcome\":\"{outcome}\"");
-            ProtocolTrace.Write(Rank, $"checkpoint epoch {epoch} {outcome} in {directory}");
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, $"checkpoint epoch {epoch} {outcome} in {directory}");
+            }
         }
         LastCheckpointEpoch = epoch;
         checkpointDirectory = null;

@@ -25,7 +25,10 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void TryInitiate()
     {
-        ProtocolTrace.Write(Rank, $"request {requests.Peek().Id} taken at superstep {Superstep}: locking and freezing");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"request {requests.Peek().Id} taken at superstep {Superstep}: locking and freezing");
+        }
         if (!window.TryLockMigration(Rank))
         {
             return; // another migration holds the lock; this process will see the flag and join it
@@ -47,7 +50,10 @@ internal sealed partial class GroupProtocol
         inSync = true;
         markerSeen = new bool[Size];
         ResetReports();
-        ProtocolTrace.Write(Rank, $"initiate {syncId}: superstep {Superstep} collectives {Collectives} global {globalSuperstep} to {targetHost}");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"initiate {syncId}: superstep {Superstep} collectives {Collectives} global {globalSuperstep} to {targetHost}");
+        }
         byte[] host = Encoding.UTF8.GetBytes(targetHost);
         Span<long> command = [syncId, Rank, globalSuperstep, host.Length, checkpointDirectory is null ? 0 : 1, 0, 0, 0];
         for (int i = 0; i < Size; i++)
@@ -75,7 +81,10 @@ internal sealed partial class GroupProtocol
         checkpointDirectory = message[4] == 1 ? targetHost : null;
         inSync = true;
         markerSeen = new bool[Size];
-        ProtocolTrace.Write(Rank, $"sync {syncId} from {migratingRank}: superstep {Superstep} collectives {Collectives} global {globalSuperstep}");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"sync {syncId} from {migratingRank}: superstep {Superstep} collectives {Collectives} global {globalSuperstep}");
+        }
         WriteStatus("synchronizing");
     }
 
@@ -109,7 +118,10 @@ internal sealed partial class GroupProtocol
 
     private void SendReport(ReportKind kind, int peer, BlockedOperation operation)
     {
-        ProtocolTrace.Write(Rank, $"report {kind} peer {peer} superstep {Superstep} collectives {Collectives}");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"report {kind} peer {peer} superstep {Superstep} collectives {Collectives}");
+        }
         Span<long> report = [syncId, (long)kind, peer, (long)operation, Collectives, Superstep, 0, 0];
         control.Send<long>(report, migratingRank, ControlTag.Report);
     }
@@ -260,7 +272,10 @@ internal sealed partial class GroupProtocol
             int from = status.Source;
             reportState[from] = (ReportKind)message[1];
             reportCollectives[from] = message[4];
-            ProtocolTrace.Write(Rank, $"got {reportState[from]} from {from} collectives {reportCollectives[from]} superstep {message[5]}");
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, $"got {reportState[from]} from {from} collectives {reportCollectives[from]} superstep {message[5]}");
+            }
         }
         return AllSettled();
     }
@@ -334,7 +349,10 @@ internal sealed partial class GroupProtocol
             }
         }
         SendToOthers(ControlTag.MigEnd, reason.Length == 0 ? 1 : 0, reason);
-        ProtocolTrace.Write(Rank, $"MIG_END {(reason.Length == 0 ? "proceed" : "abort: " + reason)}");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"MIG_END {(reason.Length == 0 ? "proceed" : "abort: " + reason)}");
+        }
         protocolTicks += Stopwatch.GetTimestamp() - start;
         if (reason.Length > 0)
         {

@@ -134,7 +134,10 @@ internal sealed partial class GroupProtocol : IDisposable
             {
                 if (window.TryAdvance(Superstep))
                 {
-                    ProtocolTrace.Write(Rank, $"mp {Superstep + 1} collectives {Collectives}");
+                    if (ProtocolTrace.Enabled)
+                    {
+                        ProtocolTrace.Write(Rank, $"mp {Superstep + 1} collectives {Collectives}");
+                    }
                     Superstep++;
                     MaybeWriteStatus();
                     return;
@@ -146,10 +149,16 @@ internal sealed partial class GroupProtocol : IDisposable
         if (Superstep < globalSuperstep)
         {
             Superstep++;
-            ProtocolTrace.Write(Rank, $"mp {Superstep} in sync (global {globalSuperstep}) collectives {Collectives}");
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, $"mp {Superstep} in sync (global {globalSuperstep}) collectives {Collectives}");
+            }
             return;
         }
-        ProtocolTrace.Write(Rank, $"stop at superstep {Superstep} collectives {Collectives}");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"stop at superstep {Superstep} collectives {Collectives}");
+        }
         StopAtGlobalSuperstep();
         AdvanceAfterStop();
     }
@@ -270,6 +279,7 @@ internal sealed partial class GroupProtocol : IDisposable
         finishing = true;
         foreach (MigrationRequest request in requests)
         {
+            Console.Error.WriteLine($"mitten: rank {Rank}: request {request.Id} not started: the job finished before this rank's next migration point");
             job?.WriteOutcome(request.Id, Rank, MigrationOutcome.Rejected, "the job finished before the migration could start", null);
         }
         requests.Clear();

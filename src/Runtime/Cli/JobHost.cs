@@ -57,6 +57,7 @@ internal static class JobHost
         builder.Services.AddSingleton(plan);
         builder.Services.AddSingleton(new SchedulerSettings(SchedulerMigrationTimeout(), TimeSpan.FromMilliseconds(200)));
         builder.Services.AddSingleton<SchedulerJournal>();
+        builder.Services.AddSingleton(new StuckJobSettings(StuckGrace()));
         builder.Services.AddSingleton<IMigrationPolicy, DrainFailingHostPolicy>();
         // Registration order = start order; they stop in reverse: mpiexec first, then the scheduler's last scan.
         builder.Services.AddHostedService<JobScheduler>();
@@ -72,6 +73,10 @@ internal static class JobHost
 
     private static LogLevel LogLevelFromEnvironment() =>
         Enum.TryParse(Environment.GetEnvironmentVariable("MITTEN_LOG_LEVEL"), ignoreCase: true, out LogLevel level) ? level : LogLevel.Information;
+
+    private static TimeSpan StuckGrace() =>
+        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_STUCK_SECONDS"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0
+            ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(30);
 
     private static TimeSpan SchedulerMigrationTimeout() =>
         double.TryParse(Environment.GetEnvironmentVariable("MITTEN_MIGRATION_TIMEOUT"), System.Globalization.CultureInfo.InvariantCulture, out double s) && s > 0

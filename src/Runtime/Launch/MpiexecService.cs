@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Mitten.Runtime.Control;
+using Mitten.Runtime.Scheduling;
 
 namespace Mitten.Runtime.Launch;
 
@@ -11,10 +12,13 @@ namespace Mitten.Runtime.Launch;
 /// streams are inherited, not piped, so the job keeps its output even if mitten dies.
 /// </summary>
 internal sealed class MpiexecService(
-    JobDirectory job, JobInfoHolder info, LaunchPlan plan, IHostApplicationLifetime lifetime, ILogger<MpiexecService> log) : IHostedService
+    JobDirectory job, JobInfoHolder info, LaunchPlan plan, StuckJobSettings stuck, SchedulerJournal journal,
+    IHostApplicationLifetime lifetime, ILogger<MpiexecService> log) : IHostedService
 {
+    private readonly CancellationTokenSource watchdogStop = new();
     private Process? process;
     private Task? waiter;
+    private Task? watchdog;
 
     /// <summary>mpiexec's exit code once it ended; 127 when it could not be started.</summary>
     public int ExitCode { get; private set; } = ExitCodes.CannotLaunch;
@@ -44,20 +48,83 @@ internal sealed class MpiexecService(
         info.Update(job, i => i with { MpiexecPid = process.Id });
         log.LogInformation("Job {Job}: mpiexec pid {Pid}: {Command}", job.Id, process.Id, plan.Mpiexec + " " + string.Join(' ', plan.Arguments));
         waiter = WaitAsync(process);
+        watchdog = WatchForStuckMpiexecAsync(process, watchdogStop.Token);
         return Task.CompletedTask;
+    }
+
+    /// <summary>
+    /// Open MPI 4.1's mpiexec never exits after a failed MPI_Comm_spawn, even once every rank
+    /// has ended. When every rank of the job reported "finished" and every rank's process (all
+    /// on this machine) is gone, yet mpiexec is still running after the grace period, it is
+    /// stopped (SIGTERM, SIGKILL 10 s later), logged and journaled. A job with a rank on another
+    /// machine, or with a rank process still alive, is never touched.
+    /// </summary>
+    private async Task WatchForStuckMpiexecAsync(Process p, CancellationToken cancel)
+    {
+        DateTime? allEnded = null;
+        try
+        {
+            while (!p.HasExited)
+            {
+                await Task.Delay(TimeSpan.FromSeconds(1), cancel);
+                if (!RanksAllEnded())
+                {
+                    allEnded = null;
+                    continue;
+                }
+                allEnded ??= DateTime.UtcNow;
+                if (DateTime.UtcNow - allEnded < stuck.Grace || p.HasExited)
+                {
+                    continue;
+                }
+                string reason = $"every rank finished and exited {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
+                                "(Open MPI 4.1 does this after a failed spawn); stopping it";
+                log.LogWarning("Job {Job}: {Reason}", job.Id, reason);
+                journal.Record("mpiexec_stopped", new System.Text.Json.Nodes.JsonObject { ["pid"] = p.Id, ["reason"] = reason });
+                StoppedStuck = true;
+                Native.Signal(p.Id, Native.SIGTERM);
+                await Task.Delay(TimeSpan.FromSeconds(10), cancel);
+                if (!p.HasExited)
+                {
+                    Native.Signal(p.Id, Native.SIGKILL);
+                }
+                return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>True when mpiexec was stopped by the watchdog after every rank had ended.</summary>
+    public bool StoppedStuck { get; private set; }
+
+    private bool RanksAllEnded()
+    {
+        var (reports, _) = RankReport.ReadAll(job);
+        int ranks = info.Current.Ranks;
+        return reports.Count == ranks && reports.Values.All(r =>
+            r.Rank < ranks && r.IsFinished && LocalMachine.IsLocal(r.Host) && !Native.ProcessExists(r.Pid));
     }
 
     private async Task WaitAsync(Process p)
     {
         await p.WaitForExitAsync();
+        // Also when the watchdog stopped it: the ranks' own exit codes are not known then, so
+        // mpiexec's code (non-zero after the signal) is passed on rather than a guess.
         ExitCode = p.ExitCode;
-        info.Update(job, i => i with { State = JobInfo.FinishedState, ExitCode = p.ExitCode, Finished = DateTimeOffset.UtcNow });
-        log.LogInformation("Job {Job}: mpiexec exited with {ExitCode}", job.Id, p.ExitCode);
+        info.Update(job, i => i with { State = JobInfo.FinishedState, ExitCode = ExitCode, Finished = DateTimeOffset.UtcNow });
+        log.LogInformation("Job {Job}: mpiexec exited with {ExitCode}{Stopped}", job.Id, p.ExitCode, StoppedStuck ? " after the watchdog stopped it" : "");
         lifetime.StopApplication();
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        watchdogStop.Cancel();
+        if (watchdog is not null)
+        {
+            await watchdog;
+        }
         if (process is null || waiter is null)
         {
             return;
@@ -106,3 +173,6 @@ internal sealed class JobInfoHolder(JobInfo initial)
         }
     }
 }
+
+/// <summary>How long mpiexec may outlive every rank of the job before it is stopped (MITTEN_STUCK_SECONDS, default 30).</summary>
+internal sealed record StuckJobSettings(TimeSpan Grace);

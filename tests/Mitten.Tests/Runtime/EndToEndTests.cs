@@ -159,6 +159,36 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
     }
 
     /// <summary>
+    /// A spawn that really fails (the host is in MITTEN_HOSTS, so the job tries it) rolls back,
+    /// but Open MPI 4.1's mpiexec then never exits although every rank ended: mitten run's
+    /// watchdog stops it once every rank reported finished and its process is gone.
+    /// </summary>
+    [Fact]
+    public void After_a_failed_spawn_mitten_run_stops_the_mpiexec_that_outlives_its_ranks()
+    {
+        long expected = UnmigratedChecksum.Value;
+        var environment = new Dictionary<string, string> { ["MITTEN_HOSTS"] = "no-such-host.invalid", ["MITTEN_STUCK_SECONDS"] = "3" };
+        Task<MpiJob> running = mitten.LaunchInBackground(["run", "-n", Ranks.ToString(), "--", Driver, .. Transit], timeoutSeconds: 150, environment);
+        string dir = mitten.WaitForJobDirectory(running);
+        string id = Path.GetFileName(dir);
+        MittenCli.WaitForRanks(dir, Ranks, running);
+
+        MittenCli.Result migrate = mitten.Run("migrate", id, "--rank", "1", "--to", "no-such-host.invalid", "--timeout", "90");
+        Assert.True(migrate.ExitCode == 2, migrate.ToString());
+        Assert.Contains("spawning the replacement on 'no-such-host.invalid' failed", migrate.Stderr);
+
+        MpiJob job = MittenCli.WaitForEnd(running);
+        Assert.False(job.TimedOut, "mitten run kept waiting for mpiexec\n" + job.Describe());
+        Assert.True(job.Checks.Count >= 2 * Ranks && job.Checks.All(c => c.Ok), job.Describe());
+        Assert.All(Checksums(job), sum => Assert.Equal(expected, sum));
+        Assert.Equal(Ranks, job.LinesStartingWith("END ").Count());
+        Assert.Contains("is still running (Open MPI 4.1 does this after a failed spawn); stopping it", job.Stderr);
+        JsonObject stopped = MittenCli.ReadJsonLines(Path.Combine(dir, "scheduler.jsonl")).Single(e => (string?)e["kind"] == "mpiexec_stopped");
+        Assert.Equal((int)MittenCli.ReadJson(Path.Combine(dir, "job.json"))["mpiexecPid"]!, (int)stopped["pid"]!);
+        Assert.Equal("finished", (string?)StatusJson(id)["job"]!["state"]);
+    }
+
+    /// <summary>
     /// This machine is the only host. Open MPI accepts a second name for it (<c>--host
     /// vm:2,localhost:2</c>) but merges the names into one node, and a host file naming both is
     /// rejected, so a real drain cannot be shown here. A name of the same machine is no target:

@@ -26,12 +26,19 @@ internal sealed class MittenCli : IDisposable
     private Dictionary<string, string> Environment => new() { ["MITTEN_HOME"] = Home };
 
     /// <summary><c>mitten run|restart ...</c> as an MPI job.</summary>
-    public MpiJob Launch(IEnumerable<string> arguments, int timeoutSeconds = 90) =>
-        MpiJob.Execute(Binary, arguments, TimeSpan.FromSeconds(timeoutSeconds), Environment);
+    public MpiJob Launch(IEnumerable<string> arguments, int timeoutSeconds = 90, IDictionary<string, string>? environment = null)
+    {
+        Dictionary<string, string> all = Environment;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            all[k] = v;
+        }
+        return MpiJob.Execute(Binary, arguments, TimeSpan.FromSeconds(timeoutSeconds), all);
+    }
 
     /// <summary>Starts <c>mitten run</c> in the background (it holds the MPI lock until the job ends).</summary>
-    public Task<MpiJob> LaunchInBackground(IEnumerable<string> arguments, int timeoutSeconds = 90) =>
-        Task.Run(() => Launch(arguments, timeoutSeconds));
+    public Task<MpiJob> LaunchInBackground(IEnumerable<string> arguments, int timeoutSeconds = 90, IDictionary<string, string>? environment = null) =>
+        Task.Run(() => Launch(arguments, timeoutSeconds, environment));
 
     /// <summary>An operator command (status, migrate, drain, checkpoint): not an MPI job.</summary>
     public Result Run(params string[] arguments)

@@ -215,11 +215,12 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void CoordinateMigration()
     {
-        long start = Stopwatch.GetTimestamp();
+        // Waiting here is the others computing up to the global superstep: it belongs to the
+        // synchronization time, not to the protocol's own cost (freeze, announcements, wake-ups,
+        // MIG_END, drain), which the steps themselves add to protocolTicks.
         while (!CollectReports(blocking: true))
         {
         }
-        protocolTicks += Stopwatch.GetTimestamp() - start;
         EndCoordination(coordinatorBlockedReason: null);
     }
 

@@ -101,6 +101,10 @@ internal sealed partial class GroupProtocol
         long epoch = -1;
         try
         {
+            if (!OperatingSystem.IsWindows() && !Directory.Exists(directory))
+            {
+                Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute); // owner only
+            }
             var store = new Mitten.Checkpoint.Coordinated.CheckpointStore(directory, new Mitten.Checkpoint.State.StateTypeRegistry(), keep: 2);
             epoch = store.Write(app, captureApplicationState(), Received.Serialize());
         }
@@ -416,7 +420,8 @@ internal sealed partial class GroupProtocol
         if (job is not null)
         {
             job.WriteOutcome(header.RequestId, header.Rank, MigrationOutcome.Committed, "", report, header.FromPid);
-            job.AppendEvent("migration_commit", header.Rank, header.MigrationId, header.RequestId, null);
+            // migration_commit is the old process's event; the replacement reports that it resumed.
+            job.AppendEvent("resumed", header.Rank, header.MigrationId, header.RequestId, $"\"pid\":{Environment.ProcessId}");
             job.SetLocation(header.Rank, Mpi.ProcessorName, Environment.ProcessId);
         }
         protocol.WriteStatus("running", force: true);

@@ -16,6 +16,10 @@ failed=$(grep -Eo "Failed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
   failed=1  # the runner itself failed (build, crash, no tests)
 fi
+if [ "$failed" -gt 0 ]; then
+  echo "--- failure details ---"
+  grep -E -A 25 "^\s+Failed |Error Message:" "$log" | grep -v -E "^\s+at (System|Xunit|InvokeStub)" | head -200
+fi
 rm -f "$log"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

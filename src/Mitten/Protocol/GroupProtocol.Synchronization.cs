@@ -109,10 +109,7 @@ internal sealed partial class GroupProtocol
         if (resumeAcknowledgementDue)
         {
             // The caller advances and republishes the superstep first (see MigrationPoint).
-            Superstep++;
-            window.Reset(Superstep);
-            AcknowledgeResume();
-            Superstep--;
+            AcknowledgeResumeAtMigrationPoint();
         }
     }
 
@@ -363,20 +360,14 @@ internal sealed partial class GroupProtocol
             EndSynchronization();
             if (coordinatorBlockedReason is null)
             {
-                Superstep++;
-                window.Reset(Superstep);
-                AcknowledgeResume();
-                Superstep--;
+                AcknowledgeResumeAtMigrationPoint();
             }
             return;
         }
         DrainAndRebuild();
         if (resumeAcknowledgementDue)
         {
-            Superstep++;
-            window.Reset(Superstep);
-            AcknowledgeResume();
-            Superstep--;
+            AcknowledgeResumeAtMigrationPoint();
         }
     }
 
@@ -437,6 +428,16 @@ internal sealed partial class GroupProtocol
             window.UnlockMigration();
         }
         WriteStatus("running");
+    }
+
+    /// <summary>
+    /// At a migration point where this process stopped: republish the superstep it continues
+    /// with (the caller's MigrationPoint advances to the same value afterwards), then acknowledge.
+    /// </summary>
+    private void AcknowledgeResumeAtMigrationPoint()
+    {
+        window.Reset(Superstep + 1);
+        AcknowledgeResume();
     }
 
     /// <summary>A process in its final barrier answers a synchronization: it cannot stop, so the migration is refused.</summary>

@@ -189,7 +189,7 @@ public sealed partial class RuntimeCommandTests : IDisposable
         Assert.Contains("drained nodea: 0 of 2 ranks moved", drain.Stdout);
         Assert.Contains("not signalled (rank is on nodea)", drain.Stderr);
         var requests = Directory.GetFiles(Path.Combine(dir, "requests"), "*.taken").Select(f => (File: f, Json: MittenCli.ReadJson(f)))
-            .OrderBy(r => (string)r.Json["id"]!).ToList();
+            .OrderBy(r => (int)r.Json["rank"]!).ToList(); // the drain takes the host's ranks in rank order; ids are not chronological
         Assert.Equal([0, 2], requests.Select(r => (int)r.Json["rank"]!).ToArray());
         Assert.All(requests, r => Assert.Equal("nodeb", (string?)r.Json["to"]));
         // One at a time: the second request was written after the first one's outcome.

@@ -104,34 +104,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         {
             state = createInitialState();
         }
-        if (job is not null)
-        {
-            RecordLocations(protocol, job);
-        }
         return new MittenSession<TState>(state, protocol, isReplacement: false);
-    }
-
-    private static void RecordLocations(GroupProtocol protocol, JobDirectory job)
-    {
-        const int HostBytes = 256;
-        GroupComm.Communicator world = Mpi.World;
-        byte[] host = new byte[HostBytes];
-        System.Text.Encoding.UTF8.GetBytes(Mpi.ProcessorName.AsSpan(0, Math.Min(Mpi.ProcessorName.Length, HostBytes - 1)), host);
-        byte[] hosts = new byte[HostBytes * world.Size];
-        int[] pids = new int[world.Size];
-        world.Gather<byte>(host, hosts, 0);
-        world.Gather<int>([Environment.ProcessId], pids, 0);
-        if (protocol.Rank == 0)
-        {
-            var table = new List<(string, int)>();
-            for (int r = 0; r < world.Size; r++)
-            {
-                var bytes = hosts.AsSpan(r * HostBytes, HostBytes);
-                int end = bytes.IndexOf((byte)0);
-                table.Add((System.Text.Encoding.UTF8.GetString(bytes[..(end < 0 ? HostBytes : end)]), pids[r]));
-            }
-            job.WriteLocations(table);
-        }
     }
 
     /// <summary>

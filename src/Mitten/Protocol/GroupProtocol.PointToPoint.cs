@@ -159,7 +159,7 @@ internal sealed partial class GroupProtocol
                 {
                     settledSince = 0;
                     EndCoordination($"rank {Rank} is blocked in a {operation.ToString().ToLowerInvariant()} with rank {peer} that can only complete after the others' next migration point");
-                    AcknowledgeResumeAfterBlockedAbort();
+                    AcknowledgeResume(Superstep);
                 }
                 continue;
             }
@@ -215,8 +215,7 @@ internal sealed partial class GroupProtocol
             }
             if (resumeAcknowledgementDue)
             {
-                window.Reset(Superstep);
-                AcknowledgeResume();
+                AcknowledgeResume(Superstep);
             }
             if (completed)
             {
@@ -233,9 +232,4 @@ internal sealed partial class GroupProtocol
     private static readonly TimeSpan CoordinatorBlockedGrace = TimeSpan.FromMilliseconds(500);
     private long settledSince;
 
-    private void AcknowledgeResumeAfterBlockedAbort()
-    {
-        window.Reset(Superstep);
-        AcknowledgeResume();
-    }
 }

@@ -237,7 +237,6 @@ internal sealed partial class GroupProtocol
             RollBack(failure);
             return;
         }
-        _ = replacementPid;
         Mark("restored");
 
         // Commit point reached for the group: every other process joins the new group.
@@ -261,7 +260,7 @@ internal sealed partial class GroupProtocol
     {
         SpawnAttempted |= spawnAttempted;
         Mark("rolled_back");
-        RecordOutcome(MigrationOutcome.RolledBack, reason, null);
+        RecordOutcome(MigrationOutcome.RolledBack, reason);
         SendToOthers(ControlTag.Decision, spawnAttempted ? 0 : 2, reason);
         EndSynchronization();
         Console.Error.WriteLine($"mitten: rank {Rank}: migration {syncId} rolled back: {reason}");
@@ -280,7 +279,6 @@ internal sealed partial class GroupProtocol
             return;
         }
         string port = Encoding.UTF8.GetString(text);
-        long start = Stopwatch.GetTimestamp();
         window.Dispose();
         Communicator withoutMigrating = app.Split(0, Rank)!;
         Communicator toReplacement = withoutMigrating.Connect(port, 0);
@@ -290,7 +288,6 @@ internal sealed partial class GroupProtocol
         toReplacement.Dispose();
         withoutMigrating.Dispose();
         InstallGroup(next);
-        _ = start;
     }
 
     /// <summary>Switches this process to <paramref name="next"/> (the new group Cnew) transparently.</summary>
@@ -319,7 +316,7 @@ internal sealed partial class GroupProtocol
     private static double UnixMsOf(long timestamp) =>
         DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - (Stopwatch.GetTimestamp() - timestamp) * 1000.0 / Stopwatch.Frequency;
 
-    private void RecordOutcome(MigrationOutcome outcome, string reason, ReplacementHeader? header)
+    private void RecordOutcome(MigrationOutcome outcome, string reason)
     {
         var report = new MigrationReport(syncId, migratingRank, outcome, reason, timeline.ToList(),
             (double)protocolTicks / Stopwatch.Frequency, Mpi.ProcessorName, targetHost, 0);
@@ -330,7 +327,6 @@ internal sealed partial class GroupProtocol
             job?.WriteOutcome(currentRequest.Id, migratingRank, outcome, reason, report);
             job?.AppendEvent(outcome == MigrationOutcome.Committed ? "migration_commit" : "rollback", Rank, syncId, currentRequest.Id, null);
         }
-        _ = header;
     }
 
     /// <summary>The command line that starts this same program as the replacement.</summary>
@@ -424,7 +420,7 @@ internal sealed partial class GroupProtocol
             job.AppendEvent("resumed", header.Rank, header.MigrationId, header.RequestId, $"\"pid\":{Environment.ProcessId}");
             job.SetLocation(header.Rank, Mpi.ProcessorName, Environment.ProcessId);
         }
-        protocol.WriteStatus("running", force: true);
+        protocol.WriteStatus("running");
         return protocol;
     }
 

@@ -109,7 +109,7 @@ internal sealed partial class GroupProtocol
         if (resumeAcknowledgementDue)
         {
             // The caller advances and republishes the superstep first (see MigrationPoint).
-            AcknowledgeResumeAtMigrationPoint();
+            AcknowledgeResume(Superstep + 1); // stopped at a migration point: it continues with the next superstep
         }
     }
 
@@ -355,19 +355,19 @@ internal sealed partial class GroupProtocol
         if (reason.Length > 0)
         {
             Mark("rolled_back");
-            RecordOutcome(MigrationOutcome.RolledBack, reason, null);
+            RecordOutcome(MigrationOutcome.RolledBack, reason);
             Console.Error.WriteLine($"mitten: rank {Rank}: migration {syncId} rolled back: {reason}");
             EndSynchronization();
             if (coordinatorBlockedReason is null)
             {
-                AcknowledgeResumeAtMigrationPoint();
+                AcknowledgeResume(Superstep + 1); // stopped at a migration point: it continues with the next superstep
             }
             return;
         }
         DrainAndRebuild();
         if (resumeAcknowledgementDue)
         {
-            AcknowledgeResumeAtMigrationPoint();
+            AcknowledgeResume(Superstep + 1); // stopped at a migration point: it continues with the next superstep
         }
     }
 
@@ -398,8 +398,9 @@ internal sealed partial class GroupProtocol
     /// then tells Pj, which releases the migration lock only when all have: a later
     /// migration's freeze can therefore never be undone by a late reset.
     /// </summary>
-    private void AcknowledgeResume()
+    private void AcknowledgeResume(long publishSuperstep)
     {
+        window.Reset(publishSuperstep);
         resumeAcknowledgementDue = false;
         Span<long> ack = [syncId, 0, 0, 0, 0, 0, 0, 0];
         if (Rank != migratingRank)
@@ -430,23 +431,12 @@ internal sealed partial class GroupProtocol
         WriteStatus("running");
     }
 
-    /// <summary>
-    /// At a migration point where this process stopped: republish the superstep it continues
-    /// with (the caller's MigrationPoint advances to the same value afterwards), then acknowledge.
-    /// </summary>
-    private void AcknowledgeResumeAtMigrationPoint()
-    {
-        window.Reset(Superstep + 1);
-        AcknowledgeResume();
-    }
-
     /// <summary>A process in its final barrier answers a synchronization: it cannot stop, so the migration is refused.</summary>
     private void AnswerWhileFinishing()
     {
         SendReport(ReportKind.Finishing, -1, BlockedOperation.None);
         WaitForEnd();
         EndSynchronization();
-        window.Reset(Superstep);
-        AcknowledgeResume();
+        AcknowledgeResume(Superstep);
     }
 }

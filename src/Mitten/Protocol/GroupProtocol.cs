@@ -80,8 +80,20 @@ internal sealed partial class GroupProtocol : IDisposable
         Communicator control = app.Dup();
         var window = new SuperstepWindow(app, 0);
         var protocol = new GroupProtocol(app, control, window, new ReceivedMessageList(), 0, 0, captureApplicationState, job);
-        protocol.KnownHosts.UnionWith(GatherHostNames(app));
-        protocol.WriteStatus("running", force: true);
+        IReadOnlyList<string> rankHosts = GatherHostNames(app);
+        protocol.KnownHosts.UnionWith(rankHosts);
+        protocol.KnownHosts.UnionWith((Environment.GetEnvironmentVariable("MITTEN_HOSTS") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        if (job is not null)
+        {
+            int[] pids = new int[protocol.Size];
+            app.Allgather(Environment.ProcessId, pids);
+            if (protocol.Rank == 0)
+            {
+                job.WriteLocations(rankHosts.Zip(pids).ToList());
+            }
+        }
+        protocol.WriteStatus("running");
         return protocol;
     }
 
@@ -93,7 +105,8 @@ internal sealed partial class GroupProtocol : IDisposable
     /// </summary>
     internal HashSet<string> KnownHosts { get; } = new(StringComparer.OrdinalIgnoreCase) { "localhost" };
 
-    private static IEnumerable<string> GatherHostNames(Communicator group)
+    /// <summary>Every rank's host name, in rank order (collective).</summary>
+    private static IReadOnlyList<string> GatherHostNames(Communicator group)
     {
         const int HostBytes = 256;
         byte[] mine = new byte[HostBytes];
@@ -108,8 +121,6 @@ internal sealed partial class GroupProtocol : IDisposable
             int end = bytes.IndexOf((byte)0);
             hosts.Add(System.Text.Encoding.UTF8.GetString(bytes[..(end < 0 ? HostBytes : end)]));
         }
-        string extra = Environment.GetEnvironmentVariable("MITTEN_HOSTS") ?? "";
-        hosts.AddRange(extra.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return hosts;
     }
 
@@ -223,10 +234,7 @@ internal sealed partial class GroupProtocol : IDisposable
         while (control.Iprobe(Mpi.AnySource, ControlTag.Request, out Status status))
         {
             control.Recv<long>(message, status.Source, ControlTag.Request);
-            byte[] bytes = new byte[message[1]];
-            control.Recv<byte>(bytes, status.Source, ControlTag.Request + ControlTag.Payload);
-            string[] parts = System.Text.Encoding.UTF8.GetString(bytes).Split('\n');
-            requests.Enqueue(new MigrationRequest(parts[1], Rank, parts[0].Length == 0 ? null : parts[0], Stopwatch.GetTimestamp()));
+            HandleControlMessage(status, out _, out _, out _); // queues the request
         }
         if (job is null)
         {
@@ -256,7 +264,7 @@ internal sealed partial class GroupProtocol : IDisposable
         }
     }
 
-    private void WriteStatus(string state, bool force = false)
+    private void WriteStatus(string state)
     {
         if (job is null)
         {
@@ -264,7 +272,6 @@ internal sealed partial class GroupProtocol : IDisposable
         }
         nextStatusWrite = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
         job.WriteRankStatus(Rank, Superstep, state);
-        _ = force;
     }
 
     private static string NewRequestId() => "api-" + Guid.NewGuid().ToString("N")[..12];
@@ -292,7 +299,7 @@ internal sealed partial class GroupProtocol : IDisposable
                 AnswerWhileFinishing();
             }
         }
-        WriteStatus("finished", force: true);
+        WriteStatus("finished");
     }
 
     public void Dispose()

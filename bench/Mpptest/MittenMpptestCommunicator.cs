@@ -4,33 +4,20 @@ namespace Mitten.Bench.Mpptest;
 
 /// <summary>
 /// The Mpptest communicator through the Mitten layer (<see cref="MittenCommunicator"/>).
-/// Sends and collectives map one to one. Mitten has no non-blocking receive, so
-/// <see cref="StartRecv"/> only records the receive, and <see cref="WaitAll"/> performs the
-/// recorded receives (blocking, in slot order) before it waits for the posted sends. Every
-/// pattern posts its sends before it waits, so this cannot deadlock; but the receive is not
-/// overlapped with the sends as an MPI_Irecv would be, and its buffer is not posted early
-/// (an early posted receive lets a large message go straight into it).
+/// Every operation maps one to one: blocking and non-blocking sends and receives
+/// (<see cref="MittenCommunicator.Isend{T}"/>, <see cref="MittenCommunicator.Irecv{T}"/>) and
+/// the collectives.
 /// </summary>
 public readonly struct MittenMpptestCommunicator : IMpptestCommunicator
 {
     private readonly MittenCommunicator communicator;
-    private readonly MittenRequest?[] sends;
-    private readonly DeferredReceive[] receives;
-
-    private struct DeferredReceive
-    {
-        public Memory<byte> Buffer;
-        public int Source;
-        public int Tag;
-        public bool Posted;
-    }
+    private readonly MittenRequest[] pending;
 
     /// <summary>Wraps <paramref name="communicator"/> (a <see cref="MittenSession{TState}"/>'s).</summary>
     public MittenMpptestCommunicator(MittenCommunicator communicator, string name = "mitten")
     {
         this.communicator = communicator;
-        sends = new MittenRequest?[IMpptestCommunicator.MaxPending];
-        receives = new DeferredReceive[IMpptestCommunicator.MaxPending];
+        pending = new MittenRequest[IMpptestCommunicator.MaxPending];
         Name = name;
         Rank = communicator.Rank;
         Size = communicator.Size;
@@ -53,31 +40,19 @@ public readonly struct MittenMpptestCommunicator : IMpptestCommunicator
 
     /// <inheritdoc/>
     public void StartSend(ReadOnlyMemory<byte> data, int destination, int tag, int slot) =>
-        sends[slot] = communicator.Isend(data, destination, tag);
+        pending[slot] = communicator.Isend(data, destination, tag);
 
-    /// <summary>Records a receive; <see cref="WaitAll"/> performs it (Mitten has no non-blocking receive).</summary>
+    /// <inheritdoc/>
     public void StartRecv(Memory<byte> buffer, int source, int tag, int slot) =>
-        receives[slot] = new DeferredReceive { Buffer = buffer, Source = source, Tag = tag, Posted = true };
+        pending[slot] = communicator.Irecv(buffer, source, tag);
 
     /// <inheritdoc/>
     public void WaitAll()
     {
-        for (int i = 0; i < receives.Length; i++)
+        for (int i = 0; i < pending.Length; i++)
         {
-            ref DeferredReceive receive = ref receives[i];
-            if (receive.Posted)
-            {
-                communicator.Recv(receive.Buffer.Span, receive.Source, receive.Tag);
-                receive = default;
-            }
-        }
-        for (int i = 0; i < sends.Length; i++)
-        {
-            if (sends[i] is { } request)
-            {
-                request.Wait();
-                sends[i] = null;
-            }
+            pending[i].Wait(); // an empty slot holds default(MittenRequest), which returns at once
+            pending[i] = default;
         }
     }
 

@@ -49,6 +49,7 @@ internal static unsafe class Datatype<T> where T : unmanaged
     }
 
     /// <summary>Converts an element count to the MPI count, checking the int range.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     internal static int Count(int elements)
     {
         if (Scale == 1)
@@ -58,11 +59,13 @@ internal static unsafe class Datatype<T> where T : unmanaged
         long count = (long)elements * Scale;
         if (count > int.MaxValue)
         {
-            throw new ArgumentOutOfRangeException(nameof(elements),
-                $"{elements} elements of {typeof(T).Name} exceed the MPI count range");
+            ThrowCountOutOfRange(elements);
         }
         return (int)count;
     }
+
+    private static void ThrowCountOutOfRange(int elements) =>
+        throw new ArgumentOutOfRangeException(nameof(elements), $"{elements} elements of {typeof(T).Name} exceed the MPI count range");
 
     internal static void RequireReducible()
     {

@@ -123,10 +123,17 @@ public static unsafe class Mpi
     public static string Implementation => MpiAbi.Current.Name;
 
     /// <summary>MPI_ANY_SOURCE.</summary>
-    public static int AnySource => MpiAbi.Current.AnySource;
+    public static int AnySource => Sentinels.AnySource;
 
     /// <summary>MPI_ANY_TAG.</summary>
-    public static int AnyTag => MpiAbi.Current.AnyTag;
+    public static int AnyTag => Sentinels.AnyTag;
+
+    /// <summary>The wildcards, read once (static readonly: constants to the JIT on hot paths).</summary>
+    private static class Sentinels
+    {
+        internal static readonly int AnySource = MpiAbi.Current.AnySource;
+        internal static readonly int AnyTag = MpiAbi.Current.AnyTag;
+    }
 
     /// <summary>MPI_PROC_NULL.</summary>
     public static int ProcNull => MpiAbi.Current.ProcNull;

@@ -10,10 +10,11 @@ namespace Mitten.GroupComm;
 /// </summary>
 public unsafe struct RequestHandle
 {
+    private static readonly nint RequestNull = MpiAbi.Current.RequestNull;
     private nint handle;
 
     /// <summary>Whether the operation has completed (or no operation was started).</summary>
-    public readonly bool IsCompleted => handle == 0 || handle == MpiAbi.Current.RequestNull;
+    public readonly bool IsCompleted => handle == 0 || handle == RequestNull;
 
     /// <summary>Starts a send of <paramref name="count"/> elements at <paramref name="buffer"/>.</summary>
     public static RequestHandle StartSend<T>(Communicator communicator, T* buffer, int count, int destination, int tag) where T : unmanaged

@@ -17,18 +17,36 @@ public struct Status
 
     internal Storage Raw;
 
+    // The layout is fixed once the library is chosen; static readonly fields are constants to the JIT.
+    private static readonly int SourceIndex = MpiAbi.Current.StatusSourceIndex;
+    private static readonly int TagIndex = MpiAbi.Current.StatusTagIndex;
+    private static readonly int ErrorIndex = MpiAbi.Current.StatusErrorIndex;
+    private static readonly int ByteCountIndex = MpiAbi.Current.StatusByteCountIndex;
+    private static readonly int CancelledIndex = MpiAbi.Current.StatusCancelledIndex;
+
     /// <summary>Rank of the sender.</summary>
-    public readonly int Source => Raw[MpiAbi.Current.StatusSourceIndex];
+    public readonly int Source => Raw[SourceIndex];
 
     /// <summary>Tag of the message.</summary>
-    public readonly int Tag => Raw[MpiAbi.Current.StatusTagIndex];
+    public readonly int Tag => Raw[TagIndex];
 
     /// <summary>Error field (meaningful after multiple-completion calls).</summary>
-    public readonly int Error => Raw[MpiAbi.Current.StatusErrorIndex];
+    public readonly int Error => Raw[ErrorIndex];
 
     /// <summary>Number of elements of type <typeparamref name="T"/> in the message.</summary>
     public readonly unsafe int GetCount<T>() where T : unmanaged
     {
+        if (ByteCountIndex >= 0)
+        {
+            // Read from the status itself (the ABI table says where): no library call.
+            long bytes = Unsafe.ReadUnaligned<long>(ref Unsafe.As<int, byte>(ref Unsafe.AsRef(in Raw[ByteCountIndex])));
+            if (bytes % sizeof(T) != 0)
+            {
+                throw new InvalidOperationException(
+                    $"the message's size ({bytes} bytes) is not a whole number of {typeof(T).Name} elements");
+            }
+            return checked((int)(bytes / sizeof(T)));
+        }
         Status copy = this;
         int count;
         MpiException.Check(MpiFunctions.Get_count(&copy.Raw, Datatype<T>.Handle, &count), "MPI_Get_count");
@@ -45,6 +63,10 @@ public struct Status
     {
         get
         {
+            if (CancelledIndex >= 0)
+            {
+                return Raw[CancelledIndex] != 0;
+            }
             Status copy = this;
             int flag;
             MpiException.Check(MpiFunctions.Test_cancelled(&copy.Raw, &flag), "MPI_Test_cancelled");

@@ -38,6 +38,13 @@ public sealed class MittenCommunicator
     /// <summary>Starts a send of <paramref name="data"/>; complete it with <see cref="MittenRequest.Wait"/>.</summary>
     public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged => protocol.StartSend(data, destination, tag);
 
+    /// <summary>
+    /// Starts a receive into <paramref name="buffer"/> (source and tag may be wildcards); complete
+    /// it with <see cref="MittenRequest.Wait"/>. Receives match messages in the order they were
+    /// started, also across a migration of another rank.
+    /// </summary>
+    public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged => protocol.StartReceive(buffer, source, tag);
+
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged => protocol.Receive(buffer, source, tag);
 

@@ -1,40 +1,75 @@
-using System.Buffers;
-using Mitten.GroupComm;
 using Mitten.Protocol;
 
 namespace Mitten;
 
 /// <summary>
-/// A send in progress (<see cref="MittenCommunicator.Isend{T}"/>). Its buffer stays pinned
-/// until it completes. If the group synchronizes for a migration meanwhile, the send is
-/// completed by its receiver's drain; a request does not travel with a migrating rank, so
-/// wait for it before the next migration point.
+/// A non-blocking send (<see cref="MittenCommunicator.Isend{T}"/>) or receive
+/// (<see cref="MittenCommunicator.Irecv{T}"/>) in progress: a small value naming an entry of
+/// the session's request table, so starting and completing a request allocates nothing. Its
+/// buffer stays pinned until it completes. Complete it with <see cref="Wait"/> (which takes
+/// part in a migration that happens meanwhile) or poll it with <see cref="Test"/>. Once it has
+/// been found complete, the value is spent: waiting on it again returns at once with an empty
+/// status, like MPI_REQUEST_NULL (so does <c>default(MittenRequest)</c>).
 /// </summary>
-public sealed class MittenRequest
+/// <remarks>
+/// Across a migration of another rank: an outstanding send is completed by its receiver's
+/// drain; an outstanding receive is cancelled before the drain and posted again on the new
+/// group, looking at the drained messages first, in the order the receives were started, so
+/// it gets exactly the message it would have got. A request does not travel with a migrating
+/// rank: the migrating rank must have waited for its receives before its migration point (the
+/// migration is rolled back otherwise, with that reason); its unfinished sends are completed
+/// by the drain.
+/// </remarks>
+public readonly struct MittenRequest : IEquatable<MittenRequest>
 {
-    private readonly GroupProtocol protocol;
-    internal RequestHandle Handle;
-    private MemoryHandle pin;
-    internal readonly int Destination;
-    internal readonly int Tag;
+    private readonly GroupProtocol? protocol;
+    private readonly int slot;
+    private readonly int generation;
 
-    internal MittenRequest(GroupProtocol protocol, RequestHandle handle, MemoryHandle pin, int destination, int tag)
+    internal MittenRequest(GroupProtocol protocol, int slot, int generation)
     {
         this.protocol = protocol;
-        Handle = handle;
-        this.pin = pin;
-        Destination = destination;
-        Tag = tag;
+        this.slot = slot;
+        this.generation = generation;
     }
 
-    /// <summary>Whether the send has completed.</summary>
-    public bool IsCompleted => Handle.IsCompleted;
+    /// <summary>Whether the request has been found complete (by <see cref="Wait"/> or <see cref="Test"/>), or is empty.</summary>
+    public bool IsCompleted => protocol is null || !protocol.Requests.IsLive(slot, generation);
 
-    /// <summary>Waits until the send completes (taking part in a migration if one happens meanwhile).</summary>
-    public void Wait() => protocol.WaitSend(this);
+    /// <summary>
+    /// Waits until the operation completes, taking part in a migration if one happens
+    /// meanwhile. For a receive, returns what arrived; for a send (or a spent request), a status
+    /// with source -1.
+    /// </summary>
+    public ReceiveStatus Wait() => protocol is null ? RequestTable.EmptyStatus : protocol.Wait(slot, generation);
 
-    /// <summary>Waits for every request.</summary>
+    /// <summary>
+    /// Whether the operation has completed, without blocking; <paramref name="status"/> is what
+    /// <see cref="Wait"/> would return. Polling only this, with no migration point and no
+    /// blocking call in between, delays a migration until the loop ends; prefer <see cref="Wait"/>.
+    /// </summary>
+    public bool Test(out ReceiveStatus status)
+    {
+        if (protocol is null)
+        {
+            status = RequestTable.EmptyStatus;
+            return true;
+        }
+        return protocol.Test(slot, generation, out status);
+    }
+
+    /// <summary>Waits for every request, in order.</summary>
     public static void WaitAll(IEnumerable<MittenRequest> requests)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        foreach (MittenRequest request in requests)
+        {
+            request.Wait();
+        }
+    }
+
+    /// <summary>Waits for every request, in order.</summary>
+    public static void WaitAll(params ReadOnlySpan<MittenRequest> requests)
     {
         foreach (MittenRequest request in requests)
         {
@@ -42,9 +77,18 @@ public sealed class MittenRequest
         }
     }
 
-    internal void Release()
-    {
-        pin.Dispose();
-        pin = default;
-    }
+    /// <inheritdoc/>
+    public bool Equals(MittenRequest other) => protocol == other.protocol && slot == other.slot && generation == other.generation;
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => obj is MittenRequest other && Equals(other);
+
+    /// <inheritdoc/>
+    public override int GetHashCode() => HashCode.Combine(slot, generation);
+
+    /// <summary>Whether both name the same request.</summary>
+    public static bool operator ==(MittenRequest left, MittenRequest right) => left.Equals(right);
+
+    /// <summary>Whether they name different requests.</summary>
+    public static bool operator !=(MittenRequest left, MittenRequest right) => !left.Equals(right);
 }

@@ -39,6 +39,15 @@ internal abstract class MpiAbi
     internal abstract int StatusTagIndex { get; }
     internal abstract int StatusErrorIndex { get; }
 
+    /// <summary>
+    /// Int offset of the status's received byte count as a 64-bit integer, or -1 when the
+    /// layout has none (then counts come from MPI_Get_count).
+    /// </summary>
+    internal virtual int StatusByteCountIndex => -1;
+
+    /// <summary>Int offset of the status's cancelled flag, or -1 (then MPI_Test_cancelled is asked).</summary>
+    internal virtual int StatusCancelledIndex => -1;
+
     // Predefined handles.
     internal abstract nint CommWorld { get; }
     internal abstract nint CommSelf { get; }

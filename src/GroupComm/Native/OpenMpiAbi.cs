@@ -86,6 +86,8 @@ internal sealed class OpenMpiAbi : MpiAbi
     internal override int StatusSourceIndex => 0;
     internal override int StatusTagIndex => 1;
     internal override int StatusErrorIndex => 2;
+    internal override int StatusCancelledIndex => 3; // int _cancelled
+    internal override int StatusByteCountIndex => 4; // size_t _ucount, in bytes, at byte offset 16
     internal override nint CommWorld => commWorld;
     internal override nint CommSelf => commSelf;
     internal override nint CommNull => commNull;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Mitten.GroupComm;
 
@@ -24,27 +25,59 @@ internal sealed partial class GroupProtocol
         CheckTag(tag, allowAny: true);
         while (true)
         {
-            if (Received.Count > 0 && Received.TryTake(source, tag, Mpi.AnySource, Mpi.AnyTag, out var held))
+            if (TryTakeHeld(buffer, source, tag, out ReceiveStatus held))
             {
-                Span<byte> target = MemoryMarshal.AsBytes(buffer);
-                if (held.Payload.Length > target.Length)
-                {
-                    throw new InvalidOperationException(
-                        $"message from rank {held.Source} (tag {held.Tag}) has {held.Payload.Length} bytes, more than the {target.Length}-byte buffer");
-                }
-                held.Payload.CopyTo(target);
-                return new ReceiveStatus(held.Source, held.Tag, held.Payload.Length / sizeof(T));
+                return held;
             }
             fixed (T* p = buffer)
             {
                 RequestHandle request = RequestHandle.StartReceive(app, p, buffer.Length, source, tag);
-                if (request.Test(out Status done) ||
-                    WaitPolled(ref request, BlockedOperation.Receive, source, tag, out done) == WaitResult.Completed)
+                // Fast path: test here while no synchronization is announced (a local read).
+                Status done;
+                for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
+                {
+                    if (request.Test(out done))
+                    {
+                        if (done.Tag != ControlTag.DrainMarker)
+                        {
+                            return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
+                        }
+                        goto MarkerTaken; // a wildcard-tag receive took a peer's drain marker
+                    }
+                }
+                if (WaitPolled(ref request, BlockedOperation.Receive, source, tag, out done, ownerSlot: -1) == WaitResult.Completed)
                 {
                     return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                 }
+                continue;
+            MarkerTaken:
+                markerSeen[done.Source] = true;
             }
         }
+    }
+
+    /// <summary>Polls a blocking operation in place this many times before the full protocol-aware wait.</summary>
+    private const int FastPolls = 64;
+
+    /// <summary>Takes the first held message matching <paramref name="source"/> and <paramref name="tag"/> into <paramref name="buffer"/>.</summary>
+    private bool TryTakeHeld<T>(Span<T> buffer, int source, int tag, out ReceiveStatus status) where T : unmanaged =>
+        TryTakeHeld(MemoryMarshal.AsBytes(buffer), Unsafe.SizeOf<T>(), source, tag, out status);
+
+    private bool TryTakeHeld(Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status)
+    {
+        if (Received.Count == 0 || !Received.TryTake(source, tag, Mpi.AnySource, Mpi.AnyTag, out var held))
+        {
+            status = default;
+            return false;
+        }
+        if (held.Payload.Length > target.Length)
+        {
+            throw new InvalidOperationException(
+                $"message from rank {held.Source} (tag {held.Tag}) has {held.Payload.Length} bytes, more than the {target.Length}-byte buffer");
+        }
+        held.Payload.CopyTo(target);
+        status = new ReceiveStatus(held.Source, held.Tag, held.Payload.Length / elementSize);
+        return true;
     }
 
     /// <summary>Send, polled like <see cref="Receive{T}"/>; a send is never repeated (its receiver drains it).</summary>
@@ -63,55 +96,249 @@ internal sealed partial class GroupProtocol
             RequestHandle request = RequestHandle.StartSend(app, p, data.Length, destination, tag);
             if (!request.Test(out _))
             {
-                WaitPolled(ref request, BlockedOperation.Send, destination, tag, out _);
+                WaitPolled(ref request, BlockedOperation.Send, destination, tag, out _, ownerSlot: -1);
             }
         }
     }
 
-    private readonly List<MittenRequest> outstandingSends = [];
-
     /// <summary>Below Open MPI's smallest eager limit here (shared memory: 4 KiB; TCP: 64 KiB).</summary>
     private const int EagerSendBytes = 4096;
+
+    /// <summary>Non-blocking requests the application has started and not yet found complete.</summary>
+    internal RequestTable Requests { get; } = new();
 
     /// <summary>Starts a send; the protocol tracks it so a drain can complete it.</summary>
     internal unsafe MittenRequest StartSend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
-        var pin = data.Pin();
-        RequestHandle handle = RequestHandle.StartSend(app, (T*)pin.Pointer, data.Length, destination, tag);
-        var request = new MittenRequest(this, handle, pin, destination, tag);
-        outstandingSends.Add(request);
-        return request;
+        int slot = Requests.Allocate(isReceive: false);
+        ref RequestRecord record = ref Requests.Records[slot];
+        record.Pin = data.Pin();
+        record.Peer = destination;
+        record.Tag = tag;
+        record.Handle = RequestHandle.StartSend(app, (T*)record.Pin.Pointer, data.Length, destination, tag);
+        record.State = RequestState.Active;
+        return new MittenRequest(this, slot, record.Generation);
     }
 
-    internal void WaitSend(MittenRequest request)
+    /// <summary>Starts a receive: from the received-message-list if a match is held, else posted to MPI.</summary>
+    internal unsafe MittenRequest StartReceive<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
     {
-        if (!request.Handle.Test(out _))
+        CheckTag(tag, allowAny: true);
+        int slot = Requests.Allocate(isReceive: true);
+        ref RequestRecord record = ref Requests.Records[slot];
+        record.Pin = buffer.Pin();
+        record.Buffer = record.Pin.Pointer;
+        record.Length = buffer.Length;
+        record.ElementSize = sizeof(T);
+        record.Peer = source;
+        record.Tag = tag;
+        record.StartReceive = &StartReceiveOf<T>;
+        Post(ref record);
+        return new MittenRequest(this, slot, record.Generation);
+    }
+
+    private static unsafe RequestHandle StartReceiveOf<T>(Communicator communicator, void* buffer, int length, int source, int tag) where T : unmanaged =>
+        RequestHandle.StartReceive(communicator, (T*)buffer, length, source, tag);
+
+    /// <summary>(Re)starts a receive on the current communicator, or completes it from the received-message-list.</summary>
+    private unsafe void Post(ref RequestRecord record)
+    {
+        if (Received.Count > 0 &&
+            TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag, out ReceiveStatus held))
         {
-            WaitPolled(ref request.Handle, BlockedOperation.Send, request.Destination, request.Tag, out _);
+            record.Handle = default;
+            record.Result = held;
+            record.State = RequestState.Done;
+            return;
         }
-        request.Release();
-        outstandingSends.Remove(request);
+        record.Handle = record.StartReceive(app, record.Buffer, record.Length, record.Peer, record.Tag);
+        record.State = RequestState.Active;
+    }
+
+    internal ReceiveStatus Wait(int slot, int generation)
+    {
+        if (!Requests.IsLive(slot, generation))
+        {
+            return RequestTable.EmptyStatus; // already found complete
+        }
+        ref RequestRecord record = ref Requests.Records[slot];
+        Status status;
+        if (record.State == RequestState.Active)
+        {
+            // Fast path: test here while no synchronization is announced (a local read).
+            for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
+            {
+                if (record.Handle.Test(out status))
+                {
+                    OnMpiCompletion(ref record, status);
+                    break;
+                }
+            }
+        }
+        while (record.State != RequestState.Done)
+        {
+            if (record.State == RequestState.Parked)
+            {
+                Post(ref record); // not expected outside a synchronization; harmless
+                continue;
+            }
+            if (record.Handle.Test(out status))
+            {
+                OnMpiCompletion(ref record, status);
+                continue;
+            }
+            if (WaitPolled(ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
+                    record.Peer, record.Tag, out status, slot) == WaitResult.Completed && record.State == RequestState.Active)
+            {
+                OnMpiCompletion(ref record, status);
+            }
+        }
+        ReceiveStatus result = record.Result;
+        Requests.Retire(slot);
+        return result;
+    }
+
+    internal bool Test(int slot, int generation, out ReceiveStatus result)
+    {
+        if (!Requests.IsLive(slot, generation))
+        {
+            result = RequestTable.EmptyStatus;
+            return true;
+        }
+        ref RequestRecord record = ref Requests.Records[slot];
+        if (record.State == RequestState.Active && record.Handle.Test(out Status status))
+        {
+            OnMpiCompletion(ref record, status);
+        }
+        if (record.State != RequestState.Done)
+        {
+            result = default;
+            return false;
+        }
+        result = record.Result;
+        Requests.Retire(slot);
+        return true;
+    }
+
+    /// <summary>MPI completed the request's operation (not by a cancel): done, unless a wildcard receive took a drain marker.</summary>
+    private void OnMpiCompletion(ref RequestRecord record, in Status status)
+    {
+        if (!record.IsReceive)
+        {
+            record.State = RequestState.Done;
+            return;
+        }
+        if (status.Tag == ControlTag.DrainMarker)
+        {
+            markerSeen[status.Source] = true;
+            Post(ref record); // the receive is still to be satisfied
+            return;
+        }
+        record.Result = ResultOf(record, status);
+        record.State = RequestState.Done;
+    }
+
+    private static ReceiveStatus ResultOf(in RequestRecord record, in Status status)
+    {
+        int bytes = status.GetCount<byte>();
+        if (record.ElementSize == 1)
+        {
+            return new ReceiveStatus(status.Source, status.Tag, bytes);
+        }
+        if (bytes % record.ElementSize != 0)
+        {
+            throw new InvalidOperationException($"the message's size ({bytes} bytes) is not a whole number of {record.ElementSize}-byte elements");
+        }
+        return new ReceiveStatus(status.Source, status.Tag, bytes / record.ElementSize);
+    }
+
+    /// <summary>
+    /// Before a drain: cancels every posted receive. One that MPI had already matched is done;
+    /// one that was cancelled, or that took a drain marker, waits to be posted again.
+    /// </summary>
+    private void ParkOutstandingReceives()
+    {
+        foreach (int slot in Requests.LiveInStartOrder())
+        {
+            ref RequestRecord record = ref Requests.Records[slot];
+            if (record.IsReceive && record.State == RequestState.Active)
+            {
+                Park(ref record);
+            }
+        }
+    }
+
+    private void Park(ref RequestRecord record)
+    {
+        record.Handle.Cancel();
+        Status status = record.Handle.Wait();
+        if (status.Cancelled)
+        {
+            record.State = RequestState.Parked;
+        }
+        else if (status.Tag == ControlTag.DrainMarker)
+        {
+            markerSeen[status.Source] = true;
+            record.State = RequestState.Parked;
+        }
+        else
+        {
+            record.Result = ResultOf(record, status);
+            record.State = RequestState.Done;
+        }
+    }
+
+    /// <summary>
+    /// After a synchronization (on the new group, or the old one after a rollback): posts the
+    /// parked receives again in the order they were started, each taking from the
+    /// received-message-list first, so each gets the message it would have got.
+    /// </summary>
+    private void RepostParkedReceives()
+    {
+        foreach (int slot in Requests.LiveInStartOrder())
+        {
+            ref RequestRecord record = ref Requests.Records[slot];
+            if (record.State == RequestState.Parked)
+            {
+                Post(ref record);
+            }
+        }
     }
 
     /// <summary>During a drain: every send this process started completes, because its receiver drains it.</summary>
     private void CompleteOutstandingSends()
     {
-        foreach (MittenRequest request in outstandingSends)
+        foreach (int slot in Requests.LiveInStartOrder())
         {
-            request.Handle.Wait();
+            ref RequestRecord record = ref Requests.Records[slot];
+            if (!record.IsReceive && record.State == RequestState.Active)
+            {
+                record.Handle.Wait();
+                record.State = RequestState.Done;
+            }
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void CheckTag(int tag, bool allowAny)
     {
-        if ((tag < 0 || tag >= ControlTag.DrainMarker) && !(allowAny && tag == Mpi.AnyTag))
+        if ((uint)tag >= ControlTag.DrainMarker && !(allowAny && tag == Mpi.AnyTag))
         {
-            throw new ArgumentOutOfRangeException(nameof(tag), $"tag {tag} is outside 0..{ControlTag.DrainMarker - 1} (tag {ControlTag.DrainMarker} is reserved by the migration protocol)");
+            ThrowBadTag(tag);
         }
     }
 
-    private WaitResult WaitPolled(ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status)
+    private static void ThrowBadTag(int tag) =>
+        throw new ArgumentOutOfRangeException(nameof(tag), $"tag {tag} is outside 0..{ControlTag.DrainMarker - 1} (tag {ControlTag.DrainMarker} is reserved by the migration protocol)");
+
+    /// <summary>
+    /// Waits for a started operation while taking part in a synchronization. <paramref name="ownerSlot"/>
+    /// is the application's request when the operation is one (its state is kept up to date), else -1;
+    /// Interrupted means the operation is still to be done: the caller repeats it (a blocking
+    /// receive) or, for a request, it has been posted again.
+    /// </summary>
+    private WaitResult WaitPolled(ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status, int ownerSlot)
     {
         bool reportedBlocked = false;
         int spins = 0;
@@ -119,6 +346,17 @@ internal sealed partial class GroupProtocol
         {
             if (request.Test(out status))
             {
+                if (operation == BlockedOperation.Receive && status.Tag == ControlTag.DrainMarker)
+                {
+                    // A wildcard-tag receive took a peer's drain marker: that peer has drained, so
+                    // MIG_END(proceed) is on its way here. The receive is still to be done.
+                    markerSeen[status.Source] = true;
+                    if (ownerSlot >= 0)
+                    {
+                        Post(ref Requests.Records[ownerSlot]);
+                    }
+                    return WaitResult.Interrupted;
+                }
                 if (reportedBlocked)
                 {
                     window.PublishOperation(Collectives, BlockedOperation.None, -1, 0);
@@ -181,11 +419,21 @@ internal sealed partial class GroupProtocol
                 continue;
             }
             bool completed = false;
-            if (operation == BlockedOperation.Receive)
+            if (operation == BlockedOperation.Receive && ownerSlot >= 0)
+            {
+                Park(ref Requests.Records[ownerSlot]); // posted again after the synchronization, unless MPI had completed it
+                completed = Requests.Records[ownerSlot].State == RequestState.Done;
+            }
+            else if (operation == BlockedOperation.Receive)
             {
                 request.Cancel();
                 status = request.Wait();
                 completed = !status.Cancelled;
+                if (completed && status.Tag == ControlTag.DrainMarker)
+                {
+                    markerSeen[status.Source] = true;
+                    completed = false;
+                }
             }
             if (ProtocolTrace.Enabled)
             {

@@ -54,6 +54,8 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private unsafe void Drain(ref RequestHandle parkedSend)
     {
+        // A posted wildcard-tag receive could take the markers; cancel every posted receive first.
+        ParkOutstandingReceives();
         var markers = new RequestHandle[Size];
         for (int peer = 0; peer < Size; peer++)
         {
@@ -303,6 +305,7 @@ internal sealed partial class GroupProtocol
         GroupRebuilt = true;
         inSync = false;
         migratingRank = -1;
+        RepostParkedReceives();
         WriteStatus("running");
     }
 

@@ -119,7 +119,7 @@ internal sealed partial class GroupProtocol
         {
             ProtocolTrace.Write(Rank, $"report {kind} peer {peer} superstep {Superstep} collectives {Collectives}");
         }
-        Span<long> report = [syncId, (long)kind, peer, (long)operation, Collectives, Superstep, 0, 0];
+        Span<long> report = [syncId, (long)kind, peer, (long)operation, Collectives, Superstep, Requests.LiveReceives, 0];
         control.Send<long>(report, migratingRank, ControlTag.Report);
     }
 
@@ -223,12 +223,14 @@ internal sealed partial class GroupProtocol
 
     private ReportKind[] reportState = [];
     private long[] reportCollectives = [];
+    private int[] reportOutstandingReceives = [];
     private int settledCount;
 
     private void ResetReports()
     {
         reportState = new ReportKind[Size];
         reportCollectives = new long[Size];
+        reportOutstandingReceives = new int[Size];
         reportState[Rank] = ReportKind.Arrived;
         settledCount = 1;
     }
@@ -270,6 +272,7 @@ internal sealed partial class GroupProtocol
             int from = status.Source;
             reportState[from] = (ReportKind)message[1];
             reportCollectives[from] = message[4];
+            reportOutstandingReceives[from] = (int)message[6];
             if (ProtocolTrace.Enabled)
             {
                 ProtocolTrace.Write(Rank, $"got {reportState[from]} from {from} collectives {reportCollectives[from]} superstep {message[5]}");
@@ -314,8 +317,17 @@ internal sealed partial class GroupProtocol
         var collectivesAt = reportCollectives;
         collectivesAt[Rank] = Collectives;
         string reason = coordinatorBlockedReason ?? "";
+        reportOutstandingReceives[Rank] = Requests.LiveReceives;
         for (int i = 0; i < Size && reason.Length == 0; i++)
         {
+            // A request does not travel with a process: the moving one (or, for a checkpoint,
+            // every one) must have waited for its receives before the migration point.
+            if (reportOutstandingReceives[i] > 0 && (i == Rank || checkpointDirectory is not null))
+            {
+                reason = $"rank {i} has {reportOutstandingReceives[i]} non-blocking receive(s) not yet waited for at its migration point; " +
+                         $"a request does not travel with a {(checkpointDirectory is null ? "migrating process" : "checkpoint")}, so wait for receives before the migration point";
+                break;
+            }
             if (state[i] == ReportKind.Finishing)
             {
                 reason = $"the job is finishing (rank {i} has left its last migration point)";
@@ -391,6 +403,7 @@ internal sealed partial class GroupProtocol
     {
         inSync = false;
         resumeAcknowledgementDue = true;
+        RepostParkedReceives();
     }
 
     /// <summary>

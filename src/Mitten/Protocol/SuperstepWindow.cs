@@ -23,21 +23,34 @@ internal sealed class SuperstepWindow : IDisposable
 
     private readonly Window<long> window;
     private readonly int rank;
+    private readonly unsafe long* localSuperstep; // window memory (MPI-allocated, does not move)
 
     internal SuperstepWindow(Communicator group, long initialSuperstep)
     {
         rank = group.Rank;
         window = Window<long>.Allocate(group, EntryLength);
         window.Local[SuperstepSlot] = initialSuperstep;
+        unsafe
+        {
+            localSuperstep = (long*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref window.Local[SuperstepSlot]);
+        }
         window.LockAll();
         group.Barrier(); // every entry is initialised before anyone reads one
     }
 
     /// <summary>Raw superstep word of this rank as last stored (includes <see cref="SyncFlag"/>).</summary>
-    internal long LocalWord => Volatile.Read(ref window.Local[SuperstepSlot]);
+    internal unsafe long LocalWord
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => Volatile.Read(ref *localSuperstep);
+    }
 
     /// <summary>Whether the migrating process has frozen this rank's superstep (read locally, no MPI call).</summary>
-    internal bool SyncFlagSeen => (LocalWord & SyncFlag) != 0;
+    internal bool SyncFlagSeen
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => (LocalWord & SyncFlag) != 0;
+    }
 
     /// <summary>
     /// Advances this rank's superstep from <paramref name="current"/> to current + 1 unless the

@@ -194,6 +194,24 @@ internal static class Scenarios
         Check.Equal("iprobe-tag", 30, iprobed.Tag);
         Check.Equal("any-source-recv", prev, World.Recv<int>(Mpi.AnySource, 30));
 
+        // Counts read from the status: element sizes 1, 2, 8 and a struct; a receive that got
+        // fewer elements than its buffer holds; a byte count that is not whole elements.
+        World.Barrier();
+        World.Send<byte>(new byte[7], next, 35);
+        World.Send<long>(new long[3], next, 36);
+        World.Send<(int, double)>(new (int, double)[2], next, 37);
+        World.Send<byte>(new byte[5], next, 38);
+        Status sevenBytes = World.Recv<byte>(new byte[64], prev, 35);
+        Check.Equal("count-bytes-short-receive", 7, sevenBytes.GetCount<byte>());
+        Status threeLongs = World.Recv<long>(new long[10], prev, 36);
+        Check.Equal("count-longs", 3, threeLongs.GetCount<long>());
+        Check.Equal("count-longs-as-ints", 6, threeLongs.GetCount<int>());
+        Status twoStructs = World.Recv<(int, double)>(new (int, double)[4], prev, 37);
+        Check.Equal("count-structs", 2, twoStructs.GetCount<(int, double)>());
+        Status fiveBytes = World.Recv<byte>(new byte[8], prev, 38);
+        Check.Throws<InvalidOperationException>("count-not-whole-elements", () => fiveBytes.GetCount<short>());
+        Check.Equal("count-not-cancelled", false, fiveBytes.Cancelled);
+
         // Structs travel as bytes.
         var point = (X: rank, Y: rank * 2.5);
         World.Send(point, next, 40);

@@ -16,6 +16,16 @@ internal sealed class DriverOptions
     public string CheckpointDirectory { get; private init; } = "";
     public int CrashAt { get; private init; } = -1;
 
+    /// <summary>Transit: receive with non-blocking receives (all posted, then waited in reverse order).</summary>
+    public bool NonBlockingReceives { get; private init; }
+
+    /// <summary>
+    /// Transit: pass a token around the ring each iteration, its receive posted before the
+    /// migration point and waited after it (outstanding across it), on every rank except this
+    /// one (-1: on every rank; -2: off), which posts it after its migration point.
+    /// </summary>
+    public int TokenReceiveExceptRank { get; private init; } = -2;
+
     /// <summary>Adds N migrations of random ranks at random iterations drawn from the seed (same on every process, replacements included).</summary>
     public void DrawRandomMigrations(int ranks)
     {
@@ -31,6 +41,8 @@ internal sealed class DriverOptions
         var options = new DriverOptions { Scenario = args.Length > 0 ? args[0] : "" };
         int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1;
         string checkpointDir = "";
+        bool irecv = false;
+        int tokenExcept = -2;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -47,6 +59,8 @@ internal sealed class DriverOptions
                     checkpointDir = cp[1];
                     break;
                 case "--crash-at": crashAt = int.Parse(args[++i]); break;
+                case "--irecv": irecv = true; break;
+                case "--token-across-except": tokenExcept = int.Parse(args[++i]); break;
                 case "--migrate":
                     string[] parts = args[++i].Split('@', ':');
                     options.Migrations.Add(new MigrationPlan(int.Parse(parts[0]), int.Parse(parts[1]), parts.Length > 2 ? parts[2] : null));
@@ -54,7 +68,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, TokenReceiveExceptRank = tokenExcept }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

@@ -77,10 +77,28 @@ internal static class TransitScenario
         // outstanding across a migration point: a synchronization's drain completes them (and on
         // a replacement they do not exist).
         var previousSends = new List<Mitten.MittenRequest>();
+        bool token = options.TokenReceiveExceptRank >= -1;
+        bool tokenAcross = token && options.TokenReceiveExceptRank != rank;
+        long[] tokenBuffer = new long[1];
+        Mitten.MittenRequest? tokenReceive = null;
         while (state.Iteration <= options.Iterations)
         {
             session.MigrationPoint();
             int k = state.Iteration;
+            if (token && k >= 1)
+            {
+                // The token of iteration k goes around the ring; its receive was posted before the
+                // migration point (outstanding across it) unless this rank posts it only now.
+                tokenReceive ??= comm.Irecv<long>(tokenBuffer, (rank + size - 1) % size, TokenTag);
+                comm.Send((long)k, (rank + 1) % size, TokenTag);
+                tokenReceive.Value.Wait();
+                tokenReceive = null;
+                if (tokenBuffer[0] != k)
+                {
+                    state.Failures++;
+                    Console.WriteLine($"BAD rank={rank} token={tokenBuffer[0]} expected={k}");
+                }
+            }
             foreach (var plan in options.Migrations)
             {
                 // Requested through the API by another rank than the one that moves.
@@ -109,7 +127,12 @@ internal static class TransitScenario
             {
                 Thread.Sleep(options.ComputeMilliseconds);
             }
-            if (k > 0)
+            if (k > 0 && options.NonBlockingReceives)
+            {
+                ReceiveIterationNonBlocking(comm, state, k - 1);
+                Event("recv", rank, k);
+            }
+            else if (k > 0)
             {
                 ReceiveIteration(comm, state, k - 1);
                 Event("recv", rank, k);
@@ -123,6 +146,10 @@ internal static class TransitScenario
             if (rank == options.DelayRank)
             {
                 Thread.Sleep(options.DelayMilliseconds); // arrives at its migration point after the others
+            }
+            if (tokenAcross && k + 1 <= options.Iterations)
+            {
+                tokenReceive = comm.Irecv<long>(tokenBuffer, (rank + size - 1) % size, TokenTag);
             }
             state.Iteration++;
         }
@@ -231,25 +258,65 @@ internal static class TransitScenario
             };
             remaining[status.Source]--;
             Trace($"rank {comm.Rank} it {k + 1} got from {status.Source} seq {buffer[0]} tag {status.Tag} style {i % 3} remaining [{string.Join(",", remaining)}]");
-            int sender = (int)buffer[1];
-            long seq = buffer[0];
-            bool ok = sender == status.Source && status.Tag == TagOf(k, seq) && status.Count == LengthOf(k, sender, seq);
-            for (int j = 2; j < status.Count && ok; j++)
-            {
-                ok = buffer[j] == seq * 31 + j + sender;
-            }
-            // Exactly once and in order per (sender, tag) stream: each is the previous + 2.
-            int stream = 2 * sender + (int)(seq % 2);
-            ok = ok && seq == state.LastInStream[stream] + 2;
-            state.LastInStream[stream] = seq;
-            if (!ok)
-            {
-                state.Failures++;
-                Console.WriteLine($"BAD rank={comm.Rank} from={sender} seq={seq} tag={status.Tag} count={status.Count}");
-            }
-            state.NextExpected[sender] = Math.Max(state.NextExpected[sender], seq + 1);
-            state.Received++;
-            state.Checksum += seq * (sender + 1);
+            CheckMessage(comm, state, k, status, buffer);
         }
+    }
+
+    private const int TokenTag = 5;
+
+    /// <summary>
+    /// The same messages as <see cref="ReceiveIteration"/>, by non-blocking receives: all posted
+    /// (per sender in sequence order, alternating a wildcard tag and the exact tag), then waited
+    /// for in reverse order; matching follows the posting order, so each gets its sender's next message.
+    /// </summary>
+    private static void ReceiveIterationNonBlocking(Mitten.MittenCommunicator comm, TransitState state, int k)
+    {
+        var posted = new List<(Mitten.MittenRequest Request, long[] Buffer)>();
+        for (int sender = 0; sender < comm.Size; sender++)
+        {
+            if (sender == comm.Rank)
+            {
+                continue;
+            }
+            long first = Math.Max(state.LastInStream[2 * sender], state.LastInStream[2 * sender + 1]) + 1;
+            for (int j = 0; j < MessagesIn(k); j++)
+            {
+                long[] buffer = new long[LengthOf(k, sender, first + j) + 1];
+                int tag = j % 2 == 0 ? Mitten.MittenCommunicator.AnyTag : TagOf(k, first + j);
+                posted.Add((comm.Irecv<long>(buffer, sender, tag), buffer));
+            }
+        }
+        var statuses = new Mitten.ReceiveStatus[posted.Count];
+        for (int i = posted.Count - 1; i >= 0; i--)
+        {
+            statuses[i] = posted[i].Request.Wait();
+        }
+        for (int i = 0; i < posted.Count; i++)
+        {
+            CheckMessage(comm, state, k, statuses[i], posted[i].Buffer);
+        }
+    }
+
+    private static void CheckMessage(Mitten.MittenCommunicator comm, TransitState state, int k, Mitten.ReceiveStatus status, long[] buffer)
+    {
+        int sender = (int)buffer[1];
+        long seq = buffer[0];
+        bool ok = sender == status.Source && status.Tag == TagOf(k, seq) && status.Count == LengthOf(k, sender, seq);
+        for (int j = 2; j < status.Count && ok; j++)
+        {
+            ok = buffer[j] == seq * 31 + j + sender;
+        }
+        // Exactly once and in order per (sender, tag) stream: each is the previous + 2.
+        int stream = 2 * sender + (int)(seq % 2);
+        ok = ok && seq == state.LastInStream[stream] + 2;
+        state.LastInStream[stream] = seq;
+        if (!ok)
+        {
+            state.Failures++;
+            Console.WriteLine($"BAD rank={comm.Rank} from={sender} seq={seq} tag={status.Tag} count={status.Count}");
+        }
+        state.NextExpected[sender] = Math.Max(state.NextExpected[sender], seq + 1);
+        state.Received++;
+        state.Checksum += seq * (sender + 1);
     }
 }

@@ -152,11 +152,12 @@ public partial class MigrationTests
     }
 
     [Theory]
-    [InlineData(5, 11)]
-    [InlineData(6, 23)]
-    public void Randomized_migrations_lose_duplicate_and_reorder_nothing(int ranks, int seed)
+    [InlineData(5, 11, "")]
+    [InlineData(6, 23, "")]
+    [InlineData(5, 7, " --irecv")]
+    public void Randomized_migrations_lose_duplicate_and_reorder_nothing(int ranks, int seed, string receives)
     {
-        string scenario = "transit --iterations 10";
+        string scenario = "transit --iterations 10" + receives;
         var baseline = Baseline(ranks, scenario);
         var job = Run(ranks, scenario + $" --seed {seed} --random-migrations 3", timeoutSeconds: 180);
         JobAssert.Clean(job, 2 * ranks);
@@ -164,6 +165,50 @@ public partial class MigrationTests
         JobAssert.OkOnRanks(job, "in-order", ranks);
         SameResults(baseline, job);
         Assert.True(job.LinesStartingWith("REPLACEMENT ").Any(), "no migration happened\n" + job.Describe());
+    }
+
+    [Fact]
+    public void Non_blocking_receives_with_wildcard_tags_get_every_message_once_in_order_across_migrations()
+    {
+        // Every receive of an iteration is posted at once (wildcard and exact tags alternating,
+        // some rendezvous-sized) and waited for in reverse order; a rank waiting in one of them
+        // is woken, its posted receives are cancelled before the drain (a wildcard-tag receive
+        // can take a peer's drain marker) and posted again on the new group in their order.
+        const string scenario = "transit --iterations 8 --irecv";
+        var baseline = Baseline(4, scenario);
+        var job = Run(4, scenario + " --migrate 1@2 --migrate 0@4 --migrate 3@6 --compute-ms 40 --delay-rank 2 --delay-ms 30");
+        JobAssert.Clean(job, 8);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 4);
+        JobAssert.OkOnRanks(job, "in-order", 4);
+        SameResults(baseline, job);
+        Assert.Equal(3, job.LinesStartingWith("REPLACEMENT ").Count());
+    }
+
+    [Fact]
+    public void Receives_outstanding_across_a_migration_point_are_posted_again_on_the_new_group()
+    {
+        // Ranks 0 and 2 post the ring token's receive before their migration point and wait for
+        // it after; rank 1 moves meanwhile, and its replacement sends the next token to rank 2.
+        const string scenario = "transit --iterations 6 --token-across-except 1";
+        var baseline = Baseline(3, scenario);
+        var job = Run(3, scenario + " --migrate 1@2 --migrate 1@4");
+        JobAssert.Clean(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(baseline, job);
+        Assert.Equal(2, job.LinesStartingWith("REPLACEMENT rank=1 ").Count());
+    }
+
+    [Fact]
+    public void A_rank_with_a_receive_outstanding_at_its_migration_point_is_not_moved_and_says_why()
+    {
+        const string scenario = "transit --iterations 6 --token-across-except -1";
+        var baseline = Baseline(3, scenario);
+        var job = Run(3, scenario + " --migrate 1@2");
+        JobAssert.Succeeded(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(baseline, job);
+        Assert.Contains("rolled back: rank 1 has 1 non-blocking receive(s) not yet waited for at its migration point", job.Stderr);
+        Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
     }
 
     [GeneratedRegex(@"RESULT rank=\d+ \S+(?: \S+)?")]

@@ -1,0 +1,114 @@
+using System.Buffers;
+using Mitten.GroupComm;
+
+namespace Mitten.Protocol;
+
+/// <summary>Where a request is: free, posted to MPI, cancelled for a synchronization and waiting to be posted again, or done.</summary>
+internal enum RequestState
+{
+    Free,
+    Active,
+    Parked,
+    Done,
+}
+
+/// <summary>One non-blocking operation the application started (an entry of <see cref="RequestTable"/>).</summary>
+internal unsafe struct RequestRecord
+{
+    public RequestHandle Handle;
+    public MemoryHandle Pin;
+    public void* Buffer;
+    public int Length;       // elements
+    public int ElementSize;  // bytes
+    public int Peer;
+    public int Tag;
+    public RequestState State;
+    public bool IsReceive;
+    public int Generation;   // bumped when the entry is freed, so a spent MittenRequest no longer matches
+    public long Sequence;    // start order
+    public ReceiveStatus Result;
+    public int NextFree;
+    /// <summary>Receives: posts the receive for the element type it was started with.</summary>
+    public delegate*<Communicator, void*, int, int, int, RequestHandle> StartReceive;
+}
+
+/// <summary>
+/// The non-blocking requests the application has started and not yet found complete: a table
+/// of plain records with a free list, so starting and completing a request allocates nothing
+/// (a <see cref="MittenRequest"/> is only a slot and a generation). A synchronization walks the
+/// live entries in start order.
+/// </summary>
+internal sealed unsafe class RequestTable
+{
+    internal static readonly ReceiveStatus EmptyStatus = new(-1, -1, 0);
+
+    internal RequestRecord[] Records = new RequestRecord[16];
+    private int firstFree = -1;
+    private int highWater;
+    private long started;
+
+    /// <summary>Live receives (reported at a synchronization: they cannot travel with a process).</summary>
+    internal int LiveReceives { get; private set; }
+
+    /// <summary>Takes a free entry; the caller fills it in (its generation is kept).</summary>
+    internal int Allocate(bool isReceive)
+    {
+        int slot;
+        if (firstFree >= 0)
+        {
+            slot = firstFree;
+            firstFree = Records[slot].NextFree;
+        }
+        else
+        {
+            if (highWater == Records.Length)
+            {
+                Array.Resize(ref Records, 2 * Records.Length);
+            }
+            slot = highWater++;
+        }
+        ref RequestRecord record = ref Records[slot];
+        record.IsReceive = isReceive;
+        record.Sequence = started++;
+        record.Result = EmptyStatus;
+        if (isReceive)
+        {
+            LiveReceives++;
+        }
+        return slot;
+    }
+
+    internal bool IsLive(int slot, int generation) =>
+        (uint)slot < (uint)highWater && Records[slot].Generation == generation && Records[slot].State != RequestState.Free;
+
+    /// <summary>The application has seen the request complete: unpin its buffer and free the entry.</summary>
+    internal void Retire(int slot)
+    {
+        ref RequestRecord record = ref Records[slot];
+        record.Pin.Dispose();
+        record.Pin = default;
+        if (record.IsReceive)
+        {
+            LiveReceives--;
+        }
+        record.State = RequestState.Free;
+        record.Generation++;
+        record.NextFree = firstFree;
+        firstFree = slot;
+    }
+
+    /// <summary>The live entries in the order the application started them.</summary>
+    internal int[] LiveInStartOrder()
+    {
+        var live = new List<int>();
+        for (int slot = 0; slot < highWater; slot++)
+        {
+            if (Records[slot].State != RequestState.Free)
+            {
+                live.Add(slot);
+            }
+        }
+        live.Sort((a, b) => Records[a].Sequence.CompareTo(Records[b].Sequence));
+        return [.. live];
+    }
+}

@@ -177,7 +177,6 @@ overhead() {
     awk -F, 'NR == FNR { if (FNR > 1) t[$1] = $8; next } FNR > 1 { printf "  class %s, %s ranks: %.2f us per migration point; 10 per run = %.4f%% of the plain median %.4f s\n", $1, $2, $3, 10 * $3 / 1e6 / t[$1] * 100, t[$1] }' "$is_summary" "$mp_csv"
     echo "overhead: Mpptest-style, geometric mean over sizes of the per-size ratio of the minima over T (median over $rounds rounds):"
     awk -F, 'NR > 1 { printf "  %-12s %s ranks: %.4f (sizes %.4f..%.4f) -> %+.2f%%   [ratio of medians: %.4f]\n", $1, $2, $4, $5, $6, $7, $8 }' "$mpp_summary"
-    echo "  (the Mitten variant has no non-blocking receive: nonblocking, halo and bisection receive inside WaitAll)"
   } >&2
 
   local term

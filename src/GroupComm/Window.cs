@@ -141,6 +141,66 @@ public sealed unsafe class Window<T> : IDisposable where T : unmanaged
         return result;
     }
 
+    /// <summary>
+    /// Fetch-and-op with the same <paramref name="value"/> on the element at
+    /// <paramref name="displacement"/> of every rank in <paramref name="targets"/>: all are
+    /// started before any is waited for and then completed together (one
+    /// MPI_Win_flush_local_all), so the targets' answers overlap. Each is atomic on its own
+    /// element; <paramref name="results"/>[i] receives targets[i]'s previous value.
+    /// </summary>
+    public void FetchAndOpEach(T value, ReadOnlySpan<int> targets, long displacement, Op op, Span<T> results)
+    {
+        Datatype<T>.RequireReducible();
+        CheckRange(1, displacement);
+        if (results.Length != targets.Length)
+        {
+            throw new ArgumentException($"results ({results.Length}) must have one element per target ({targets.Length})", nameof(results));
+        }
+        fixed (T* r = results)
+        {
+            int started = 0;
+            int rc = 0;
+            for (; started < targets.Length && rc == 0; started++)
+            {
+                rc = MpiFunctions.Fetch_and_op(&value, r + started, Datatype<T>.Handle, targets[started], (nint)displacement, op.Handle, Handle);
+            }
+            int flushed = MpiFunctions.Win_flush_local_all(Handle); // complete whatever was started, also after an error
+            MpiException.Check(rc, "MPI_Fetch_and_op");
+            MpiException.Check(flushed, "MPI_Win_flush_local_all");
+        }
+    }
+
+    /// <summary>
+    /// Reads a block of results.Length / targets.Length elements at <paramref name="displacement"/>
+    /// from every rank in <paramref name="targets"/>, overlapped and completed together; block i
+    /// of <paramref name="results"/> comes from targets[i].
+    /// </summary>
+    public void GetEach(ReadOnlySpan<int> targets, long displacement, Span<T> results)
+    {
+        if (targets.Length == 0)
+        {
+            return;
+        }
+        if (results.Length % targets.Length != 0)
+        {
+            throw new ArgumentException($"results ({results.Length}) must hold an equal block per target ({targets.Length})", nameof(results));
+        }
+        int block = results.Length / targets.Length;
+        CheckRange(block, displacement);
+        fixed (T* r = results)
+        {
+            int count = Datatype<T>.Count(block);
+            int rc = 0;
+            for (int i = 0; i < targets.Length && rc == 0; i++)
+            {
+                rc = MpiFunctions.Get(r + i * block, count, Datatype<T>.Handle, targets[i], (nint)(displacement * Datatype<T>.Scale), count, Datatype<T>.Handle, Handle);
+            }
+            int flushed = MpiFunctions.Win_flush_local_all(Handle);
+            MpiException.Check(rc, "MPI_Get");
+            MpiException.Check(flushed, "MPI_Win_flush_local_all");
+        }
+    }
+
     /// <summary>Atomically replaces one target element with <paramref name="value"/> if it equals <paramref name="compare"/>; returns the previous value.</summary>
     public T CompareAndSwap(T value, T compare, int target, long displacement)
     {

@@ -85,6 +85,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                     }
                     return JobDirectory.Open(path);
                 });
+            ProtocolWarmup.Start(); // after the restore, which it would otherwise slow down
             return new MittenSession<TState>(state!, replacement, isReplacement: true);
         }
         JobDirectory? job = JobDirectory.Open();

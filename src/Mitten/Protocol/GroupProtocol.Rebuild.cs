@@ -31,6 +31,7 @@ internal sealed partial class GroupProtocol
         long start = Stopwatch.GetTimestamp();
         Drain(ref parkedSend);
         protocolTicks += Stopwatch.GetTimestamp() - start;
+        TracePhase("drain", start);
         if (checkpointDirectory is not null)
         {
             WriteCheckpointAndResume(checkpointDirectory);
@@ -299,7 +300,7 @@ internal sealed partial class GroupProtocol
         app.Dispose();
         app = next;
         control = next.Dup();
-        window = new SuperstepWindow(next, Superstep);
+        window = new SuperstepWindow(next, Superstep, sharedMemory: false);
         Rank = next.Rank;
         Size = next.Size;
         GroupRebuilt = true;
@@ -394,7 +395,7 @@ internal sealed partial class GroupProtocol
         Communicator.ClosePort(port);
 
         Communicator control = group.Dup();
-        var window = new SuperstepWindow(group, header.Superstep);
+        var window = new SuperstepWindow(group, header.Superstep, sharedMemory: false);
         Span<long> joined = [1];
         parent.Send<long>(joined, 0, ControlTag.Joined);
         parent.Recv<long>(joined, 0, ControlTag.Commit);

@@ -41,12 +41,7 @@ internal sealed partial class GroupProtocol
         targetHost = checkpointDirectory ?? currentRequest.Host ?? Mpi.ProcessorName;
         protocolTicks = 0;
         job?.AppendEvent("migration_start", Rank, syncId, currentRequest.Id, $"\"to\":\"{targetHost}\"");
-        long max = 0;
-        for (int i = 0; i < Size; i++)
-        {
-            max = Math.Max(max, window.Freeze(i));
-        }
-        globalSuperstep = max;
+        globalSuperstep = window.FreezeAll(Size);
         inSync = true;
         markerSeen = new bool[Size];
         ResetReports();
@@ -65,6 +60,7 @@ internal sealed partial class GroupProtocol
             }
         }
         protocolTicks += Stopwatch.GetTimestamp() - start;
+        TracePhase("freeze and MIG_CMD", start);
         WriteStatus("migrating");
     }
 
@@ -340,13 +336,12 @@ internal sealed partial class GroupProtocol
         }
         if (reason.Length == 0)
         {
-            for (int k = 0; k < Size; k++)
+            int[] blocked = Enumerable.Range(0, Size).Where(k => state[k] == ReportKind.Blocked).ToArray();
+            var operations = window.ReadOperations(blocked);
+            for (int b = 0; b < blocked.Length; b++)
             {
-                if (state[k] != ReportKind.Blocked)
-                {
-                    continue;
-                }
-                var (_, peer, _, _) = window.ReadOperation(k);
+                int k = blocked[b];
+                int peer = operations[b].Peer;
                 Span<long> wake = [syncId, k, 0, 0, 0, 0, 0, 0];
                 if (peer == Rank || peer < 0)
                 {
@@ -364,6 +359,7 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(Rank, $"MIG_END {(reason.Length == 0 ? "proceed" : "abort: " + reason)}");
         }
         protocolTicks += Stopwatch.GetTimestamp() - start;
+        TracePhase("decision, wake-ups and MIG_END", start);
         if (reason.Length > 0)
         {
             Mark("rolled_back");
@@ -380,6 +376,14 @@ internal sealed partial class GroupProtocol
         if (resumeAcknowledgementDue)
         {
             AcknowledgeResume(Superstep + 1); // stopped at a migration point: it continues with the next superstep
+        }
+    }
+
+    private void TracePhase(string phase, long start)
+    {
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"protocol step '{phase}' took {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F3} ms");
         }
     }
 

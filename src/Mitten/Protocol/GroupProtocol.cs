@@ -76,9 +76,10 @@ internal sealed partial class GroupProtocol : IDisposable
     /// <summary>Starts the protocol on an original rank of the job (collective over <paramref name="world"/>).</summary>
     internal static GroupProtocol StartOriginal(Communicator world, Func<byte[]> captureApplicationState, JobDirectory? job)
     {
+        ProtocolWarmup.Start();
         Communicator app = world.Dup();
         Communicator control = app.Dup();
-        var window = new SuperstepWindow(app, 0);
+        var window = new SuperstepWindow(app, 0, sharedMemory: true);
         var protocol = new GroupProtocol(app, control, window, new ReceivedMessageList(), 0, 0, captureApplicationState, job);
         IReadOnlyList<string> rankHosts = GatherHostNames(app);
         protocol.KnownHosts.UnionWith(rankHosts);

@@ -25,10 +25,17 @@ internal sealed class SuperstepWindow : IDisposable
     private readonly int rank;
     private readonly unsafe long* localSuperstep; // window memory (MPI-allocated, does not move)
 
-    internal SuperstepWindow(Communicator group, long initialSuperstep)
+    /// <summary>
+    /// Creates the window (collective). <paramref name="sharedMemory"/>: allocate it in MPI
+    /// memory, so that osc/sm can serve it with shared-memory atomics when the group is on one
+    /// node; only for the job's original group. A group rebuilt with a spawned process exposes
+    /// an array instead (MPI_Win_create, which osc/sm does not serve, so osc/pt2pt does): with
+    /// osc/sm over such a group, Open MPI 4.1.4 hung in a later migration's spawn.
+    /// </summary>
+    internal SuperstepWindow(Communicator group, long initialSuperstep, bool sharedMemory)
     {
         rank = group.Rank;
-        window = Window<long>.Allocate(group, EntryLength);
+        window = sharedMemory ? Window<long>.Allocate(group, EntryLength) : Window<long>.Create(group, new long[EntryLength]);
         window.Local[SuperstepSlot] = initialSuperstep;
         unsafe
         {
@@ -59,8 +66,27 @@ internal sealed class SuperstepWindow : IDisposable
     internal bool TryAdvance(long current) =>
         window.CompareAndSwap(current + 1, current, rank, SuperstepSlot) == current;
 
-    /// <summary>Sets the flag on <paramref name="target"/>'s superstep and returns the frozen count.</summary>
-    internal long Freeze(int target) => window.FetchAndOp(SyncFlag, target, SuperstepSlot, Op.BitwiseOr) & ~SyncFlag;
+    /// <summary>
+    /// Sets the flag on every rank's superstep at once (the fetch-and-ops are all started, then
+    /// completed together, so the ranks' answers overlap) and returns the largest frozen count.
+    /// Each freeze is still one atomic operation on its rank's word.
+    /// </summary>
+    internal long FreezeAll(int size)
+    {
+        Span<int> targets = size <= 256 ? stackalloc int[size] : new int[size];
+        Span<long> frozen = size <= 256 ? stackalloc long[size] : new long[size];
+        for (int i = 0; i < size; i++)
+        {
+            targets[i] = i;
+        }
+        window.FetchAndOpEach(SyncFlag, targets, SuperstepSlot, Op.BitwiseOr, frozen);
+        long max = 0;
+        foreach (long word in frozen)
+        {
+            max = Math.Max(max, word & ~SyncFlag);
+        }
+        return max;
+    }
 
     /// <summary>Stores this rank's superstep and clears the flag (after the synchronization ended).</summary>
     internal void Reset(long superstep) => window.FetchAndOp(superstep, rank, SuperstepSlot, Op.Replace);
@@ -75,12 +101,18 @@ internal sealed class SuperstepWindow : IDisposable
         Volatile.Write(ref local[OperationSlot], (long)operation);
     }
 
-    /// <summary>Reads <paramref name="target"/>'s published operation (what it is blocked in, and on whom).</summary>
-    internal (BlockedOperation Operation, int Peer, int Tag, long Collectives) ReadOperation(int target)
+    /// <summary>Reads the published operations of <paramref name="targets"/> in one overlapped get.</summary>
+    internal (BlockedOperation Operation, int Peer, int Tag, long Collectives)[] ReadOperations(ReadOnlySpan<int> targets)
     {
-        Span<long> entry = stackalloc long[EntryLength];
-        window.Get(entry, target, 0);
-        return ((BlockedOperation)entry[OperationSlot], (int)entry[PeerSlot], (int)entry[TagSlot], entry[CollectivesSlot]);
+        long[] entries = new long[targets.Length * EntryLength];
+        window.GetEach(targets, 0, entries);
+        var result = new (BlockedOperation, int, int, long)[targets.Length];
+        for (int i = 0; i < targets.Length; i++)
+        {
+            Span<long> entry = entries.AsSpan(i * EntryLength, EntryLength);
+            result[i] = ((BlockedOperation)entry[OperationSlot], (int)entry[PeerSlot], (int)entry[TagSlot], entry[CollectivesSlot]);
+        }
+        return result;
     }
 
     /// <summary>Takes the group's migration lock (held at rank 0) for <paramref name="owner"/>; false when another migration holds it.</summary>

@@ -391,6 +391,32 @@ internal static class Scenarios
         int winners = World.Allreduce(previous == 0 ? 1 : 0, Op.Sum);
         Check.Equal("compare-and-swap-one-winner", 1, winners);
 
+        // Overlapped operations on every rank: each rank adds 1 to slot 2 of everyone (all
+        // started, then one flush), then reads slots 2..3 of everyone in one overlapped get.
+        World.Barrier();
+        win.LockAll();
+        win.FetchAndOpEach(0L, [rank], 2, Op.Replace, new long[1]); // own slot 2 := 0
+        win.UnlockAll();
+        World.Barrier();
+        int[] everyone = Enumerable.Range(0, size).ToArray();
+        long[] previousValues = new long[size];
+        win.LockAll();
+        win.FetchAndOpEach(1L, everyone, 2, Op.Sum, previousValues);
+        win.UnlockAll();
+        World.Barrier();
+        long[] allPrevious = new long[size * size];
+        World.Allgather<long>(previousValues, allPrevious);
+        bool permutations = Enumerable.Range(0, size).All(target =>
+            Enumerable.Range(0, size).Select(r => allPrevious[r * size + target]).Order().SequenceEqual(Enumerable.Range(0, size).Select(i => (long)i)));
+        Check.That("fetch-and-op-each-atomic", permutations, string.Join(",", allPrevious));
+        long[] blocks = new long[2 * size];
+        win.LockAll();
+        win.GetEach(everyone, 2, blocks);
+        win.UnlockAll();
+        Check.That("get-each", Enumerable.Range(0, size).All(t => blocks[2 * t] == size), string.Join(",", blocks));
+        Check.Throws<ArgumentException>("fetch-and-op-each-lengths", () => win.FetchAndOpEach(1L, everyone, 2, Op.Sum, new long[size + 1]));
+        World.Barrier();
+
         // A window over a managed array.
         double[] memory = new double[3];
         using (Window<double> created = Window<double>.Create(World, memory))

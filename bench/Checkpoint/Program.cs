@@ -1,341 +1,238 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using BenchmarkDotNet.Columns;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Engines;
+using BenchmarkDotNet.Jobs;
+using BenchmarkDotNet.Loggers;
+using BenchmarkDotNet.Reports;
+using BenchmarkDotNet.Running;
+using BenchmarkDotNet.Toolchains.InProcess.Emit;
+using Mitten.Bench.Checkpoint;
 using Mitten.Checkpoint.State;
+using Perfolizer.Horology;
 
-// Checkpoint cost benchmark (Stopwatch harness: variants alternate, medians are reported).
-//   array_vs_memcpy: 64 MiB double[] save+restore through a MemoryStream vs one Buffer.MemoryCopy.
-//   graph_vs_json:   1,000,000-node binary tree with shared subtrees, System.Text.Json
-//                    (ReferenceHandler.Preserve) serialize+deserialize vs this library's save+restore.
-//   dissertation:    1000x1000 double matrix and 8192-node binary tree moved through a local TCP socket:
-//                    collect, transfer, restore, total.
-int reps = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 7;
-int jsonReps = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 3;
-var types = new StateTypeRegistry().Register<Node>();
+// Checkpoint cost benchmark on BenchmarkDotNet (see RESULTS-checkpoint.md for the method).
+//   bench/Checkpoint/run.sh [rounds=3] [--in-process] [--only array|graph|dissertation]
+// Each round runs every benchmark once through BenchmarkDotNet; the rounds alternate the
+// benchmarks, so a quiet or busy minute of the shared machine touches all of them. Per round,
+//   X = median(TwoMemcpy) / median(SaveRestore)                         (ArrayBenchmarks)
+//   Y = median(SystemTextJson) / median(StateStream)      (JsonGraphBenchmarks, StateGraphBenchmarks)
+// from BenchmarkDotNet's statistics; the figures printed are the medians over the rounds.
 CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
 CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+int rounds = args.Length > 0 && int.TryParse(args[0], out int r0) ? r0 : 3;
+bool outOfProcess = !args.Contains("--in-process");
+int onlyAt = Array.IndexOf(args, "--only");
+string? only = onlyAt >= 0 && onlyAt + 1 < args.Length ? args[onlyAt + 1] : null;
+string results = Path.GetFullPath(Environment.GetEnvironmentVariable("MITTEN_BENCH_RESULTS") ?? "bench/results");
+string artifacts = Path.Combine(results, "tmp", "checkpoint-bdn");
+Directory.CreateDirectory(artifacts);
+string logPath = Path.Combine(artifacts, "benchmarkdotnet.log");
+File.Delete(logPath);
 
-// ---- array_vs_memcpy -----------------------------------------------------------------------
-// Save+restore moves the 64 MiB twice (array -> stream buffer, stream buffer -> new array), so the
-// baseline is the same two moves done by Buffer.MemoryCopy (array -> buffer, buffer -> array), and
-// X = (two memcpys' time) / (save+restore time) = save+restore throughput / memcpy throughput with
-// the bytes counted alike on both sides. The stream is a pre-sized MemoryStream reused by every
-// repetition (as the memcpy staging buffer is); the restore creates its array, the memcpy copies
-// into an existing one (the allocation and first touch of the new array are the restore's cost).
-const int Doubles = 64 * 1024 * 1024 / 8;
-const long ArrayBytes = (long)Doubles * 8;
-double[] source = new double[Doubles];
-for (int i = 0; i < source.Length; i++)
+// Large operations (tens of ms to seconds): one operation per iteration, so the per-iteration
+// setup (a GC.Collect) runs before every measured operation. Small ones: BenchmarkDotNet's pilot
+// picks how many operations fill 100 ms.
+Job large = Job.Default.WithId("large").WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(5)
+    .WithInvocationCount(1).WithUnrollFactor(1).WithGcServer(false).WithGcConcurrent(false);
+Job largeMany = large.WithId("large-many").WithIterationCount(15);
+Job small = Job.Default.WithId("small").WithLaunchCount(1).WithWarmupCount(3).WithIterationCount(7)
+    .WithIterationTime(TimeInterval.FromMilliseconds(100)).WithGcServer(false).WithGcConcurrent(false);
+if (!outOfProcess)
 {
-    source[i] = i * 1.000001;
+    large = large.WithToolchain(InProcessEmitToolchain.Instance);
+    small = small.WithToolchain(InProcessEmitToolchain.Instance);
+    largeMany = largeMany.WithToolchain(InProcessEmitToolchain.Instance);
 }
-double[] copy = new double[Doubles];
-byte[] staging = new byte[ArrayBytes];
-var stream = new MemoryStream(Doubles * 8 + 1024 * 1024);
-var memcpyOne = new List<double>();
-var memcpyTwo = new List<double>();
-var saveRestore = new List<double>();
-var saveOnly = new List<double>();
-var restoreOnly = new List<double>();
-var arrayRatios = new List<double>();
-for (int r = 0; r < reps + 1; r++)
+
+var medians = new List<Dictionary<string, double>>();   // per round: "Class.Method[/Case]" -> median ns
+var memory = new Dictionary<string, string>();          // last round's memory diagnoser figures
+using (var log = new StreamWriter(logPath, append: true))
 {
-    // Untimed: free the previous repetition's restored array, so that the restore's new array can
-    // reuse its pages (as the memcpy reuses its destination) instead of faulting in fresh ones.
-    GC.Collect();
-    long t0 = Stopwatch.GetTimestamp();
-    unsafe
+    var logger = new FileAndProgressLogger(log);
+    for (int round = 1; round <= rounds; round++)
     {
-        fixed (double* s = source, d = copy)
-        fixed (byte* b = staging)
+        Console.Error.WriteLine($"[checkpoint] round {round}/{rounds} ({(outOfProcess ? "out-of-process" : "in-process")} toolchain; full log: {logPath})");
+        var runs = new List<BenchmarkRunInfo>();
+        if (only is null or "array")
         {
-            Buffer.MemoryCopy(s, b, ArrayBytes, ArrayBytes);
-            double first = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-            Buffer.MemoryCopy(b, d, ArrayBytes, ArrayBytes);
-            if (r > 0)
+            runs.Add(BenchmarkConverter.TypeToBenchmarks(typeof(ArrayBenchmarks), Config(largeMany, logger, artifacts)));
+        }
+        if (only is null or "graph")
+        {
+            runs.Add(BenchmarkConverter.TypeToBenchmarks(typeof(JsonGraphBenchmarks), Config(large, logger, artifacts)));
+            runs.Add(BenchmarkConverter.TypeToBenchmarks(typeof(StateGraphBenchmarks), Config(largeMany, logger, artifacts)));
+        }
+        if (only is null or "dissertation")
+        {
+            runs.Add(BenchmarkConverter.TypeToBenchmarks(typeof(DissertationBenchmarks), Config(small, logger, artifacts)));
+        }
+        Summary[] summaries = BenchmarkRunner.Run([.. runs]);
+        var found = new Dictionary<string, double>();
+        foreach (BenchmarkReport report in summaries.SelectMany(s => s.Reports))
+        {
+            string key = Key(report);
+            found[key] = report.ResultStatistics?.Median
+                ?? throw new InvalidOperationException($"{key} gave no result (see {logPath})");
+            GcStats gc = report.GcStats;
+            if (gc.TotalOperations > 0 && report.BenchmarkCase.Config.HasMemoryDiagnoser())
             {
-                memcpyOne.Add(first);
+                double ops = gc.TotalOperations;
+                memory[key] = FormattableString.Invariant(
+                    $"{(gc.GetBytesAllocatedPerOperation(report.BenchmarkCase) ?? 0) / 1e6:F1} MB allocated, GCs gen0/1/2 {gc.Gen0Collections / ops:F2}/{gc.Gen1Collections / ops:F2}/{gc.Gen2Collections / ops:F2} per op");
             }
         }
-    }
-    double m2 = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    stream.Position = 0;
-    t0 = Stopwatch.GetTimestamp();
-    StateSerializer.Save(source, stream, types);
-    double saved = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    stream.Position = 0;
-    double[] back = StateSerializer.Restore<double[]>(stream, types);
-    double sr = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    if (back[^1] != source[^1] || back[12345] != source[12345])
-    {
-        throw new InvalidOperationException("array round trip differs");
-    }
-    back = [];
-    if (r > 0) // the first round warms up
-    {
-        memcpyTwo.Add(m2);
-        saveRestore.Add(sr);
-        saveOnly.Add(saved);
-        restoreOnly.Add(sr - saved);
-        arrayRatios.Add(m2 / sr);
+        medians.Add(found);
+        Console.Error.WriteLine($"[checkpoint] round {round}: X={Ratio(found, "ArrayBenchmarks.TwoMemcpy", "ArrayBenchmarks.SaveRestore"):F2} Y={Ratio(found, "JsonGraphBenchmarks.SystemTextJson", "StateGraphBenchmarks.StateStream"):F1}");
     }
 }
-double memcpyMs = Median(memcpyTwo), saveRestoreMs = Median(saveRestore);
-double arrayRatio = memcpyMs / saveRestoreMs;
-// For reference: allocating and filling 64 MiB arrays while the earlier ones stay alive, so each
-// one lands on pages the process has not touched before (what a restore pays in a new process).
-var touch = new List<double>();
-var keep = new List<double[]>();
-for (int r = 0; r < 3; r++)
+if (only is not null)
 {
-    long t0 = Stopwatch.GetTimestamp();
-    double[] fresh = GC.AllocateUninitializedArray<double>(Doubles);
-    Array.Fill(fresh, 1.0);
-    touch.Add(Stopwatch.GetElapsedTime(t0).TotalMilliseconds);
-    keep.Add(fresh);
+    // A partial run (for before/after comparisons): the medians of what ran, no summary line.
+    foreach (string key in medians[0].Keys.Order(StringComparer.Ordinal))
+    {
+        double[] ms = medians.Select(m => m[key] / 1e6).ToArray();
+        Console.WriteLine(FormattableString.Invariant($"{key}: median {Median(ms):F2} ms, rounds {string.Join(" ", ms.Select(v => v.ToString("F2", CultureInfo.InvariantCulture)))}"));
+    }
+    foreach (var (key, figures) in memory.OrderBy(p => p.Key, StringComparer.Ordinal))
+    {
+        Console.WriteLine($"{key}: {figures}");
+    }
+    return 0;
 }
-keep.Clear();
-GC.Collect();
-Console.Error.WriteLine($"64 MiB double[]: 2 x memcpy {memcpyMs:F2} ms (one memcpy {Median(memcpyOne):F2} ms, {64 / Median(memcpyOne) * 1000 / 1024:F2} GiB/s); save+restore {saveRestoreMs:F2} ms (save {Median(saveOnly):F2}, restore {Median(restoreOnly):F2}); allocate+fill a 64 MiB array on never-touched pages {Median(touch):F2} ms");
-Console.Error.WriteLine($"64 MiB double[]: X per repetition {string.Join(" ", arrayRatios.Select(x => x.ToString("F2")))}; against ONE memcpy: {Median(memcpyOne) / saveRestoreMs:F2}");
-source = copy = [];
-staging = [];
-stream = new MemoryStream();
-GC.Collect();
 
-// ---- graph_vs_json --------------------------------------------------------------------------
-// Both sides produce a byte stream in memory and consume it again, each through its own reusable
-// MemoryStream (kept from one repetition to the next, so neither pays for growing its buffer
-// after the warm-up round): System.Text.Json serializes into its stream and deserializes from the
-// stream's bytes; the state stream is saved into its stream and restored from it.
+// Stream sizes, measured here so that they are known with either toolchain.
+var types = new StateTypeRegistry().Register<Node>();
 Node tree = Node.SharedTree(1_000_000, out int distinct, out int sharedRefs);
-var json = new JsonSerializerOptions { ReferenceHandler = ReferenceHandler.Preserve, IncludeFields = true, MaxDepth = 1024 };
-var jsonTimes = new List<double>();
-var mineTimes = new List<double>();
-var mineSave = new List<double>();
-var graphRatios = new List<double>();
-var jsonBuffer = new MemoryStream();
-var stateBuffer = new MemoryStream();
-long jsonBytes = 0, mineBytes = 0;
-for (int r = 0; r < jsonReps + 1; r++)
-{
-    GC.Collect();
-    jsonBuffer.SetLength(0);
-    long t0 = Stopwatch.GetTimestamp();
-    JsonSerializer.Serialize(jsonBuffer, tree, json);
-    Node? j = JsonSerializer.Deserialize<Node>(jsonBuffer.GetBuffer().AsSpan(0, (int)jsonBuffer.Length), json);
-    double jt = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    jsonBytes = jsonBuffer.Length;
-    Check(j!, distinct);
-    j = null;
-    GC.Collect();
-    stateBuffer.SetLength(0);
-    t0 = Stopwatch.GetTimestamp();
-    StateSerializer.Save(tree, stateBuffer, types);
-    double st = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    stateBuffer.Position = 0;
-    Node mine = StateSerializer.Restore<Node>(stateBuffer, types);
-    double mt = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-    mineBytes = stateBuffer.Length;
-    Check(mine, distinct);
-    mine = null!;
-    if (r > 0)
-    {
-        jsonTimes.Add(jt);
-        mineTimes.Add(mt);
-        mineSave.Add(st);
-        graphRatios.Add(jt / mt);
-    }
-}
-jsonBuffer = stateBuffer = null!;
-double jsonMs = Median(jsonTimes), mineMs = Median(mineTimes);
-double graphRatio = jsonMs / mineMs;
-Console.Error.WriteLine($"1,000,000-node tree ({distinct} distinct nodes, {sharedRefs} extra references to shared subtrees): System.Text.Json {jsonMs:F0} ms ({jsonBytes / 1e6:F1} MB), state stream {mineMs:F0} ms ({mineBytes / 1e6:F1} MB; save {Median(mineSave):F0} ms, restore {mineMs - Median(mineSave):F0} ms)");
-Console.Error.WriteLine($"1,000,000-node tree: Y per repetition {string.Join(" ", graphRatios.Select(x => x.ToString("F1")))}");
+long stateBytes = SavedBytes(tree, types);
+var jsonOptions = new JsonSerializerOptions { ReferenceHandler = ReferenceHandler.Preserve, IncludeFields = true, MaxDepth = 1024 };
+long jsonBytes = JsonSerializer.SerializeToUtf8Bytes(tree, jsonOptions).LongLength;
 tree = null!;
-GC.Collect();
-
-// ---- the dissertation's two cases through a local socket ------------------------------------
 var matrix = new double[1000, 1000];
-for (int i = 0; i < 1000; i++)
+long matrixBytes = SavedBytes(matrix, types);
+long bitonicBytes = SavedBytes(Node.Complete(8192), types);
+
+var csv = new StringBuilder("round,benchmark,median_ms\n");
+for (int i = 0; i < medians.Count; i++)
 {
-    for (int k = 0; k < 1000; k++)
+    foreach (var (key, ns) in medians[i].OrderBy(p => p.Key, StringComparer.Ordinal))
     {
-        matrix[i, k] = Math.Sin(i) * k;
+        csv.Append(FormattableString.Invariant($"{i + 1},{key},{ns / 1e6:F4}\n"));
     }
 }
-Node bitonic = Node.Complete(8192);
+Directory.CreateDirectory(results);
+File.WriteAllText(Path.Combine(results, "checkpoint.csv"), csv.ToString());
+
+double[] xs = medians.Select(m => Ratio(m, "ArrayBenchmarks.TwoMemcpy", "ArrayBenchmarks.SaveRestore")).ToArray();
+double[] xCold = medians.Select(m => Ratio(m, "ArrayBenchmarks.TwoMemcpy", "ArrayBenchmarks.SaveRestoreOnFreshPages")).ToArray();
+double[] xOne = medians.Select(m => Ratio(m, "ArrayBenchmarks.OneMemcpy", "ArrayBenchmarks.SaveRestore")).ToArray();
+double[] ys = medians.Select(m => Ratio(m, "JsonGraphBenchmarks.SystemTextJson", "StateGraphBenchmarks.StateStream")).ToArray();
+
+Console.WriteLine($"BenchmarkDotNet 0.14.0, {(outOfProcess ? "default (out-of-process)" : "InProcessEmit")} toolchain, {rounds} rounds; each cell: median over the rounds of BenchmarkDotNet's median (min-max over the rounds), ms");
+Console.WriteLine();
+Console.WriteLine("| benchmark | bytes | median ms | rounds min-max ms |");
+Console.WriteLine("|---|---|---|---|");
+Row("64 MiB double[]: two memcpys (baseline)", "ArrayBenchmarks.TwoMemcpy", 64L << 20);
+Row("64 MiB double[]: one memcpy", "ArrayBenchmarks.OneMemcpy", 64L << 20);
+Row("64 MiB double[]: save+restore", "ArrayBenchmarks.SaveRestore", 64L << 20);
+Row("64 MiB double[]: save", "ArrayBenchmarks.Save", 64L << 20);
+Row("64 MiB double[]: restore", "ArrayBenchmarks.Restore", 64L << 20);
+Row("64 MiB double[]: save+restore, restore on never-touched pages", "ArrayBenchmarks.SaveRestoreOnFreshPages", 64L << 20);
+Row($"1M-node shared tree ({distinct} nodes, {sharedRefs} shared refs): System.Text.Json Preserve", "JsonGraphBenchmarks.SystemTextJson", jsonBytes);
+Row("1M-node shared tree: state stream save+restore", "StateGraphBenchmarks.StateStream", stateBytes);
+Row("1M-node shared tree: state stream save", "StateGraphBenchmarks.StateSave", stateBytes);
+Row("1M-node shared tree: state stream restore", "StateGraphBenchmarks.StateRestore", stateBytes);
+Console.WriteLine();
+Console.WriteLine($"array_vs_memcpy per round: {Join(xs, "F2")} (against one memcpy: {Join(xOne, "F2")}; restore on never-touched pages: {Join(xCold, "F2")})");
+Console.WriteLine($"graph_vs_json per round: {Join(ys, "F1")}");
+foreach (var (key, figures) in memory.OrderBy(p => p.Key, StringComparer.Ordinal))
+{
+    Console.WriteLine($"{key}: {figures}");
+}
+Console.WriteLine();
 Console.WriteLine("| case | bytes | collect ms | transfer ms | restore ms | total ms | pipelined total ms |");
 Console.WriteLine("|---|---|---|---|---|---|---|");
-Console.WriteLine(Socketed("1000x1000 double matrix", matrix, types, reps));
-Console.WriteLine(Socketed("8192-node binary tree", bitonic, types, reps));
-Console.WriteLine($"| 64 MiB double[] save+restore vs 2 x memcpy | {64L << 20} | 2 x memcpy {memcpyMs:F2} | | save+restore {saveRestoreMs:F2} | | |");
-Console.WriteLine($"| 1M-node shared tree, STJ Preserve vs state stream | {mineBytes} | STJ {jsonMs:F0} | | state {mineMs:F0} | | |");
-Console.WriteLine(FormattableString.Invariant($"checkpoint: array_vs_memcpy={arrayRatio:F2} graph_vs_json={graphRatio:F1}"));
+Case(DissertationBenchmarks.Matrix, matrixBytes);
+Case(DissertationBenchmarks.Tree, bitonicBytes);
+Console.WriteLine();
+Console.WriteLine(FormattableString.Invariant($"checkpoint: array_vs_memcpy={Median(xs):F2} graph_vs_json={Median(ys):F1}"));
 return 0;
 
-static string Socketed<T>(string name, T state, StateTypeRegistry types, int reps)
+void Row(string name, string key, long bytes)
 {
-    var collect = new List<double>();
-    var transfer = new List<double>();
-    var restore = new List<double>();
-    var total = new List<double>();
-    var pipelined = new List<double>();
-    long size = 0;
-    using var listener = new TcpListener(IPAddress.Loopback, 0);
-    listener.Start();
-    int port = ((IPEndPoint)listener.LocalEndpoint).Port;
-    for (int r = 0; r < reps + 1; r++)
-    {
-        using var client = new TcpClient { NoDelay = true };
-        client.Connect(IPAddress.Loopback, port);
-        using TcpClient server = listener.AcceptTcpClient();
-        server.NoDelay = true;
-        NetworkStream send = client.GetStream(), receive = server.GetStream();
-
-        // Sequential, as in the dissertation: collect into memory, transfer the bytes, restore.
-        long t0 = Stopwatch.GetTimestamp();
-        var collected = new MemoryStream();
-        StateSerializer.Save(state, collected, types);
-        double c = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-        size = collected.Length;
-        long t1 = Stopwatch.GetTimestamp();
-        byte[] arrived = new byte[collected.Length];
-        var sender = Task.Run(() => send.Write(collected.GetBuffer(), 0, (int)collected.Length));
-        receive.ReadExactly(arrived);
-        sender.Wait();
-        double t = Stopwatch.GetElapsedTime(t1).TotalMilliseconds;
-        long t2 = Stopwatch.GetTimestamp();
-        StateSerializer.Restore<T>(new MemoryStream(arrived), types);
-        double rs = Stopwatch.GetElapsedTime(t2).TotalMilliseconds;
-        double all = Stopwatch.GetElapsedTime(t0).TotalMilliseconds;
-
-        // Pipelined: the writer ships chunks while collecting, the reader restores as they arrive.
-        long p0 = Stopwatch.GetTimestamp();
-        var writer = Task.Run(() => StateSerializer.Save(state, send, types, new StateWriteOptions()));
-        StateSerializer.Restore<T>(receive, types);
-        writer.Wait();
-        double p = Stopwatch.GetElapsedTime(p0).TotalMilliseconds;
-        if (r > 0)
-        {
-            collect.Add(c);
-            transfer.Add(t);
-            restore.Add(rs);
-            total.Add(all);
-            pipelined.Add(p);
-        }
-    }
-    return FormattableString.Invariant($"| {name} | {size} | {Median(collect):F2} | {Median(transfer):F2} | {Median(restore):F2} | {Median(total):F2} | {Median(pipelined):F2} |");
+    double[] ms = medians.Select(m => m[key] / 1e6).ToArray();
+    Console.WriteLine(FormattableString.Invariant($"| {name} | {bytes} | {Median(ms):F2} | {ms.Min():F2}-{ms.Max():F2} |"));
 }
 
-static double Median(List<double> values)
+void Case(string name, long bytes)
 {
-    var sorted = values.Order().ToList();
-    int n = sorted.Count;
+    string Cell(string method)
+    {
+        double[] ms = medians.Select(m => m[$"DissertationBenchmarks.{method}/{name}"] / 1e6).ToArray();
+        return FormattableString.Invariant($"{Median(ms):F2} ({ms.Min():F2}-{ms.Max():F2})");
+    }
+    Console.WriteLine($"| {name} | {bytes} | {Cell("Collect")} | {Cell("Transfer")} | {Cell("Restore")} | {Cell("Total")} | {Cell("Pipelined")} |");
+}
+
+static IConfig Config(Job job, ILogger logger, string artifacts) => ManualConfig.CreateEmpty()
+    .AddJob(job)
+    .AddLogger(logger)
+    .AddColumnProvider(DefaultColumnProviders.Instance)
+    .WithArtifactsPath(artifacts)
+    .WithOptions(ConfigOptions.DisableLogFile);
+
+static string Key(BenchmarkReport report)
+{
+    var c = report.BenchmarkCase;
+    string key = $"{c.Descriptor.Type.Name}.{c.Descriptor.WorkloadMethod.Name}";
+    return c.HasParameters ? key + "/" + c.Parameters.Items[0].Value : key;
+}
+
+static double Ratio(Dictionary<string, double> m, string over, string under) =>
+    m.TryGetValue(over, out double a) && m.TryGetValue(under, out double b) ? a / b : double.NaN;
+
+static double Median(IEnumerable<double> values)
+{
+    double[] sorted = values.Order().ToArray();
+    int n = sorted.Length;
     return n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
 }
 
-static void Check(Node root, int distinct)
+static string Join(double[] values, string format) => string.Join(" ", values.Select(v => v.ToString(format, CultureInfo.InvariantCulture)));
+
+static long SavedBytes<T>(T state, StateTypeRegistry types)
 {
-    var seen = new HashSet<Node>(ReferenceEqualityComparer.Instance);
-    var work = new Stack<Node>();
-    work.Push(root);
-    while (work.Count > 0)
-    {
-        Node n = work.Pop();
-        if (!seen.Add(n))
-        {
-            continue;
-        }
-        if (n.Left is not null) work.Push(n.Left);
-        if (n.Right is not null) work.Push(n.Right);
-    }
-    if (seen.Count != distinct)
-    {
-        throw new InvalidOperationException($"restored tree has {seen.Count} distinct nodes, expected {distinct}");
-    }
+    var stream = new MemoryStream();
+    StateSerializer.Save(state, stream, types);
+    return stream.Length;
 }
 
-/// <summary>A binary tree node, as in the dissertation's bitonic sort.</summary>
-[Migratable]
-public sealed partial class Node
+/// <summary>Writes BenchmarkDotNet's output to a file and only its headline lines to standard error.</summary>
+internal sealed class FileAndProgressLogger(StreamWriter file) : ILogger
 {
-    public int Value;
-    public Node? Left;
-    public Node? Right;
+    public string Id => nameof(FileAndProgressLogger);
 
-    /// <summary>A complete binary tree of <paramref name="count"/> nodes.</summary>
-    public static Node Complete(int count)
+    public int Priority => 0;
+
+    public void Write(LogKind logKind, string text) => file.Write(text);
+
+    public void WriteLine() => file.WriteLine();
+
+    public void WriteLine(LogKind logKind, string text)
     {
-        var nodes = new Node[count];
-        for (int i = count - 1; i >= 0; i--)
+        file.WriteLine(text);
+        if (logKind == LogKind.Header && text.StartsWith("// Benchmark:", StringComparison.Ordinal))
         {
-            nodes[i] = new Node
-            {
-                Value = (int)((i * 2654435761u) % 100000),
-                Left = 2 * i + 1 < count ? nodes[2 * i + 1] : null,
-                Right = 2 * i + 2 < count ? nodes[2 * i + 2] : null,
-            };
+            Console.Error.WriteLine("[checkpoint] " + text[3..]);
         }
-        return nodes[0];
+        else if (logKind == LogKind.Error)
+        {
+            Console.Error.WriteLine("[checkpoint] " + text);
+        }
     }
 
-    /// <summary>
-    /// A binary tree of exactly <paramref name="count"/> distinct nodes in which subtrees are shared:
-    /// built bottom-up from a queue of parentless nodes, three of every four new inner nodes take
-    /// two parentless nodes as children, the fourth takes one and, as its right child, an inner
-    /// node made earlier (a whole subtree that now has two parents). Every node is reachable,
-    /// and no cycle can form (children are always older than their parent).
-    /// </summary>
-    public static Node SharedTree(int count, out int distinct, out int sharedReferences)
-    {
-        int leaves = count * 3 / 7 - 16;
-        while (Total(leaves + 1) <= count)
-        {
-            leaves++;
-        }
-        var rng = new Random(12345);
-        var created = new List<Node>(count);
-        var parentless = new Queue<Node>();
-        int firstInner = leaves;
-        for (int i = 0; i < leaves; i++)
-        {
-            var leaf = new Node { Value = Label(created.Count) };
-            created.Add(leaf);
-            parentless.Enqueue(leaf);
-        }
-        sharedReferences = 0;
-        for (int step = 0; parentless.Count > 1 || created.Count < count; step++)
-        {
-            Node left = parentless.Dequeue();
-            Node right;
-            if (step % 4 == 3 || parentless.Count == 0)
-            {
-                right = created[created.Count > firstInner ? rng.Next(firstInner, created.Count) : rng.Next(created.Count)];
-                sharedReferences++;
-            }
-            else
-            {
-                right = parentless.Dequeue();
-            }
-            var inner = new Node { Value = Label(created.Count), Left = left, Right = right };
-            created.Add(inner);
-            parentless.Enqueue(inner);
-        }
-        distinct = created.Count;
-        return parentless.Dequeue();
-
-        // Nodes made from `leaves` leaves before the queue is down to one (the last few shared
-        // steps that bring the total to `count` are made on the root).
-        static int Total(int leaves)
-        {
-            int drops = leaves - 1;
-            return leaves + 4 * (drops / 3) + drops % 3;
-        }
-
-        static int Label(int i) => (int)((i * 2654435761u) % 100000);
-    }
+    public void Flush() => file.Flush();
 }

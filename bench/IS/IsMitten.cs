@@ -116,36 +116,39 @@ public static class IsMitten
     /// not part of the comparison. MPI is initialized at the plain benchmark's thread level
     /// (single) before the session starts, so both variants share it.
     /// </summary>
-    public static int Compare(IsClass problem, int iterations, int repeats)
+    public static int Compare(IsClass problem, int iterations, int repeats, bool againstPlainDuplicate = false)
     {
         Mpi.Init(ThreadLevel.Single);
         using MittenSession<IsState> session = MittenSession<IsState>.Start(
             () => new IsState(problem, Mpi.World.Rank, Mpi.World.Size, iterations), Codec);
         var plain = new IsBenchmark<PlainCommunicator>(new PlainCommunicator(Mpi.World), problem);
         var mitten = new IsBenchmark<MittenIsCommunicator>(new MittenIsCommunicator(session, []), problem);
+        Communicator duplicate = Mpi.World.Dup(); // freed before the session finalizes MPI
+        var plainDuplicate = new IsBenchmark<PlainCommunicator>(new PlainCommunicator(duplicate), problem);
+        string second = againstPlainDuplicate ? "plain-dup" : "mitten";
         int rank = session.Rank;
         bool allVerified = true;
         if (rank == 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"IS class {problem.Name} on {session.Size} processes: plain vs Mitten, {repeats} runs each after a warm-up pair (rep=0), alternating"));
+                $"IS class {problem.Name} on {session.Size} processes: plain vs {second}, {repeats} runs each after a warm-up pair (rep=0), alternating"));
         }
         for (int r = 0; r <= repeats; r++)
         {
             for (int step = 0; step < 2; step++)
             {
                 bool plainFirst = r == 0 || r % 2 == 1;
-                bool mittenNow = plainFirst == (step == 1);
+                bool secondNow = plainFirst == (step == 1);
                 GC.Collect();
                 GC.WaitForPendingFinalizers();
-                IsResult result = mittenNow
-                    ? mitten.Run(mitten.CreateState(iterations))
-                    : plain.Run(plain.CreateState(iterations));
+                IsResult result = !secondNow ? plain.Run(plain.CreateState(iterations))
+                    : againstPlainDuplicate ? plainDuplicate.Run(plainDuplicate.CreateState(iterations))
+                    : mitten.Run(mitten.CreateState(iterations));
                 allVerified &= result.Verified;
                 if (rank == 0)
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"COMPARE rep={r} variant={(mittenNow ? "mitten" : "plain")} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
+                        $"COMPARE rep={r} variant={(secondNow ? second : "plain")} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
                     Console.Out.Flush();
                 }
             }
@@ -165,6 +168,7 @@ public static class IsMitten
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"COMPARE_MIGRATION_POINT calls={Calls} us_per_call={perCall * 1e6:F3} (largest over the processes)"));
         }
+        duplicate.Dispose();
         session.Finish();
         return allVerified ? 0 : 1;
     }

@@ -7,7 +7,7 @@ using Mitten.GroupComm;
 // NAS IS (integer sort), MPI version, in C#. Usage:
 //   mpiexec -n NP IS --class S|W|A|B|C [--iterations N] [--corrupt-key]
 //                    [--mitten] [--migrate RANK@ITERATION[:HOST]]...
-//                    [--compare mitten [--repeats N]]
+//                    [--compare mitten|plain [--repeats N]]
 // NP must be a power of two. --corrupt-key changes one key after the warm-up (verification
 // must then fail; for tests).
 // --mitten runs through the Mitten layer (MittenSession; needs
@@ -19,6 +19,9 @@ using Mitten.GroupComm;
 //   through Mitten in one job, alternating (plain, mitten, then mitten, plain, ...) after a
 //   warm-up pair (rep=0, not to be counted), and prints
 //   "COMPARE rep=R variant=plain|mitten seconds=... mops=... verified=..." per run (rank 0).
+// --compare plain does the same with the plain binding on MPI_COMM_WORLD against the plain
+//   binding on a duplicate of it (variant "plain-dup"): two identical variants, the noise floor
+//   and any order bias of the comparison.
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over the
@@ -62,9 +65,9 @@ for (int i = 0; i < args.Length; i++)
             return 2;
     }
 }
-if (compare is not (null or "mitten"))
+if (compare is not (null or "mitten" or "plain"))
 {
-    Console.Error.WriteLine($"IS: --compare takes mitten, not {compare}");
+    Console.Error.WriteLine($"IS: --compare takes mitten or plain, not {compare}");
     return 2;
 }
 if (compare is not null && mitten)
@@ -85,7 +88,7 @@ catch (ArgumentException e)
 
 if (compare is not null)
 {
-    return IsMitten.Compare(problem, iterations, repeats);
+    return IsMitten.Compare(problem, iterations, repeats, againstPlainDuplicate: compare == "plain");
 }
 if (mitten)
 {

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Mitten experiments (patent 002, Figs. 11-13). Usually run through scripts/bench.sh.
 #
-#   bench/Mitten/run.sh overhead  [--repeats R (21)] [--is-classes "A W"] [--is-ranks N (4)]
+#   bench/Mitten/run.sh overhead  [--repeats R (21)] [--is-classes "A W"] [--is-ranks N (2)]
 #                                 [--mpptest-rounds M (5)] [--measurements T (10)] [--quick]
 #       NAS IS and the Mpptest-style patterns on the plain binding and through Mitten,
 #       alternating in one job (IS: a warm-up pair, then plain, mitten, then mitten, plain, ...
 #       with a fresh state each run; Mpptest: per size and measurement). Overhead = median over the pairs of
-#       mitten time / plain time, minus 1. Ends with "overhead: is_pct=X mpptest_pct=Y".
+#       mitten time / plain time, minus 1. IS also runs a control (plain against plain on a
+#       duplicate communicator, the same way) to show the comparison's own noise floor.
+#       Ends with "overhead: is_pct=X mpptest_pct=Y".
 #   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)]
 #       IS migrating rank K at iteration I, R times per rank count; phase medians per rank count.
 #       Ends with "migration: ranks=8 sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F".
@@ -69,7 +71,7 @@ gnuplot_terminal() {
 
 # ---------------------------------------------------------------------------------------------
 overhead() {
-  local repeats=21 classes="A W" is_ranks=4 rounds=5 measurements=10 quick=()
+  local repeats=21 classes="A W" is_ranks=2 rounds=5 measurements=10 quick=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeats) repeats=$2; shift 2 ;;
@@ -131,6 +133,31 @@ overhead() {
       'BEGIN { printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f\n", c, r, n, m, lo, hi, (m - 1) * 100, pm, mm, q1, q3 }' >>"$is_summary"
   done
 
+  # IS control: the same comparison between two identical variants (plain on MPI_COMM_WORLD and
+  # plain on a duplicate of it), so the Mitten figure can be read against the harness's own
+  # noise floor and bias on this machine.
+  local is_control=$RESULTS/overhead-is-control.csv
+  echo "class,ranks,pairs,median_ratio,q1_ratio,q3_ratio,overhead_pct" >"$is_control"
+  for class in $classes; do
+    progress "IS class $class on $is_ranks ranks, control: $repeats runs plain + $repeats plain on a duplicate communicator, alternating"
+    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$class" --compare plain --repeats "$repeats" >"$TMP/overhead-is-control.out" 2>"$TMP/overhead-is-control.err"; then
+      tail -5 "$TMP/overhead-is-control.out" "$TMP/overhead-is-control.err" >&2 || true
+      echo "overhead: error=is-control-run-failed class=$class"
+      exit 1
+    fi
+    grep '^COMPARE ' "$TMP/overhead-is-control.out" | grep -v ' rep=0 ' | awk '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        t[f["rep"] "," f["variant"]] = f["seconds"]; reps[f["rep"]] = 1 }
+      END { for (r in reps) if ((r ",plain") in t && (r ",plain-dup") in t) print t[r ",plain-dup"] / t[r ",plain"] }' >"$TMP/is-control-ratios.txt"
+    local cn cm cq1 cq3
+    cn=$(grep -c . "$TMP/is-control-ratios.txt" || true)
+    cm=$(median <"$TMP/is-control-ratios.txt")
+    cq1=$(quantile 0.25 <"$TMP/is-control-ratios.txt")
+    cq3=$(quantile 0.75 <"$TMP/is-control-ratios.txt")
+    awk -v c="$class" -v r="$is_ranks" -v n="$cn" -v m="$cm" -v q1="$cq1" -v q3="$cq3" \
+      'BEGIN { printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f\n", c, r, n, m, q1, q3, (m - 1) * 100 }' >>"$is_control"
+  done
+
   # Mpptest: point-to-point on 2 ranks, collectives on 4; each round is a pair of jobs.
   local mpp_ratios=$RESULTS/overhead-mpptest-ratios.csv
   echo "round,pattern,ranks,size_bytes,ratio_min,ratio_median" >"$mpp_ratios"
@@ -173,6 +200,8 @@ overhead() {
   {
     echo "overhead: IS, ratio Mitten/plain of the timed loop per repetition (median, quartiles, min..max):"
     awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f, range %.4f..%.4f) over %s pairs -> %+.2f%%; plain %.4f s, Mitten %.4f s (medians)\n", $1, $2, $4, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
+    echo "overhead: IS control, ratio plain-on-a-duplicate/plain (two identical variants: the comparison's noise floor):"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f) over %s pairs -> %+.2f%%\n", $1, $2, $4, $5, $6, $3, $7 }' "$is_control"
     echo "overhead: IS, cost of one migration point (what Mitten adds per iteration besides a counter per collective), and the bound it sets:"
     awk -F, 'NR == FNR { if (FNR > 1) t[$1] = $8; next } FNR > 1 { printf "  class %s, %s ranks: %.2f us per migration point; 10 per run = %.4f%% of the plain median %.4f s\n", $1, $2, $3, 10 * $3 / 1e6 / t[$1] * 100, t[$1] }' "$is_summary" "$mp_csv"
     echo "overhead: Mpptest-style, geometric mean over sizes of the per-size ratio of the minima over T (median over $rounds rounds):"

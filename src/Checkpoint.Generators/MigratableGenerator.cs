@@ -13,7 +13,10 @@ namespace Mitten.Checkpoint.Generators;
 /// [Migratable]: SaveState writes each instance field and auto-property in declaration order,
 /// RestoreState reads them back (readonly fields and init-only properties included), and
 /// StateSchema describes the saved fields so a changed type is detected on restore. A class
-/// (not a record, not of explicit layout) also gets a private mark field and implements IStateMarked.
+/// (not a record, not of explicit layout) also gets a private 64-bit mark field and implements
+/// IStateMarked. SaveState first asks the processor to prefetch the objects of the second and later
+/// reference fields (StateWriter.Prefetch), so their cache misses overlap with the writing of the
+/// first one's subgraph.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class MigratableGenerator : IIncrementalGenerator
@@ -80,9 +83,22 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         var save = new StringBuilder();
         var restore = new StringBuilder();
         var accessors = new StringBuilder();
+        var prefetch = new StringBuilder();
+        bool firstReference = true;
         foreach (IFieldSymbol field in StateFields(type))
         {
             string fieldType = field.Type.ToDisplayString(Qualified);
+            if (field.Type.IsReferenceType && field.Type.SpecialType != SpecialType.System_String)
+            {
+                // Later reference fields are asked into the cache first, so their misses overlap
+                // with the writing of the first one (and whatever it leads to).
+                if (!firstReference)
+                {
+                    prefetch.Append("        global::Mitten.Checkpoint.State.StateWriter.Prefetch(this.")
+                        .Append(field.AssociatedSymbol is IPropertySymbol p ? p.Name : "@" + field.Name).AppendLine(");");
+                }
+                firstReference = false;
+            }
             if (field.AssociatedSymbol is IPropertySymbol property)
             {
                 save.Append("        writer.Write<").Append(fieldType).Append(">(this.").Append(property.Name).AppendLine(");");
@@ -140,9 +156,9 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         source.AppendLine("{");
         if (marked)
         {
-            source.AppendLine("    private int __mittenStateMark;");
+            source.AppendLine("    private long __mittenStateMark;");
             source.AppendLine();
-            source.AppendLine("    ref int global::Mitten.Checkpoint.State.IStateMarked.StateMark => ref this.__mittenStateMark;");
+            source.AppendLine("    ref long global::Mitten.Checkpoint.State.IStateMarked.StateMark => ref this.__mittenStateMark;");
             source.AppendLine();
         }
         source.Append("    static string global::Mitten.Checkpoint.State.IMigratable.StateSchema => ")
@@ -150,6 +166,7 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         source.AppendLine();
         source.AppendLine("    void global::Mitten.Checkpoint.State.IMigratable.SaveState(global::Mitten.Checkpoint.State.StateWriter writer)");
         source.AppendLine("    {");
+        source.Append(prefetch);
         source.Append(save);
         source.AppendLine("    }");
         source.AppendLine();

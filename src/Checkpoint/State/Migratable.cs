@@ -51,14 +51,17 @@ public interface IMigratable
 /// needs no identity table. Applications neither implement nor use it.
 /// </summary>
 /// <remarks>
-/// A mark is only a hint: a save trusts it after confirming, in its own object list, that the id
-/// belongs to this very object, so a stale mark left by an earlier save, or one copied along with an
-/// object, never makes a save refer to the wrong object. Only one save at a time writes marks (others
-/// use an identity table), so saves running at once do not overwrite each other's.
+/// A mark holds the save's epoch (high 32 bits) and the object's id (low 32 bits). A save trusts
+/// only marks of its own epoch, so a stale mark left by an earlier save, or one copied along with
+/// an object before the save, is never taken for this save's; at its end the save confirms, in its
+/// own object list, that every id it took from a mark belongs to that very object, and fails (before
+/// the stream is complete) if an object was copied with its mark while it ran. Only one save at a
+/// time writes marks (others use an identity table), so saves running at once do not overwrite each
+/// other's.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public interface IStateMarked
 {
     /// <summary>The mark field (zero in a new object).</summary>
-    ref int StateMark { get; }
+    ref long StateMark { get; }
 }

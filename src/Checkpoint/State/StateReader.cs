@@ -31,11 +31,15 @@ public sealed class StateReader
     private long transferTicks;
     private long budget;
     private readonly long? sourceLength;
-    private readonly PooledList<object?> objects = new();
+    private readonly PooledList<RestoredObject> objects = new();  // by id; each with its exact type, so a reference to a known object is checked without touching it
     private readonly PooledList<(object Value, TypeCodec Codec)> pending = new();
     private readonly List<TypeCodec?> streamTypes = [];
+    private ulong lastTypeId = ulong.MaxValue;  // the type id read last that named a complete descriptor, and its codec
+    private TypeCodec? lastType;
     private readonly List<Action> finishers = [];
     private bool released;
+    private int inlineDepth;                // as in StateWriter: deferred objects being filled where they were met
+    private int inlineBlocked;              // > 0 while an inline (non-deferred) value is being read
 
     internal StateReader(Stream source, StateTypeRegistry types, StateReadOptions options)
     {
@@ -148,10 +152,14 @@ public sealed class StateReader
         }
         if (!typeof(T).IsValueType)
         {
-            object? o = ReadReference();
+            object? o = ReadReference(out nint exact);
             if (o is null)
             {
                 return default!;
+            }
+            if (exact == typeof(T).TypeHandle.Value)
+            {
+                return Unsafe.As<object, T>(ref o);
             }
             if (o is T t)
             {
@@ -174,7 +182,46 @@ public sealed class StateReader
         return swap ? StreamFormat.Swap(value) : value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ulong ReadVarint()
+    {
+        // Fast path for values of up to 4 bytes (ids, type ids, counts below 2^28) with the bytes
+        // known to be in this frame: no per-byte frame check.
+        if (end - position >= 4)
+        {
+            ReadOnlySpan<byte> p = frame.AsSpan(position, 4);
+            uint b = p[0];
+            if (b < 0x80)
+            {
+                position += 1;
+                return b;
+            }
+            uint v = b & 0x7F;
+            b = p[1];
+            if (b < 0x80)
+            {
+                position += 2;
+                return v | (b << 7);
+            }
+            v |= (b & 0x7F) << 7;
+            b = p[2];
+            if (b < 0x80)
+            {
+                position += 3;
+                return v | (b << 14);
+            }
+            v |= (b & 0x7F) << 14;
+            b = p[3];
+            if (b < 0x80)
+            {
+                position += 4;
+                return v | (b << 21);
+            }
+        }
+        return ReadVarintSlow();
+    }
+
+    private ulong ReadVarintSlow()
     {
         ulong value = 0;
         for (int shift = 0; shift < 64; shift += 7)
@@ -286,22 +333,27 @@ public sealed class StateReader
         }
     }
 
-    internal object? ReadReference()
+    internal object? ReadReference() => ReadReference(out _);
+
+    /// <summary>Reads a reference; <paramref name="exact"/> is the handle of the object's exact type (0 for null).</summary>
+    internal object? ReadReference(out nint exact)
     {
         ulong id = ReadVarint();
         if (id == 0)
         {
+            exact = 0;
             return null;
         }
         if (id <= (ulong)objects.Count)
         {
-            object? known = objects[(int)id - 1];
-            if (ReferenceEquals(known, UnderConstruction))
+            ref RestoredObject known = ref objects[(int)id - 1];
+            if (ReferenceEquals(known.Value, UnderConstruction))
             {
                 throw new StateFormatException(StateProblem.Corrupted,
                     "a reference leads back into an object that is still being restored by its restore function (cycles must pass through IMigratable types, arrays or collections)");
             }
-            return known;
+            exact = known.TypeHandle;
+            return known.Value;
         }
         if (id != (ulong)objects.Count + 1)
         {
@@ -312,23 +364,43 @@ public sealed class StateReader
         {
             // Creation data holds counts only, never references, so the object can take its id now.
             object created = codec.Create(this);
-            objects.Add(created);
-            pending.Add((created, codec));
+            exact = Type.GetTypeHandle(created).Value;
+            objects.Add(new RestoredObject(created, exact));
+            if (inlineDepth < StreamFormat.InlineDepth && inlineBlocked == 0)
+            {
+                inlineDepth++;
+                codec.ReadContents(this, created);
+                inlineDepth--;
+            }
+            else
+            {
+                pending.Add((created, codec));
+            }
             return created;
         }
         int index = objects.Count;
-        objects.Add(UnderConstruction);
+        objects.Add(new RestoredObject(UnderConstruction, 0));
+        inlineBlocked++;
         object value = codec.ReadInline(this);
-        objects[index] = value;
+        inlineBlocked--;
+        exact = Type.GetTypeHandle(value).Value;
+        objects[index] = new RestoredObject(value, exact);
         return value;
     }
 
     internal TypeCodec ReadTypeRef()
     {
         ulong id = ReadVarint();
+        if (id == lastTypeId)
+        {
+            return lastType!;
+        }
         if (id < (ulong)streamTypes.Count)
         {
-            return streamTypes[(int)id] ?? throw Corrupt("a type descriptor refers to itself");
+            TypeCodec known = streamTypes[(int)id] ?? throw Corrupt("a type descriptor refers to itself");
+            lastTypeId = id;
+            lastType = known;
+            return known;
         }
         if (id != (ulong)streamTypes.Count)
         {
@@ -539,3 +611,6 @@ public sealed class StateReader
 
     internal static string Describe(Type type) => type.FullName ?? type.Name;
 }
+
+/// <summary>An entry of the reader's object table: a restored object and the handle of its exact type (a plain number, so storing it needs no GC write barrier).</summary>
+internal readonly record struct RestoredObject(object Value, nint TypeHandle);

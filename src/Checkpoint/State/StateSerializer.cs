@@ -14,11 +14,13 @@ public static class StateSerializer
 
     /// <summary>Saves the graph reachable from <paramref name="root"/> to <paramref name="destination"/>.</summary>
     /// <exception cref="NotSupportedException">The graph holds a type that is not registered or not supported.</exception>
+    /// <exception cref="InvalidOperationException">An object was copied, with its mark, while the save ran (the graph changed during the save); the stream is left without its end frame, so no reader accepts it.</exception>
     public static void Save<T>(T root, Stream destination, StateTypeRegistry types) =>
         Save(root, destination, types, DefaultWrite);
 
     /// <summary>Saves the graph and reports the bytes written, the collection time and the time spent shipping chunks.</summary>
     /// <exception cref="NotSupportedException">The graph holds a type that is not registered or not supported.</exception>
+    /// <exception cref="InvalidOperationException">An object was copied, with its mark, while the save ran (the graph changed during the save); the stream is left without its end frame, so no reader accepts it.</exception>
     public static StateSaveReport Save<T>(T root, Stream destination, StateTypeRegistry types, StateWriteOptions options)
     {
         ArgumentNullException.ThrowIfNull(destination);

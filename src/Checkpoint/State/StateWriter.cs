@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace Mitten.Checkpoint.State;
@@ -15,9 +17,11 @@ namespace Mitten.Checkpoint.State;
 /// The walk is the dissertation's collection: every object gets a logical id the first time it is
 /// met (so a shared object is written once and a cycle ends), the id and the object's type go where
 /// the reference is, and the contents of arrays, collections and <see cref="IMigratable"/> classes
-/// follow later, taken from a work stack (most recently met first, so an object's contents are
-/// written while it is still in the processor's cache, and the depth of the graph does not use the
-/// call stack). The reader keeps the same stack, so it reads the contents in the same order.
+/// follow at once, while the object is still in the processor's cache, up to
+/// <see cref="StreamFormat.InlineDepth"/> nested levels; deeper ones (and those met inside a value
+/// written whole, such as a hand-registered type) go to a work stack and follow later, most recently
+/// met first, so the depth of the graph does not use the call stack. The reader applies the same
+/// rule, so it reads the contents in the same order.
 /// </remarks>
 public sealed class StateWriter
 {
@@ -37,10 +41,15 @@ public sealed class StateWriter
     private Type? lastType;
     private TypeCodec? lastCodec;
     private int lastTypeId = -1;            // lastCodec's id in this stream's type table, -1 until written
+    private int inlineDepth;                // deferred objects whose contents are being written where they were met
+    private int inlineBlocked;              // > 0 while an inline (non-deferred) value is being written
 
     // Marks (see IStateMarked): one save at a time may write them.
     private static int markGate;
+    private static uint lastMarkEpoch;      // changed only by the save that holds markGate
     private bool marking;
+    private readonly ulong markEpoch;       // this save's epoch (never 0), in a mark's high half
+    private readonly PooledList<MarkHit> markHits = new(16);  // objects found through marks, confirmed at the end
     private bool released;
 
     internal StateWriter(Stream destination, StateTypeRegistry types, StateWriteOptions options)
@@ -77,6 +86,16 @@ public sealed class StateWriter
         Ship(header);
 
         marking = Interlocked.CompareExchange(ref markGate, 1, 0) == 0;
+        if (marking)
+        {
+            uint epoch = unchecked(lastMarkEpoch + 1);
+            if (epoch == 0)
+            {
+                epoch = 1;
+            }
+            lastMarkEpoch = epoch;
+            markEpoch = epoch;
+        }
     }
 
     /// <summary>
@@ -92,6 +111,7 @@ public sealed class StateWriter
         released = true;
         ids.Release();
         work.Release();
+        markHits.Release();
         byte[] pooled = frame;
         frame = [];                         // a writer kept and used after the save fails instead of writing into the pool
         ArrayPool<byte>.Shared.Return(pooled);
@@ -146,6 +166,21 @@ public sealed class StateWriter
         }
     }
 
+    /// <summary>
+    /// Asks the processor to start loading <paramref name="value"/> into its cache: generated save
+    /// code calls it for the later reference fields of an object, so that their cache misses
+    /// overlap with the writing of the earlier ones. Only a hint; it never changes the stream.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Prefetch(object? value)
+    {
+        if (Sse.IsSupported && value is not null)
+        {
+            Sse.Prefetch0((void*)Unsafe.As<object, nint>(ref value));
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteRaw<T>(T value) where T : unmanaged
     {
@@ -161,18 +196,22 @@ public sealed class StateWriter
         position += Unsafe.SizeOf<T>();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void WriteVarint(ulong value)
     {
         if (payloadEnd - position < 10)
         {
             FlushData();
         }
+        Span<byte> room = frame.AsSpan(position, 10);   // one range check (it also fails once the writer is released)
+        int n = 0;
         while (value >= 0x80)
         {
-            frame[position++] = (byte)(value | 0x80);
+            room[n++] = (byte)(value | 0x80);
             value >>= 7;
         }
-        frame[position++] = (byte)value;
+        room[n++] = (byte)value;
+        position += n;
     }
 
     internal void WriteString(string value)
@@ -227,15 +266,19 @@ public sealed class StateWriter
         int id;
         if (marking && codec.Marked)
         {
-            ref int mark = ref Unsafe.As<IStateMarked>(value).StateMark;
-            int seen = mark;
-            if (ids.Holds(seen, value))     // the mark is a hint, confirmed in this save's own list
+            // A mark is this save's epoch and the object's id. One left by an earlier save has
+            // another epoch and is ignored; one of this epoch is confirmed against this save's own
+            // object list at the end (all at once, which costs far less than a lookup here).
+            ref long mark = ref Unsafe.As<IStateMarked>(value).StateMark;
+            ulong seen = (ulong)mark;
+            if (seen >> 32 == markEpoch && (uint)((int)seen - 1) < (uint)ids.Count)
             {
+                markHits.Add(new MarkHit(value, (int)seen));
                 WriteVarint((uint)seen);
                 return;
             }
             id = ids.Append(value);
-            mark = id;
+            mark = (long)(markEpoch << 32 | (uint)id);
         }
         else
         {
@@ -262,11 +305,24 @@ public sealed class StateWriter
             {
                 codec.WriteCreation(this, value);
             }
-            work.Add(value);
+            if (inlineDepth < StreamFormat.InlineDepth && inlineBlocked == 0)
+            {
+                // The contents follow at once, while the object is still in the processor's cache
+                // (the reader follows the same rule, so it reads them at the same place).
+                inlineDepth++;
+                codec.WriteContents(this, value);
+                inlineDepth--;
+            }
+            else
+            {
+                work.Add(value);
+            }
         }
         else
         {
+            inlineBlocked++;
             codec.WriteContents(this, value);
+            inlineBlocked--;
         }
     }
 
@@ -303,6 +359,7 @@ public sealed class StateWriter
             }
             codec!.WriteContents(this, value);
         }
+        ConfirmMarks();
         FlushData();
         Span<byte> end = stackalloc byte[1 + 8 + 8];
         end[0] = StreamFormat.EndFrame;
@@ -316,6 +373,24 @@ public sealed class StateWriter
         long start = Stopwatch.GetTimestamp();
         destination.Flush();
         transferTicks += Stopwatch.GetTimestamp() - start;
+    }
+
+    /// <summary>
+    /// Confirms that every object found through a mark of this save's epoch is the object that was
+    /// given that id. Only an object copied (with its mark) while this save was running can fail;
+    /// the save then ends with an exception before the end frame, so no reader accepts the stream.
+    /// </summary>
+    private void ConfirmMarks()
+    {
+        for (int i = 0; i < markHits.Count; i++)
+        {
+            ref MarkHit hit = ref markHits[i];
+            if (!ids.Holds(hit.Id, hit.Value))
+            {
+                throw new InvalidOperationException(
+                    $"an object of type {hit.Value.GetType()} carries the mark of another object saved by this save: it was copied while the save was running (the graph must not change during a save)");
+            }
+        }
     }
 
     private void WriteBulk(ReadOnlySpan<byte> data, int elementSize)
@@ -403,3 +478,6 @@ public sealed class StateWriter
         bytes += data.Length;
     }
 }
+
+/// <summary>An object found through its mark during a save, with the id the mark gave.</summary>
+internal readonly record struct MarkHit(object Value, int Id);

@@ -20,7 +20,13 @@ namespace Mitten.Checkpoint.State;
 internal static class StreamFormat
 {
     public static ReadOnlySpan<byte> Magic => "MTNSTATE"u8;
-    public const ushort Version = 2;   // 2: deferred contents follow most-recently-met first
+    public const ushort Version = 3;   // 2: deferred contents follow most-recently-met first; 3: up to InlineDepth levels inline
+    /// <summary>
+    /// A deferred object's contents follow its creation data at once while fewer than this many
+    /// deferred objects are being written inline around it (and no inline value is); deeper ones
+    /// go to the work stack. Writer and reader count alike, so they agree on where contents are.
+    /// </summary>
+    public const int InlineDepth = 64;
     public const int HeaderSize = 32;
     public const byte DataFrame = (byte)'D';
     public const byte BlockFrame = (byte)'B';

@@ -88,6 +88,17 @@ public partial class IsMittenTests
         Assert.All(runs, r => Assert.True(double.Parse(r["seconds"], CultureInfo.InvariantCulture) > 0));
     }
 
+    [Fact]
+    public void Control_mode_alternates_plain_with_plain_on_a_duplicate_communicator()
+    {
+        var job = Run(2, "--class", "S", "--compare", "plain", "--repeats", "2");
+        Assert.True(job.ExitCode == 0, job.Describe());
+        var runs = job.LinesStartingWith("COMPARE ").Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+        Assert.Equal(["plain", "plain-dup", "plain", "plain-dup", "plain-dup", "plain"], runs.Select(r => r["variant"]));
+        Assert.All(runs, r => Assert.Equal("yes", r["verified"]));
+        Assert.Single(runs.Select(r => r["key_rank_checksum"]).Distinct());
+    }
+
     private static double Ms(Dictionary<string, string> fields, string phase) =>
         double.Parse(fields[phase + "_ms"], CultureInfo.InvariantCulture);
 

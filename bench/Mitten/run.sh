@@ -90,14 +90,18 @@ overhead() {
   echo "class,ranks,rep,variant,seconds,mops,verified" >"$is_raw"
   local mp_csv=$RESULTS/overhead-migration-point.csv
   echo "class,ranks,us_per_migration_point" >"$mp_csv"
+  # is_compare_job CLASS mitten|plain OUT: one IS --compare job (OUT.out, OUT.err); stops the benchmark if it fails.
+  is_compare_job() {
+    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$1" --compare "$2" --repeats "$repeats" >"$3.out" 2>"$3.err"; then
+      tail -5 "$3.out" "$3.err" >&2 || true
+      echo "overhead: error=is-$2-run-failed class=$1"
+      exit 1
+    fi
+  }
   local class
   for class in $classes; do
     progress "IS class $class on $is_ranks ranks: $repeats runs plain + $repeats through Mitten, alternating, one job"
-    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$class" --compare mitten --repeats "$repeats" >"$TMP/overhead-is.out" 2>"$TMP/overhead-is.err"; then
-      tail -5 "$TMP/overhead-is.out" "$TMP/overhead-is.err" >&2 || true
-      echo "overhead: error=is-run-failed class=$class"
-      exit 1
-    fi
+    is_compare_job "$class" mitten "$TMP/overhead-is"
     grep '^COMPARE ' "$TMP/overhead-is.out" | grep -v ' rep=0 ' | awk '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
         printf "%s,%s,%s,%s,%s,%s,%s\n", f["class"], f["ranks"], f["rep"], f["variant"], f["seconds"], f["mops"], f["verified"]
@@ -140,11 +144,7 @@ overhead() {
   echo "class,ranks,pairs,median_ratio,q1_ratio,q3_ratio,overhead_pct" >"$is_control"
   for class in $classes; do
     progress "IS class $class on $is_ranks ranks, control: $repeats runs plain + $repeats plain on a duplicate communicator, alternating"
-    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$class" --compare plain --repeats "$repeats" >"$TMP/overhead-is-control.out" 2>"$TMP/overhead-is-control.err"; then
-      tail -5 "$TMP/overhead-is-control.out" "$TMP/overhead-is-control.err" >&2 || true
-      echo "overhead: error=is-control-run-failed class=$class"
-      exit 1
-    fi
+    is_compare_job "$class" plain "$TMP/overhead-is-control"
     grep '^COMPARE ' "$TMP/overhead-is-control.out" | grep -v ' rep=0 ' | awk '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
         t[f["rep"] "," f["variant"]] = f["seconds"]; reps[f["rep"]] = 1 }

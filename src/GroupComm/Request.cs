@@ -32,7 +32,7 @@ public sealed unsafe class Request
     internal static Request Started(int rc, string function, nint handle) => Started(rc, function, handle, default);
 
     /// <summary>Whether the operation has completed (the native request is MPI_REQUEST_NULL).</summary>
-    public bool IsCompleted => handle == MpiAbi.Current.RequestNull;
+    public bool IsCompleted => handle == RequestHandle.RequestNull;
 
     /// <summary>Blocks until the operation completes.</summary>
     public Status Wait()

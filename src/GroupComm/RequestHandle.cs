@@ -10,7 +10,8 @@ namespace Mitten.GroupComm;
 /// </summary>
 public unsafe struct RequestHandle
 {
-    private static readonly nint RequestNull = MpiAbi.Current.RequestNull;
+    /// <summary>MPI_REQUEST_NULL, read once (a constant to the JIT on hot paths; <see cref="Request"/> uses it too).</summary>
+    internal static readonly nint RequestNull = MpiAbi.Current.RequestNull;
     private nint handle;
 
     /// <summary>Whether the operation has completed (or no operation was started).</summary>

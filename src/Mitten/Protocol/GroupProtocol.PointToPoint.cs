@@ -38,22 +38,46 @@ internal sealed partial class GroupProtocol
                 {
                     if (request.Test(out done))
                     {
-                        if (done.Tag != ControlTag.DrainMarker)
+                        if (!TookMarker(done))
                         {
                             return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                         }
-                        goto MarkerTaken; // a wildcard-tag receive took a peer's drain marker
+                        goto Repeat; // it took a peer's drain marker: the receive is still to be done
                     }
                 }
                 if (WaitPolled(ref request, BlockedOperation.Receive, source, tag, out done, ownerSlot: -1) == WaitResult.Completed)
                 {
                     return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                 }
-                continue;
-            MarkerTaken:
-                markerSeen[done.Source] = true;
             }
+        Repeat:;
         }
+    }
+
+    /// <summary>
+    /// Whether a completed receive took a peer's drain marker instead of an application message
+    /// (only a wildcard-tag receive can); if so, the marker is recorded for the drain.
+    /// </summary>
+    private bool TookMarker(in Status status)
+    {
+        if (status.Tag != ControlTag.DrainMarker)
+        {
+            return false;
+        }
+        markerSeen[status.Source] = true;
+        return true;
+    }
+
+    /// <summary>
+    /// Cancels a posted receive and completes it. True when it had already received an
+    /// application message (in <paramref name="status"/>); false when it was cancelled or had taken
+    /// a drain marker (recorded): then the receive is still to be done.
+    /// </summary>
+    private bool CancelReceive(ref RequestHandle request, out Status status)
+    {
+        request.Cancel();
+        status = request.Wait();
+        return !status.Cancelled && !TookMarker(status);
     }
 
     /// <summary>Polls a blocking operation in place this many times before the full protocol-aware wait.</summary>
@@ -144,8 +168,7 @@ internal sealed partial class GroupProtocol
     /// <summary>(Re)starts a receive on the current communicator, or completes it from the received-message-list.</summary>
     private unsafe void Post(ref RequestRecord record)
     {
-        if (Received.Count > 0 &&
-            TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag, out ReceiveStatus held))
+        if (TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag, out ReceiveStatus held))
         {
             record.Handle = default;
             record.Result = held;
@@ -181,11 +204,6 @@ internal sealed partial class GroupProtocol
             if (record.State == RequestState.Parked)
             {
                 Post(ref record); // not expected outside a synchronization; harmless
-                continue;
-            }
-            if (record.Handle.Test(out status))
-            {
-                OnMpiCompletion(ref record, status);
                 continue;
             }
             if (WaitPolled(ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
@@ -229,9 +247,8 @@ internal sealed partial class GroupProtocol
             record.State = RequestState.Done;
             return;
         }
-        if (status.Tag == ControlTag.DrainMarker)
+        if (TookMarker(status))
         {
-            markerSeen[status.Source] = true;
             Post(ref record); // the receive is still to be satisfied
             return;
         }
@@ -271,21 +288,14 @@ internal sealed partial class GroupProtocol
 
     private void Park(ref RequestRecord record)
     {
-        record.Handle.Cancel();
-        Status status = record.Handle.Wait();
-        if (status.Cancelled)
-        {
-            record.State = RequestState.Parked;
-        }
-        else if (status.Tag == ControlTag.DrainMarker)
-        {
-            markerSeen[status.Source] = true;
-            record.State = RequestState.Parked;
-        }
-        else
+        if (CancelReceive(ref record.Handle, out Status status))
         {
             record.Result = ResultOf(record, status);
             record.State = RequestState.Done;
+        }
+        else
+        {
+            record.State = RequestState.Parked;
         }
     }
 
@@ -346,11 +356,10 @@ internal sealed partial class GroupProtocol
         {
             if (request.Test(out status))
             {
-                if (operation == BlockedOperation.Receive && status.Tag == ControlTag.DrainMarker)
+                if (operation == BlockedOperation.Receive && TookMarker(status))
                 {
-                    // A wildcard-tag receive took a peer's drain marker: that peer has drained, so
-                    // MIG_END(proceed) is on its way here. The receive is still to be done.
-                    markerSeen[status.Source] = true;
+                    // That peer has drained, so MIG_END(proceed) is on its way here. The receive
+                    // is still to be done.
                     if (ownerSlot >= 0)
                     {
                         Post(ref Requests.Records[ownerSlot]);
@@ -426,14 +435,7 @@ internal sealed partial class GroupProtocol
             }
             else if (operation == BlockedOperation.Receive)
             {
-                request.Cancel();
-                status = request.Wait();
-                completed = !status.Cancelled;
-                if (completed && status.Tag == ControlTag.DrainMarker)
-                {
-                    markerSeen[status.Source] = true;
-                    completed = false;
-                }
+                completed = CancelReceive(ref request, out status);
             }
             if (ProtocolTrace.Enabled)
             {

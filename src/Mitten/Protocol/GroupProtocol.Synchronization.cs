@@ -155,11 +155,7 @@ internal sealed partial class GroupProtocol
         {
             byte[] payload = new byte[status.GetCount<byte>()];
             app.Recv<byte>(payload, status.Source, status.Tag);
-            if (status.Tag == ControlTag.DrainMarker)
-            {
-                markerSeen[status.Source] = true;
-            }
-            else
+            if (!TookMarker(status))
             {
                 Received.Append(status.Source, status.Tag, payload);
             }

@@ -328,8 +328,10 @@ internal sealed partial class GroupProtocol
         timeline.Clear();
         if (currentRequest is not null)
         {
-            job?.WriteOutcome(currentRequest.Id, migratingRank, outcome, reason, report);
+            // The event first: whoever sees the outcome file (mitten migrate, the scheduler)
+            // can then rely on the events file already holding the final phase.
             job?.AppendEvent(outcome == MigrationOutcome.Committed ? "migration_commit" : "rollback", Rank, syncId, currentRequest.Id, null);
+            job?.WriteOutcome(currentRequest.Id, migratingRank, outcome, reason, report);
         }
     }
 

@@ -288,6 +288,7 @@ internal sealed partial class GroupProtocol : IDisposable
         foreach (MigrationRequest request in requests)
         {
             Console.Error.WriteLine($"mitten: rank {Rank}: request {request.Id} not started: the job finished before this rank's next migration point");
+            job?.AppendEvent("rejected", Rank, 0, request.Id, null);
             job?.WriteOutcome(request.Id, Rank, MigrationOutcome.Rejected, "the job finished before the migration could start", null);
         }
         requests.Clear();

@@ -357,12 +357,21 @@ internal sealed class JobScheduler(
 
     private void ScanOutcomes()
     {
+        bool eventsReread = false;
         foreach (string file in Directory.EnumerateFiles(job.MigrationsDirectory, "*.json"))
         {
             string id = Path.GetFileNameWithoutExtension(file);
             if (reported.Contains(id) || complained.Contains(file))
             {
                 continue;
+            }
+            if (!eventsReread)
+            {
+                // The job appends its final event before it writes the outcome file, but this
+                // pass may have read the events file just before that: read it again so the
+                // summary has every phase.
+                Guarded("events", TailEvents);
+                eventsReread = true;
             }
             MigrationOutcome outcome;
             try
@@ -385,12 +394,13 @@ internal sealed class JobScheduler(
                     track.Add(phase, t.UtcDateTime, overwrite: false);
                 }
             }
+            string finalPhase = outcome.Outcome switch { "committed" => "committed", "rolled_back" => "rolled back", _ => "rejected" };
+            if (!track.Has(finalPhase))
+            {
+                track.Add(finalPhase, File.GetLastWriteTimeUtc(file)); // a job of an older version, or an event line lost
+            }
             if (outcome.Outcome == "committed")
             {
-                if (!track.Has("committed"))
-                {
-                    track.Add("committed", File.GetLastWriteTimeUtc(file));
-                }
                 OnCommit(track, outcome.Raw, file);
             }
             Summarize(track, outcome);

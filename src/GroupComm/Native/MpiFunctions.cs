@@ -13,7 +13,7 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<int*, int> Initialized;
     internal static delegate* unmanaged<int*, int> Finalized;
     internal static delegate* unmanaged<nint, int, int> Abort;
-    internal static delegate* unmanaged<double> Wtime;
+    internal static delegate* unmanaged[SuppressGCTransition]<double> Wtime;
     internal static delegate* unmanaged<double> Wtick;
     internal static delegate* unmanaged<byte*, int*, int> Get_processor_name;
     internal static delegate* unmanaged<int, byte*, int*, int> Error_string;
@@ -55,25 +55,31 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<nint, byte*, int, byte*, int*, int> Info_get;
     internal static delegate* unmanaged<nint*, int> Info_free;
 
-    // Point-to-point
+    // Point-to-point. The calls marked SuppressGCTransition never block and never call back
+    // into managed code (this binding installs no managed callbacks: no user-defined operations
+    // or error handlers), so they skip the switch to preemptive mode, which costs several ns
+    // per call and is most of what a polled receive (MPI_Irecv + MPI_Test) adds to MPI_Recv.
+    // The price: a garbage collection started by another thread waits until such a call
+    // returns (microseconds: they only progress MPI's queues). Blocking calls (MPI_Recv,
+    // MPI_Wait, MPI_Send, collectives, window synchronization) keep the transition.
     internal static delegate* unmanaged<void*, int, nint, int, int, nint, int> Send;
     internal static delegate* unmanaged<void*, int, nint, int, int, nint, int> Ssend;
     internal static delegate* unmanaged<void*, int, nint, int, int, nint, void*, int> Recv;
     internal static delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int> Sendrecv;
-    internal static delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Isend;
+    internal static delegate* unmanaged[SuppressGCTransition]<void*, int, nint, int, int, nint, nint*, int> Isend;
     internal static delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Issend;
-    internal static delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int> Irecv;
+    internal static delegate* unmanaged[SuppressGCTransition]<void*, int, nint, int, int, nint, nint*, int> Irecv;
     internal static delegate* unmanaged<nint*, void*, int> Wait;
-    internal static delegate* unmanaged<nint*, int*, void*, int> Test;
+    internal static delegate* unmanaged[SuppressGCTransition]<nint*, int*, void*, int> Test;
     internal static delegate* unmanaged<int, nint*, void*, int> Waitall;
     internal static delegate* unmanaged<int, nint*, int*, void*, int> Waitany;
-    internal static delegate* unmanaged<int, nint*, int*, int*, void*, int> Testany;
-    internal static delegate* unmanaged<nint*, int> Cancel;
+    internal static delegate* unmanaged[SuppressGCTransition]<int, nint*, int*, int*, void*, int> Testany;
+    internal static delegate* unmanaged[SuppressGCTransition]<nint*, int> Cancel;
     internal static delegate* unmanaged<nint*, int> Request_free;
-    internal static delegate* unmanaged<void*, int*, int> Test_cancelled;
+    internal static delegate* unmanaged[SuppressGCTransition]<void*, int*, int> Test_cancelled;
     internal static delegate* unmanaged<int, int, nint, void*, int> Probe;
-    internal static delegate* unmanaged<int, int, nint, int*, void*, int> Iprobe;
-    internal static delegate* unmanaged<void*, nint, int*, int> Get_count;
+    internal static delegate* unmanaged[SuppressGCTransition]<int, int, nint, int*, void*, int> Iprobe;
+    internal static delegate* unmanaged[SuppressGCTransition]<void*, nint, int*, int> Get_count;
 
     // Collectives
     internal static delegate* unmanaged<nint, int> Barrier;
@@ -123,7 +129,7 @@ internal static unsafe class MpiFunctions
         Initialized = (delegate* unmanaged<int*, int>)Find("MPI_Initialized");
         Finalized = (delegate* unmanaged<int*, int>)Find("MPI_Finalized");
         Abort = (delegate* unmanaged<nint, int, int>)Find("MPI_Abort");
-        Wtime = (delegate* unmanaged<double>)Find("MPI_Wtime");
+        Wtime = (delegate* unmanaged[SuppressGCTransition]<double>)Find("MPI_Wtime");
         Wtick = (delegate* unmanaged<double>)Find("MPI_Wtick");
         Get_processor_name = (delegate* unmanaged<byte*, int*, int>)Find("MPI_Get_processor_name");
         Error_string = (delegate* unmanaged<int, byte*, int*, int>)Find("MPI_Error_string");
@@ -166,20 +172,20 @@ internal static unsafe class MpiFunctions
         Ssend = (delegate* unmanaged<void*, int, nint, int, int, nint, int>)Find("MPI_Ssend");
         Recv = (delegate* unmanaged<void*, int, nint, int, int, nint, void*, int>)Find("MPI_Recv");
         Sendrecv = (delegate* unmanaged<void*, int, nint, int, int, void*, int, nint, int, int, nint, void*, int>)Find("MPI_Sendrecv");
-        Isend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Find("MPI_Isend");
+        Isend = (delegate* unmanaged[SuppressGCTransition]<void*, int, nint, int, int, nint, nint*, int>)Find("MPI_Isend");
         Issend = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Find("MPI_Issend");
-        Irecv = (delegate* unmanaged<void*, int, nint, int, int, nint, nint*, int>)Find("MPI_Irecv");
+        Irecv = (delegate* unmanaged[SuppressGCTransition]<void*, int, nint, int, int, nint, nint*, int>)Find("MPI_Irecv");
         Wait = (delegate* unmanaged<nint*, void*, int>)Find("MPI_Wait");
-        Test = (delegate* unmanaged<nint*, int*, void*, int>)Find("MPI_Test");
+        Test = (delegate* unmanaged[SuppressGCTransition]<nint*, int*, void*, int>)Find("MPI_Test");
         Waitall = (delegate* unmanaged<int, nint*, void*, int>)Find("MPI_Waitall");
         Waitany = (delegate* unmanaged<int, nint*, int*, void*, int>)Find("MPI_Waitany");
-        Testany = (delegate* unmanaged<int, nint*, int*, int*, void*, int>)Find("MPI_Testany");
-        Cancel = (delegate* unmanaged<nint*, int>)Find("MPI_Cancel");
+        Testany = (delegate* unmanaged[SuppressGCTransition]<int, nint*, int*, int*, void*, int>)Find("MPI_Testany");
+        Cancel = (delegate* unmanaged[SuppressGCTransition]<nint*, int>)Find("MPI_Cancel");
         Request_free = (delegate* unmanaged<nint*, int>)Find("MPI_Request_free");
-        Test_cancelled = (delegate* unmanaged<void*, int*, int>)Find("MPI_Test_cancelled");
+        Test_cancelled = (delegate* unmanaged[SuppressGCTransition]<void*, int*, int>)Find("MPI_Test_cancelled");
         Probe = (delegate* unmanaged<int, int, nint, void*, int>)Find("MPI_Probe");
-        Iprobe = (delegate* unmanaged<int, int, nint, int*, void*, int>)Find("MPI_Iprobe");
-        Get_count = (delegate* unmanaged<void*, nint, int*, int>)Find("MPI_Get_count");
+        Iprobe = (delegate* unmanaged[SuppressGCTransition]<int, int, nint, int*, void*, int>)Find("MPI_Iprobe");
+        Get_count = (delegate* unmanaged[SuppressGCTransition]<void*, nint, int*, int>)Find("MPI_Get_count");
 
         Barrier = (delegate* unmanaged<nint, int>)Find("MPI_Barrier");
         Ibarrier = (delegate* unmanaged<nint, nint*, int>)Find("MPI_Ibarrier");

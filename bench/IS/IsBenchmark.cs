@@ -57,6 +57,22 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     /// </summary>
     public IsResult Run(IsState state)
     {
+        Prepare(state);
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        while (state.Iteration <= state.Iterations)
+        {
+            TimedIteration(state);
+        }
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        return Conclude(state, allocated);
+    }
+
+    /// <summary>
+    /// Checks that <paramref name="state"/> belongs to this process, then generates the keys
+    /// and runs the untimed first iteration if not done yet.
+    /// </summary>
+    public void Prepare(IsState state)
+    {
         if (state.Rank != rank || state.Processes != size || state.ClassName != problem.Name)
         {
             throw new ArgumentException(
@@ -79,18 +95,28 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
             }
             state.WarmupDone = true;
         }
-        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
-        while (state.Iteration <= state.Iterations)
-        {
-            double start = comm.Wtime();
-            comm.MigrationPoint(state.Iteration);
-            RankKeys(state, state.Iteration);
-            state.TimedSeconds += comm.Wtime() - start;
-            state.Iteration++;
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+    }
+
+    /// <summary>
+    /// One timed iteration (the migration point at its top included); returns this process's
+    /// time for it. <see cref="Prepare"/> must have run, and iterations must remain.
+    /// </summary>
+    public double TimedIteration(IsState state)
+    {
+        double start = comm.Wtime();
+        comm.MigrationPoint(state.Iteration);
+        RankKeys(state, state.Iteration);
+        double seconds = comm.Wtime() - start;
+        state.TimedSeconds += seconds;
+        state.Iteration++;
+        return seconds;
+    }
+
+    /// <summary>After the timed iterations: the full verification and the result (collective).</summary>
+    public IsResult Conclude(IsState state, long allocatedDuringIterations)
+    {
         double seconds = comm.AllreduceMax(state.TimedSeconds);
-        long allocatedMax = (long)comm.AllreduceMax(allocated);
+        long allocatedMax = (long)comm.AllreduceMax(allocatedDuringIterations);
         FullVerify(state);
         int passed = comm.AllreduceSum(state.PassedVerification);
         long checksum = comm.AllreduceSum(state.KeyRankChecksum);

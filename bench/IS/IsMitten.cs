@@ -116,7 +116,14 @@ public static class IsMitten
     /// not part of the comparison. MPI is initialized at the plain benchmark's thread level
     /// (single) before the session starts, so both variants share it.
     /// </summary>
-    public static int Compare(IsClass problem, int iterations, int repeats, bool againstPlainDuplicate = false)
+    /// <remarks>
+    /// With <paramref name="interleaved"/>, each repetition prepares a fresh state for both
+    /// variants and then alternates them iteration by iteration (which goes first alternates
+    /// too), so the two times of a pair are taken milliseconds apart and the machine's slower
+    /// drifts cancel; rank 0 also prints one COMPARE_ITER line per pair of iterations, with
+    /// each variant's time as the largest over the processes.
+    /// </remarks>
+    public static int Compare(IsClass problem, int iterations, int repeats, bool againstPlainDuplicate = false, bool interleaved = false)
     {
         Mpi.Init(ThreadLevel.Single);
         using MittenSession<IsState> session = MittenSession<IsState>.Start(
@@ -133,7 +140,53 @@ public static class IsMitten
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"IS class {problem.Name} on {session.Size} processes: plain vs {second}, {repeats} runs each after a warm-up pair (rep=0), alternating"));
         }
-        for (int r = 0; r <= repeats; r++)
+        for (int r = 0; r <= repeats && interleaved; r++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            IsState plainState = plain.CreateState(iterations);
+            IsState secondState = againstPlainDuplicate ? plainDuplicate.CreateState(iterations) : mitten.CreateState(iterations);
+            plain.Prepare(plainState);
+            if (againstPlainDuplicate)
+            {
+                plainDuplicate.Prepare(secondState);
+            }
+            else
+            {
+                mitten.Prepare(secondState);
+            }
+            var times = new double[2 * iterations]; // [plain, second] per iteration
+            for (int i = 0; i < iterations; i++)
+            {
+                bool plainFirst = (r + i) % 2 == 0;
+                for (int step = 0; step < 2; step++)
+                {
+                    bool secondNow = plainFirst == (step == 1);
+                    times[2 * i + (secondNow ? 1 : 0)] = !secondNow ? plain.TimedIteration(plainState)
+                        : againstPlainDuplicate ? plainDuplicate.TimedIteration(secondState)
+                        : mitten.TimedIteration(secondState);
+                }
+            }
+            IsResult plainResult = plain.Conclude(plainState, 0);
+            IsResult secondResult = againstPlainDuplicate ? plainDuplicate.Conclude(secondState, 0) : mitten.Conclude(secondState, 0);
+            allVerified &= plainResult.Verified && secondResult.Verified;
+            Mpi.World.AllreduceInPlace(times.AsSpan(), Op.Max);
+            if (rank == 0)
+            {
+                for (int i = 0; i < iterations; i++)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"COMPARE_ITER rep={r} iteration={i + 1} first={((r + i) % 2 == 0 ? "plain" : second)} plain_s={times[2 * i]:F6} {second}_s={times[2 * i + 1]:F6}"));
+                }
+                foreach (var (name, result) in new[] { ("plain", plainResult), (second, secondResult) })
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"COMPARE rep={r} variant={name} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes=-1 key_rank_checksum={result.KeyRankChecksum}"));
+                }
+                Console.Out.Flush();
+            }
+        }
+        for (int r = 0; r <= repeats && !interleaved; r++)
         {
             for (int step = 0; step < 2; step++)
             {

@@ -7,7 +7,7 @@ using Mitten.GroupComm;
 // NAS IS (integer sort), MPI version, in C#. Usage:
 //   mpiexec -n NP IS --class S|W|A|B|C [--iterations N] [--corrupt-key]
 //                    [--mitten] [--migrate RANK@ITERATION[:HOST]]...
-//                    [--compare mitten|plain [--repeats N]]
+//                    [--compare mitten|plain [--repeats N] [--interleave]]
 // NP must be a power of two. --corrupt-key changes one key after the warm-up (verification
 // must then fail; for tests).
 // --mitten runs through the Mitten layer (MittenSession; needs
@@ -22,6 +22,9 @@ using Mitten.GroupComm;
 // --compare plain does the same with the plain binding on MPI_COMM_WORLD against the plain
 //   binding on a duplicate of it (variant "plain-dup"): two identical variants, the noise floor
 //   and any order bias of the comparison.
+// --interleave (with --compare): each repetition alternates the two variants iteration by
+//   iteration (fresh states for both), and rank 0 also prints per pair of iterations
+//   "COMPARE_ITER rep=R iteration=I first=... plain_s=... <variant>_s=..." (largest over processes).
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over the
@@ -32,6 +35,7 @@ int iterations = IsClass.MaxIterations;
 bool corrupt = false;
 bool mitten = false;
 string? compare = null;
+bool interleave = false;
 int repeats = 5;
 var migrations = new List<MigrationPlan>();
 for (int i = 0; i < args.Length; i++)
@@ -56,9 +60,10 @@ for (int i = 0; i < args.Length; i++)
             mitten = true;
             break;
         case "--compare": compare = Value(); break;
+        case "--interleave": interleave = true; break;
         case "--repeats": repeats = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)); break;
         case "-h" or "--help":
-            Console.WriteLine("usage: IS --class S|W|A|B|C [--iterations N] [--corrupt-key] [--mitten] [--migrate RANK@ITERATION[:HOST]]... [--compare mitten [--repeats N]]");
+            Console.WriteLine("usage: IS --class S|W|A|B|C [--iterations N] [--corrupt-key] [--mitten] [--migrate RANK@ITERATION[:HOST]]... [--compare mitten|plain [--repeats N] [--interleave]]");
             return 0;
         default:
             Console.Error.WriteLine($"IS: unknown option {args[i]}");
@@ -68,6 +73,11 @@ for (int i = 0; i < args.Length; i++)
 if (compare is not (null or "mitten" or "plain"))
 {
     Console.Error.WriteLine($"IS: --compare takes mitten or plain, not {compare}");
+    return 2;
+}
+if (interleave && compare is null)
+{
+    Console.Error.WriteLine("IS: --interleave needs --compare mitten|plain");
     return 2;
 }
 if (compare is not null && mitten)
@@ -88,7 +98,7 @@ catch (ArgumentException e)
 
 if (compare is not null)
 {
-    return IsMitten.Compare(problem, iterations, repeats, againstPlainDuplicate: compare == "plain");
+    return IsMitten.Compare(problem, iterations, repeats, againstPlainDuplicate: compare == "plain", interleaved: interleave);
 }
 if (mitten)
 {

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Mitten experiments (patent 002, Figs. 11-13). Usually run through scripts/bench.sh.
 #
-#   bench/Mitten/run.sh overhead  [--repeats R (21)] [--is-classes "A W"] [--is-ranks N (2)]
-#                                 [--mpptest-rounds M (5)] [--measurements T (10)] [--quick]
+#   bench/Mitten/run.sh overhead  [--repeats R (100)] [--is-classes "A W"] [--is-ranks N (2)]
+#                                 [--mpptest-rounds M (9)] [--measurements T (10)] [--quick]
 #       NAS IS and the Mpptest-style patterns on the plain binding and through Mitten,
-#       alternating in one job (IS: a warm-up pair, then plain, mitten, then mitten, plain, ...
-#       with a fresh state each run; Mpptest: per size and measurement). Overhead = median over the pairs of
+#       alternating in one job (IS: R repetitions after a warm-up one, each with fresh states,
+#       the two variants alternating iteration by iteration, which goes first alternating too;
+#       Mpptest: per size and measurement). IS overhead = median over the iteration pairs of
 #       mitten time / plain time, minus 1. IS also runs a control (plain against plain on a
 #       duplicate communicator, the same way) to show the comparison's own noise floor.
 #       Ends with "overhead: is_pct=X mpptest_pct=Y".
@@ -71,7 +72,7 @@ gnuplot_terminal() {
 
 # ---------------------------------------------------------------------------------------------
 overhead() {
-  local repeats=21 classes="A W" is_ranks=2 rounds=5 measurements=10 quick=()
+  local repeats=100 classes="A W" is_ranks=2 rounds=9 measurements=10 quick=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeats) repeats=$2; shift 2 ;;
@@ -85,40 +86,45 @@ overhead() {
   done
   build
 
-  # IS: one job per class, plain and Mitten alternating inside it.
+  # IS: one job per class, plain and Mitten alternating iteration by iteration inside it
+  # (--interleave): a pair is one timed iteration of each variant, taken milliseconds apart.
   local is_raw=$RESULTS/overhead-is.csv
   echo "class,ranks,rep,variant,seconds,mops,verified" >"$is_raw"
+  local is_ratios=$RESULTS/overhead-is-ratios.csv
+  echo "class,ranks,rep,iteration,first,plain_s,mitten_s,ratio" >"$is_ratios"
   local mp_csv=$RESULTS/overhead-migration-point.csv
   echo "class,ranks,us_per_migration_point" >"$mp_csv"
-  # is_compare_job CLASS mitten|plain OUT: one IS --compare job (OUT.out, OUT.err); stops the benchmark if it fails.
+  # is_compare_job CLASS mitten|plain OUT: one IS --compare --interleave job (OUT.out, OUT.err); stops the benchmark if it fails.
   is_compare_job() {
-    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$1" --compare "$2" --repeats "$repeats" >"$3.out" 2>"$3.err"; then
+    if ! mpi_job 1800 "$is_ranks" "$IS" --class "$1" --compare "$2" --repeats "$repeats" --interleave >"$3.out" 2>"$3.err"; then
       tail -5 "$3.out" "$3.err" >&2 || true
       echo "overhead: error=is-$2-run-failed class=$1"
       exit 1
     fi
+    if grep -q '^COMPARE .*verified=no' "$3.out"; then
+      echo "overhead: error=is-verification-failed class=$1 variant=$2"
+      exit 1
+    fi
+  }
+  # iteration_pairs CLASS FILE: "class,ranks,rep,iteration,first,plain_s,other_s,ratio" per COMPARE_ITER line after the warm-up repetition.
+  iteration_pairs() {
+    grep '^COMPARE_ITER ' "$2" | grep -v ' rep=0 ' | awk -v c="$1" -v r="$is_ranks" '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); v[i] = kv[2] }
+        printf "%s,%s,%s,%s,%s,%s,%s,%.6f\n", c, r, v[2], v[3], v[4], v[5], v[6], v[6] / v[5]
+      }'
   }
   local class
   for class in $classes; do
-    progress "IS class $class on $is_ranks ranks: $repeats runs plain + $repeats through Mitten, alternating, one job"
+    progress "IS class $class on $is_ranks ranks: $repeats repetitions, plain and Mitten alternating iteration by iteration, one job"
     is_compare_job "$class" mitten "$TMP/overhead-is"
     grep '^COMPARE ' "$TMP/overhead-is.out" | grep -v ' rep=0 ' | awk '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
         printf "%s,%s,%s,%s,%s,%s,%s\n", f["class"], f["ranks"], f["rep"], f["variant"], f["seconds"], f["mops"], f["verified"]
       }' >>"$is_raw"
+    iteration_pairs "$class" "$TMP/overhead-is.out" >>"$is_ratios"
     sed -n 's/^COMPARE_MIGRATION_POINT .*us_per_call=\([0-9.]*\).*/\1/p' "$TMP/overhead-is.out" | sed "s/^/$class,$is_ranks,/" >>"$mp_csv"
   done
-  if awk -F, 'NR > 1 && $7 != "yes"' "$is_raw" | grep -q .; then
-    echo "overhead: error=is-verification-failed"
-    exit 1
-  fi
-  # Ratio per repetition (same job, adjacent runs), then median and spread per class.
-  local is_ratios=$RESULTS/overhead-is-ratios.csv
-  echo "class,ranks,rep,plain_s,mitten_s,ratio" >"$is_ratios"
-  awk -F, 'NR > 1 { t[$1 "," $2 "," $3 "," $4] = $5; k[$1 "," $2 "," $3] = 1 }
-    END { for (x in k) if ((x ",plain") in t && (x ",mitten") in t)
-            printf "%s,%s,%s,%.6f\n", x, t[x ",plain"], t[x ",mitten"], t[x ",mitten"] / t[x ",plain"] }' "$is_raw" \
-    | sort -t, -k1,1 -k3,3n >>"$is_ratios"
+  # Per class: median and spread of the per-iteration ratios.
   local is_summary=$RESULTS/overhead-is-summary.csv
   echo "class,ranks,pairs,median_ratio,min_ratio,max_ratio,overhead_pct,plain_median_s,mitten_median_s,q1_ratio,q3_ratio" >"$is_summary"
   for class in $classes; do
@@ -126,13 +132,13 @@ overhead() {
     sel=$(awk -F, -v c="$class" 'NR > 1 && $1 == c' "$is_ratios")
     n=$(printf '%s\n' "$sel" | grep -c . || true)
     [ "$n" -gt 0 ] || continue
-    med=$(printf '%s\n' "$sel" | cut -d, -f6 | median)
-    lo=$(printf '%s\n' "$sel" | cut -d, -f6 | minimum)
-    hi=$(printf '%s\n' "$sel" | cut -d, -f6 | maximum)
-    q1=$(printf '%s\n' "$sel" | cut -d, -f6 | quantile 0.25)
-    q3=$(printf '%s\n' "$sel" | cut -d, -f6 | quantile 0.75)
-    pm=$(printf '%s\n' "$sel" | cut -d, -f4 | median)
-    mm=$(printf '%s\n' "$sel" | cut -d, -f5 | median)
+    med=$(printf '%s\n' "$sel" | cut -d, -f8 | median)
+    lo=$(printf '%s\n' "$sel" | cut -d, -f8 | minimum)
+    hi=$(printf '%s\n' "$sel" | cut -d, -f8 | maximum)
+    q1=$(printf '%s\n' "$sel" | cut -d, -f8 | quantile 0.25)
+    q3=$(printf '%s\n' "$sel" | cut -d, -f8 | quantile 0.75)
+    pm=$(printf '%s\n' "$sel" | cut -d, -f6 | median)
+    mm=$(printf '%s\n' "$sel" | cut -d, -f7 | median)
     awk -v c="$class" -v r="$is_ranks" -v n="$n" -v m="$med" -v lo="$lo" -v hi="$hi" -v pm="$pm" -v mm="$mm" -v q1="$q1" -v q3="$q3" \
       'BEGIN { printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f\n", c, r, n, m, lo, hi, (m - 1) * 100, pm, mm, q1, q3 }' >>"$is_summary"
   done
@@ -143,12 +149,9 @@ overhead() {
   local is_control=$RESULTS/overhead-is-control.csv
   echo "class,ranks,pairs,median_ratio,q1_ratio,q3_ratio,overhead_pct" >"$is_control"
   for class in $classes; do
-    progress "IS class $class on $is_ranks ranks, control: $repeats runs plain + $repeats plain on a duplicate communicator, alternating"
+    progress "IS class $class on $is_ranks ranks, control: plain and plain on a duplicate communicator, alternating iteration by iteration"
     is_compare_job "$class" plain "$TMP/overhead-is-control"
-    grep '^COMPARE ' "$TMP/overhead-is-control.out" | grep -v ' rep=0 ' | awk '{
-        for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-        t[f["rep"] "," f["variant"]] = f["seconds"]; reps[f["rep"]] = 1 }
-      END { for (r in reps) if ((r ",plain") in t && (r ",plain-dup") in t) print t[r ",plain-dup"] / t[r ",plain"] }' >"$TMP/is-control-ratios.txt"
+    iteration_pairs "$class" "$TMP/overhead-is-control.out" | cut -d, -f8 >"$TMP/is-control-ratios.txt"
     local cn cm cq1 cq3
     cn=$(grep -c . "$TMP/is-control-ratios.txt" || true)
     cm=$(median <"$TMP/is-control-ratios.txt")
@@ -198,8 +201,8 @@ overhead() {
   done
 
   {
-    echo "overhead: IS, ratio Mitten/plain of the timed loop per repetition (median, quartiles, min..max):"
-    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f, range %.4f..%.4f) over %s pairs -> %+.2f%%; plain %.4f s, Mitten %.4f s (medians)\n", $1, $2, $4, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
+    echo "overhead: IS, ratio Mitten/plain per pair of timed iterations (median, quartiles, min..max):"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f, range %.4f..%.4f) over %s pairs -> %+.2f%%; plain %.4f s, Mitten %.4f s per iteration (medians)\n", $1, $2, $4, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
     echo "overhead: IS control, ratio plain-on-a-duplicate/plain (two identical variants: the comparison's noise floor):"
     awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f) over %s pairs -> %+.2f%%\n", $1, $2, $4, $5, $6, $3, $7 }' "$is_control"
     echo "overhead: IS, cost of one migration point (what Mitten adds per iteration besides a counter per collective), and the bound it sets:"
@@ -237,11 +240,11 @@ EOF
 
   local is_pct mpp_pct
   # Headline IS figure: the median over every IS pair measured (all classes).
-  is_pct=$(awk -F, 'NR > 1 { print $6 }' "$is_ratios" | median | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  is_pct=$(awk -F, 'NR > 1 { print $8 }' "$is_ratios" | median | awk '{ printf "%.2f", ($1 - 1) * 100 }')
   local is_q1 is_q3
-  is_q1=$(awk -F, 'NR > 1 { print $6 }' "$is_ratios" | quantile 0.25 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
-  is_q3=$(awk -F, 'NR > 1 { print $6 }' "$is_ratios" | quantile 0.75 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
-  progress "IS over all pairs: median $is_pct %, quartiles $is_q1 % .. $is_q3 %"
+  is_q1=$(awk -F, 'NR > 1 { print $8 }' "$is_ratios" | quantile 0.25 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  is_q3=$(awk -F, 'NR > 1 { print $8 }' "$is_ratios" | quantile 0.75 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  progress "IS over all iteration pairs: median $is_pct %, quartiles $is_q1 % .. $is_q3 %"
   # Headline Mpptest figure: geometric mean over every (pattern, size) of the ratio of the minima.
   mpp_pct=$(awk -F, '{ n++; s += log($4) } END { printf "%.2f", (exp(s / n) - 1) * 100 }' "$TMP/mpp-per-size.csv")
   echo "overhead: is_pct=$is_pct mpptest_pct=$mpp_pct"

@@ -37,8 +37,9 @@ public sealed unsafe class Request
     /// <summary>Blocks until the operation completes.</summary>
     public Status Wait()
     {
-        Status status = default;
-        if (IsCompleted)
+        // One MPI_Test first: it skips the GC transition that the blocking MPI_Wait needs, and
+        // an operation is often complete by now (a small send, a message already arrived).
+        if (Test(out Status status))
         {
             return status;
         }

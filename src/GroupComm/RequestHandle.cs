@@ -58,10 +58,9 @@ public unsafe struct RequestHandle
     /// <summary>Blocks until the operation completes.</summary>
     public Status Wait()
     {
-        Status status = default;
-        if (IsCompleted)
+        if (Test(out Status status))
         {
-            return status;
+            return status; // as Request.Wait: a test first, without the blocking call's GC transition
         }
         nint h = handle;
         MpiException.Check(MpiFunctions.Wait(&h, &status.Raw), "MPI_Wait");

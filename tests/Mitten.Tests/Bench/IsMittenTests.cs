@@ -99,6 +99,38 @@ public partial class IsMittenTests
         Assert.Single(runs.Select(r => r["key_rank_checksum"]).Distinct());
     }
 
+    [Fact]
+    public void Interleaved_compare_alternates_the_variants_iteration_by_iteration_and_both_verify()
+    {
+        var job = Run(2, "--class", "S", "--compare", "mitten", "--repeats", "2", "--interleave");
+        Assert.True(job.ExitCode == 0, job.Describe());
+        var pairs = job.LinesStartingWith("COMPARE_ITER ").Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+        // The warm-up repetition (rep 0), then 2; 10 timed iterations each; which variant goes
+        // first alternates from one iteration to the next and from one repetition to the next.
+        Assert.Equal(3 * 10, pairs.Count);
+        for (int k = 0; k < pairs.Count; k++)
+        {
+            int rep = k / 10, iteration = k % 10 + 1;
+            Assert.Equal(rep.ToString(CultureInfo.InvariantCulture), pairs[k]["rep"]);
+            Assert.Equal(iteration.ToString(CultureInfo.InvariantCulture), pairs[k]["iteration"]);
+            Assert.Equal((rep + iteration - 1) % 2 == 0 ? "plain" : "mitten", pairs[k]["first"]);
+            Assert.True(double.Parse(pairs[k]["plain_s"], CultureInfo.InvariantCulture) > 0);
+            Assert.True(double.Parse(pairs[k]["mitten_s"], CultureInfo.InvariantCulture) > 0);
+        }
+        var runs = job.LinesStartingWith("COMPARE ").Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+        Assert.Equal(["plain", "mitten", "plain", "mitten", "plain", "mitten"], runs.Select(r => r["variant"]));
+        Assert.All(runs, r => Assert.Equal("yes", r["verified"]));
+        Assert.Single(runs.Select(r => r["key_rank_checksum"]).Distinct());
+    }
+
+    [Fact]
+    public void Interleave_without_compare_is_refused()
+    {
+        var job = Run(2, "--class", "S", "--interleave");
+        Assert.Equal(2, job.ExitCode);
+        Assert.Contains("--interleave needs --compare", job.Stderr);
+    }
+
     private static double Ms(Dictionary<string, string> fields, string phase) =>
         double.Parse(fields[phase + "_ms"], CultureInfo.InvariantCulture);
 

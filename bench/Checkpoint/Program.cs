@@ -101,6 +101,11 @@ if (only is not null)
     {
         Console.WriteLine($"{key}: {figures}");
     }
+    if (only == "array")
+    {
+        double[] partialX = medians.Select(m => Ratio(m, "ArrayBenchmarks.TwoMemcpy", "ArrayBenchmarks.SaveRestore")).ToArray();
+        Console.WriteLine(FormattableString.Invariant($"array only: array_vs_memcpy={Median(partialX):F2} (rounds {Join(partialX, "F2")})"));
+    }
     return 0;
 }
 

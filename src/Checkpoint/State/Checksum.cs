@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Mitten.Checkpoint.State;
 
@@ -56,6 +57,161 @@ internal struct Checksum
             UpdatePortable(tail);
         }
         length += (ulong)data.Length;
+    }
+
+    /// <summary>
+    /// Copies <paramref name="source"/> into <paramref name="destination"/> (at least as long) and adds
+    /// the bytes as <see cref="Update"/> would, reading the source once: each 32-byte block is loaded
+    /// into a register, summed there and stored from there. A separate checksum pass over a large
+    /// block would read it a second time.
+    /// </summary>
+    /// <param name="source">The bytes to copy and sum.</param>
+    /// <param name="destination">Where they go; it must not overlap <paramref name="source"/>.</param>
+    /// <param name="bypassCache">
+    /// Store with non-temporal (streaming) stores on x86: for a block much larger than the caches,
+    /// ordinary stores first read every destination line into the cache (a third pass over memory)
+    /// and evict useful data; streaming stores write whole lines straight to memory. Only worth it
+    /// when the destination is too large to stay in the cache anyway.
+    /// </param>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public unsafe void UpdateCopying(ReadOnlySpan<byte> source, Span<byte> destination, bool bypassCache)
+    {
+        destination = destination[..source.Length];
+        if (!BitConverter.IsLittleEndian || !Sse2.IsSupported)
+        {
+            // No x86 vectors (or a big-endian machine): copy and sum slice by slice, so the sum reads
+            // each slice from the cache the copy just brought it into.
+            while (source.Length > 0)
+            {
+                int n = Math.Min(source.Length, 64 * 1024);
+                source[..n].CopyTo(destination);
+                Update(source[..n]);
+                source = source[n..];
+                destination = destination[n..];
+            }
+            return;
+        }
+        int whole = source.Length & ~31;
+        fixed (byte* s = source, d = destination)
+        {
+            if (Vector256.IsHardwareAccelerated && Avx.IsSupported)
+            {
+                CopyUpdate256(s, d, (nuint)whole, bypassCache);
+            }
+            else
+            {
+                CopyUpdate128(s, d, (nuint)whole, bypassCache);
+            }
+        }
+        if (bypassCache)
+        {
+            Sse.StoreFence();               // streaming stores are weakly ordered: make them visible before anything written after them
+        }
+        length += (ulong)whole;
+        source[whole..].CopyTo(destination[whole..]);
+        Update(source[whole..]);            // the last partial block (if any), padded as Update pads it
+    }
+
+    /// <summary>
+    /// Streaming stores need aligned addresses, but the checksum's 32-byte blocks count from the start
+    /// of the data, which may sit anywhere relative to the destination's alignment. So the first
+    /// <c>skew</c> bytes are copied with ordinary stores; from there on each 64-byte destination line
+    /// is stored from source offset <c>skew + o</c>, while the sum adds the blocks at offset <c>o</c>.
+    /// Both loads hit the same few source lines, already in the L1 cache.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void CopyUpdate256(byte* s, byte* d, nuint size, bool bypassCache)
+    {
+        Vector256<ulong> a = sum, b = sumOfSums;
+        nuint o = 0;
+        if (bypassCache)
+        {
+            nuint skew = Math.Min((nuint)(-(nint)d) & 63, size);
+            Buffer.MemoryCopy(s, d, skew, skew);
+            for (; o + skew + 64 <= size; o += 64)
+            {
+                a += Vector256.Load(s + o).AsUInt64();
+                b += a;
+                a += Vector256.Load(s + o + 32).AsUInt64();
+                b += a;
+                Avx.StoreAlignedNonTemporal(d + skew + o, Vector256.Load(s + skew + o));
+                Avx.StoreAlignedNonTemporal(d + skew + o + 32, Vector256.Load(s + skew + o + 32));
+            }
+            Buffer.MemoryCopy(s + skew + o, d + skew + o, size - skew - o, size - skew - o);
+        }
+        else
+        {
+            for (; o + 64 <= size; o += 64)
+            {
+                Vector256<byte> v = Vector256.Load(s + o), w = Vector256.Load(s + o + 32);
+                a += v.AsUInt64();
+                b += a;
+                a += w.AsUInt64();
+                b += a;
+                v.Store(d + o);
+                w.Store(d + o + 32);
+            }
+            Buffer.MemoryCopy(s + o, d + o, size - o, size - o);
+        }
+        for (; o < size; o += 32)           // the blocks copied above but not yet summed
+        {
+            a += Vector256.Load(s + o).AsUInt64();
+            b += a;
+        }
+        sum = a;
+        sumOfSums = b;
+    }
+
+    /// <summary>The 128-bit form of <see cref="CopyUpdate256"/> (two 128-bit lanes per 32-byte block, as in <see cref="Update128"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void CopyUpdate128(byte* s, byte* d, nuint size, bool bypassCache)
+    {
+        Vector128<ulong> a0 = sum.GetLower(), a1 = sum.GetUpper(), b0 = sumOfSums.GetLower(), b1 = sumOfSums.GetUpper();
+        nuint o = 0;
+        if (bypassCache)
+        {
+            nuint skew = Math.Min((nuint)(-(nint)d) & 63, size);
+            Buffer.MemoryCopy(s, d, skew, skew);
+            for (; o + skew + 64 <= size; o += 64)
+            {
+                a0 += Vector128.Load(s + o).AsUInt64();
+                a1 += Vector128.Load(s + o + 16).AsUInt64();
+                b0 += a0;
+                b1 += a1;
+                a0 += Vector128.Load(s + o + 32).AsUInt64();
+                a1 += Vector128.Load(s + o + 48).AsUInt64();
+                b0 += a0;
+                b1 += a1;
+                byte* from = s + skew + o, to = d + skew + o;
+                Sse2.StoreAlignedNonTemporal(to, Vector128.Load(from));
+                Sse2.StoreAlignedNonTemporal(to + 16, Vector128.Load(from + 16));
+                Sse2.StoreAlignedNonTemporal(to + 32, Vector128.Load(from + 32));
+                Sse2.StoreAlignedNonTemporal(to + 48, Vector128.Load(from + 48));
+            }
+            Buffer.MemoryCopy(s + skew + o, d + skew + o, size - skew - o, size - skew - o);
+        }
+        else
+        {
+            for (; o + 32 <= size; o += 32)
+            {
+                Vector128<byte> v = Vector128.Load(s + o), w = Vector128.Load(s + o + 16);
+                a0 += v.AsUInt64();
+                a1 += w.AsUInt64();
+                b0 += a0;
+                b1 += a1;
+                v.Store(d + o);
+                w.Store(d + o + 16);
+            }
+        }
+        for (; o < size; o += 32)           // the blocks copied above but not yet summed
+        {
+            a0 += Vector128.Load(s + o).AsUInt64();
+            a1 += Vector128.Load(s + o + 16).AsUInt64();
+            b0 += a0;
+            b1 += a1;
+        }
+        sum = Vector256.Create(a0, a1);
+        sumOfSums = Vector256.Create(b0, b1);
     }
 
     /// <summary>The checksum of everything fed so far, chained to <paramref name="previous"/> and the frame kind.</summary>

@@ -556,7 +556,7 @@ public sealed class StateReader
             throw Corrupt($"block frame {frames} holds {length} bytes, the array needs {data.Length}");
         }
         var sum = new Checksum();
-        Span<byte> rest = data;
+        Span<byte> rest = swap || !TryReadFromMemoryStream(data, ref sum) ? data : default;
         while (rest.Length > 0)
         {
             int n = Math.Min(StreamFormat.SliceSize, rest.Length);
@@ -576,6 +576,39 @@ public sealed class StateReader
             throw new StateFormatException(StateProblem.Corrupted, $"checksum mismatch in block frame {frames} ({length} bytes)");
         }
         frames++;
+    }
+
+    /// <summary>
+    /// The fast path of a block from a <see cref="MemoryStream"/>: the block is copied straight out of
+    /// the stream's buffer into the array and summed in the same pass
+    /// (<see cref="Checksum.UpdateCopying"/>), instead of a copy through <see cref="Stream.Read(Span{byte})"/>
+    /// followed by a checksum pass over the array. Taken only when the whole block is there; a
+    /// truncated stream goes the ordinary way, which reports it.
+    /// </summary>
+    private bool TryReadFromMemoryStream(Span<byte> data, ref Checksum sum)
+    {
+        if (source.GetType() != typeof(MemoryStream))   // exactly MemoryStream: a subclass may override Read or TryGetBuffer
+        {
+            return false;
+        }
+        var stream = (MemoryStream)source;
+        if (!stream.CanRead || !stream.TryGetBuffer(out ArraySegment<byte> buffer))
+        {
+            return false;
+        }
+        long at = stream.Position;
+        if (buffer.Count - at < data.Length)
+        {
+            return false;
+        }
+        long start = Stopwatch.GetTimestamp();
+        // Cache-bypassing stores for a large array too: measured on the 64 MiB benchmark array, the
+        // restore is faster and a pass over the array right after it is no slower (8, 24, 64 MiB).
+        sum.UpdateCopying(buffer.AsSpan((int)at, data.Length), data, data.Length >= StreamFormat.BypassCacheSize);
+        stream.Position = at + data.Length;
+        transferTicks += Stopwatch.GetTimestamp() - start;
+        bytes += data.Length;
+        return true;
     }
 
     private byte ReadFrameKind()

@@ -430,6 +430,10 @@ public sealed class StateWriter
         BinaryPrimitives.WriteInt64LittleEndian(header[1..], data.Length);
         Ship(header);
         var sum = new Checksum();
+        if (!swap && TryWriteIntoMemoryStream(data, ref sum))
+        {
+            data = default;
+        }
         int slice = Math.Min(StreamFormat.SliceSize, (payloadEnd - StreamFormat.DataHeaderSize) & ~31);
         while (data.Length > 0)
         {
@@ -450,6 +454,41 @@ public sealed class StateWriter
         BinaryPrimitives.WriteUInt64LittleEndian(trailer, chain);
         Ship(trailer);
         frames++;
+    }
+
+    /// <summary>
+    /// The fast path of a block into a <see cref="MemoryStream"/> (the usual destination of an
+    /// in-memory checkpoint): the block is copied straight into the stream's buffer and summed in
+    /// the same pass (<see cref="Checksum.UpdateCopying"/>), instead of a copy through
+    /// <see cref="Stream.Write(ReadOnlySpan{byte})"/> followed by a checksum pass. Taken only when
+    /// the buffer already has room, so nothing is reallocated. The bytes written are the same as on
+    /// the other path.
+    /// </summary>
+    private bool TryWriteIntoMemoryStream(ReadOnlySpan<byte> data, ref Checksum sum)
+    {
+        // Exactly MemoryStream: a subclass may override Write or TryGetBuffer. A position past the end
+        // is left to Write, which zero-fills the gap (and would zero-fill our bytes with it).
+        if (destination.GetType() != typeof(MemoryStream))
+        {
+            return false;
+        }
+        var stream = (MemoryStream)destination;
+        if (!stream.CanWrite || stream.Position > stream.Length || stream.Capacity - stream.Position < data.Length
+            || !stream.TryGetBuffer(out ArraySegment<byte> buffer))
+        {
+            return false;
+        }
+        long start = Stopwatch.GetTimestamp();
+        // TryGetBuffer's segment ends at Length, but its array holds the whole capacity after it.
+        Span<byte> target = buffer.Array.AsSpan(buffer.Offset + (int)stream.Position, data.Length);
+        sum.UpdateCopying(data, target, data.Length >= StreamFormat.BypassCacheSize);
+        // Now let the stream account for the bytes: writing its own buffer onto itself moves Position
+        // and Length without clearing anything (the position is not past the end), and the runtime's
+        // memmove returns at once when source and destination are the same address.
+        stream.Write(target);
+        transferTicks += Stopwatch.GetTimestamp() - start;
+        bytes += data.Length;
+        return true;
     }
 
     private void FlushData()

@@ -40,6 +40,12 @@ internal static class StreamFormat
     public const int BlockThreshold = 16 * 1024;
     /// <summary>Blocks are checksummed and copied in slices of this size (a multiple of 32).</summary>
     public const int SliceSize = 256 * 1024;
+    /// <summary>
+    /// Blocks of at least this size are copied into or out of a memory stream's buffer with stores
+    /// that bypass the cache: they are larger than a core's L2 cache and a good part of the shared
+    /// L3, so ordinary stores would mostly evict other data (and first read every line they write).
+    /// </summary>
+    public const int BypassCacheSize = 4 * 1024 * 1024;
 
     /// <summary>Descriptor kinds in the type table.</summary>
     public const byte KindPrimitive = 1, KindString = 2, KindNamed = 3, KindArray = 4, KindList = 5,

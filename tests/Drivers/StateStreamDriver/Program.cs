@@ -2,9 +2,11 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Mitten.Checkpoint.State;
 
-// Writes or reads a fixed state (a large double[] block plus a small object graph), so a test can
-// pass a state stream between processes that compute the checksum with different vector widths
-// (DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0) and check that both agree on every byte.
+// Writes or reads a fixed state (a large double[] block, a smaller long[] block and a small object
+// graph), so a test can pass a state stream between processes that compute the checksum with
+// different vector widths (DOTNET_EnableAVX2=0, DOTNET_EnableHWIntrinsic=0) and check that both
+// agree on every byte. Each verb goes both ways a process can: through a file (Stream.Write/Read)
+// and through a MemoryStream's buffer (the in-place copy-and-checksum path); both must agree.
 //   StateStreamDriver write FILE | read FILE
 // Prints "VECTOR256 true|false", then "CHECK name ok" or "CHECK name FAIL ...".
 Console.WriteLine($"VECTOR256 {(Vector256.IsHardwareAccelerated ? "true" : "false")}");
@@ -21,8 +23,11 @@ if (args[0] == "write")
     {
         StateSerializer.Save(expected, file, types);
     }
-    Console.WriteLine("CHECK write ok");
-    return 0;
+    var memory = new MemoryStream(16 << 20);
+    StateSerializer.Save(expected, memory, types);
+    bool same = memory.ToArray().AsSpan().SequenceEqual(File.ReadAllBytes(args[1]));
+    Console.WriteLine(same ? "CHECK write ok" : "CHECK write FAIL the memory stream holds other bytes than the file");
+    return same ? 0 : 1;
 }
 try
 {
@@ -32,6 +37,12 @@ try
         back = StateSerializer.Restore<Chain>(file, types);
     }
     string? problem = Chain.Compare(expected, back);
+    if (problem is null)
+    {
+        byte[] bytes = File.ReadAllBytes(args[1]);
+        back = StateSerializer.Restore<Chain>(new MemoryStream(bytes, 0, bytes.Length, writable: false, publiclyVisible: true), types);
+        problem = Chain.Compare(expected, back) is string p ? "from a memory stream: " + p : null;
+    }
     Console.WriteLine(problem is null ? "CHECK read ok" : "CHECK read FAIL " + problem);
     return problem is null ? 0 : 1;
 }
@@ -46,6 +57,7 @@ catch (StateFormatException e)
 public sealed partial class Chain
 {
     public double[]? Block;
+    public long[]? Small;
     public Chain? Next;
     public Chain? Shared;
     public int Value;
@@ -61,6 +73,8 @@ public sealed partial class Chain
             head = new Chain { Value = i, Next = head, Shared = shared };
         }
         head.Block = block;
+        head.Small = new long[100_003];                 // 800 KB: a block below the cache-bypass size
+        new Random(12).NextBytes(MemoryMarshal.AsBytes(head.Small.AsSpan()));
         return head;
     }
 
@@ -70,6 +84,10 @@ public sealed partial class Chain
         if (!MemoryMarshal.AsBytes(a.Block.AsSpan()).SequenceEqual(MemoryMarshal.AsBytes(b.Block.AsSpan())))
         {
             return "the block differs";
+        }
+        if (!a.Small.AsSpan().SequenceEqual(b.Small))
+        {
+            return "the small block differs";
         }
         Chain? x = a, y = b;
         Chain? sharedB = b.Shared;

@@ -79,7 +79,7 @@ mpi_job() {
 # Median of the numbers on stdin (one per line).
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # Minimum and maximum of the numbers on stdin.
-minimum() { sort -g | head -1; }
+minimum() { sort -g | awk 'NR == 1'; }  # reads all its input: head would make sort die of SIGPIPE under pipefail
 maximum() { sort -g | tail -1; }
 
 gnuplot_terminal() {

@@ -118,8 +118,9 @@ public static class IsMitten
     /// </summary>
     /// <remarks>
     /// With <paramref name="interleaved"/>, each repetition prepares a fresh state for both
-    /// variants and then alternates them iteration by iteration (which goes first alternates
-    /// too), so the two times of a pair are taken milliseconds apart and the machine's slower
+    /// variants (two states reused throughout, which swap variants from one repetition to the
+    /// next: "layout" 0 and 1) and then alternates them iteration by iteration (which goes first
+    /// alternates too), so the two times of a pair are taken milliseconds apart and the machine's slower
     /// drifts cancel; rank 0 also prints one COMPARE_ITER line per pair of iterations, with
     /// each variant's time as the largest over the processes.
     /// </remarks>
@@ -140,12 +141,18 @@ public static class IsMitten
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"IS class {problem.Name} on {session.Size} processes: plain vs {second}, {repeats} runs each after a warm-up pair (rep=0), alternating"));
         }
+        IsState[] statePair = interleaved ? [plain.CreateState(iterations), plain.CreateState(iterations)] : [];
         for (int r = 0; r <= repeats && interleaved; r++)
         {
-            GC.Collect();
-            GC.WaitForPendingFinalizers();
-            IsState plainState = plain.CreateState(iterations);
-            IsState secondState = againstPlainDuplicate ? plainDuplicate.CreateState(iterations) : mitten.CreateState(iterations);
+            // The same two states serve every repetition, reset (untimed), and they swap variants
+            // from one repetition to the next (layout 0: plain on the first, layout 1: plain on
+            // the second): where a state's arrays lie in memory moves an iteration's time by
+            // several percent (the control showed it), and this way neither variant keeps the
+            // better placement.
+            int layout = r % 2;
+            statePair[0].Reset();
+            statePair[1].Reset();
+            IsState plainState = statePair[layout], secondState = statePair[1 - layout];
             plain.Prepare(plainState);
             if (againstPlainDuplicate)
             {
@@ -176,7 +183,7 @@ public static class IsMitten
                 for (int i = 0; i < iterations; i++)
                 {
                     Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"COMPARE_ITER rep={r} iteration={i + 1} first={((r + i) % 2 == 0 ? "plain" : second)} plain_s={times[2 * i]:F6} {second}_s={times[2 * i + 1]:F6}"));
+                        $"COMPARE_ITER rep={r} iteration={i + 1} first={((r + i) % 2 == 0 ? "plain" : second)} layout={layout} plain_s={times[2 * i]:F6} {second}_s={times[2 * i + 1]:F6}"));
                 }
                 foreach (var (name, result) in new[] { ("plain", plainResult), (second, secondResult) })
                 {

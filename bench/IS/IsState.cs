@@ -45,6 +45,31 @@ public sealed partial class IsState
     }
 
     /// <summary>
+    /// Makes this state a fresh one again (as the constructor leaves it) without allocating:
+    /// the run's progress and results are cleared and every array is zeroed; the keys are
+    /// generated again by the next run. Lets a comparison reuse the same memory.
+    /// </summary>
+    public void Reset()
+    {
+        KeysGenerated = false;
+        WarmupDone = false;
+        Iteration = 1;
+        PassedVerification = 0;
+        TimedSeconds = 0;
+        LastLocalKeys = 0;
+        LastMinKey = 0;
+        KeyRankChecksum = 0;
+        LastLesser = 0;
+        Completed = false;
+        Verified = false;
+        foreach (int[] array in new[] { Keys, BucketKeys, ReceivedKeys, KeyCounts, BucketSizes, BucketTotals, BucketPointers,
+                     SendCounts, SendDisplacements, ReceiveCounts, ReceiveDisplacements, FirstBucket, LastBucket })
+        {
+            Array.Clear(array);
+        }
+    }
+
+    /// <summary>
     /// Allocates the working arrays for this state's class and process count (in the
     /// constructor, and on a replacement after the saved fields were restored).
     /// </summary>

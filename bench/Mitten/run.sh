@@ -6,8 +6,9 @@
 #       NAS IS and the Mpptest-style patterns on the plain binding and through Mitten,
 #       alternating in one job (IS: R repetitions after a warm-up one, each with fresh states,
 #       the two variants alternating iteration by iteration, which goes first alternating too;
-#       Mpptest: per size and measurement). IS overhead = median over the iteration pairs of
-#       mitten time / plain time, minus 1. IS also runs a control (plain against plain on a
+#       Mpptest: per size and measurement). IS: two states serve all repetitions and swap
+#       variants each repetition (layout 0/1); per class, the geometric mean of the two layouts'
+#       median ratios mitten time / plain time; is_pct = their geometric mean over classes, minus 1. IS also runs a control (plain against plain on a
 #       duplicate communicator, the same way) to show the comparison's own noise floor.
 #       Ends with "overhead: is_pct=X mpptest_pct=Y".
 #   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)]
@@ -39,7 +40,7 @@ progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 # quantile Q: the Q-quantile (0..1, linear interpolation) of the numbers on stdin.
 quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } p = 1 + q * (NR - 1); i = int(p); f = p - i; print (i < NR) ? v[i] + f * (v[i + 1] - v[i]) : v[i] }'; }
-minimum() { sort -g | head -1; }
+minimum() { sort -g | awk 'NR == 1'; }  # reads all its input: head would make sort die of SIGPIPE under pipefail
 maximum() { sort -g | tail -1; }
 
 # mpi_job SECONDS RANKS program args...: one MPI job under the machine lock.
@@ -91,7 +92,7 @@ overhead() {
   local is_raw=$RESULTS/overhead-is.csv
   echo "class,ranks,rep,variant,seconds,mops,verified" >"$is_raw"
   local is_ratios=$RESULTS/overhead-is-ratios.csv
-  echo "class,ranks,rep,iteration,first,plain_s,mitten_s,ratio" >"$is_ratios"
+  echo "class,ranks,rep,iteration,first,layout,plain_s,mitten_s,ratio" >"$is_ratios"
   local mp_csv=$RESULTS/overhead-migration-point.csv
   echo "class,ranks,us_per_migration_point" >"$mp_csv"
   # is_compare_job CLASS mitten|plain OUT: one IS --compare --interleave job (OUT.out, OUT.err); stops the benchmark if it fails.
@@ -106,12 +107,21 @@ overhead() {
       exit 1
     fi
   }
-  # iteration_pairs CLASS FILE: "class,ranks,rep,iteration,first,plain_s,other_s,ratio" per COMPARE_ITER line after the warm-up repetition.
+  # iteration_pairs CLASS FILE: "class,ranks,rep,iteration,first,layout,plain_s,other_s,ratio" per COMPARE_ITER line after the warm-up repetition.
   iteration_pairs() {
     grep '^COMPARE_ITER ' "$2" | grep -v ' rep=0 ' | awk -v c="$1" -v r="$is_ranks" '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); v[i] = kv[2] }
-        printf "%s,%s,%s,%s,%s,%s,%s,%.6f\n", c, r, v[2], v[3], v[4], v[5], v[6], v[6] / v[5]
+        printf "%s,%s,%s,%s,%s,%s,%s,%s,%.6f\n", c, r, v[2], v[3], v[4], v[5], v[6], v[7], v[7] / v[6]
       }'
+  }
+  # layout_figure: from "layout,ratio" lines, the geometric mean of the two layouts' median
+  # ratios (each state serves each variant in half the repetitions, so the placement cancels).
+  layout_figure() {
+    local data m0 m1
+    data=$(cat)
+    m0=$(printf '%s\n' "$data" | awk -F, '$1 == 0 { print $2 }' | median)
+    m1=$(printf '%s\n' "$data" | awk -F, '$1 == 1 { print $2 }' | median)
+    awk -v a="$m0" -v b="$m1" 'BEGIN { printf "%.6f,%.6f,%.6f\n", sqrt(a * b), a, b }'
   }
   local class
   for class in $classes; do
@@ -124,41 +134,42 @@ overhead() {
     iteration_pairs "$class" "$TMP/overhead-is.out" >>"$is_ratios"
     sed -n 's/^COMPARE_MIGRATION_POINT .*us_per_call=\([0-9.]*\).*/\1/p' "$TMP/overhead-is.out" | sed "s/^/$class,$is_ranks,/" >>"$mp_csv"
   done
-  # Per class: median and spread of the per-iteration ratios.
+  # Per class: the figure (geometric mean of the two layouts' median ratios) and the spread of
+  # the per-iteration ratios.
   local is_summary=$RESULTS/overhead-is-summary.csv
-  echo "class,ranks,pairs,median_ratio,min_ratio,max_ratio,overhead_pct,plain_median_s,mitten_median_s,q1_ratio,q3_ratio" >"$is_summary"
+  echo "class,ranks,pairs,ratio,min_ratio,max_ratio,overhead_pct,plain_median_s,mitten_median_s,q1_ratio,q3_ratio,median_layout0,median_layout1" >"$is_summary"
   for class in $classes; do
-    local sel med lo hi pm mm n q1 q3
+    local sel fig lo hi pm mm n q1 q3
     sel=$(awk -F, -v c="$class" 'NR > 1 && $1 == c' "$is_ratios")
     n=$(printf '%s\n' "$sel" | grep -c . || true)
     [ "$n" -gt 0 ] || continue
-    med=$(printf '%s\n' "$sel" | cut -d, -f8 | median)
-    lo=$(printf '%s\n' "$sel" | cut -d, -f8 | minimum)
-    hi=$(printf '%s\n' "$sel" | cut -d, -f8 | maximum)
-    q1=$(printf '%s\n' "$sel" | cut -d, -f8 | quantile 0.25)
-    q3=$(printf '%s\n' "$sel" | cut -d, -f8 | quantile 0.75)
-    pm=$(printf '%s\n' "$sel" | cut -d, -f6 | median)
-    mm=$(printf '%s\n' "$sel" | cut -d, -f7 | median)
-    awk -v c="$class" -v r="$is_ranks" -v n="$n" -v m="$med" -v lo="$lo" -v hi="$hi" -v pm="$pm" -v mm="$mm" -v q1="$q1" -v q3="$q3" \
-      'BEGIN { printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f\n", c, r, n, m, lo, hi, (m - 1) * 100, pm, mm, q1, q3 }' >>"$is_summary"
+    fig=$(printf '%s\n' "$sel" | cut -d, -f6,9 | layout_figure)
+    lo=$(printf '%s\n' "$sel" | cut -d, -f9 | minimum)
+    hi=$(printf '%s\n' "$sel" | cut -d, -f9 | maximum)
+    q1=$(printf '%s\n' "$sel" | cut -d, -f9 | quantile 0.25)
+    q3=$(printf '%s\n' "$sel" | cut -d, -f9 | quantile 0.75)
+    pm=$(printf '%s\n' "$sel" | cut -d, -f7 | median)
+    mm=$(printf '%s\n' "$sel" | cut -d, -f8 | median)
+    awk -v c="$class" -v r="$is_ranks" -v n="$n" -v f="$fig" -v lo="$lo" -v hi="$hi" -v pm="$pm" -v mm="$mm" -v q1="$q1" -v q3="$q3" \
+      'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f\n", c, r, n, g[1], lo, hi, (g[1] - 1) * 100, pm, mm, q1, q3, g[2], g[3] }' >>"$is_summary"
   done
 
   # IS control: the same comparison between two identical variants (plain on MPI_COMM_WORLD and
   # plain on a duplicate of it), so the Mitten figure can be read against the harness's own
   # noise floor and bias on this machine.
   local is_control=$RESULTS/overhead-is-control.csv
-  echo "class,ranks,pairs,median_ratio,q1_ratio,q3_ratio,overhead_pct" >"$is_control"
+  echo "class,ranks,pairs,ratio,q1_ratio,q3_ratio,overhead_pct,median_layout0,median_layout1" >"$is_control"
   for class in $classes; do
     progress "IS class $class on $is_ranks ranks, control: plain and plain on a duplicate communicator, alternating iteration by iteration"
     is_compare_job "$class" plain "$TMP/overhead-is-control"
-    iteration_pairs "$class" "$TMP/overhead-is-control.out" | cut -d, -f8 >"$TMP/is-control-ratios.txt"
-    local cn cm cq1 cq3
+    iteration_pairs "$class" "$TMP/overhead-is-control.out" | cut -d, -f6,9 >"$TMP/is-control-ratios.txt"
+    local cn cf cq1 cq3
     cn=$(grep -c . "$TMP/is-control-ratios.txt" || true)
-    cm=$(median <"$TMP/is-control-ratios.txt")
-    cq1=$(quantile 0.25 <"$TMP/is-control-ratios.txt")
-    cq3=$(quantile 0.75 <"$TMP/is-control-ratios.txt")
-    awk -v c="$class" -v r="$is_ranks" -v n="$cn" -v m="$cm" -v q1="$cq1" -v q3="$cq3" \
-      'BEGIN { printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f\n", c, r, n, m, q1, q3, (m - 1) * 100 }' >>"$is_control"
+    cf=$(layout_figure <"$TMP/is-control-ratios.txt")
+    cq1=$(cut -d, -f2 "$TMP/is-control-ratios.txt" | quantile 0.25)
+    cq3=$(cut -d, -f2 "$TMP/is-control-ratios.txt" | quantile 0.75)
+    awk -v c="$class" -v r="$is_ranks" -v n="$cn" -v f="$cf" -v q1="$cq1" -v q3="$cq3" \
+      'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f\n", c, r, n, g[1], q1, q3, (g[1] - 1) * 100, g[2], g[3] }' >>"$is_control"
   done
 
   # Mpptest: point-to-point on 2 ranks, collectives on 4; each round is a pair of jobs.
@@ -201,10 +212,10 @@ overhead() {
   done
 
   {
-    echo "overhead: IS, ratio Mitten/plain per pair of timed iterations (median, quartiles, min..max):"
-    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f, range %.4f..%.4f) over %s pairs -> %+.2f%%; plain %.4f s, Mitten %.4f s per iteration (medians)\n", $1, $2, $4, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
+    echo "overhead: IS, ratio Mitten/plain per pair of timed iterations (geometric mean of the two layouts' medians):"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: %.4f (layout medians %.4f, %.4f; pairs: quartiles %.4f..%.4f, range %.4f..%.4f, %s of them) -> %+.2f%%; plain %.4f s, Mitten %.4f s per iteration (medians)\n", $1, $2, $4, $12, $13, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
     echo "overhead: IS control, ratio plain-on-a-duplicate/plain (two identical variants: the comparison's noise floor):"
-    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: median %.4f (quartiles %.4f..%.4f) over %s pairs -> %+.2f%%\n", $1, $2, $4, $5, $6, $3, $7 }' "$is_control"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: %.4f (layout medians %.4f, %.4f; pairs: quartiles %.4f..%.4f, %s of them) -> %+.2f%%\n", $1, $2, $4, $8, $9, $5, $6, $3, $7 }' "$is_control"
     echo "overhead: IS, cost of one migration point (what Mitten adds per iteration besides a counter per collective), and the bound it sets:"
     awk -F, 'NR == FNR { if (FNR > 1) t[$1] = $8; next } FNR > 1 { printf "  class %s, %s ranks: %.2f us per migration point; 10 per run = %.4f%% of the plain median %.4f s\n", $1, $2, $3, 10 * $3 / 1e6 / t[$1] * 100, t[$1] }' "$is_summary" "$mp_csv"
     echo "overhead: Mpptest-style, geometric mean over sizes of the per-size ratio of the minima over T (median over $rounds rounds):"
@@ -239,12 +250,13 @@ EOF
   progress "wrote $is_raw, $is_ratios, $is_summary, $mpp_ratios, $mpp_summary, $RESULTS/overhead.png"
 
   local is_pct mpp_pct
-  # Headline IS figure: the median over every IS pair measured (all classes).
-  is_pct=$(awk -F, 'NR > 1 { print $8 }' "$is_ratios" | median | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  # Headline IS figure: the geometric mean over the classes of each class's figure (itself the
+  # geometric mean of its two layouts' median per-iteration ratios).
+  is_pct=$(awk -F, 'NR > 1 { n++; s += log($4) } END { printf "%.2f", (exp(s / n) - 1) * 100 }' "$is_summary")
   local is_q1 is_q3
-  is_q1=$(awk -F, 'NR > 1 { print $8 }' "$is_ratios" | quantile 0.25 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
-  is_q3=$(awk -F, 'NR > 1 { print $8 }' "$is_ratios" | quantile 0.75 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
-  progress "IS over all iteration pairs: median $is_pct %, quartiles $is_q1 % .. $is_q3 %"
+  is_q1=$(awk -F, 'NR > 1 { print $9 }' "$is_ratios" | quantile 0.25 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  is_q3=$(awk -F, 'NR > 1 { print $9 }' "$is_ratios" | quantile 0.75 | awk '{ printf "%.2f", ($1 - 1) * 100 }')
+  progress "IS: $is_pct % (every iteration pair: quartiles $is_q1 % .. $is_q3 %)"
   # Headline Mpptest figure: geometric mean over every (pattern, size) of the ratio of the minima.
   mpp_pct=$(awk -F, '{ n++; s += log($4) } END { printf "%.2f", (exp(s / n) - 1) * 100 }' "$TMP/mpp-per-size.csv")
   echo "overhead: is_pct=$is_pct mpptest_pct=$mpp_pct"

@@ -107,6 +107,7 @@ public partial class IsMittenTests
         var pairs = job.LinesStartingWith("COMPARE_ITER ").Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
         // The warm-up repetition (rep 0), then 2; 10 timed iterations each; which variant goes
         // first alternates from one iteration to the next and from one repetition to the next.
+        // Every run, on either reused state, verifies and ranks the keys the same way.
         Assert.Equal(3 * 10, pairs.Count);
         for (int k = 0; k < pairs.Count; k++)
         {
@@ -114,6 +115,7 @@ public partial class IsMittenTests
             Assert.Equal(rep.ToString(CultureInfo.InvariantCulture), pairs[k]["rep"]);
             Assert.Equal(iteration.ToString(CultureInfo.InvariantCulture), pairs[k]["iteration"]);
             Assert.Equal((rep + iteration - 1) % 2 == 0 ? "plain" : "mitten", pairs[k]["first"]);
+            Assert.Equal((rep % 2).ToString(CultureInfo.InvariantCulture), pairs[k]["layout"]); // the two states swap variants
             Assert.True(double.Parse(pairs[k]["plain_s"], CultureInfo.InvariantCulture) > 0);
             Assert.True(double.Parse(pairs[k]["mitten_s"], CultureInfo.InvariantCulture) > 0);
         }

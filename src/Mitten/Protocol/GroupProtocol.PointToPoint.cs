@@ -25,7 +25,8 @@ internal sealed partial class GroupProtocol
         CheckTag(tag, allowAny: true);
         while (true)
         {
-            if (TryTakeHeld(buffer, source, tag, out ReceiveStatus held))
+            // The list is empty except after a synchronization: test that here, without the call.
+            if (Received.Count != 0 && TryTakeHeld(buffer, source, tag, out ReceiveStatus held))
             {
                 return held;
             }
@@ -168,7 +169,8 @@ internal sealed partial class GroupProtocol
     /// <summary>(Re)starts a receive on the current communicator, or completes it from the received-message-list.</summary>
     private unsafe void Post(ref RequestRecord record)
     {
-        if (TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag, out ReceiveStatus held))
+        if (Received.Count != 0
+            && TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag, out ReceiveStatus held))
         {
             record.Handle = default;
             record.Result = held;

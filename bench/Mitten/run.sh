@@ -2,14 +2,18 @@
 # Mitten experiments (patent 002, Figs. 11-13). Usually run through scripts/bench.sh.
 #
 #   bench/Mitten/run.sh overhead  [--repeats R (100)] [--is-classes "A W"] [--is-ranks N (2)]
-#                                 [--mpptest-rounds M (9)] [--measurements T (10)] [--quick]
+#                                 [--mpptest-rounds M (15)] [--collective-ranks N (2)] [--measurements T (10)] [--quick]
 #       NAS IS and the Mpptest-style patterns on the plain binding and through Mitten,
 #       alternating in one job (IS: R repetitions after a warm-up one, each with fresh states,
 #       the two variants alternating iteration by iteration, which goes first alternating too;
 #       Mpptest: per size and measurement). IS: two states serve all repetitions and swap
 #       variants each repetition (layout 0/1); per class, the geometric mean of the two layouts'
-#       median ratios mitten time / plain time; is_pct = their geometric mean over classes, minus 1. IS also runs a control (plain against plain on a
-#       duplicate communicator, the same way) to show the comparison's own noise floor.
+#       median ratios mitten time / plain time; is_pct = their geometric mean over classes,
+#       minus 1. Mpptest: point-to-point and collectives on 2 ranks (not oversubscribed; 4 ranks
+#       on 2 cores measures time-sharing), M rounds; mpptest_pct = geometric mean over patterns
+#       and sizes of the per-size median over rounds of the ratio of the minima, minus 1. Both
+#       also run a control (plain against plain on a duplicate communicator, the same way) to
+#       show the comparison's own noise floor.
 #       Ends with "overhead: is_pct=X mpptest_pct=Y".
 #   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)]
 #       IS migrating rank K at iteration I, R times per rank count; phase medians per rank count.
@@ -73,13 +77,14 @@ gnuplot_terminal() {
 
 # ---------------------------------------------------------------------------------------------
 overhead() {
-  local repeats=100 classes="A W" is_ranks=2 rounds=9 measurements=10 quick=()
+  local repeats=100 classes="A W" is_ranks=2 rounds=15 measurements=10 collective_ranks=2 quick=()
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeats) repeats=$2; shift 2 ;;
       --is-classes) classes=$2; shift 2 ;;
       --is-ranks) is_ranks=$2; shift 2 ;;
       --mpptest-rounds) rounds=$2; shift 2 ;;
+      --collective-ranks) collective_ranks=$2; shift 2 ;;
       --measurements) measurements=$2; shift 2 ;;
       --quick) quick=(--quick); shift ;;
       *) echo "overhead: unknown option $1" >&2; exit 2 ;;
@@ -172,27 +177,45 @@ overhead() {
       'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f\n", c, r, n, g[1], q1, q3, (g[1] - 1) * 100, g[2], g[3] }' >>"$is_control"
   done
 
-  # Mpptest: point-to-point on 2 ranks, collectives on 4; each round is a pair of jobs.
-  local mpp_ratios=$RESULTS/overhead-mpptest-ratios.csv
+  # Mpptest: point-to-point on 2 ranks, collectives on --collective-ranks (2); each round is two pairs of jobs.
+  local mpp_ratios=$RESULTS/overhead-mpptest-ratios.csv mpp_control_ratios=$RESULTS/overhead-mpptest-control-ratios.csv
   echo "round,pattern,ranks,size_bytes,ratio_min,ratio_median" >"$mpp_ratios"
+  echo "round,pattern,ranks,size_bytes,ratio_min,ratio_median" >"$mpp_control_ratios"
   : >"$RESULTS/overhead-mpptest.txt"
   local round
   for round in $(seq 1 "$rounds"); do
-    local group ranks
+    local group ranks variant
     for group in p2p collective; do
       ranks=2
-      [ "$group" = collective ] && ranks=4
-      progress "Mpptest round $round/$rounds: $group patterns on $ranks ranks, plain and Mitten alternating (T=$measurements)"
-      if ! mpi_job 1800 "$ranks" "$MPPTEST" --patterns "$group" --measurements "$measurements" --compare mitten "${quick[@]}" \
-          >"$TMP/overhead-mpp.out" 2>"$TMP/overhead-mpp.err"; then
-        tail -5 "$TMP/overhead-mpp.out" "$TMP/overhead-mpp.err" >&2 || true
-        echo "overhead: error=mpptest-run-failed group=$group"
-        exit 1
-      fi
-      { echo "# round $round, $group"; cat "$TMP/overhead-mpp.out"; } >>"$RESULTS/overhead-mpptest.txt"
-      grep '^CSV ratio,' "$TMP/overhead-mpp.out" | awk -F, -v r="$round" '{ printf "%s,%s,%s,%s,%s,%s\n", r, $2, $4, $5, $6, $7 }' >>"$mpp_ratios"
+      [ "$group" = collective ] && ranks=$collective_ranks
+      # Each round runs the Mitten comparison and the control (plain against plain on a
+      # duplicate communicator: the noise floor), in alternating order.
+      for variant in $( [ $((round % 2)) -eq 1 ] && echo "mitten plain" || echo "plain mitten"); do
+        progress "Mpptest round $round/$rounds: $group patterns on $ranks ranks, plain and $( [ "$variant" = mitten ] && echo Mitten || echo "plain-dup (control)") alternating (T=$measurements)"
+        if ! mpi_job 1800 "$ranks" "$MPPTEST" --patterns "$group" --measurements "$measurements" --compare "$variant" "${quick[@]}" \
+            >"$TMP/overhead-mpp.out" 2>"$TMP/overhead-mpp.err"; then
+          tail -5 "$TMP/overhead-mpp.out" "$TMP/overhead-mpp.err" >&2 || true
+          echo "overhead: error=mpptest-run-failed group=$group variant=$variant"
+          exit 1
+        fi
+        { echo "# round $round, $group, --compare $variant"; cat "$TMP/overhead-mpp.out"; } >>"$RESULTS/overhead-mpptest.txt"
+        grep '^CSV ratio,' "$TMP/overhead-mpp.out" | awk -F, -v r="$round" '{ printf "%s,%s,%s,%s,%s,%s\n", r, $2, $4, $5, $6, $7 }' \
+          >>"$( [ "$variant" = mitten ] && echo "$mpp_ratios" || echo "$mpp_control_ratios")"
+      done
     done
   done
+  # The control's figure, computed as the headline below: per size the median over rounds of
+  # the ratio of the minima, then the geometric mean (per pattern, and over everything).
+  local mpp_control=$RESULTS/overhead-mpptest-control.csv
+  : >"$TMP/mpp-control-per-size.csv"
+  local ckey
+  for ckey in $(awk -F, 'NR > 1 { print $2 "," $3 "," $4 }' "$mpp_control_ratios" | awk '!seen[$0]++'); do
+    printf '%s,%s\n' "$ckey" "$(awk -F, -v k="$ckey" 'NR > 1 && ($2 "," $3 "," $4) == k { print $5 }' "$mpp_control_ratios" | median)" >>"$TMP/mpp-control-per-size.csv"
+  done
+  echo "pattern,ranks,sizes,geomean_ratio_min,overhead_pct" >"$mpp_control"
+  awk -F, '{ n[$1]++; s[$1] += log($4); r[$1] = $2; if (!($1 in o)) { o[$1] = ++k; name[k] = $1 } }
+    END { for (i = 1; i <= k; i++) { p = name[i]; printf "%s,%s,%d,%.4f,%.2f\n", p, r[p], n[p], exp(s[p] / n[p]), (exp(s[p] / n[p]) - 1) * 100 } }' \
+    "$TMP/mpp-control-per-size.csv" >>"$mpp_control"
   # Per pattern and size: median over rounds of the ratio of the minima over T (mpptest's
   # figure: the least disturbed measurement) and of the ratio of the medians; per pattern:
   # geometric means over the sizes.
@@ -219,7 +242,9 @@ overhead() {
     echo "overhead: IS, cost of one migration point (what Mitten adds per iteration besides a counter per collective), and the bound it sets:"
     awk -F, 'NR == FNR { if (FNR > 1) t[$1] = $8; next } FNR > 1 { printf "  class %s, %s ranks: %.2f us per migration point; 10 per run = %.4f%% of the plain median %.4f s\n", $1, $2, $3, 10 * $3 / 1e6 / t[$1] * 100, t[$1] }' "$is_summary" "$mp_csv"
     echo "overhead: Mpptest-style, geometric mean over sizes of the per-size ratio of the minima over T (median over $rounds rounds):"
-    awk -F, 'NR > 1 { printf "  %-12s %s ranks: %.4f (sizes %.4f..%.4f) -> %+.2f%%   [ratio of medians: %.4f]\n", $1, $2, $4, $5, $6, $7, $8 }' "$mpp_summary"
+    awk -F, 'NR == FNR { if (FNR > 1) c[$1] = $4; next }
+      FNR > 1 { printf "  %-12s %s ranks: %.4f (sizes %.4f..%.4f) -> %+.2f%%   [ratio of medians: %.4f; control plain-dup/plain: %.4f]\n", $1, $2, $4, $5, $6, $7, $8, c[$1] }' "$mpp_control" "$mpp_summary"
+    awk -F, '{ n++; s += log($4) } END { printf "overhead: Mpptest control (plain-dup/plain, the same way): %+.2f%%\n", (exp(s / n) - 1) * 100 }' "$TMP/mpp-control-per-size.csv"
   } >&2
 
   local term

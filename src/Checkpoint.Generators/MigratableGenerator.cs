@@ -16,7 +16,8 @@ namespace Mitten.Checkpoint.Generators;
 /// (not a record, not of explicit layout) also gets a private 64-bit mark field and implements
 /// IStateMarked. SaveState first asks the processor to prefetch the objects of the second and later
 /// reference fields (StateWriter.Prefetch), so their cache misses overlap with the writing of the
-/// first one's subgraph.
+/// first one's subgraph. RestoreState reads the reference fields of a class through
+/// StateReader.ReadField, which sets a reference back to an earlier object at the end of the restore.
 /// </summary>
 [Generator(LanguageNames.CSharp)]
 public sealed class MigratableGenerator : IIncrementalGenerator
@@ -121,8 +122,17 @@ public sealed class MigratableGenerator : IIncrementalGenerator
             {
                 string name = "@" + field.Name;
                 save.Append("        writer.Write<").Append(fieldType).Append(">(this.").Append(name).AppendLine(");");
-                restore.Append("        ").Append(field.IsReadOnly ? "global::System.Runtime.CompilerServices.Unsafe.AsRef(in this." + name + ")" : "this." + name)
-                    .Append(" = reader.Read<").Append(fieldType).AppendLine(">();");
+                string target = field.IsReadOnly ? "global::System.Runtime.CompilerServices.Unsafe.AsRef(in this." + name + ")" : "this." + name;
+                if (!isStruct && field.Type.IsReferenceType)
+                {
+                    // A reference field of a class: a reference back to an earlier object is set once
+                    // the whole graph is read (StateReader.ReadField), so its lookups overlap.
+                    restore.Append("        reader.ReadField<").Append(fieldType).Append(">(this, ref ").Append(target).AppendLine(");");
+                }
+                else
+                {
+                    restore.Append("        ").Append(target).Append(" = reader.Read<").Append(fieldType).AppendLine(">();");
+                }
             }
         }
 

@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.ComponentModel;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace Mitten.Checkpoint.State;
@@ -33,6 +35,7 @@ public sealed class StateReader
     private readonly long? sourceLength;
     private readonly PooledList<RestoredObject> objects = new();  // by id; each with its exact type, so a reference to a known object is checked without touching it
     private readonly PooledList<(object Value, TypeCodec Codec)> pending = new();
+    private readonly PooledList<BackReference> backReferences = new(16);  // fields to point at earlier objects once the graph is read (see ReadField)
     private readonly List<TypeCodec?> streamTypes = [];
     private ulong lastTypeId = ulong.MaxValue;  // the type id read last that named a complete descriptor, and its codec
     private TypeCodec? lastType;
@@ -107,6 +110,7 @@ public sealed class StateReader
         released = true;
         objects.Release();
         pending.Release();
+        backReferences.Release();
         byte[] pooled = frame;
         frame = [];                         // a reader kept and used after the restore fails instead of reading the pool
         position = end = 0;
@@ -153,21 +157,96 @@ public sealed class StateReader
         if (!typeof(T).IsValueType)
         {
             object? o = ReadReference(out nint exact);
-            if (o is null)
-            {
-                return default!;
-            }
-            if (exact == typeof(T).TypeHandle.Value)
-            {
-                return Unsafe.As<object, T>(ref o);
-            }
-            if (o is T t)
-            {
-                return t;
-            }
-            throw new StateFormatException(StateProblem.SchemaMismatch, $"the stream holds a {Describe(o.GetType())} where the program reads a {Describe(typeof(T))}");
+            return Expect<T>(o, exact);
         }
         return types.GetValueCodec<T>().ReadValue(this);
+    }
+
+    /// <summary>
+    /// Reads a reference-typed field of <paramref name="owner"/> (a class instance; <paramref name="field"/>
+    /// must be one of its fields), as <see cref="Read{T}"/> would, for generated restore code. A
+    /// reference back to an object restored earlier is not looked up now: the field is set once the
+    /// whole graph is read, together with all the others, so that the lookups of such references in
+    /// the reader's object table (each a likely cache miss, in a table of one entry per object)
+    /// overlap instead of stalling the restore one by one. Its type is checked then too; a mismatch
+    /// still fails the restore before anything is returned.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ReadField<T>(object owner, ref T field)
+    {
+        if (typeof(T).IsValueType)
+        {
+            field = Read<T>();
+            return;
+        }
+        ulong id = ReadVarint();
+        // Only objects under construction (inside a value read whole, inlineBlocked > 0) need the
+        // table entry checked at once; otherwise every earlier object is complete or being filled.
+        if (id - 1 < (ulong)objects.Count && inlineBlocked == 0)
+        {
+            nint offset = Unsafe.ByteOffset(ref FieldsOf(owner), ref Unsafe.As<T, byte>(ref field));
+            backReferences.Add(new BackReference(owner, typeof(T).TypeHandle.Value, (int)id, (int)offset));
+            return;
+        }
+        object? o = ReadReference(id, out nint exact);
+        field = Expect<T>(o, exact);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static T Expect<T>(object? o, nint exact)
+    {
+        if (o is null)
+        {
+            return default!;
+        }
+        if (exact == typeof(T).TypeHandle.Value)
+        {
+            return Unsafe.As<object, T>(ref o);
+        }
+        if (o is T t)
+        {
+            return t;
+        }
+        throw Mismatch(o, typeof(T));
+    }
+
+    private static StateFormatException Mismatch(object o, Type expected) =>
+        new(StateProblem.SchemaMismatch, $"the stream holds a {Describe(o.GetType())} where the program reads a {Describe(expected)}");
+
+    /// <summary>The first field of an object (an object's fields start at a fixed distance from its reference).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ref byte FieldsOf(object o) => ref Unsafe.As<RawObject>(o).Data;
+
+    /// <summary>
+    /// Sets the fields recorded by <see cref="ReadField{T}"/>: independent table lookups in a tight
+    /// loop (with the entries asked for a few iterations ahead), so their cache misses overlap.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]   // runs once per restore: straight to optimized code, not through on-stack replacement
+    private unsafe void SetBackReferences()
+    {
+        const int Ahead = 16;
+        int count = backReferences.Count;
+        for (int i = 0; i < count; i++)
+        {
+            if (Sse.IsSupported && i + Ahead < count)
+            {
+                // Only a hint: the entry's address may be stale by the time it is loaded, which is harmless.
+                Sse.Prefetch0(Unsafe.AsPointer(ref objects[backReferences[i + Ahead].Id - 1]));
+            }
+            ref BackReference r = ref backReferences[i];
+            ref RestoredObject known = ref objects[r.Id - 1];
+            object value = known.Value;
+            if (known.TypeHandle != r.FieldType)
+            {
+                Type expected = Type.GetTypeFromHandle(RuntimeTypeHandle.FromIntPtr(r.FieldType))!;
+                if (!expected.IsInstanceOfType(value))
+                {
+                    throw Mismatch(value, expected);
+                }
+            }
+            Unsafe.As<byte, object>(ref Unsafe.AddByteOffset(ref FieldsOf(r.Owner), r.Offset)) = value;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -336,9 +415,11 @@ public sealed class StateReader
     internal object? ReadReference() => ReadReference(out _);
 
     /// <summary>Reads a reference; <paramref name="exact"/> is the handle of the object's exact type (0 for null).</summary>
-    internal object? ReadReference(out nint exact)
+    internal object? ReadReference(out nint exact) => ReadReference(ReadVarint(), out exact);
+
+    /// <summary>The rest of <see cref="ReadReference(out nint)"/>, once the object id <paramref name="id"/> is read.</summary>
+    private object? ReadReference(ulong id, out nint exact)
     {
-        ulong id = ReadVarint();
         if (id == 0)
         {
             exact = 0;
@@ -456,6 +537,7 @@ public sealed class StateReader
         {
             throw Corrupt($"the writer wrote {writtenFrames} frames and {writtenObjects} objects, this reader found {frames} and {objects.Count}");
         }
+        SetBackReferences();                // before the finishers: a dictionary's keys must be complete
         foreach (Action finish in finishers)
         {
             finish();
@@ -643,6 +725,15 @@ public sealed class StateReader
     internal static StateFormatException Corrupt(string message) => new(StateProblem.Corrupted, "corrupt state stream: " + message);
 
     internal static string Describe(Type type) => type.FullName ?? type.Name;
+}
+
+/// <summary>A field to point at the object with id <see cref="Id"/> once the graph is read: its owner, the field's type handle, and its distance from the owner's first field.</summary>
+internal readonly record struct BackReference(object Owner, nint FieldType, int Id, int Offset);
+
+/// <summary>Any object seen as its first field (see <see cref="StateReader"/>'s FieldsOf).</summary>
+internal sealed class RawObject
+{
+    public byte Data;
 }
 
 /// <summary>An entry of the reader's object table: a restored object and the handle of its exact type (a plain number, so storing it needs no GC write barrier).</summary>

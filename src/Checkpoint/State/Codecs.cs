@@ -9,9 +9,10 @@ namespace Mitten.Checkpoint.State;
 /// </summary>
 internal abstract class TypeCodec
 {
-    protected TypeCodec(Type type, bool deferred = false, bool creationData = false)
+    protected TypeCodec(Type type, bool deferred = false, bool creationData = false, bool createsExactType = false)
     {
         Type = type;
+        CreatedTypeHandle = createsExactType ? type.TypeHandle.Value : 0;
         Deferred = deferred;
         HasCreationData = creationData;
         Marked = !type.IsValueType && typeof(IStateMarked).IsAssignableFrom(type);
@@ -30,6 +31,12 @@ internal abstract class TypeCodec
 
     /// <summary>True for classes whose generated code implements <see cref="IStateMarked"/>.</summary>
     public bool Marked { get; }
+
+    /// <summary>
+    /// The type handle of every object <see cref="Create"/> makes, when that is always exactly
+    /// <see cref="Type"/> (so the reader need not ask the new object); 0 when not known.
+    /// </summary>
+    public nint CreatedTypeHandle { get; }
 
     public abstract void WriteDescriptor(StateWriter writer);
 
@@ -199,7 +206,7 @@ internal sealed class MigratableStructCodec<T>(string name) : ValueCodec<T>(type
     }
 }
 
-internal sealed class MigratableClassCodec<T>(string name) : TypeCodec(typeof(T), deferred: true), INamedCodec
+internal sealed class MigratableClassCodec<T>(string name) : TypeCodec(typeof(T), deferred: true, createsExactType: true), INamedCodec
     where T : class, IMigratable
 {
     public string Name { get; } = name;

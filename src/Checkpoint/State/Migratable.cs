@@ -28,7 +28,9 @@ public sealed class NotMigratedAttribute : Attribute
 /// A class is created without running a constructor and then <see cref="RestoreState"/> fills
 /// it, so fields that are not restored keep their default values. Objects reached through
 /// references may still be empty while <see cref="RestoreState"/> runs (they are filled
-/// one after another), so restore code must only store references, not use them.
+/// one after another), so restore code must only store references, not use them. Generated code
+/// reads reference fields with <see cref="StateReader.ReadField{T}"/>, which sets a reference back
+/// to an object restored earlier only at the end of the restore (before it returns).
 /// </remarks>
 public interface IMigratable
 {

@@ -445,7 +445,11 @@ public sealed class StateReader
         {
             // Creation data holds counts only, never references, so the object can take its id now.
             object created = codec.Create(this);
-            exact = Type.GetTypeHandle(created).Value;
+            exact = codec.CreatedTypeHandle;
+            if (exact == 0)
+            {
+                exact = Type.GetTypeHandle(created).Value;
+            }
             objects.Add(new RestoredObject(created, exact));
             if (inlineDepth < StreamFormat.InlineDepth && inlineBlocked == 0)
             {
@@ -469,13 +473,15 @@ public sealed class StateReader
         return value;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal TypeCodec ReadTypeRef()
     {
         ulong id = ReadVarint();
-        if (id == lastTypeId)
-        {
-            return lastType!;
-        }
+        return id == lastTypeId ? lastType! : ReadTypeRef(id);
+    }
+
+    private TypeCodec ReadTypeRef(ulong id)
+    {
         if (id < (ulong)streamTypes.Count)
         {
             TypeCodec known = streamTypes[(int)id] ?? throw Corrupt("a type descriptor refers to itself");

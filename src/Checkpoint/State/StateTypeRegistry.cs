@@ -64,7 +64,9 @@ public sealed class StateTypeRegistry
     /// An instance is written whole where it is first met; later references to the same object
     /// restore as the same object. A reference cycle that comes back into an instance while its
     /// restore function runs is rejected; cycles may pass through <see cref="IMigratable"/> classes,
-    /// arrays and collections.
+    /// arrays and collections. The objects a restore function receives may still be empty, or have
+    /// reference fields not yet set (those are set at the end of the restore), so it must only store
+    /// them, not use them.
     /// </summary>
     /// <param name="save">Writes the instance's parts with <see cref="StateWriter.Write{T}(T)"/>.</param>
     /// <param name="restore">Reads the parts in the same order and builds the instance.</param>

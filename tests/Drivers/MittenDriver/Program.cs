@@ -4,6 +4,9 @@ using Mitten.Tests.Drivers;
 //   transit  --iterations N [--migrate RANK@ITER[:HOST]]...   messages in flight, collectives, migrations
 //   blocked  --iterations N --migrate RANK@ITER               a rank blocked on a stopped partner
 //   requests                                                  bad requests are refused, the job goes on
+// One write() per line: Console's own stdout writer flushes every 256 characters, so a long line
+// (MIGRATION ...) could reach mpiexec in pieces with another rank's line between them.
+Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = true });
 var options = DriverOptions.Parse(args);
 return options.Scenario switch
 {

@@ -161,7 +161,9 @@ public sealed partial class MpiJob
         throw new InvalidOperationException("cannot find the repository root (Mitten.sln) above " + AppContext.BaseDirectory);
     }
 
-    [GeneratedRegex(@"^CHECK (\S+) (ok|FAIL)\b.*$", RegexOptions.Multiline)]
+    // Not anchored at a line start: mpiexec forwards each rank's output as it reads it, so a line
+    // a rank wrote in several pieces can have another rank's CHECK line in the middle of it.
+    [GeneratedRegex(@"CHECK (\S+) (ok|FAIL)\b.*$", RegexOptions.Multiline)]
     private static partial Regex CheckLine();
 
     [GeneratedRegex(@"\x1b\[\?1[hl]\x1b[=>]?|\x1b[=>]")]

@@ -187,8 +187,7 @@ public static class IsMitten
                 }
                 foreach (var (name, result) in new[] { ("plain", plainResult), (second, secondResult) })
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"COMPARE rep={r} variant={name} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes=-1 key_rank_checksum={result.KeyRankChecksum}"));
+                    Console.WriteLine(CompareLine(r, name, problem, result, allocatedBytes: -1)); // -1: not measured when interleaved
                 }
                 Console.Out.Flush();
             }
@@ -207,8 +206,7 @@ public static class IsMitten
                 allVerified &= result.Verified;
                 if (rank == 0)
                 {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"COMPARE rep={r} variant={(secondNow ? second : "plain")} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
+                    Console.WriteLine(CompareLine(r, secondNow ? second : "plain", problem, result, result.TimedLoopAllocatedBytes));
                     Console.Out.Flush();
                 }
             }
@@ -232,4 +230,9 @@ public static class IsMitten
         session.Finish();
         return allVerified ? 0 : 1;
     }
+
+    /// <summary>The COMPARE line rank 0 prints for one run of one variant.</summary>
+    private static string CompareLine(int repetition, string variant, IsClass problem, IsResult result, long allocatedBytes) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"COMPARE rep={repetition} variant={variant} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes={allocatedBytes} key_rank_checksum={result.KeyRankChecksum}");
 }

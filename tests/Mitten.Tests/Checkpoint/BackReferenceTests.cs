@@ -78,13 +78,7 @@ public class BackReferenceTests
         }
     }
 
-    private static T RoundTrip<T>(T value, StateTypeRegistry types)
-    {
-        var stream = new MemoryStream();
-        StateSerializer.Save(value, stream, types);
-        stream.Position = 0;
-        return StateSerializer.Restore<T>(stream, types);
-    }
+    private static T RoundTrip<T>(T value, StateTypeRegistry types) => StateRoundTrip.Of(value, types);
 
     [Fact]
     public void References_back_to_earlier_objects_keep_identity_through_fields_of_every_declared_type()

@@ -22,13 +22,7 @@ public class InlineContentsTests
         public CopyableNode? Node;
     }
 
-    private static T RoundTrip<T>(T value, StateTypeRegistry types)
-    {
-        var stream = new MemoryStream();
-        StateSerializer.Save(value, stream, types);
-        stream.Position = 0;
-        return StateSerializer.Restore<T>(stream, types);
-    }
+    private static T RoundTrip<T>(T value, StateTypeRegistry types) => StateRoundTrip.Of(value, types);
 
     [Fact]
     public void A_cycle_from_a_hand_registered_object_through_a_migratable_one_back_to_it_round_trips()

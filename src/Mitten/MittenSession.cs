@@ -120,8 +120,11 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     /// <paramref name="host"/> (this host when null). The move happens at that rank's next
     /// migration point; requests are serialized, never interleaved.
     /// </summary>
+    /// <returns>The request's id: its outcome (committed, rolled back or refused) is recorded under
+    /// this id in the job's control directory (<c>migrations/ID.json</c>) and in <see cref="MigrationHistory"/>
+    /// of the rank that moved.</returns>
     /// <exception cref="MigrationRequestException">The rank does not exist, the host name is malformed, or the job is finishing.</exception>
-    public void RequestMigration(int rank, string? host = null) => protocol.RequestMigration(rank, host, null);
+    public string RequestMigration(int rank, string? host = null) => protocol.RequestMigration(rank, host, null);
 
     /// <summary>
     /// Asks for a coordinated checkpoint into <paramref name="directory"/> (call on rank 0; the

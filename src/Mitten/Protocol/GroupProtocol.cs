@@ -183,7 +183,7 @@ internal sealed partial class GroupProtocol : IDisposable
     }
 
     /// <summary>Queues a migration of <paramref name="rank"/> (this process or another) to <paramref name="host"/>.</summary>
-    internal void RequestMigration(int rank, string? host, string? requestId)
+    internal string RequestMigration(int rank, string? host, string? requestId)
     {
         if (rank < 0 || rank >= Size)
         {
@@ -201,12 +201,13 @@ internal sealed partial class GroupProtocol : IDisposable
         if (rank == Rank)
         {
             requests.Enqueue(request);
-            return;
+            return request.Id;
         }
         byte[] hostBytes = System.Text.Encoding.UTF8.GetBytes((host ?? "") + "\n" + request.Id);
         Span<long> header = [rank, hostBytes.Length, 0, 0, 0, 0, 0, 0];
         control.Send<long>(header, rank, ControlTag.Request);
         control.Send<byte>(hostBytes, rank, ControlTag.Request + ControlTag.Payload);
+        return request.Id;
     }
 
     /// <summary>Queues a coordinated checkpoint into <paramref name="directory"/> (on rank 0, which leads it).</summary>

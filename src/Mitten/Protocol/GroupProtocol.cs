@@ -2,24 +2,26 @@ using System.Diagnostics;
 using Mitten.Checkpoint.Communication;
 using Mitten.Control;
 using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
 
 namespace Mitten.Protocol;
 
 /// <summary>
 /// One process's side of the MPI-Mitten protocols (patent 002): superstep tracking at
 /// migration points, the distributed migration protocol, collective and point-to-point
-/// synchronization, the drain into the received-message-list, and the group rebuild.
-/// See docs/PROTOCOL.md for every message and the correctness argument. The partial files
-/// beside this one hold the synchronization, drain, rebuild and point-to-point parts.
+/// synchronization, the drain into the received-message-list, the group rebuild and the
+/// coordinated checkpoint. Each step of docs/PROTOCOL.md is one file under <c>Steps/</c>:
+/// Initiation, CollectiveSynchronization, PointToPointSynchronization, Drain, MovingRank,
+/// Replacement, JoiningRanks, Resolution (commit, rollback, resume) and CoordinatedCheckpoint.
+/// This file holds the process's state, the migration point and the end of the job.
 /// </summary>
 internal sealed partial class GroupProtocol : IDisposable
 {
     private Communicator app;
-    private Communicator control;
+    private ControlChannel control;
     private SuperstepWindow window;
     private readonly Func<byte[]> captureApplicationState;
     private readonly JobDirectory? job;
-    private readonly long[] message = new long[8];
 
     /// <summary>Messages drained off the network that the application has not received yet.</summary>
     internal ReceivedMessageList Received { get; private set; }
@@ -45,20 +47,18 @@ internal sealed partial class GroupProtocol : IDisposable
     /// <summary>
     /// Whether a migration of this group rolled back after its spawn was attempted. Open MPI
     /// 4.1's MPI_Finalize then hangs (seen with a failed spawn), so, like after a rebuild,
-    /// every member (all learn the rollback from Pj's decision) leaves without finalizing.
+    /// every member (all learn the rollback from the leader's decision) leaves without finalizing.
     /// </summary>
     internal bool SpawnAttempted { get; private set; }
 
-    private readonly Queue<MigrationRequest> requests = new();
-    private volatile int signalRaised;
-    private long nextRequestPoll;
-    private long nextStatusWrite;
+    /// <summary>The synchronization in progress, or null while the process runs normally.</summary>
+    private SynchronizationSession? sync;
     private bool finishing;
     private bool resumeAtMigrationPoint;
 
     internal Communicator Application => app;
 
-    private GroupProtocol(Communicator app, Communicator control, SuperstepWindow window, ReceivedMessageList received,
+    private GroupProtocol(Communicator app, ControlChannel control, SuperstepWindow window, ReceivedMessageList received,
         long superstep, long collectives, Func<byte[]> captureApplicationState, JobDirectory? job)
     {
         this.app = app;
@@ -78,7 +78,7 @@ internal sealed partial class GroupProtocol : IDisposable
     {
         ProtocolWarmup.Start();
         Communicator app = world.Dup();
-        Communicator control = app.Dup();
+        var control = new ControlChannel(app.Dup());
         var window = new SuperstepWindow(app, 0, sharedMemory: true);
         var protocol = new GroupProtocol(app, control, window, new ReceivedMessageList(), 0, 0, captureApplicationState, job);
         IReadOnlyList<string> rankHosts = GatherHostNames(app);
@@ -125,24 +125,28 @@ internal sealed partial class GroupProtocol : IDisposable
         return hosts;
     }
 
+    /// <summary>Replaces the communication state with one restored from a checkpoint (restart).</summary>
+    internal void RestoreCommunicationState(byte[] serialized) => Received = ReceivedMessageList.Deserialize(serialized);
+
     /// <summary>Called by the application where its state is consistent (the top of its main loop).</summary>
     internal void MigrationPoint()
     {
         if (resumeAtMigrationPoint)
         {
-            // A replacement's first migration point is the one its predecessor stopped at.
+            // A replacement's first migration point is the one its predecessor stopped at; the
+            // window already holds the superstep after it (published when the group was rebuilt).
             resumeAtMigrationPoint = false;
-            AdvanceAfterStop();
+            Superstep++;
             return;
         }
         PollRequests();
-        if (!inSync)
+        if (sync is null)
         {
             if (requests.Count > 0 && !finishing)
             {
                 TryInitiate();
             }
-            if (!inSync)
+            if (sync is null)
             {
                 if (window.TryAdvance(Superstep))
                 {
@@ -158,12 +162,12 @@ internal sealed partial class GroupProtocol : IDisposable
             }
         }
         // In the synchronization phase: keep running until the global superstep.
-        if (Superstep < globalSuperstep)
+        if (Superstep < sync!.GlobalSuperstep)
         {
             Superstep++;
             if (ProtocolTrace.Enabled)
             {
-                ProtocolTrace.Write(Rank, $"mp {Superstep} in sync (global {globalSuperstep}) collectives {Collectives}");
+                ProtocolTrace.Write(Rank, $"mp {Superstep} in sync (global {sync.GlobalSuperstep}) collectives {Collectives}");
             }
             return;
         }
@@ -172,99 +176,22 @@ internal sealed partial class GroupProtocol : IDisposable
             ProtocolTrace.Write(Rank, $"stop at superstep {Superstep} collectives {Collectives}");
         }
         StopAtGlobalSuperstep();
-        AdvanceAfterStop();
-    }
-
-    private void AdvanceAfterStop()
-    {
+        // Stopped at this migration point, the process continues past it: the window word was
+        // already republished as Superstep + 1 (once, before the resume was acknowledged, or
+        // when the new group's window was created), so only the local count moves here.
         Superstep++;
-        window.Reset(Superstep);
         MaybeWriteStatus();
-    }
-
-    /// <summary>Queues a migration of <paramref name="rank"/> (this process or another) to <paramref name="host"/>.</summary>
-    internal string RequestMigration(int rank, string? host, string? requestId)
-    {
-        if (rank < 0 || rank >= Size)
-        {
-            throw new MigrationRequestException($"rank {rank} does not exist (the group has ranks 0..{Size - 1})");
-        }
-        if (host is not null && !JobDirectory.IsValidHostName(host))
-        {
-            throw new MigrationRequestException($"'{host}' is not a valid host name");
-        }
-        if (finishing)
-        {
-            throw new MigrationRequestException("the job is finishing; no migration can start");
-        }
-        var request = new MigrationRequest(requestId ?? NewRequestId(), rank, host, Stopwatch.GetTimestamp());
-        if (rank == Rank)
-        {
-            requests.Enqueue(request);
-            return request.Id;
-        }
-        byte[] hostBytes = System.Text.Encoding.UTF8.GetBytes((host ?? "") + "\n" + request.Id);
-        Span<long> header = [rank, hostBytes.Length, 0, 0, 0, 0, 0, 0];
-        control.Send<long>(header, rank, ControlTag.Request);
-        control.Send<byte>(hostBytes, rank, ControlTag.Request + ControlTag.Payload);
-        return request.Id;
-    }
-
-    /// <summary>Queues a coordinated checkpoint into <paramref name="directory"/> (on rank 0, which leads it).</summary>
-    internal void RequestCheckpoint(string directory, string? requestId)
-    {
-        if (Rank != 0)
-        {
-            throw new MigrationRequestException("a checkpoint is led by rank 0: request it there (or with `mitten checkpoint`)");
-        }
-        if (finishing)
-        {
-            throw new MigrationRequestException("the job is finishing; no checkpoint can start");
-        }
-        requests.Enqueue(new MigrationRequest(requestId ?? NewRequestId(), 0, null, Stopwatch.GetTimestamp(), Path.GetFullPath(directory)));
-    }
-
-    /// <summary>Replaces the communication state with one restored from a checkpoint (restart).</summary>
-    internal void RestoreCommunicationState(byte[] serialized) => Received = ReceivedMessageList.Deserialize(serialized);
-
-    /// <summary>Raised from the signal handler: look for a request file at the next migration point.</summary>
-    internal void SignalRaised() => signalRaised = 1;
-
-    private void PollRequests()
-    {
-        // Requests other ranks sent through the API.
-        while (control.Iprobe(Mpi.AnySource, ControlTag.Request, out Status status))
-        {
-            control.Recv<long>(message, status.Source, ControlTag.Request);
-            HandleControlMessage(status, out _, out _, out _); // queues the request
-        }
-        if (job is null)
-        {
-            return;
-        }
-        long now = Stopwatch.GetTimestamp();
-        if (signalRaised == 0 && now < nextRequestPoll)
-        {
-            return;
-        }
-        signalRaised = 0;
-        nextRequestPoll = now + Stopwatch.Frequency / 5;
-        foreach (MigrationRequest request in job.ClaimRequests(Rank, Size))
-        {
-            if (request.Rank == Rank)
-            {
-                requests.Enqueue(request);
-            }
-        }
     }
 
     private void MaybeWriteStatus()
     {
         if (job is not null && Stopwatch.GetTimestamp() >= nextStatusWrite)
         {
-            WriteStatus(inSync ? "synchronizing" : "running");
+            WriteStatus(sync is null ? "running" : "synchronizing");
         }
     }
+
+    private long nextStatusWrite;
 
     private void WriteStatus(string state)
     {
@@ -276,32 +203,38 @@ internal sealed partial class GroupProtocol : IDisposable
         job.WriteRankStatus(Rank, Superstep, state);
     }
 
-    private static string NewRequestId() => "api-" + Guid.NewGuid().ToString("N")[..12];
-
     /// <summary>
-    /// Ends the protocol (collective over the group): a final migration point, then a
-    /// barrier that still answers a migration that started meanwhile (it is refused).
+    /// Ends the protocol (collective over the group). No migration starts here: a request still
+    /// queued, or arriving now, is refused ("the job is finishing"), because a replacement would
+    /// resume the program after its last migration point and re-run its closing code alone. A
+    /// synchronization another rank started meanwhile is answered with REPORT(Finishing), so it
+    /// is aborted instead of waiting for this process. After the closing barrier the control
+    /// channel is closed with markers, so a request sent to this process just before is refused
+    /// too, never dropped.
     /// </summary>
     internal void Finish()
     {
-        MigrationPoint();
         finishing = true;
-        foreach (MigrationRequest request in requests)
+        PollRequests();
+        RefuseQueuedRequests("the job finished before the migration could start");
+        if (sync is not null || window.SyncFlagSeen)
         {
-            Console.Error.WriteLine($"mitten: rank {Rank}: request {request.Id} not started: the job finished before this rank's next migration point");
-            job?.AppendEvent("rejected", Rank, 0, request.Id, null);
-            job?.WriteOutcome(request.Id, Rank, MigrationOutcome.Rejected, "the job finished before the migration could start", null);
+            AnswerWhileFinishing();
         }
-        requests.Clear();
         Request barrier = app.Ibarrier();
         while (!barrier.Test(out _))
         {
-            if (window.SyncFlagSeen && !inSync)
+            if (window.SyncFlagSeen && sync is null)
             {
-                EnterSynchronization();
                 AnswerWhileFinishing();
             }
+            else
+            {
+                Thread.Yield();
+            }
         }
+        CloseControlChannel(syncId: 0, Deadline.After(ProtocolTimeouts.Step, "the other ranks' closing control markers"));
+        RefuseQueuedRequests("the job finished before the migration could start");
         WriteStatus("finished");
     }
 
@@ -316,5 +249,6 @@ internal sealed partial class GroupProtocol : IDisposable
 /// <summary>
 /// A request to migrate a rank, or (with <see cref="CheckpointDirectory"/>) to take a coordinated
 /// checkpoint of the group, from the API, another rank, or the control directory.
+/// <see cref="Attempts"/> counts checkpoint attempts that found a rank blocked between migration points.
 /// </summary>
-internal sealed record MigrationRequest(string Id, int Rank, string? Host, long SeenTimestamp, string? CheckpointDirectory = null);
+internal sealed record MigrationRequest(string Id, int Rank, string? Host, long SeenTimestamp, string? CheckpointDirectory = null, int Attempts = 0);

@@ -36,7 +36,7 @@ internal static class ProtocolWarmup
         // The protocol's own types (everything under Mitten.Protocol and Mitten.Control).
         foreach (Type type in typeof(ProtocolWarmup).Assembly.GetTypes())
         {
-            if (type.Namespace is "Mitten.Protocol" or "Mitten.Control" && !type.ContainsGenericParameters)
+            if (type.Namespace is "Mitten.Protocol" or "Mitten.Protocol.Messages" or "Mitten.Control" && !type.ContainsGenericParameters)
             {
                 Compile(type, null);
             }

@@ -22,7 +22,16 @@ internal sealed class ReplacementHeader
     public string? JobDirectory { get; set; }
     public string? Fault { get; set; }
     public List<string> KnownHosts { get; set; } = [];
+
+    /// <summary>Requests Pj had queued (they move with the rank and are served by Pn).</summary>
+    public List<PendingRequest> PendingRequests { get; set; } = [];
+
+    /// <summary>Where the group's last complete checkpoint is (named if the job has to end).</summary>
+    public string? LastCheckpointDirectory { get; set; }
 }
+
+/// <summary>A request queued at Pj when it moved.</summary>
+internal sealed record PendingRequest(string Id, string? Host, string? CheckpointDirectory);
 
 /// <summary>A phase and its time since the signal.</summary>
 internal sealed record PhaseTime(string Phase, double Seconds);

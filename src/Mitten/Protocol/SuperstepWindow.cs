@@ -1,4 +1,5 @@
 using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
 
 namespace Mitten.Protocol;
 
@@ -7,6 +8,12 @@ namespace Mitten.Protocol;
 /// each rank's superstep (with the synchronization flag), its collective count, and while
 /// blocked the operation, peer and tag it waits on; rank 0's entry also holds the group's
 /// migration lock. A shared lock_all epoch is held for the window's whole life.
+/// This class is the one owner of the superstep word's transitions: <see cref="TryAdvance"/>
+/// (the owner, s -> s+1 unless frozen), <see cref="FreezeAll"/> (the leader sets the flag on
+/// every word) and <see cref="PublishAfterSynchronization"/> (the owner, once per
+/// synchronization, before it acknowledges the resume; a new group's window is created with
+/// the final value instead). The leader releases the lock only after every acknowledgement, so
+/// no republish can clear the flag of a later synchronization.
 /// </summary>
 internal sealed class SuperstepWindow : IDisposable
 {
@@ -88,8 +95,11 @@ internal sealed class SuperstepWindow : IDisposable
         return max;
     }
 
-    /// <summary>Stores this rank's superstep and clears the flag (after the synchronization ended).</summary>
-    internal void Reset(long superstep) => window.FetchAndOp(superstep, rank, SuperstepSlot, Op.Replace);
+    /// <summary>
+    /// Stores this rank's superstep and clears the flag, once per synchronization, before the
+    /// resume is acknowledged to the leader (which holds the migration lock until then).
+    /// </summary>
+    internal void PublishAfterSynchronization(long superstep) => window.FetchAndOp(superstep, rank, SuperstepSlot, Op.Replace);
 
     /// <summary>Publishes the collective count and the operation this rank is blocked in (local stores).</summary>
     internal void PublishOperation(long collectives, BlockedOperation operation, int peer, int tag)

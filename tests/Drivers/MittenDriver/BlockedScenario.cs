@@ -28,7 +28,12 @@ internal static class BlockedScenario
         int rank = comm.Rank;
         var state = session.State;
         int n = options.Iterations;
-        if (rank == 1 && !session.IsReplacement)
+        bool restarted = Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is { Length: > 0 };
+        // Rank 1 waits across its migration point (for the message rank 0 sends only after its
+        // next one) in iterations below BlockedUntil - 1; from BlockedUntil on it receives each
+        // iteration's message within the iteration.
+        int until = Math.Min(options.BlockedUntil, n);
+        if (rank == 1 && !session.IsReplacement && !restarted)
         {
             state.Sum += comm.Recv<long>(0, 5); // message 0, sent in rank 0's first iteration
         }
@@ -43,13 +48,27 @@ internal static class BlockedScenario
                     session.RequestMigration(plan.Rank, plan.Host);
                 }
             }
+            if (k == options.CheckpointAt && rank == 0 && !restarted)
+            {
+                session.RequestCheckpoint(options.CheckpointDirectory); // taken at a later migration point
+            }
+            if (k == options.CrashAt && !restarted)
+            {
+                Console.WriteLine($"CRASH rank={rank} iteration={k} checkpoint_epoch={session.LastCheckpointEpoch}");
+                Console.Out.Flush();
+                System.Diagnostics.Process.GetCurrentProcess().Kill();
+            }
             if (rank == 0)
             {
                 Thread.Sleep(options.ComputeMilliseconds); // the partner is already waiting
                 comm.Send(1000L + k, 1, 5);
             }
             state.Sum += comm.Allreduce((long)k, Op.Sum);
-            if (rank == 1 && k + 1 < n)
+            if (rank == 1 && k >= until && k > 0)
+            {
+                state.Sum += comm.Recv<long>(0, 5); // message k, sent in this iteration
+            }
+            if (rank == 1 && k + 1 < n && k + 1 < until)
             {
                 // Waits for message k + 1, which rank 0 sends only after its next migration point.
                 state.Sum += comm.Recv<long>(0, 5);
@@ -61,6 +80,7 @@ internal static class BlockedScenario
         {
             Console.WriteLine($"MIGRATION rank={rank} {report}");
         }
+        Console.WriteLine($"CHECKPOINT rank={rank} epoch={session.LastCheckpointEpoch}");
         Check.That("completed", true);
         session.Finish();
         return 0;

@@ -16,6 +16,9 @@ internal sealed class DriverOptions
     public string CheckpointDirectory { get; private init; } = "";
     public int CrashAt { get; private init; } = -1;
 
+    /// <summary>Blocked: rank 1 waits across its migration point only in iterations below this one.</summary>
+    public int BlockedUntil { get; private init; } = int.MaxValue;
+
     /// <summary>Transit: receive with non-blocking receives (all posted, then waited in reverse order).</summary>
     public bool NonBlockingReceives { get; private init; }
 
@@ -39,6 +42,7 @@ internal sealed class DriverOptions
     public static DriverOptions Parse(string[] args)
     {
         var options = new DriverOptions { Scenario = args.Length > 0 ? args[0] : "" };
+        int blockedUntil = int.MaxValue;
         int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1;
         string checkpointDir = "";
         bool irecv = false;
@@ -60,6 +64,7 @@ internal sealed class DriverOptions
                     break;
                 case "--crash-at": crashAt = int.Parse(args[++i]); break;
                 case "--irecv": irecv = true; break;
+                case "--blocked-until": blockedUntil = int.Parse(args[++i]); break;
                 case "--token-across-except": tokenExcept = int.Parse(args[++i]); break;
                 case "--migrate":
                     string[] parts = args[++i].Split('@', ':');
@@ -68,7 +73,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, TokenReceiveExceptRank = tokenExcept }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

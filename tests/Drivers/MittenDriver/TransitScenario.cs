@@ -16,6 +16,7 @@ internal sealed class TransitState
     public static Mitten.IStateCodec<TransitState> Codec { get; } = Mitten.StateCodec.FromDelegates<TransitState>(
         (s, stream) =>
         {
+            ThrowIfFaulted("save");
             using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
             w.Write(s.Iteration); w.Write(s.Checksum); w.Write(s.Received); w.Write(s.Failures);
             w.Write(s.NextExpected.Length);
@@ -25,6 +26,7 @@ internal sealed class TransitState
         },
         stream =>
         {
+            ThrowIfFaulted("restore");
             using var r = new BinaryReader(stream);
             var s = new TransitState { Iteration = r.ReadInt32(), Checksum = r.ReadInt64(), Received = r.ReadInt64(), Failures = r.ReadInt32() };
             int n = r.ReadInt32();
@@ -36,6 +38,15 @@ internal sealed class TransitState
             for (int i = 0; i < 2 * n; i++) { s.LastInStream[i] = r.ReadInt64(); }
             return s;
         });
+
+    /// <summary>MITTEN_DRIVER_CODEC_FAULT=save|restore: the codec throws there (a fault test).</summary>
+    private static void ThrowIfFaulted(string operation)
+    {
+        if (Environment.GetEnvironmentVariable("MITTEN_DRIVER_CODEC_FAULT") == operation)
+        {
+            throw new InvalidOperationException($"test fault: the codec cannot {operation}");
+        }
+    }
 }
 
 /// <summary>

@@ -1,19 +1,12 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
 
 namespace Mitten.Protocol;
 
 internal sealed partial class GroupProtocol
 {
-    /// <summary>How a polled operation ended.</summary>
-    private enum WaitResult
-    {
-        Completed,
-        /// <summary>Woken for a migration and cancelled: repeat it on the (possibly new) group.</summary>
-        Interrupted,
-    }
-
     /// <summary>
     /// Receive: the received-message-list first (messages drained at a synchronization),
     /// then the network. The operation is polled, so while it waits the process still takes
@@ -65,7 +58,7 @@ internal sealed partial class GroupProtocol
         {
             return false;
         }
-        markerSeen[status.Source] = true;
+        (sync ?? throw new InvalidOperationException($"rank {status.Source}'s drain marker arrived outside a synchronization")).MarkerSeen[status.Source] = true;
         return true;
     }
 
@@ -319,14 +312,14 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>During a drain: every send this process started completes, because its receiver drains it.</summary>
-    private void CompleteOutstandingSends()
+    private void CompleteOutstandingSends(Deadline deadline)
     {
         foreach (int slot in Requests.LiveInStartOrder())
         {
             ref RequestRecord record = ref Requests.Records[slot];
             if (!record.IsReceive && record.State == RequestState.Active)
             {
-                record.Handle.Wait();
+                WaitWithin(ref record.Handle, deadline, record.Peer);
                 record.State = RequestState.Done;
             }
         }
@@ -343,145 +336,4 @@ internal sealed partial class GroupProtocol
 
     private static void ThrowBadTag(int tag) =>
         throw new ArgumentOutOfRangeException(nameof(tag), $"tag {tag} is outside 0..{ControlTag.DrainMarker - 1} (tag {ControlTag.DrainMarker} is reserved by the migration protocol)");
-
-    /// <summary>
-    /// Waits for a started operation while taking part in a synchronization. <paramref name="ownerSlot"/>
-    /// is the application's request when the operation is one (its state is kept up to date), else -1;
-    /// Interrupted means the operation is still to be done: the caller repeats it (a blocking
-    /// receive) or, for a request, it has been posted again.
-    /// </summary>
-    private WaitResult WaitPolled(ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status, int ownerSlot)
-    {
-        bool reportedBlocked = false;
-        int spins = 0;
-        while (true)
-        {
-            if (request.Test(out status))
-            {
-                if (operation == BlockedOperation.Receive && TookMarker(status))
-                {
-                    // That peer has drained, so MIG_END(proceed) is on its way here. The receive
-                    // is still to be done.
-                    if (ownerSlot >= 0)
-                    {
-                        Post(ref Requests.Records[ownerSlot]);
-                    }
-                    return WaitResult.Interrupted;
-                }
-                if (reportedBlocked)
-                {
-                    window.PublishOperation(Collectives, BlockedOperation.None, -1, 0);
-                    if (inSync && Rank != migratingRank)
-                    {
-                        SendReport(ReportKind.Unblocked, peer, operation);
-                    }
-                }
-                return WaitResult.Completed;
-            }
-            if (!window.SyncFlagSeen)
-            {
-                if (++spins > 64)
-                {
-                    Thread.Yield(); // ranks may share cores (oversubscription)
-                }
-                continue;
-            }
-            if (!inSync)
-            {
-                EnterSynchronization();
-            }
-            if (Rank == migratingRank)
-            {
-                // Pj is blocked before reaching a migration point. Once all others have settled,
-                // its operation normally completes a moment later (the message is on its way);
-                // if it still has not after a grace period, Pj cannot stop where its state can be
-                // captured, so the migration rolls back (safe: nothing has changed yet).
-                if (!CollectReports(blocking: false))
-                {
-                    settledSince = 0;
-                }
-                else if (settledSince == 0)
-                {
-                    settledSince = System.Diagnostics.Stopwatch.GetTimestamp();
-                }
-                else if (System.Diagnostics.Stopwatch.GetElapsedTime(settledSince) > CoordinatorBlockedGrace)
-                {
-                    settledSince = 0;
-                    EndCoordination($"rank {Rank} is blocked in a {operation.ToString().ToLowerInvariant()} with rank {peer} that can only complete after the others' next migration point");
-                    AcknowledgeResume(Superstep);
-                }
-                continue;
-            }
-            if (!reportedBlocked)
-            {
-                window.PublishOperation(Collectives, operation, peer, tag);
-                SendReport(ReportKind.Blocked, peer, operation);
-                reportedBlocked = true;
-            }
-            if (!control.Iprobe(Mpi.AnySource, Mpi.AnyTag, out Status controlStatus))
-            {
-                continue;
-            }
-            control.Recv<long>(message, controlStatus.Source, controlStatus.Tag);
-            bool relevant = HandleControlMessage(controlStatus, out bool ended, out bool proceed, out _);
-            bool woken = ended || (relevant && controlStatus.Tag == ControlTag.Wake);
-            if (!woken)
-            {
-                continue;
-            }
-            bool completed = false;
-            if (operation == BlockedOperation.Receive && ownerSlot >= 0)
-            {
-                Park(ref Requests.Records[ownerSlot]); // posted again after the synchronization, unless MPI had completed it
-                completed = Requests.Records[ownerSlot].State == RequestState.Done;
-            }
-            else if (operation == BlockedOperation.Receive)
-            {
-                completed = CancelReceive(ref request, out status);
-            }
-            if (ProtocolTrace.Enabled)
-            {
-                ProtocolTrace.Write(Rank, $"woken in {operation} with {peer} ({(ended ? "MIG_END" : "wake")}); {(completed ? "it had completed" : "pending, repeated after the synchronization")}");
-            }
-            if (!ended)
-            {
-                (proceed, _) = WaitForEnd();
-            }
-            window.PublishOperation(Collectives, BlockedOperation.None, -1, 0);
-            reportedBlocked = false;
-            if (proceed)
-            {
-                if (operation == BlockedOperation.Send)
-                {
-                    DrainAndRebuild(ref request); // the receiver drains the message
-                    completed = true;
-                }
-                else
-                {
-                    DrainAndRebuild();
-                }
-            }
-            else
-            {
-                EndSynchronization();
-            }
-            if (resumeAcknowledgementDue)
-            {
-                AcknowledgeResume(Superstep);
-            }
-            if (completed)
-            {
-                return WaitResult.Completed;
-            }
-            if (operation == BlockedOperation.Receive)
-            {
-                return WaitResult.Interrupted;
-            }
-            // A send after an aborted synchronization is still under way on the same group.
-        }
-    }
-
-    private static readonly TimeSpan CoordinatorBlockedGrace = TimeSpan.FromMilliseconds(500);
-    private long settledSince;
-
 }

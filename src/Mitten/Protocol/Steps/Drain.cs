@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// Step 4, the drain: after MIG_END(proceed) every process closes its channels with markers
+/// (on the application communicator for the application's messages, on the control channel
+/// for requests) and takes everything sent before them, so nothing sent in the old group is
+/// still in flight when the group is changed; then the synchronization goes on by its mode.
+/// </summary>
+internal sealed partial class GroupProtocol
+{
+    private void DrainAndContinue(long publishSuperstep)
+    {
+        RequestHandle none = default;
+        DrainAndContinue(publishSuperstep, ref none);
+    }
+
+    /// <summary>
+    /// Drains, then: a checkpoint is written (every rank); the leader of a migration moves
+    /// itself; the other ranks wait for its decision. <paramref name="parkedSend"/> is a send
+    /// this process was blocked in (its receiver drains it).
+    /// </summary>
+    private void DrainAndContinue(long publishSuperstep, ref RequestHandle parkedSend)
+    {
+        SynchronizationSession session = sync!;
+        long start = Stopwatch.GetTimestamp();
+        DrainApplicationChannels(session, ref parkedSend);
+        CloseControlChannel(session.Id, Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain"));
+        session.ProtocolTicks += Stopwatch.GetTimestamp() - start;
+        TracePhase("drain", start);
+        FaultInjection.At("drained", Rank);
+        if (session.Mode == SyncMode.Checkpoint)
+        {
+            WriteCheckpointAndResume(session, publishSuperstep);
+        }
+        else if (Rank == session.Leader)
+        {
+            MigrateThisProcess(session);
+        }
+        else
+        {
+            JoinNewGroupOrResume(session, publishSuperstep);
+        }
+    }
+
+    /// <summary>
+    /// Every process sends an end marker to every peer on the application communicator, then
+    /// takes everything each peer sent before its marker into the received-message-list.
+    /// MPI's non-overtaking rule (same sender, same communicator, a receive that matches both)
+    /// guarantees nothing sent before the marker is still on the way afterwards.
+    /// </summary>
+    private unsafe void DrainApplicationChannels(SynchronizationSession session, ref RequestHandle parkedSend)
+    {
+        // A posted wildcard-tag receive could take the markers; cancel every posted receive first.
+        ParkOutstandingReceives();
+        var markers = new RequestHandle[Size];
+        for (int peer = 0; peer < Size; peer++)
+        {
+            if (peer != Rank)
+            {
+                markers[peer] = RequestHandle.StartSend<byte>(app, null, 0, peer, ControlTag.DrainMarker);
+            }
+        }
+        var deadline = Deadline.After(ProtocolTimeouts.Step, "the drain markers");
+        for (int peer = 0; peer < Size; peer++)
+        {
+            while (peer != Rank && !session.MarkerSeen[peer])
+            {
+                if (!app.Iprobe(peer, Mpi.AnyTag, out Status status))
+                {
+                    if (deadline.Expired)
+                    {
+                        EndJob(peer, $"rank {peer}'s drain marker: {deadline.Describe()}");
+                    }
+                    Thread.Yield();
+                    continue;
+                }
+                byte[] payload = new byte[status.GetCount<byte>()];
+                app.Recv<byte>(payload, peer, status.Tag);
+                if (status.Tag == ControlTag.DrainMarker)
+                {
+                    session.MarkerSeen[peer] = true;
+                }
+                else
+                {
+                    Received.Append(peer, status.Tag, payload);
+                }
+            }
+        }
+        for (int peer = 0; peer < Size; peer++)
+        {
+            WaitWithin(ref markers[peer], deadline, peer);
+        }
+        WaitWithin(ref parkedSend, deadline, -1); // its receiver drained it
+        CompleteOutstandingSends(deadline);
+    }
+
+    /// <summary>
+    /// Closes the control channel: a marker to every peer, then every control message until each
+    /// peer's marker. A request sent on the channel before its sender's marker is therefore
+    /// queued here (and moves with this rank, or is refused at the end) before the channel's
+    /// communicator can be freed. <paramref name="syncId"/> 0 closes it at the end of the job.
+    /// </summary>
+    private void CloseControlChannel(long syncId, Deadline deadline)
+    {
+        bool[] seen = syncId == 0 ? ClosingMarkers() : sync!.ControlMarkerSeen;
+        control.SendToAllBut(new ControlMarker(syncId), Rank);
+        seen[Rank] = true;
+        while (Array.IndexOf(seen, false) is int missing and >= 0)
+        {
+            if (control.TryReceive(out ControlMessage message, out int source))
+            {
+                OnControlMessage(message, source);
+            }
+            else if (deadline.Expired)
+            {
+                EndJob(missing, $"rank {missing}'s control marker: {deadline.Describe()}");
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+        if (syncId == 0)
+        {
+            closingMarkerSeen = [];
+        }
+    }
+
+    /// <summary>Waits for a started send (or a marker) to complete; past <paramref name="deadline"/> the peer is lost.</summary>
+    private void WaitWithin(ref RequestHandle request, Deadline deadline, int peer)
+    {
+        while (!request.Test(out _))
+        {
+            if (deadline.Expired)
+            {
+                EndJob(peer, $"a send to rank {peer} completing: {deadline.Describe()}");
+            }
+            Thread.Yield();
+        }
+    }
+}

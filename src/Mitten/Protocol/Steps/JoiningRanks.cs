@@ -1,0 +1,88 @@
+using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// Step 5, the joining ranks (every process but the moving one): wait for the leader's
+/// DECISION; on a rollback resume in the old group, on a commit connect to the replacement's
+/// port and install the new group Cnew, in which the replacement has the moving rank's number.
+/// </summary>
+internal sealed partial class GroupProtocol
+{
+    private GroupDecision? lastDecision;
+
+    private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
+    {
+        GroupDecision decision = AwaitDecision(session);
+        if (decision.Kind != DecisionKind.Commit)
+        {
+            SpawnAttempted |= decision.Kind == DecisionKind.RolledBackAfterSpawn; // see SpawnAttempted
+            ResumeAfterAbort(publishSuperstep);
+            return;
+        }
+        string port = decision.Text;
+        FaultInjection.At("decided", Rank);
+        Communicator next;
+        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
+                   $"connecting to the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
+        {
+            window.Dispose();
+            using Communicator withoutMigrating = app.Split(0, Rank)!;
+            using Communicator toReplacement = withoutMigrating.Connect(port, 0);
+            using Communicator merged = toReplacement.Merge(high: false);
+            next = merged.Split(0, Rank)!; // the replacement asks for key j
+        }
+        InstallGroup(next, publishSuperstep);
+    }
+
+    /// <summary>
+    /// The leader spawns, transfers and waits for the restore before it decides, so the limit is
+    /// the restore's plus two steps; past it the leader is lost (it can no longer decide) and the
+    /// job is ended.
+    /// </summary>
+    private GroupDecision AwaitDecision(SynchronizationSession session)
+    {
+        var deadline = Deadline.After(ProtocolTimeouts.Restore + ProtocolTimeouts.Step + ProtocolTimeouts.Step, $"DECISION from rank {session.Leader}");
+        while (lastDecision is null || lastDecision.SyncId != session.Id)
+        {
+            if (control.TryReceive(out ControlMessage message, out int source))
+            {
+                OnControlMessage(message, source);
+            }
+            else if (deadline.Expired)
+            {
+                EndJob(session.Leader, deadline.Describe());
+            }
+            else
+            {
+                Thread.Yield();
+            }
+        }
+        GroupDecision decision = lastDecision;
+        lastDecision = null;
+        return decision;
+    }
+
+    /// <summary>
+    /// Switches this process to <paramref name="next"/> (the new group Cnew) transparently. The
+    /// new window holds <paramref name="publishSuperstep"/> from its creation, so the word needs
+    /// no republish afterwards (which could clear a later synchronization's flag).
+    /// </summary>
+    private void InstallGroup(Communicator next, long publishSuperstep)
+    {
+        control.Dispose();
+        app.Dispose();
+        app = next;
+        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "creating the new group's control channel and window did not finish in time")))
+        {
+            control = new ControlChannel(next.Dup());
+            window = new SuperstepWindow(next, publishSuperstep, sharedMemory: false);
+        }
+        Rank = next.Rank;
+        Size = next.Size;
+        GroupRebuilt = true;
+        EndSynchronization();
+        WriteStatus("running");
+    }
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// Step 5, the moving rank Pj (patent 002 Fig. 5 CommUpdate, with patent 000's migrate()):
+/// capture the state, spawn the replacement Pn, send it the header, the received-message-list
+/// and the state, wait for restore_complete, then decide: commit (every rank joins Pn) or roll
+/// back (nothing has changed for the group). After the commit Pj leaves without MPI_Finalize.
+/// </summary>
+internal sealed partial class GroupProtocol
+{
+    private long freezeStartTicks;
+
+    private void MigrateThisProcess(SynchronizationSession session)
+    {
+        freezeStartTicks = Stopwatch.GetTimestamp();
+        Mark("synchronized");
+        job?.AppendEvent("synchronized", Rank, session.Id, session.Request?.Id, null);
+        string host = session.TargetHost!;
+        if (!KnownHosts.Contains(host))
+        {
+            RollBack(session, $"host '{host}' is not one of the job's hosts ({string.Join(", ", KnownHosts.Order())}); " +
+                     "add it to MITTEN_HOSTS if the MPI launcher can start processes there", spawnAttempted: false);
+            return;
+        }
+        // The state first: a codec that fails leaves nothing to clean up (no replacement yet).
+        byte[] applicationState, communicationState;
+        try
+        {
+            applicationState = captureApplicationState();
+            communicationState = Received.Serialize();
+        }
+        catch (Exception e)
+        {
+            RollBack(session, $"the state codec could not save this rank's state: {e.GetType().Name}: {e.Message}", spawnAttempted: false);
+            return;
+        }
+
+        Communicator inter;
+        try
+        {
+            using Info info = Info.Create();
+            info.Set("host", host);
+            info.Set("wdir", Directory.GetCurrentDirectory());
+            (string command, string[] arguments) = ReplacementCommand();
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"spawning the replacement on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
+            {
+                inter = Mpi.Self.Spawn(command, arguments, 1, info, 0, out _);
+            }
+        }
+        catch (Exception e) when (e is MpiException or ArgumentException)
+        {
+            RollBack(session, $"spawning the replacement on '{host}' failed: {e.Message}", spawnAttempted: true);
+            return;
+        }
+        Mark("spawned");
+        FaultInjection.At("spawned", Rank);
+        job?.AppendEvent("spawned", Rank, session.Id, session.Request?.Id, null);
+
+        var header = new ReplacementHeader
+        {
+            MigrationId = session.Id,
+            RequestId = session.Request?.Id ?? "",
+            Rank = Rank,
+            Size = Size,
+            Superstep = Superstep,
+            Collectives = Collectives,
+            FromHost = Mpi.ProcessorName,
+            ToHost = host,
+            FromPid = Environment.ProcessId,
+            SignalUnixMs = SignalUnixMs(),
+            Timeline = timeline.Select(t => new PhaseTime(t.Phase, t.Seconds)).ToList(),
+            ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
+            FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
+            StateBytes = applicationState.Length + communicationState.Length,
+            JobDirectory = job?.Path,
+            KnownHosts = KnownHosts.ToList(),
+            Fault = Environment.GetEnvironmentVariable("MITTEN_TEST_REPLACEMENT_FAULT") ?? FaultInjection.Setting,
+            PendingRequests = requests.Select(r => new PendingRequest(r.Id, r.Host, r.CheckpointDirectory)).ToList(),
+            LastCheckpointDirectory = LastCheckpointDirectory,
+        };
+        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
+        inter.Send<byte>(headerBytes, 0, ControlTag.Header);
+        inter.Send<byte>(communicationState, 0, ControlTag.CommunicationState);
+        inter.Send<byte>(applicationState, 0, ControlTag.ApplicationState);
+        Mark("state_sent");
+        FaultInjection.At("state_sent", Rank);
+        job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{header.StateBytes}");
+
+        (string? port, string failure, int replacementPid) = AwaitRestoreComplete(inter, host);
+        if (port is null)
+        {
+            AbandonReplacement(inter, replacementPid, host);
+            RollBack(session, failure, spawnAttempted: true);
+            return;
+        }
+        Mark("restored");
+        CommitAndLeave(session, inter, port);
+    }
+
+    /// <summary>Waits for restore_complete (the port to connect to), a failure, the replacement's death (when local) or the restore limit.</summary>
+    private (string? Port, string Failure, int ReplacementPid) AwaitRestoreComplete(Communicator inter, string host)
+    {
+        int replacementPid = 0;
+        bool replacementIsLocal = host == Mpi.ProcessorName || host == "localhost";
+        long nextLivenessCheck = 0;
+        var deadline = Deadline.After(ProtocolTimeouts.Restore, "the replacement's restore_complete");
+        while (true)
+        {
+            if (inter.Iprobe(0, Mpi.AnyTag, out Status status))
+            {
+                byte[] text = new byte[status.GetCount<byte>()];
+                inter.Recv<byte>(text, 0, status.Tag);
+                switch (status.Tag)
+                {
+                    case ControlTag.Restored:
+                        return (Encoding.UTF8.GetString(text), "", replacementPid);
+                    case ControlTag.Hello:
+                        replacementPid = int.Parse(Encoding.UTF8.GetString(text), System.Globalization.CultureInfo.InvariantCulture);
+                        break;
+                    default:
+                        return (null, "the replacement could not restore the state: " + Encoding.UTF8.GetString(text), replacementPid);
+                }
+            }
+            else if (deadline.Expired)
+            {
+                return (null, deadline.Describe(), replacementPid);
+            }
+            else if (replacementIsLocal && replacementPid > 0 && Stopwatch.GetTimestamp() > nextLivenessCheck)
+            {
+                nextLivenessCheck = Stopwatch.GetTimestamp() + Stopwatch.Frequency / 10;
+                if (!IsAlive(replacementPid))
+                {
+                    return (null, $"the replacement (process {replacementPid}) died before restore_complete", replacementPid);
+                }
+            }
+            else
+            {
+                Thread.Sleep(0);
+            }
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            return Directory.Exists($"/proc/{pid}") && File.ReadAllText($"/proc/{pid}/stat").Split(' ')[2] is not ("Z" or "X");
+        }
+        catch (IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// After a rollback the replacement must leave by itself (exit 0, so mpiexec does not end
+    /// the job): it is told so (ABANDON); a local one that was stopped is continued so it can
+    /// read it. The parent intercommunicator is freed, not disconnected (that would wait for it).
+    /// </summary>
+    private static void AbandonReplacement(Communicator inter, int replacementPid, string host)
+    {
+        try
+        {
+            Span<long> abandon = [1];
+            inter.Send<long>(abandon, 0, ControlTag.Abandon);
+        }
+        catch (MpiException)
+        {
+            // a dead replacement cannot be told
+        }
+        if (replacementPid > 0 && (host == Mpi.ProcessorName || host == "localhost") && IsAlive(replacementPid))
+        {
+            _ = SendSignal(replacementPid, 18); // SIGCONT
+        }
+        inter.Dispose();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]
+    private static extern int SendSignal(int pid, int signal);
+
+    /// <summary>
+    /// Commit point for the group: DECISION(commit) to all, then the old group's window is freed
+    /// and Pj leaves the connecting communicator (both collective with the others); after Pn's
+    /// JOINED, Pj writes the commit, sends COMMIT and exits without MPI_Finalize. From here on a
+    /// rollback is impossible, so every step has the commit limit and a lost participant ends the job.
+    /// </summary>
+    private void CommitAndLeave(SynchronizationSession session, Communicator inter, string port)
+    {
+        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, port), Rank);
+        FaultInjection.At("decided", Rank);
+        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
+        {
+            window.Dispose();
+            using Communicator? withoutMe = app.Split(-1, Rank);
+        }
+        var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's JOINED");
+        Span<long> word = [0];
+        while (!inter.Iprobe(0, ControlTag.Joined, out _))
+        {
+            if (deadline.Expired)
+            {
+                EndJob(Rank, "the replacement did not join the new group: " + deadline.Describe());
+            }
+            Thread.Yield();
+        }
+        inter.Recv<long>(word, 0, ControlTag.Joined);
+        RecordOutcome(session, MigrationOutcome.Committed, "");
+        Span<long> commit = [1];
+        inter.Send<long>(commit, 0, ControlTag.Commit);
+        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => ExitProcess(0)))
+        {
+            inter.Disconnect();
+        }
+        Console.Out.Flush();
+        Console.Error.Flush();
+        // Leave without MPI_Finalize: it would wait for every rank of the job.
+        ExitProcess(0);
+    }
+
+    /// <summary>The command line that starts this same program as the replacement.</summary>
+    private static (string Command, string[] Arguments) ReplacementCommand()
+    {
+        string process = Environment.ProcessPath ?? throw new InvalidOperationException("cannot tell this program's executable");
+        string[] args = Environment.GetCommandLineArgs();
+        // Under "dotnet app.dll", argument 0 is the assembly; with an apphost it is the executable.
+        bool hosted = Path.GetFileNameWithoutExtension(process) == "dotnet";
+        return hosted ? (process, args) : (process, args[1..]);
+    }
+}

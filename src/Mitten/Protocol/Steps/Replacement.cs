@@ -1,0 +1,166 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Mitten.Checkpoint.Communication;
+using Mitten.Control;
+using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// Step 5, the replacement Pn (patent 000's initialize()): receive the header, the
+/// received-message-list and the state from Pj, restore, report restore_complete with a port,
+/// accept the group's connection, take rank j in Cnew, and resume after the commit. Until it
+/// is a member of Cnew a replacement that cannot go on leaves quietly (exit 0, so mpiexec does
+/// not end the job): Pj rolls back. The requests Pj had queued arrive in the header and stay queued here.
+/// </summary>
+internal sealed partial class GroupProtocol
+{
+    internal static GroupProtocol StartReplacement(Communicator parent, Action<byte[]> restoreApplicationState,
+        Func<byte[]> captureApplicationState, Func<string?, JobDirectory?> openJob)
+    {
+        parent.Send<byte>(Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0, ControlTag.Hello);
+        byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
+        ReplacementHeader header = JsonSerializer.Deserialize(headerBytes, ReplacementHeaderContext.Default.ReplacementHeader)
+            ?? throw new InvalidDataException("empty migration header");
+        byte[] communicationState = ReceiveFromMovingRank(parent, ControlTag.CommunicationState);
+        byte[] applicationState = ReceiveFromMovingRank(parent, ControlTag.ApplicationState);
+        double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        if (header.Fault == "die-before-restore")
+        {
+            ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
+        }
+        FaultInjection.UseSetting(header.Fault);
+        FaultInjection.At("restoring", header.Rank, replacement: true);
+        var received = new ReceivedMessageList();
+        try
+        {
+            received.PrependAll(ReceivedMessageList.Deserialize(communicationState));
+            restoreApplicationState(applicationState);
+        }
+        catch (Exception e)
+        {
+            parent.Send<byte>(Encoding.UTF8.GetBytes($"{e.GetType().Name}: {e.Message}"), 0, ControlTag.RestoreFailed);
+            LeaveAsReplacement(header, $"restoring the state failed ({e.GetType().Name}: {e.Message}); rank {header.Rank} stays where it was");
+        }
+        double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        JobDirectory? job = openJob(header.JobDirectory);
+        job?.AppendEvent("restore_complete", header.Rank, header.MigrationId, header.RequestId, null);
+
+        string port = Communicator.OpenPort();
+        parent.Send<byte>(Encoding.UTF8.GetBytes(port), 0, ControlTag.Restored);
+        FaultInjection.At("restored", header.Rank, replacement: true);
+        Communicator fromGroup;
+        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => LeaveAsReplacement(header, "the group did not connect (the migration was rolled back or the group is lost)")))
+        {
+            fromGroup = Mpi.Self.Accept(port, 0);
+        }
+        Communicator group, controlCommunicator;
+        SuperstepWindow window;
+        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(fromGroup, 75)))
+        {
+            using Communicator merged = fromGroup.Merge(high: true);
+            group = merged.Split(0, header.Rank)!;
+            fromGroup.Dispose();
+            Communicator.ClosePort(port);
+            controlCommunicator = group.Dup();
+            // Pj stopped at its migration point: the rank continues with the next superstep.
+            window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
+        }
+        Span<long> joined = [1];
+        parent.Send<long>(joined, 0, ControlTag.Joined);
+        FaultInjection.At("joined", header.Rank, replacement: true);
+        bool committed = AwaitCommit(parent);
+        if (committed)
+        {
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
+            {
+                parent.Disconnect();
+            }
+        }
+        double committedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+        var protocol = new GroupProtocol(group, new ControlChannel(controlCommunicator), window, received, header.Superstep, header.Collectives, captureApplicationState, job)
+        {
+            resumeAtMigrationPoint = true,
+            GroupRebuilt = true,
+            LastCheckpointDirectory = header.LastCheckpointDirectory,
+        };
+        protocol.KnownHosts.UnionWith(header.KnownHosts);
+        foreach (PendingRequest pending in header.PendingRequests)
+        {
+            protocol.requests.Enqueue(new MigrationRequest(pending.Id, header.Rank, pending.Host, Stopwatch.GetTimestamp(), pending.CheckpointDirectory));
+        }
+        var phases = header.Timeline.Select(p => (p.Phase, p.Seconds)).ToList();
+        phases.Add(("state_sent", (stateArrivedMs - header.SignalUnixMs) / 1000)); // all state has arrived
+        phases.Add(("restored", (restoredMs - header.SignalUnixMs) / 1000));
+        phases.Add(("committed", (committedMs - header.SignalUnixMs) / 1000));
+        phases.Add(("resumed", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - header.SignalUnixMs) / 1000));
+        phases.Add(("freeze", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - header.FreezeStartUnixMs) / 1000));
+        var report = new MigrationReport(header.MigrationId, header.Rank, MigrationOutcome.Committed, "", phases,
+            header.ProtocolSeconds, header.FromHost, Mpi.ProcessorName, header.StateBytes);
+        protocol.History.Add(report);
+        if (!committed)
+        {
+            Console.Error.WriteLine($"mitten: rank {header.Rank}: the old process sent no COMMIT within {ProtocolTimeouts.Commit.TotalSeconds:0} s after the new group was complete; resuming (the new group does not include it)");
+        }
+        if (job is not null)
+        {
+            job.WriteOutcome(header.RequestId, header.Rank, MigrationOutcome.Committed, "", report, header.FromPid);
+            // migration_commit is the old process's event; the replacement reports that it resumed.
+            job.AppendEvent("resumed", header.Rank, header.MigrationId, header.RequestId, $"\"pid\":{Environment.ProcessId}");
+            job.SetLocation(header.Rank, Mpi.ProcessorName, Environment.ProcessId);
+        }
+        protocol.WriteStatus("running");
+        return protocol;
+    }
+
+    /// <summary>Receives one transfer message from Pj within the step limit; ABANDON (Pj rolled back) or silence makes the replacement leave.</summary>
+    private static byte[] ReceiveFromMovingRank(Communicator parent, int tag)
+    {
+        var deadline = Deadline.After(ProtocolTimeouts.Step + ProtocolTimeouts.Restore, $"message {tag} from the moving rank");
+        while (true)
+        {
+            if (parent.Iprobe(0, tag, out Status status))
+            {
+                byte[] bytes = new byte[status.GetCount<byte>()];
+                parent.Recv<byte>(bytes, 0, tag);
+                return bytes;
+            }
+            if (parent.Iprobe(0, ControlTag.Abandon, out _) || deadline.Expired)
+            {
+                LeaveAsReplacement(null, deadline.Expired ? deadline.Describe() : "the moving rank rolled the migration back");
+            }
+            Thread.Sleep(0);
+        }
+    }
+
+    /// <summary>After JOINED: COMMIT from Pj, within the commit limit. Without it the new group is complete all the same (Pj is not in it), so the replacement goes on.</summary>
+    private static bool AwaitCommit(Communicator parent)
+    {
+        var deadline = Deadline.After(ProtocolTimeouts.Commit, "COMMIT");
+        while (!parent.Iprobe(0, ControlTag.Commit, out _))
+        {
+            if (deadline.Expired)
+            {
+                return false;
+            }
+            Thread.Yield();
+        }
+        Span<long> commit = [0];
+        parent.Recv<long>(commit, 0, ControlTag.Commit);
+        return true;
+    }
+
+    /// <summary>A replacement that is not (yet) a member of the group leaves: one line, exit 0 (the moving rank rolls back or has rolled back).</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void LeaveAsReplacement(ReplacementHeader? header, string why)
+    {
+        string rank = header is null ? "" : $" for rank {header.Rank}";
+        Console.Error.WriteLine($"mitten: replacement{rank} (process {Environment.ProcessId}) leaves: {why}");
+        Console.Error.Flush();
+        ExitProcess(0);
+        throw new InvalidOperationException("unreachable");
+    }
+}

@@ -109,24 +109,38 @@ internal sealed partial class GroupProtocol
         bool[] seen = syncId == 0 ? ClosingMarkers() : sync!.ControlMarkerSeen;
         control.SendToAllBut(new ControlMarker(syncId), Rank);
         seen[Rank] = true;
-        while (Array.IndexOf(seen, false) is int missing and >= 0)
+        PollControlUntil(() => Array.IndexOf(seen, false) < 0, deadline, () => Array.IndexOf(seen, false), "the control marker");
+        if (syncId == 0)
+        {
+            closingMarkerSeen = [];
+        }
+    }
+
+    /// <summary>
+    /// Takes control messages through the one dispatcher (or <paramref name="take"/>, which sees
+    /// each first and returns true for those it consumed) until <paramref name="done"/> holds;
+    /// past <paramref name="deadline"/> the rank <paramref name="missing"/> names is lost.
+    /// </summary>
+    private void PollControlUntil(Func<bool> done, Deadline deadline, Func<int> missing, string awaited, Func<ControlMessage, int, bool>? take = null)
+    {
+        while (!done())
         {
             if (control.TryReceive(out ControlMessage message, out int source))
             {
-                OnControlMessage(message, source);
+                if (take is null || !take(message, source))
+                {
+                    OnControlMessage(message, source);
+                }
             }
             else if (deadline.Expired)
             {
-                EndJob(missing, $"rank {missing}'s control marker: {deadline.Describe()}");
+                int lost = missing();
+                EndJob(lost, $"{awaited} from rank {lost} did not happen within {deadline.Limit.TotalSeconds:0.###} s");
             }
             else
             {
                 Thread.Yield();
             }
-        }
-        if (syncId == 0)
-        {
-            closingMarkerSeen = [];
         }
     }
 

@@ -43,23 +43,10 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private GroupDecision AwaitDecision(SynchronizationSession session)
     {
-        var deadline = Deadline.After(ProtocolTimeouts.Restore + ProtocolTimeouts.Step + ProtocolTimeouts.Step, $"DECISION from rank {session.Leader}");
-        while (lastDecision is null || lastDecision.SyncId != session.Id)
-        {
-            if (control.TryReceive(out ControlMessage message, out int source))
-            {
-                OnControlMessage(message, source);
-            }
-            else if (deadline.Expired)
-            {
-                EndJob(session.Leader, deadline.Describe());
-            }
-            else
-            {
-                Thread.Yield();
-            }
-        }
-        GroupDecision decision = lastDecision;
+        PollControlUntil(() => lastDecision?.SyncId == session.Id,
+            Deadline.After(ProtocolTimeouts.Restore + ProtocolTimeouts.Step + ProtocolTimeouts.Step, "the decision"),
+            () => session.Leader, "DECISION");
+        GroupDecision decision = lastDecision!;
         lastDecision = null;
         return decision;
     }

@@ -163,22 +163,40 @@ internal sealed partial class GroupProtocol
     /// the job): it is told so (ABANDON); a local one that was stopped is continued so it can
     /// read it. The parent intercommunicator is freed, not disconnected (that would wait for it).
     /// </summary>
-    private static void AbandonReplacement(Communicator inter, int replacementPid, string host)
+    private static unsafe void AbandonReplacement(Communicator inter, int replacementPid, string host)
     {
-        try
+        bool local = host == Mpi.ProcessorName || host == "localhost";
+        if (local && replacementPid > 0 && !IsAlive(replacementPid))
         {
-            Span<long> abandon = [1];
-            inter.Send<long>(abandon, 0, ControlTag.Abandon);
+            inter.Dispose(); // a dead replacement cannot be told (a send to it can hang in the TCP component's connect)
+            return;
         }
-        catch (MpiException)
+        if (local && replacementPid > 0)
         {
-            // a dead replacement cannot be told
+            _ = SendSignal(replacementPid, 18); // SIGCONT: a stopped replacement can then read ABANDON
         }
-        if (replacementPid > 0 && (host == Mpi.ProcessorName || host == "localhost") && IsAlive(replacementPid))
+        // Started, and given a moment, but never waited for without limit: the peer may be gone.
+        RequestHandle send;
+        fixed (long* word = AbandonWord)
         {
-            _ = SendSignal(replacementPid, 18); // SIGCONT
+            send = RequestHandle.StartSend(inter, word, 1, 0, ControlTag.Abandon);
+        }
+        var deadline = Deadline.After(TimeSpan.FromSeconds(2), "ABANDON reaching the replacement");
+        while (!send.Test(out _) && !deadline.Expired)
+        {
+            Thread.Yield();
         }
         inter.Dispose();
+    }
+
+    /// <summary>ABANDON's word, pinned for good: the send may outlive the call that starts it.</summary>
+    private static readonly long[] AbandonWord = NewAbandonWord();
+
+    private static long[] NewAbandonWord()
+    {
+        long[] word = GC.AllocateArray<long>(1, pinned: true);
+        word[0] = 1;
+        return word;
     }
 
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "kill")]

@@ -70,29 +70,9 @@ internal sealed partial class GroupProtocol
         }
         bool[] acknowledged = new bool[Size];
         acknowledged[Rank] = true;
-        var deadline = Deadline.After(ProtocolTimeouts.Step, "every rank's RESUMED");
-        while (Array.IndexOf(acknowledged, false) is int missing and >= 0)
-        {
-            if (control.TryReceive(out ControlMessage message, out int source))
-            {
-                if (message is Resumed resumed && resumed.SyncId == session.Id)
-                {
-                    acknowledged[source] = true;
-                }
-                else
-                {
-                    OnControlMessage(message, source);
-                }
-            }
-            else if (deadline.Expired)
-            {
-                EndJob(missing, $"rank {missing}'s RESUMED: {deadline.Describe()}");
-            }
-            else
-            {
-                Thread.Yield();
-            }
-        }
+        PollControlUntil(() => Array.IndexOf(acknowledged, false) < 0, Deadline.After(ProtocolTimeouts.Step, "every rank's RESUMED"),
+            () => Array.IndexOf(acknowledged, false), "RESUMED",
+            (message, source) => message is Resumed resumed && resumed.SyncId == session.Id && (acknowledged[source] = true));
         window.UnlockMigration();
         WriteStatus("running");
     }

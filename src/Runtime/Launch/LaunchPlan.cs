@@ -41,6 +41,11 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
             environment[HostsVariable] = string.Join(',', known);
             args.AddRange(["-x", HostsVariable]);
         }
+        // .NET switches a terminal's keypad mode (ESC[?1h ESC=) when its output is a terminal,
+        // and Open MPI gives each rank a pseudo-terminal: without a capable TERM the program's
+        // output stays clean.
+        environment["TERM"] = "dumb";
+        args.AddRange(["-x", "TERM"]);
         if (restartDir is not null)
         {
             environment[RestartDirVariable] = restartDir;
@@ -72,7 +77,7 @@ internal sealed record HostFile(string Path, IReadOnlyList<string> Hosts, int? T
         int total = 0;
         bool allHaveSlots = true;
         int lineNumber = 0;
-        foreach (string raw in AtomicFile.ReadLimited(full).Split('\n'))
+        foreach (string raw in ControlFiles.ReadText(full).Split('\n'))
         {
             lineNumber++;
             string line = raw.Split('#')[0].Trim();

@@ -50,7 +50,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
 
         // status while the job runs: every rank on this host with its pid, supersteps moving on.
         JsonObject first = StatusJson(id);
-        Assert.Equal("running", (string?)first["job"]!["effectiveState"]);
+        Assert.Equal("running", (string?)first["job"]!["state"]);
         JsonArray rows = first["ranks"]!.AsArray();
         Assert.Equal(Ranks, rows.Count);
         for (int r = 0; r < Ranks; r++)
@@ -253,8 +253,13 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         {
             File.WriteAllText(Path.Combine(requests, name + ".json"), content);
         }
+        // A FIFO named like a request: opening it would block every rank (and the scheduler) for ever.
+        string fifo = Path.Combine(requests, "fifo-request.json");
+        Assert.Equal(0, mkfifo(fifo, Convert.ToUInt32("600", 8)));
         Assert.Equal(0, kill(RankPid(dir, 1), 12)); // SIGUSR2: rank 1 looks at once
         MittenCli.WaitUntil(() => bad.Keys.All(name => !File.Exists(Path.Combine(requests, name + ".json"))), "the job to set the malformed requests aside");
+        MittenCli.WaitUntil(() => !File.Exists(fifo), "the job to set the FIFO aside without opening it");
+        Assert.True(File.Exists(Path.Combine(requests, "fifo-request.invalid")));
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "migrations")));
         Assert.All(bad.Keys, name => Assert.False(File.Exists(Path.Combine(requests, name + ".taken")), name + " was claimed"));
 
@@ -271,6 +276,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         {
             Assert.Contains($"warning: ignoring request {name}.json", job.Stderr);
         }
+        Assert.Contains("warning: ignoring request fifo-request.json: not a regular file", job.Stderr);
         JsonObject final = StatusJson(id);
         Assert.Equal(["committed"], final["migrations"]!.AsArray().Select(m => (string)m!["outcome"]!).ToArray());
     }
@@ -304,8 +310,18 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Empty(killed.LinesStartingWith("RESULT "));
         Assert.Equal("finished", (string?)StatusJson(id)["job"]!["state"]);
 
-        // -n and the program come from mitten-job.json; every rank resumes from the checkpoint.
-        MpiJob restarted = mitten.Launch(["restart", checkpointDir], timeoutSeconds: 150);
+        // The job's checkpoints: the one written, complete, with its superstep and size.
+        MittenCli.Result list = mitten.Run("checkpoints", id);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches($@"(?m)^{written.Groups[1].Value}\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+{written.Groups[2].Value}\s+\d+\s+[\d.]+ (B|KiB|MiB)\s+yes$", list.Stdout);
+
+        // Refused before launch: another rank count than the checkpoint's.
+        mitten.Run("restart", id, "-n", (Ranks + 1).ToString()).IsOneLineError($"was written by {Ranks} ranks; restart it with -n {Ranks}");
+        Assert.Single(Directory.GetDirectories(mitten.JobsRoot));
+
+        // "restart JOB": its newest complete checkpoint; -n and the program from mitten-job.json;
+        // every rank resumes from the checkpoint.
+        MpiJob restarted = mitten.Launch(["restart", id], timeoutSeconds: 150);
         JobAssert.Succeeded(restarted, 2 * Ranks);
         string[] resumed = restarted.LinesStartingWith("RESTARTED ").ToArray();
         Assert.Equal(Ranks, resumed.Length);
@@ -345,4 +361,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern int kill(int pid, int signal);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
 }

@@ -243,16 +243,21 @@ internal sealed class JobScheduler(
         }
         MigrationTrack track = Track(e.Key);
         track.Rank ??= e.Rank;
+        if (e.Event == "resumed")
+        {
+            // The replacement runs: its pid is the rank's new place (the timeline ends at the commit).
+            if (e.Pid is int resumedPid)
+            {
+                track.CommittedTo ??= new ProcessLocation(track.Target, resumedPid);
+            }
+            return;
+        }
         string phase = PhaseOf(e.Event);
         track.Add(phase, e.Time.UtcDateTime);
         log.LogDebug("Migration {Migration} rank {Rank}: {Phase} at +{OffsetMs} ms", e.Key, track.Rank, phase, track.OffsetMs(phase));
         if (e.Event == "migration_start" && e.To is { Length: > 0 } to)
         {
             track.Target ??= to;
-        }
-        if (e.Event == "resumed" && e.Pid is int pid)
-        {
-            track.CommittedTo ??= new ProcessLocation(track.Target, pid);
         }
         if (e.Event == "migration_commit")
         {
@@ -271,7 +276,6 @@ internal sealed class JobScheduler(
         "migration_commit" => "committed",
         "rollback" => "rolled back",
         "rejected" => "rejected",
-        "resumed" => "resumed",
         _ => eventName,
     };
 

@@ -117,6 +117,10 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal("signal", timeline[0]);
         Assert.Equal("committed", timeline[^1]);
         Assert.Superset(new HashSet<string> { "signal", "started", "synchronized", "spawned", "state sent", "restored", "committed" }, timeline.ToHashSet());
+        // Every event the job wrote (resumed included) is one of the contract's: nothing rejected.
+        Assert.DoesNotContain(journal, e => (string?)e["kind"] == "rejected_input");
+        Assert.Equal(oldPid, (int)entry["from"]!["pid"]!);
+        Assert.Equal(newPid, (int)entry["to"]!["pid"]!);
         var moves = journal.Where(e => (string?)e["kind"] == "locations").ToList();
         Assert.Single(moves);
         Assert.Equal(newPid, (int)moves[0]["locations"]!["2"]!["pid"]!);
@@ -235,7 +239,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
     public void Malformed_requests_are_ignored_with_a_warning_and_the_job_still_migrates()
     {
         long expected = UnmigratedChecksum.Value;
-        Task<MpiJob> running = mitten.LaunchInBackground(["run", "-n", Ranks.ToString(), "--", Driver, .. Transit], timeoutSeconds: 150);
+        Task<MpiJob> running = mitten.LaunchInBackground(["run", "-n", Ranks.ToString(), "--", Driver, .. Transit, "--migrate", "3@40"], timeoutSeconds: 150);
         string dir = mitten.WaitForJobDirectory(running);
         string id = Path.GetFileName(dir);
         MittenCli.WaitForRanks(dir, Ranks, running);
@@ -277,8 +281,18 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
             Assert.Contains($"warning: ignoring request {name}.json", job.Stderr);
         }
         Assert.Contains("warning: ignoring request fifo-request.json: not a regular file", job.Stderr);
+        // Two commits: the operator's and the one the program asked for itself (--migrate 3@40),
+        // both with their ends and phase times in status and in the scheduler's journal.
         JsonObject final = StatusJson(id);
-        Assert.Equal(["committed"], final["migrations"]!.AsArray().Select(m => (string)m!["outcome"]!).ToArray());
+        Assert.Equal(["committed", "committed"], final["migrations"]!.AsArray().Select(m => (string)m!["outcome"]!).ToArray());
+        var journaled = MittenCli.ReadJsonLines(Path.Combine(dir, "scheduler.jsonl")).Where(e => (string?)e["kind"] == "migration").ToList();
+        Assert.Equal(2, journaled.Count);
+        Assert.All(journaled, m =>
+        {
+            Assert.Equal("committed", (string?)m["outcome"]);
+            Assert.True((int?)m["from"]?["pid"] > 0 && (int?)m["to"]?["pid"] > 0 && m["phases_ms"]?["total"] is not null, m.ToJsonString());
+        });
+        Assert.Contains(journaled, m => ((string?)m["migration"])?.StartsWith("api-", StringComparison.Ordinal) == true && (int?)m["rank"] == 3);
     }
 
     [Fact]
@@ -331,6 +345,47 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(Ranks, Checksums(restarted).Length);
         string second = Directory.GetDirectories(mitten.JobsRoot).Single(d => d != dir);
         Assert.Equal(checkpointDir, (string?)MittenCli.ReadJson(Path.Combine(second, "job.json"))["restartDir"]);
+    }
+
+    [Fact]
+    public void A_detached_job_checkpoints_periodically_and_restarts_itself_after_a_failure()
+    {
+        long expected = UnmigratedChecksum.Value;
+        // A detached job is not a child of the test: hold the machine's MPI lock for its whole life.
+        using IDisposable machineLock = MpiJob.AcquireMachineLock();
+        MittenCli.Result run = mitten.Run(["run", "--detach", "--name", "steady", "--checkpoint-every", "2", "--max-restarts", "1",
+            "-n", Ranks.ToString(), "--", Driver, "transit", "--iterations", "400", "--compute-ms", "30"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string first = run.Stdout.Trim();
+        string dir = Path.Combine(mitten.JobsRoot, first);
+        Assert.Matches(@"^j\d{8}-\d{6}-[0-9a-f]{4}$", first);
+        Assert.Contains("steady", mitten.Run("jobs").Stdout);
+        Assert.Contains($"job {first}: running", mitten.Run("status", "steady").Stdout);
+
+        // Wait for a complete periodic checkpoint, then kill a rank: the job fails.
+        MittenCli.WaitUntil(() => Regex.IsMatch(mitten.Run("checkpoints", "steady").Stdout, @"(?m)\syes$"), "a complete periodic checkpoint", seconds: 60);
+        Assert.Equal(0, kill(RankPid(dir, 2), 9));
+
+        // --max-restarts 1: a new job of the same name from the newest complete checkpoint, which completes.
+        string? second = null;
+        MittenCli.WaitUntil(() => (second = Directory.GetDirectories(mitten.JobsRoot).Select(Path.GetFileName).SingleOrDefault(d => d != first)) is not null,
+            "the automatic restart", seconds: 60);
+        MittenCli.WaitUntil(() => (string?)StatusJson(second!)["job"]!["state"] == "finished", "the restarted job to end", seconds: 120);
+        string log = File.ReadAllText(Path.Combine(dir, "output.log"));
+        Assert.Matches($@"mitten: job {first} failed \(exit code \d+\); restarting from checkpoint \S+ \(restart 1 of 1\)", log);
+        JsonObject restarted = StatusJson(second!);
+        Assert.Equal(0, (int?)restarted["job"]!["exitCode"]);
+        Assert.Equal("steady", (string?)restarted["job"]!["name"]);
+        Assert.StartsWith(Path.Combine(dir, "checkpoints") + "/", (string?)restarted["job"]!["restartDir"]);
+        string after = log[log.IndexOf("restarting from checkpoint", StringComparison.Ordinal)..];
+        long[] sums = Regex.Matches(after, @"(?m)^RESULT .*checksum=(-?\d+)").Select(m => long.Parse(m.Groups[1].Value)).ToArray();
+        Assert.Equal(Ranks, sums.Length);
+        Assert.All(sums, sum => Assert.Equal(expected, sum));
+        // The checkpoints' journal lines, and no checkpoint taken for an unfinished migration.
+        List<JsonObject> journal = MittenCli.ReadJsonLines(Path.Combine(dir, "scheduler.jsonl"));
+        Assert.Contains(journal, e => (string?)e["kind"] == "periodic_checkpoint" && (string?)e["outcome"] == "written");
+        Assert.DoesNotContain(journal, e => (string?)e["kind"] == "migration");
+        Assert.DoesNotContain(journal, e => (string?)e["kind"] == "rejected_input");
     }
 
     private JsonObject StatusJson(string id)

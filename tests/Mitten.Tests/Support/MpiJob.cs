@@ -53,7 +53,7 @@ public sealed partial class MpiJob
     public static MpiJob Execute(string file, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
     {
         OneAtATime.Wait();
-        using MachineLock machineLock = AcquireMachineLock();
+        using IDisposable machineLock = AcquireMachineLock();
         try
         {
             // setsid puts the job in its own process group so a timeout can kill all of it.

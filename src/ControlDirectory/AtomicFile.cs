@@ -21,8 +21,14 @@ internal static class AtomicFile
     /// <summary>The longest <c>events.jsonl</c> line a reader accepts.</summary>
     public const int MaxEventLineBytes = 64 * 1024;
 
-    /// <summary>Writes <paramref name="bytes"/> as <paramref name="path"/> atomically and durably.</summary>
-    public static void Write(string path, ReadOnlySpan<byte> bytes)
+    /// <summary>
+    /// Writes <paramref name="bytes"/> as <paramref name="path"/> atomically and, unless
+    /// <paramref name="durable"/> is false, durably (fsync before the rename). Only a rank's
+    /// status heartbeat, rewritten every second and at every migration phase, skips the fsync:
+    /// it costs 8 ms (median; 22 ms p90) on this machine's disk, inside a migration's freeze,
+    /// and a crash loses nothing the next heartbeat does not rewrite.
+    /// </summary>
+    public static void Write(string path, ReadOnlySpan<byte> bytes, bool durable = true)
     {
         // The process id keeps two writers of one file (ranks rewriting locations.json) off each other's temporary.
         string temporary = path + "." + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".tmp";
@@ -36,7 +42,7 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, options))
             {
                 stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
+                stream.Flush(flushToDisk: durable);
             }
             if (!OperatingSystem.IsWindows())
             {
@@ -52,7 +58,7 @@ internal static class AtomicFile
     }
 
     /// <summary>Writes text (UTF-8) as <paramref name="path"/> atomically and durably.</summary>
-    public static void Write(string path, string text) => Write(path, Encoding.UTF8.GetBytes(text));
+    public static void Write(string path, string text) => Write(path, Encoding.UTF8.GetBytes(text), durable: true);
 
     /// <summary>
     /// Appends one line with a single write to an owner-only file (created 0600), so lines of

@@ -46,8 +46,8 @@ internal static class ControlJson
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
     /// <summary>Writes <paramref name="value"/> as <paramref name="path"/> (indented) with the atomic writer.</summary>
-    public static void WriteFile<T>(string path, T value) =>
-        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(value, (JsonTypeInfo<T>)Indented.GetTypeInfo(typeof(T))!));
+    public static void WriteFile<T>(string path, T value, bool durable = true) =>
+        AtomicFile.Write(path, JsonSerializer.SerializeToUtf8Bytes(value, (JsonTypeInfo<T>)Indented.GetTypeInfo(typeof(T))!), durable);
 
     /// <summary>Reads a control file (at most <see cref="AtomicFile.MaxReadBytes"/>); errors name the file.</summary>
     public static T ReadFile<T>(string path, JsonTypeInfo<T> info)

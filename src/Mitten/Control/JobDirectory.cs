@@ -44,10 +44,11 @@ internal sealed class JobDirectory
     internal void WriteRankStatus(int rank, long superstep, string state)
     {
         lastSuperstep = superstep;
+        // A heartbeat: atomic, not fsynced (see AtomicFile.Write).
         Write(Combine(ControlLayout.RanksDirectory, $"{rank}.json"), new RankStatus
         {
             Rank = rank, Host = Mpi.ProcessorName, Pid = Environment.ProcessId, Superstep = superstep, State = state, Updated = DateTimeOffset.UtcNow,
-        });
+        }, durable: false);
     }
 
     /// <summary>
@@ -250,11 +251,11 @@ internal sealed class JobDirectory
         Write(Combine(ControlLayout.LocationsFile), table);
     }
 
-    private static void Write<T>(string file, T document)
+    private static void Write<T>(string file, T document, bool durable = true)
     {
         try
         {
-            ControlJson.WriteFile(file, document);
+            ControlJson.WriteFile(file, document, durable);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {

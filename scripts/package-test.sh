@@ -22,7 +22,7 @@ else
   echo "== pack"
   dotnet pack Mitten.sln -c Release -o "$feed" -v q -nologo >"$work/pack.log" 2>&1 || { tail -30 "$work/pack.log"; fail "dotnet pack Mitten.sln"; }
 fi
-for p in Mitten Mitten.Checkpoint Mitten.GroupComm Mitten.ControlDirectory mitten Mitten.Templates; do
+for p in Mitten Mitten.Checkpoint Mitten.GroupComm Mitten.ControlDirectory Mitten.Cli Mitten.Templates; do
   ls "$feed/$p".[0-9]*.nupkg >/dev/null 2>&1 || fail "no package $p in the feed"
 done
 version=$(basename "$(ls "$feed"/Mitten.Checkpoint.[0-9]*.nupkg | grep -v snupkg)" .nupkg); version=${version#Mitten.Checkpoint.}
@@ -39,14 +39,14 @@ cat >"$work/nuget.config" <<XML
     <add key="registry" value="https://api.nuget.org/v3/index.json" />
   </packageSources>
   <packageSourceMapping>
-    <packageSource key="local"><package pattern="Mitten*" /><package pattern="mitten" /></packageSource>
+    <packageSource key="local"><package pattern="Mitten*" /></packageSource>
     <packageSource key="registry"><package pattern="*" /></packageSource>
   </packageSourceMapping>
 </configuration>
 XML
 
 echo "== tool and template"
-dotnet tool install mitten --version "$version" --tool-path "$work/tools" --configfile "$work/nuget.config" >"$work/tool.log" 2>&1 || { cat "$work/tool.log"; fail "dotnet tool install mitten"; }
+dotnet tool install Mitten.Cli --version "$version" --tool-path "$work/tools" --configfile "$work/nuget.config" >"$work/tool.log" 2>&1 || { cat "$work/tool.log"; fail "dotnet tool install Mitten.Cli"; }
 hive=$work/template-hive
 dotnet new install "$feed/Mitten.Templates.$version.nupkg" --debug:custom-hive "$hive" >"$work/template.log" 2>&1 || { cat "$work/template.log"; fail "dotnet new install"; }
 cd "$work"

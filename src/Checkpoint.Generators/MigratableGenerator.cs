@@ -103,10 +103,6 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         {
             return "delegate";
         }
-        if (type.SpecialType is SpecialType.System_IntPtr or SpecialType.System_UIntPtr)
-        {
-            return "native pointer";
-        }
         for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
         {
             string name = t.OriginalDefinition.ToDisplayString(SchemaFormat);

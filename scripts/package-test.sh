@@ -120,7 +120,7 @@ grep -q "^REPLACEMENT rank=1" "$MITTEN_HOME/jobs/$job/output.log" || fail "no re
 migrated=$(grep "^RESULT" "$MITTEN_HOME/jobs/$job/output.log")
 
 echo "== the same program unmigrated, and the scratch program under plain mpiexec"
-plain=$(mpiexec -n 3 --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$heat" 20000 3000 | grep "^RESULT")
+plain=$(mpiexec -n 3 --oversubscribe --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$heat" 20000 3000 | grep "^RESULT")
 [ "$plain" = "$migrated" ] || fail "migrated result '$migrated' differs from unmigrated '$plain'"
 scratch=$(mpiexec -n 2 --oversubscribe --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$work/Scratch/bin/Release/net10.0/Scratch")
 echo "$scratch" | grep -q "^REPLACEMENT rank=1" || { echo "$scratch"; fail "the scratch program's own migration did not happen"; }

@@ -28,7 +28,7 @@ internal static class ControlLayout
     public static readonly string[] Events =
     [
         "migration_start", "synchronized", "spawned", "state_sent", "restore_complete", "migration_commit", "resumed",
-        "rollback", "rejected", "checkpoint",
+        "rollback", "rejected", "checkpoint", "job_failed",
     ];
 
     /// <summary>The sub-folders a job directory has.</summary>

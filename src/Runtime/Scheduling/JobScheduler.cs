@@ -232,6 +232,16 @@ internal sealed class JobScheduler(
             log.LogInformation("Checkpoint {Checkpoint} epoch {Epoch}: {Outcome}", e.Key, e.Epoch, e.Outcome);
             return;
         }
+        if (e.Event == "job_failed")
+        {
+            log.LogWarning("Rank {Rank} ended the job: a participant of {Migration} was lost past the point of rollback", e.Rank, e.Key ?? "a synchronization");
+            journal.Record("job_failed", new JsonObject { ["rank"] = e.Rank, ["migration"] = e.Key });
+            if (e.Key is not null && migrations.TryGetValue(e.Key, out MigrationTrack? failed))
+            {
+                failed.Add("job failed", e.Time.UtcDateTime);
+            }
+            return;
+        }
         if (e.Key is null)
         {
             Complain($"{job.EventsFile}: {e.Event} event without a \"migration\" or \"request\" id");
@@ -415,7 +425,7 @@ internal sealed class JobScheduler(
             return;
         }
         track.Summarized = true;
-        string result = outcome is not null ? MigrationOutcomeConverter.Name(outcome.Outcome) : (track.Has("committed") ? "committed" : track.Has("rolled back") ? "rolled_back" : track.Has("rejected") ? "rejected" : "unfinished");
+        string result = outcome is not null ? MigrationOutcomeConverter.Name(outcome.Outcome) : (track.Has("committed") ? "committed" : track.Has("rolled back") ? "rolled_back" : track.Has("rejected") ? "rejected" : track.Has("job failed") ? "job_failed" : "unfinished");
         string timeline = string.Join(", ", track.Ordered().Select(p => $"{p.Phase} +{track.OffsetMs(p.Phase)} ms"));
         string phases = outcome is null ? "" : string.Join(", ", (outcome.PhasesMs ?? []).Select(p => $"{p.Key} {p.Value:0.#} ms"));
         string jobTimeline = outcome is null ? "" : string.Join(", ", (outcome.Timeline ?? []).Where(p => p.Ms is not null).Select(p => $"{p.Phase} +{p.Ms:0.#} ms"));

@@ -26,9 +26,9 @@ for p in Mitten Mitten.Checkpoint Mitten.GroupComm Mitten.ControlDirectory Mitte
   ls "$feed/$p".[0-9]*.nupkg >/dev/null 2>&1 || fail "no package $p in the feed"
 done
 version=$(basename "$(ls "$feed"/Mitten.Checkpoint.[0-9]*.nupkg | grep -v snupkg)" .nupkg); version=${version#Mitten.Checkpoint.}
-unzip -l "$feed/Mitten.Checkpoint.$version.nupkg" | grep -q "analyzers/dotnet/cs/Mitten.Checkpoint.Generators.dll" || fail "the generator is not in Mitten.Checkpoint as an analyzer"
-unzip -p "$feed/Mitten.$version.nupkg" Mitten.nuspec | grep -q "<license" || fail "Mitten has no licence"
-unzip -l "$feed/Mitten.$version.nupkg" | grep -q "README.md" || fail "Mitten has no readme"
+grep -q "analyzers/dotnet/cs/Mitten.Checkpoint.Generators.dll" <(unzip -l "$feed/Mitten.Checkpoint.$version.nupkg") || fail "the generator is not in Mitten.Checkpoint as an analyzer"
+grep -q "<license" <(unzip -p "$feed/Mitten.$version.nupkg" Mitten.nuspec) || fail "Mitten has no licence"
+grep -q "README.md" <(unzip -l "$feed/Mitten.$version.nupkg") || fail "Mitten has no readme"
 
 cat >"$work/nuget.config" <<XML
 <?xml version="1.0" encoding="utf-8"?>
@@ -111,11 +111,11 @@ until grep -q '"superstep": [1-9]' "$MITTEN_HOME/jobs/$job/ranks/1.json" 2>/dev/
 done
 "$mitten" migrate heat --rank 1 --to "$(hostname)" --timeout 120 || fail "mitten migrate"
 deadline=$((SECONDS + 180))
-until "$mitten" status heat --json | grep -q '"state": "finished"'; do
+until grep -q '"state": "finished"' <("$mitten" status heat --json); do
   [ $SECONDS -lt $deadline ] || fail "the migrated job did not end"
   sleep 0.5
 done
-"$mitten" status heat --json | grep -q '"exitCode": 0' || { cat "$MITTEN_HOME/jobs/$job/output.log"; fail "the migrated job failed"; }
+grep -q '"exitCode": 0' <("$mitten" status heat --json) || { cat "$MITTEN_HOME/jobs/$job/output.log"; fail "the migrated job failed"; }
 grep -q "^REPLACEMENT rank=1" "$MITTEN_HOME/jobs/$job/output.log" || fail "no replacement in the job's output"
 migrated=$(grep "^RESULT" "$MITTEN_HOME/jobs/$job/output.log")
 
@@ -123,7 +123,7 @@ echo "== the same program unmigrated, and the scratch program under plain mpiexe
 plain=$(mpiexec -n 3 --oversubscribe --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$heat" 20000 3000 | grep "^RESULT")
 [ "$plain" = "$migrated" ] || fail "migrated result '$migrated' differs from unmigrated '$plain'"
 scratch=$(mpiexec -n 2 --oversubscribe --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$work/Scratch/bin/Release/net10.0/Scratch")
-echo "$scratch" | grep -q "^REPLACEMENT rank=1" || { echo "$scratch"; fail "the scratch program's own migration did not happen"; }
+grep -q "^REPLACEMENT rank=1" <<<"$scratch" || { echo "$scratch"; fail "the scratch program's own migration did not happen"; }
 [ "$(echo "$scratch" | grep -c '^RESULT .* sum=600$')" = 2 ] || { echo "$scratch"; fail "the scratch program's results"; }
 flock -u 9
 echo "package-test: ok ($migrated)"

@@ -107,6 +107,13 @@ internal static class ControlJson
         {
             return $"\"{path[2..]}\" has the wrong type or value";
         }
+        // "JSON deserialization for type 'X' was missing required properties including: 'state'." -> missing "state"
+        int missing = message.IndexOf("missing required properties including: ", StringComparison.Ordinal);
+        if (missing >= 0)
+        {
+            string names = message[(missing + "missing required properties including: ".Length)..].TrimEnd('.').Replace('\'', '"');
+            return "missing " + names;
+        }
         int cut = message.IndexOf(" Path: ", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
     }

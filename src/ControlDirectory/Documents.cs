@@ -71,7 +71,8 @@ internal sealed record ControlRequest
     public required string Kind { get; init; }
     /// <summary>migrate: the rank to move.</summary>
     public int? Rank { get; init; }
-    /// <summary>migrate: destination host; null lets the job choose.</summary>
+    /// <summary>migrate: destination host; null (written as null) lets the job choose.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.Never)]
     public string? To { get; init; }
     /// <summary>checkpoint: absolute directory; null means <c>&lt;job dir&gt;/checkpoints/&lt;id&gt;</c>.</summary>
     public string? Dir { get; init; }

@@ -127,7 +127,7 @@ public sealed partial class ControlContractTests
     {
         ControlJsonContext c = ControlJson.Compact;
         Assert.Contains("not JSON", Assert.Throws<ControlFormatException>(() => ControlJson.Parse("{ not json", c.RankStatus, "r.json")).Message);
-        Assert.Contains("rank", Assert.Throws<ControlFormatException>(() => ControlJson.Parse("{\"host\":\"h\",\"pid\":2,\"state\":\"running\"}", c.RankStatus, "r.json")).Message);
+        Assert.Equal("r.json: missing \"rank\"", Assert.Throws<ControlFormatException>(() => ControlJson.Parse("{\"host\":\"h\",\"pid\":2,\"state\":\"running\"}", c.RankStatus, "r.json")).Message);
         Assert.Contains("\"pid\"", Assert.Throws<ControlFormatException>(() => ControlJson.Parse("{\"rank\":0,\"host\":\"h\",\"pid\":\"2\",\"state\":\"running\"}", c.RankStatus, "r.json")).Message);
         Assert.Contains("outcome 'moved'", Assert.Throws<ControlFormatException>(() =>
             ControlJson.Parse("{\"id\":\"m1\",\"rank\":0,\"outcome\":\"moved\"}", c.MigrationOutcomeDocument, "m.json")).Message);

@@ -291,8 +291,9 @@ public sealed partial class RuntimeCommandTests : IDisposable
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         File.WriteAllText(Path.Combine(dir, "job.json"), "{\"id\":\"x\",\"ranks\":\"two\"}");
-        mitten.Run("status", id).IsOneLineError("job.json: missing \"state\"");
-        mitten.Run("migrate", id, "--rank", "0").IsOneLineError("job.json: missing \"state\"");
+        mitten.Run("status", id).IsOneLineError("job.json: \"ranks\" has the wrong type or value");
+        File.WriteAllText(Path.Combine(dir, "job.json"), "{\"id\":\"x\",\"ranks\":2}");
+        mitten.Run("migrate", id, "--rank", "0").IsOneLineError("job.json: missing \"program\"");
     }
 
     [Fact]

@@ -102,7 +102,7 @@ mitten=$work/tools/mitten
 heat=$work/HeatApp/bin/Release/net10.0/HeatApp
 exec 9>/tmp/mitten-mpi-jobs.lock
 flock 9
-"$mitten" run -n 2 --detach --name heat -- "$heat" 200000 20000 >"$work/run.out" 2>"$work/run.err" || { cat "$work/run.err"; fail "mitten run --detach"; }
+"$mitten" run -n 2 --detach --name heat -- "$heat" 100000 20000 >"$work/run.out" 2>"$work/run.err" || { cat "$work/run.err"; fail "mitten run --detach"; }
 job=$(cat "$work/run.out")
 deadline=$((SECONDS + 60))
 until grep -q '"superstep": [1-9]' "$MITTEN_HOME/jobs/$job/ranks/1.json" 2>/dev/null; do
@@ -120,7 +120,7 @@ grep -q "^REPLACEMENT rank=1" "$MITTEN_HOME/jobs/$job/output.log" || fail "no re
 migrated=$(grep "^RESULT" "$MITTEN_HOME/jobs/$job/output.log")
 
 echo "== the same program unmigrated, and the scratch program under plain mpiexec"
-plain=$(mpiexec -n 2 --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$heat" 200000 20000 | grep "^RESULT")
+plain=$(mpiexec -n 2 --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$heat" 100000 20000 | grep "^RESULT")
 [ "$plain" = "$migrated" ] || fail "migrated result '$migrated' differs from unmigrated '$plain'"
 scratch=$(mpiexec -n 2 --oversubscribe --mca orte_allowed_exit_without_sync 1 -x TERM=dumb "$work/Scratch/bin/Release/net10.0/Scratch")
 grep -q "^REPLACEMENT rank=1" <<<"$scratch" || { echo "$scratch"; fail "the scratch program's own migration did not happen"; }

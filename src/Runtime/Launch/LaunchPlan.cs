@@ -20,7 +20,9 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
         var args = new List<string> { "-n", ranks.ToString(CultureInfo.InvariantCulture) };
         args.AddRange(["--mca", "orte_allowed_exit_without_sync", "1"]);
         int slots = hostFile?.TotalSlots ?? cores;
-        if (ranks > slots || ranks > cores && hostFile?.TotalSlots is null)
+        // One slot more than the ranks: a migration spawns the replacement before the old process
+        // leaves, so a job filling every slot could not move a rank within its machines.
+        if (ranks + 1 > slots || ranks + 1 > cores && hostFile?.TotalSlots is null)
         {
             args.Add("--oversubscribe");
         }

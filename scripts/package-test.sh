@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 repo=$PWD
 work=$(mktemp -d /tmp/mitten-package-test.XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# On any exit: stop a detached job this script started (it holds the MPI lock), then clean up.
+trap '[ -x "$work/tools/mitten" ] && [ -d "$work/mitten-home/jobs" ] && "$work/tools/mitten" cancel heat --timeout 20 >/dev/null 2>&1; rm -rf "$work"' EXIT
 feed=$work/feed
 export NUGET_PACKAGES=$work/nuget-packages     # a private cache: never a stale copy of this version
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

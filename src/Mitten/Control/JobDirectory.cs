@@ -165,7 +165,16 @@ internal sealed class JobDirectory
             }
         }
         bool committed = outcome == MigrationOutcome.Committed;
-        Write(Combine(ControlLayout.MigrationsDirectory, $"{requestId}.json"), new MigrationOutcomeDocument
+        string file = Combine(ControlLayout.MigrationsDirectory, $"{requestId}.json");
+        // The replacement passes the old process's pid and writes the complete account of a
+        // commit; another process recording the same commit (fromPid 0) does not know the
+        // replacement's pid and never overwrites the replacement's file.
+        bool replacement = fromPid != 0;
+        if (committed && !replacement && File.Exists(file))
+        {
+            return;
+        }
+        Write(file, new MigrationOutcomeDocument
         {
             Id = requestId,
             Rank = rank,
@@ -173,7 +182,7 @@ internal sealed class JobDirectory
             Reason = reason,
             From = new ProcessLocation(report?.FromHost ?? Mpi.ProcessorName, fromPid == 0 ? Environment.ProcessId : fromPid),
             // A move that did not commit has no target process: the host it was meant for, no pid.
-            To = new ProcessLocation(report?.ToHost ?? "", committed ? Environment.ProcessId : null),
+            To = new ProcessLocation(report?.ToHost ?? "", committed && replacement ? Environment.ProcessId : null),
             PhasesMs = phases,
             Timeline = timeline,
         });

@@ -61,7 +61,9 @@ internal sealed class JobScheduler(
         {
             SettleLocation(pending, final: true);
         }
-        foreach (MigrationTrack open in migrations.Values.Where(m => !m.Summarized && !checkpointIds.Contains(m.Id)))
+        // A request the job set aside as malformed (.invalid) or the operator withdrew never
+        // started a migration: nothing to summarize.
+        foreach (MigrationTrack open in migrations.Values.Where(m => !m.Summarized && !checkpointIds.Contains(m.Id) && !NeverStarted(m)))
         {
             Summarize(open, null);
         }
@@ -69,6 +71,10 @@ internal sealed class JobScheduler(
         failingHosts.Writer.TryComplete();
         await policyLoop;
     }
+
+    private bool NeverStarted(MigrationTrack track) =>
+        track.Ordered().All(p => p.Phase == "signal") &&
+        (File.Exists(Path.Combine(job.RequestsDirectory, track.Id + ".invalid")) || File.Exists(Path.Combine(job.RequestsDirectory, track.Id + ".withdrawn")));
 
     private async Task RunPolicyAsync(CancellationToken stoppingToken)
     {

@@ -33,6 +33,21 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         "MTN002", "[Migratable] class cannot derive from another class", "'{0}' derives from '{1}'; the fields of a base class are not saved, so [Migratable] classes must derive from object",
         "Mitten.Checkpoint", DiagnosticSeverity.Error, isEnabledByDefault: true);
 
+    private static readonly DiagnosticDescriptor CannotSave = new(
+        "MTN003", "[Migratable] field holds something that cannot be saved",
+        "Field '{0}' of '{1}' holds a {2} ({3}), which belongs to this process and cannot be moved to another one; mark the field [NotMigrated] and recreate it after a restore, or register a codec for the type (StateTypeRegistry.Register with save and restore)",
+        "Mitten.Checkpoint", DiagnosticSeverity.Warning, isEnabledByDefault: true);
+
+    /// <summary>Base types of things that live only in one process: open files, sockets, threads, handles, tasks.</summary>
+    private static readonly string[] ProcessBoundTypes =
+    {
+        "System.IO.Stream", "System.IO.TextReader", "System.IO.TextWriter", "System.IO.FileSystemWatcher",
+        "System.Runtime.InteropServices.SafeHandle", "System.Threading.WaitHandle", "System.Threading.Thread",
+        "System.Threading.Tasks.Task", "System.Threading.Timer", "System.Threading.CancellationTokenSource",
+        "System.Threading.SemaphoreSlim", "System.Threading.Lock", "System.Net.Sockets.Socket", "System.Net.Http.HttpClient",
+        "System.Diagnostics.Process", "System.Reflection.Assembly",
+    };
+
     private static readonly SymbolDisplayFormat Qualified = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -48,6 +63,10 @@ public sealed class MigratableGenerator : IIncrementalGenerator
             static (ctx, _) => Generate((INamedTypeSymbol)ctx.TargetSymbol, (TypeDeclarationSyntax)ctx.TargetNode));
         context.RegisterSourceOutput(types, static (spc, result) =>
         {
+            foreach (Diagnostic warning in result.Warnings)
+            {
+                spc.ReportDiagnostic(warning);
+            }
             if (result.Diagnostic is not null)
             {
                 spc.ReportDiagnostic(result.Diagnostic);
@@ -62,6 +81,50 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         public string HintName = "";
         public string Source = "";
         public Diagnostic? Diagnostic;
+        public List<Diagnostic> Warnings = new List<Diagnostic>();
+    }
+
+    /// <summary>Why a value of <paramref name="type"/> cannot be saved (it or an element or type argument is process-bound), or null.</summary>
+    private static string? ProcessBound(ITypeSymbol type, int depth = 0)
+    {
+        if (depth > 8)
+        {
+            return null;
+        }
+        switch (type)
+        {
+            case IPointerTypeSymbol:
+            case IFunctionPointerTypeSymbol:
+                return "pointer";
+            case IArrayTypeSymbol array:
+                return ProcessBound(array.ElementType, depth + 1);
+        }
+        if (type.TypeKind == TypeKind.Delegate)
+        {
+            return "delegate";
+        }
+        for (ITypeSymbol? t = type; t is not null; t = t.BaseType)
+        {
+            string name = t.OriginalDefinition.ToDisplayString(SchemaFormat);
+            foreach (string bound in ProcessBoundTypes)
+            {
+                if (name == bound)
+                {
+                    return bound;
+                }
+            }
+        }
+        if (type is INamedTypeSymbol named)
+        {
+            foreach (ITypeSymbol argument in named.TypeArguments)
+            {
+                if (ProcessBound(argument, depth + 1) is string inner)
+                {
+                    return inner;
+                }
+            }
+        }
+        return null;
     }
 
     private static Result Generate(INamedTypeSymbol type, TypeDeclarationSyntax syntax)
@@ -86,9 +149,16 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         var accessors = new StringBuilder();
         var prefetch = new StringBuilder();
         bool firstReference = true;
+        var warnings = new List<Diagnostic>();
         foreach (IFieldSymbol field in StateFields(type))
         {
             string fieldType = field.Type.ToDisplayString(Qualified);
+            if (ProcessBound(field.Type) is string bound)
+            {
+                ISymbol shown = field.AssociatedSymbol ?? field;
+                Location location = shown.Locations.FirstOrDefault() ?? syntax.Identifier.GetLocation();
+                warnings.Add(Diagnostic.Create(CannotSave, location, shown.Name, type.Name, bound, field.Type.ToDisplayString()));
+            }
             if (field.Type.IsReferenceType && field.Type.SpecialType != SpecialType.System_String)
             {
                 // Later reference fields are asked into the cache first, so their misses overlap
@@ -192,7 +262,7 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         }
         string hint = type.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "")
             .Replace('<', '{').Replace('>', '}').Replace(',', '_').Replace(' ', '_') + ".Migratable.g.cs";
-        return new Result { HintName = hint, Source = source.ToString() };
+        return new Result { HintName = hint, Source = source.ToString(), Warnings = warnings };
     }
 
     private static IEnumerable<IFieldSymbol> StateFields(INamedTypeSymbol type)

@@ -1,16 +1,5 @@
 namespace Mitten;
 
-/// <summary>How a migration ended.</summary>
-public enum MigrationOutcome
-{
-    /// <summary>The replacement took over the rank; the old process exited.</summary>
-    Committed,
-    /// <summary>The migration was abandoned before the commit; the old process kept its rank.</summary>
-    RolledBack,
-    /// <summary>The request was refused before anything started.</summary>
-    Rejected,
-}
-
 /// <summary>One migration's outcome and timeline, as the replacement (commit) or the old process (rollback) saw it.</summary>
 /// <param name="Id">Migration id (unique in the job).</param>
 /// <param name="Rank">The rank that moved.</param>

@@ -1,8 +1,5 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
+using Mitten.ControlDirectory;
 using Mitten.GroupComm;
 using Mitten.Protocol;
 
@@ -10,65 +7,59 @@ namespace Mitten.Control;
 
 /// <summary>
 /// The job side of the control directory (docs/CONTROL.md): rank status files, claiming
-/// requests, outcomes, events and the location table. Every file is written to a temporary
-/// name and renamed; nothing here waits for the runtime.
+/// requests, outcomes, events and the location table, all as the shared contract's documents
+/// (src/ControlDirectory) written with its atomic writer. Nothing here waits for the runtime.
 /// </summary>
-internal sealed partial class JobDirectory
+internal sealed class JobDirectory
 {
+    /// <summary>The largest request file a rank reads.</summary>
+    private const int MaxRequestBytes = 64 * 1024;
+
+    private long lastSuperstep;
+
     internal string Path { get; }
 
     private JobDirectory(string path) => Path = path;
 
+    private string Combine(params string[] parts) => System.IO.Path.Combine([Path, .. parts]);
+
     /// <summary>The job's control directory from MITTEN_JOB_DIR (or <paramref name="path"/>), or null when there is none.</summary>
     internal static JobDirectory? Open(string? path = null)
     {
-        path ??= Environment.GetEnvironmentVariable("MITTEN_JOB_DIR");
+        path ??= Environment.GetEnvironmentVariable(ControlLayout.JobDirVariable);
         if (string.IsNullOrEmpty(path) || !Directory.Exists(path))
         {
             return null;
         }
-        foreach (string sub in new[] { "ranks", "requests", "migrations", "checkpoints" })
+        foreach (string sub in new[] { ControlLayout.RanksDirectory, ControlLayout.RequestsDirectory, ControlLayout.MigrationsDirectory, ControlLayout.CheckpointsDirectory })
         {
-            string dir = System.IO.Path.Combine(path, sub);
-            if (OperatingSystem.IsWindows())
-            {
-                Directory.CreateDirectory(dir);
-            }
-            else
-            {
-                Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            }
+            AtomicFile.CreateOwnerOnlyDirectory(System.IO.Path.Combine(path, sub), tightenExisting: false);
         }
         return new JobDirectory(path);
     }
 
-    /// <summary>RFC 1123 host name, at most 253 characters.</summary>
-    internal static bool IsValidHostName(string host) => host.Length is > 0 and <= 253 && HostName().IsMatch(host);
-
-    [GeneratedRegex(@"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)(\.([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?))*$")]
-    private static partial Regex HostName();
+    /// <summary>RFC 1123 host name, at most 253 characters (the contract's one rule).</summary>
+    internal static bool IsValidHostName(string host) => Names.IsHostName(host);
 
     internal void WriteRankStatus(int rank, long superstep, string state)
     {
-        var node = new JsonObject
+        lastSuperstep = superstep;
+        // A heartbeat: atomic, not fsynced (see AtomicFile.Write).
+        Write(Combine(ControlLayout.RanksDirectory, $"{rank}.json"), new RankStatus
         {
-            ["rank"] = rank,
-            ["host"] = Mpi.ProcessorName,
-            ["pid"] = Environment.ProcessId,
-            ["superstep"] = superstep,
-            ["state"] = state,
-            ["updated"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
-        };
-        WriteAtomically(System.IO.Path.Combine(Path, "ranks", $"{rank}.json"), node.ToJsonString());
+            Rank = rank, Host = Mpi.ProcessorName, Pid = Environment.ProcessId, Superstep = superstep, State = state, Updated = DateTimeOffset.UtcNow,
+        }, durable: false);
     }
 
     /// <summary>
     /// Claims the requests addressed to <paramref name="rank"/> (renaming them to .taken so
-    /// no request is acted on twice). Malformed requests are renamed to .invalid with a warning.
+    /// no request is acted on twice). Malformed requests, and anything in requests/ that is
+    /// not a regular file (a FIFO would block the reader for ever), are renamed to .invalid
+    /// with a warning and never opened.
     /// </summary>
     internal IEnumerable<MigrationRequest> ClaimRequests(int rank, int size)
     {
-        string dir = System.IO.Path.Combine(Path, "requests");
+        string dir = Combine(ControlLayout.RequestsDirectory);
         string[] files;
         try
         {
@@ -80,7 +71,7 @@ internal sealed partial class JobDirectory
         }
         foreach (string file in files.Order(StringComparer.Ordinal))
         {
-            RequestFile? request = ReadRequest(file, size, out string problem);
+            ControlRequest? request = ReadRequest(file, size, out string problem);
             if (request is null)
             {
                 if (problem.Length > 0)
@@ -90,11 +81,8 @@ internal sealed partial class JobDirectory
                 }
                 continue;
             }
-            if (request.Kind == "migrate" && request.Rank != rank)
-            {
-                continue;
-            }
-            if (request.Kind == "checkpoint" && rank != 0)
+            bool checkpoint = request.Kind == ControlRequest.CheckpointKind;
+            if ((checkpoint && rank != 0) || (!checkpoint && request.Rank != rank))
             {
                 continue;
             }
@@ -102,72 +90,46 @@ internal sealed partial class JobDirectory
             {
                 continue; // another process claimed it first
             }
-            if (request.Kind == "checkpoint")
+            if (checkpoint)
             {
-                string directory = request.Directory ?? System.IO.Path.Combine(Path, "checkpoints", request.Id);
+                string directory = request.Dir ?? Combine(ControlLayout.CheckpointsDirectory, request.Id);
                 yield return new MigrationRequest(request.Id, 0, null, System.Diagnostics.Stopwatch.GetTimestamp(), directory);
                 continue;
             }
-            yield return new MigrationRequest(request.Id, request.Rank, request.To, System.Diagnostics.Stopwatch.GetTimestamp());
+            yield return new MigrationRequest(request.Id, request.Rank!.Value, request.To, System.Diagnostics.Stopwatch.GetTimestamp());
         }
     }
 
-    private sealed record RequestFile(string Id, string Kind, int Rank, string? To, string? Directory = null);
-
-    private static RequestFile? ReadRequest(string file, int size, out string problem)
+    private static ControlRequest? ReadRequest(string file, int size, out string problem)
     {
         problem = "";
         try
         {
+            if (!FileKind.IsRegularFile(file))
+            {
+                problem = File.Exists(file) || Directory.Exists(file) ? "not a regular file (never opened)" : "";
+                return null;
+            }
             var info = new FileInfo(file);
-            if (info.Length > 64 * 1024)
+            if (info.Length > MaxRequestBytes)
             {
                 problem = "larger than 64 KiB";
                 return null;
             }
-            JsonNode? node = JsonNode.Parse(File.ReadAllText(file));
-            string id = node?["id"]?.GetValue<string>() ?? "";
-            string kind = node?["kind"]?.GetValue<string>() ?? "";
-            if (id.Length is 0 or > 128 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_'))
+            ControlRequest request = ControlJson.Parse(File.ReadAllBytes(file), ControlJson.Compact.ControlRequest, "request");
+            if (request.Problem(size) is string why)
             {
-                problem = "missing or malformed id";
+                problem = why;
                 return null;
             }
-            if (kind == "checkpoint")
-            {
-                string? dir = node?["dir"]?.GetValue<string?>();
-                if (dir is not null && (dir.Length > 4096 || dir.Contains('\0') || !System.IO.Path.IsPathRooted(dir)))
-                {
-                    problem = "the checkpoint directory must be an absolute path";
-                    return null;
-                }
-                return new RequestFile(id, kind, 0, null, dir);
-            }
-            if (kind != "migrate")
-            {
-                problem = $"unknown kind '{kind}'";
-                return null;
-            }
-            int rank = node?["rank"]?.GetValue<int>() ?? -1;
-            string? to = node?["to"]?.GetValue<string?>();
-            if (rank < 0 || rank >= size)
-            {
-                problem = $"rank {rank} does not exist (0..{size - 1})";
-                return null;
-            }
-            if (to is not null && !IsValidHostName(to))
-            {
-                problem = $"'{to}' is not a valid host name";
-                return null;
-            }
-            return new RequestFile(id, kind, rank, to);
+            return request;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
+        catch (ControlFormatException e)
         {
-            problem = "not valid JSON: " + e.Message;
+            problem = e.Message.StartsWith("request: ", StringComparison.Ordinal) ? e.Message["request: ".Length..] : e.Message;
             return null;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return null; // renamed by someone else meanwhile
         }
@@ -175,126 +137,136 @@ internal sealed partial class JobDirectory
 
     internal void WriteOutcome(string requestId, int rank, MigrationOutcome outcome, string reason, MigrationReport? report, int fromPid = 0)
     {
-        if (requestId.Length == 0 || requestId.StartsWith("api-", StringComparison.Ordinal))
+        if (!Names.IsRequestId(requestId))
         {
-            return; // requests made through the API have no file to answer
+            return; // no file name to answer under
         }
-        var phases = new JsonObject();
-        var timeline = new JsonArray();
+        var phases = new Dictionary<string, double>();
+        var timeline = new List<TimelineEntry>();
         if (report is not null)
         {
             foreach (var (phase, seconds) in report.Timeline)
             {
-                timeline.Add(new JsonObject { ["phase"] = phase, ["ms"] = Math.Round(seconds * 1000, 3) });
+                timeline.Add(new TimelineEntry(phase, Ms: Math.Round(seconds * 1000, 3)));
             }
             phases["protocol"] = Math.Round(report.ProtocolSeconds * 1000, 3);
-            double Ms(string p) => Math.Round(report.At(p) * 1000, 3);
+            double Ms(double seconds) => Math.Round(seconds * 1000, 3);
             if (outcome == MigrationOutcome.Committed)
             {
-                phases["sync"] = Ms("synchronized");
-                phases["spawn"] = Math.Round((report.At("spawned") - report.At("synchronized")) * 1000, 3);
-                phases["transfer"] = Math.Round((report.At("restored") - report.At("spawned")) * 1000, 3);
-                phases["total"] = Ms("resumed");
-                phases["freeze"] = Ms("freeze");
+                phases["sync"] = Ms(report.At("synchronized"));
+                phases["spawn"] = Ms(report.At("spawned") - report.At("synchronized"));
+                phases["transfer"] = Ms(report.At("restored") - report.At("spawned"));
+                phases["total"] = Ms(report.At("resumed"));
+                phases["freeze"] = Ms(report.At("freeze"));
+            }
+            foreach (string key in phases.Where(p => !double.IsFinite(p.Value)).Select(p => p.Key).ToList())
+            {
+                phases.Remove(key); // a phase that did not happen is left out, not written as NaN
             }
         }
-        WriteJson(System.IO.Path.Combine(Path, "migrations", $"{requestId}.json"), new JsonObject
+        bool committed = outcome == MigrationOutcome.Committed;
+        string file = Combine(ControlLayout.MigrationsDirectory, $"{requestId}.json");
+        // The replacement passes the old process's pid and writes the complete account of a
+        // commit; another process recording the same commit (fromPid 0) does not know the
+        // replacement's pid and never overwrites the replacement's file.
+        bool replacement = fromPid != 0;
+        if (committed && !replacement && File.Exists(file))
         {
-            ["id"] = requestId,
-            ["rank"] = rank,
-            ["outcome"] = outcome switch
-            {
-                MigrationOutcome.Committed => "committed",
-                MigrationOutcome.RolledBack => "rolled_back",
-                _ => "rejected",
-            },
-            ["reason"] = reason,
-            ["from"] = new JsonObject { ["host"] = report?.FromHost ?? Mpi.ProcessorName, ["pid"] = fromPid == 0 ? Environment.ProcessId : fromPid },
-            ["to"] = new JsonObject { ["host"] = report?.ToHost ?? "", ["pid"] = outcome == MigrationOutcome.Committed ? Environment.ProcessId : 0 },
-            ["phases_ms"] = phases,
-            ["timeline"] = timeline,
+            return;
+        }
+        Write(file, new MigrationOutcomeDocument
+        {
+            Id = requestId,
+            Rank = rank,
+            Outcome = outcome,
+            Reason = reason,
+            From = new ProcessLocation(report?.FromHost ?? Mpi.ProcessorName, fromPid == 0 ? Environment.ProcessId : fromPid),
+            // A move that did not commit has no target process: the host it was meant for, no pid.
+            To = new ProcessLocation(report?.ToHost ?? "", committed && replacement ? Environment.ProcessId : null),
+            PhasesMs = phases,
+            Timeline = timeline,
         });
     }
 
     internal void WriteCheckpointOutcome(string requestId, string outcome, long epoch, string directory, string reason)
     {
-        if (requestId.StartsWith("api-", StringComparison.Ordinal))
+        if (!Names.IsRequestId(requestId))
         {
             return;
         }
-        WriteJson(System.IO.Path.Combine(Path, "checkpoints", $"{requestId}.json"), new JsonObject
+        Write(Combine(ControlLayout.CheckpointsDirectory, $"{requestId}.json"), new CheckpointOutcomeDocument
         {
-            ["id"] = requestId,
-            ["outcome"] = outcome,
-            ["epoch"] = epoch,
-            ["dir"] = directory,
-            ["reason"] = reason,
+            Id = requestId, Outcome = outcome, Epoch = epoch, Dir = directory, Reason = reason, Superstep = lastSuperstep,
         });
     }
 
+    /// <summary>
+    /// Appends one event line. <paramref name="extraJson"/> is a JSON object's members without
+    /// braces (e.g. <c>"to":"host"</c>); they are parsed and serialized again, never pasted.
+    /// </summary>
     internal void AppendEvent(string name, int rank, long migrationId, string? requestId, string? extraJson)
     {
-        string line = $"{{\"time\":\"{DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)}\",\"rank\":{rank},\"event\":\"{name}\",\"migration\":{migrationId}" +
-                      (requestId is null ? "" : $",\"request\":{JsonSerializer.Serialize(requestId)}") +
-                      (string.IsNullOrEmpty(extraJson) ? "" : "," + extraJson) + "}\n";
+        EventDetails details = new();
+        if (!string.IsNullOrEmpty(extraJson))
+        {
+            try
+            {
+                details = ControlJson.Parse("{" + extraJson + "}", ControlJson.Compact.EventDetails, "event details");
+            }
+            catch (ControlFormatException e)
+            {
+                Console.Error.WriteLine($"mitten: warning: event {name}: details dropped: {e.Message}");
+            }
+        }
+        var line = new ControlEvent
+        {
+            Time = DateTimeOffset.UtcNow, Rank = rank, Event = name, Migration = JsonSerializer.SerializeToElement(migrationId, ControlJson.Compact.Int64),
+            Request = requestId, To = details.To, Pid = details.Pid, Bytes = details.Bytes, Epoch = details.Epoch, Outcome = details.Outcome, Extra = details.Extra,
+        };
         try
         {
-            using var stream = new FileStream(System.IO.Path.Combine(Path, "events.jsonl"), FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
-            byte[] bytes = Encoding.UTF8.GetBytes(line);
-            stream.Write(bytes);
+            AtomicFile.AppendLine(Combine(ControlLayout.EventsFile), ControlJson.Line(line, ControlJson.Compact.ControlEvent));
         }
-        catch (IOException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"mitten: warning: cannot append to events.jsonl: {e.Message}");
+            Console.Error.WriteLine($"mitten: warning: cannot append to {ControlLayout.EventsFile}: {e.Message}");
         }
     }
 
     /// <summary>Rewrites the location table with <paramref name="rank"/> at (host, pid); rank 0 writes the first one at start.</summary>
     internal void SetLocation(int rank, string host, int pid)
     {
-        string file = System.IO.Path.Combine(Path, "locations.json");
-        JsonObject table;
+        string file = Combine(ControlLayout.LocationsFile);
+        Dictionary<string, ProcessLocation> table;
         try
         {
-            table = File.Exists(file) ? JsonNode.Parse(File.ReadAllText(file)) as JsonObject ?? new JsonObject() : new JsonObject();
+            table = File.Exists(file) ? ControlJson.ReadFile(file, ControlJson.Compact.DictionaryStringProcessLocation) : [];
         }
-        catch (JsonException)
+        catch (Exception e) when (e is ControlFormatException or IOException)
         {
-            table = new JsonObject();
+            table = [];
         }
-        table[rank.ToString(CultureInfo.InvariantCulture)] = new JsonObject { ["host"] = host, ["pid"] = pid };
-        WriteJson(file, table);
+        table[rank.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new ProcessLocation(host, pid);
+        Write(file, table);
     }
 
     internal void WriteLocations(IReadOnlyList<(string Host, int Pid)> locations)
     {
-        var table = new JsonObject();
+        var table = new Dictionary<string, ProcessLocation>();
         for (int r = 0; r < locations.Count; r++)
         {
-            table[r.ToString(CultureInfo.InvariantCulture)] = new JsonObject { ["host"] = locations[r].Host, ["pid"] = locations[r].Pid };
+            table[r.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new ProcessLocation(locations[r].Host, locations[r].Pid);
         }
-        WriteJson(System.IO.Path.Combine(Path, "locations.json"), table);
+        Write(Combine(ControlLayout.LocationsFile), table);
     }
 
-    private static void WriteJson(string file, JsonNode node) => WriteAtomically(file, node.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-
-    private static void WriteAtomically(string file, string text)
+    private static void Write<T>(string file, T document, bool durable = true)
     {
-        string temporary = file + "." + Environment.ProcessId + ".tmp";
         try
         {
-            File.WriteAllText(temporary, text);
-            if (!OperatingSystem.IsWindows())
-            {
-                File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-            }
-            File.Move(temporary, file, overwrite: true);
+            ControlJson.WriteFile(file, document, durable);
         }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"mitten: warning: cannot write {file}: {e.Message}");
-        }
-        catch (UnauthorizedAccessException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             Console.Error.WriteLine($"mitten: warning: cannot write {file}: {e.Message}");
         }
@@ -307,7 +279,7 @@ internal sealed partial class JobDirectory
             File.Move(from, to, overwrite: false);
             return true;
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             return false;
         }

@@ -8,30 +8,80 @@ using Mitten.Runtime.Scheduling;
 
 namespace Mitten.Runtime.Cli;
 
+/// <summary>What <c>mitten run</c> / <c>mitten restart</c> were asked to launch.</summary>
+internal sealed record LaunchRequest(
+    int Ranks, string? HostFilePath, string Program, IReadOnlyList<string> Arguments, string? RestartDir,
+    string? Name = null, TimeSpan? CheckpointEvery = null, int MaxRestarts = 0, string? ExistingJobDirectory = null);
+
 /// <summary>
-/// <c>mitten run</c> and <c>mitten restart</c>: a Generic Host holding two hosted services for
-/// the job's lifetime: the job's scheduler and the mpiexec process.
+/// <c>mitten run</c> and <c>mitten restart</c>: a Generic Host holding the job's hosted
+/// services for its lifetime: the scheduler, the periodic checkpoints and the mpiexec process.
+/// With <c>--max-restarts</c>, a failed job is started again from its newest complete checkpoint.
 /// </summary>
 internal static class JobHost
 {
-    public static async Task<int> RunAsync(string? jobsRoot, int ranks, string? hostFilePath, string program, IReadOnlyList<string> arguments,
-        string? restartDir, CancellationToken cancel)
+    /// <summary>
+    /// Everything that can be refused before anything is launched: rank count, host file,
+    /// program, checkpoint. Returns the resolved program path and the host file.
+    /// </summary>
+    public static (string Program, HostFile? HostFile) Validate(LaunchRequest request)
     {
-        if (ranks < 1)
+        if (request.Ranks < 1)
         {
-            throw new MittenException($"-n must be at least 1 (got {ranks})");
+            throw new MittenException($"-n must be at least 1 (got {request.Ranks})");
         }
-        HostFile? hostFile = hostFilePath is null ? null : HostFile.Read(hostFilePath);
-        string resolvedProgram = program.Contains('/') ? Path.GetFullPath(program) : program;
+        if (request.RestartDir is not null)
+        {
+            CheckpointCatalog.RequireRestartable(request.RestartDir, request.Ranks);
+        }
+        HostFile? hostFile = request.HostFilePath is null ? null : HostFile.Read(request.HostFilePath);
+        bool localOnly = hostFile is null || hostFile.Hosts.All(LocalMachine.IsLocal);
+        string program = ProgramLocator.Resolve(request.Program, mustExistHere: localOnly);
+        if (request.Name is not null && !Names.IsRequestId(request.Name))
+        {
+            throw new MittenException($"--name '{Names.Printable(request.Name)}' must be letters, digits, '-' and '_' (at most 64, starting with a letter or digit)");
+        }
+        return (program, hostFile);
+    }
+
+    public static async Task<int> RunAsync(string? jobsRoot, LaunchRequest request, CancellationToken cancel)
+    {
+        int restarts = 0;
+        while (true)
+        {
+            var (exitCode, job) = await RunOnceAsync(jobsRoot, request, cancel);
+            if (exitCode == 0 || restarts >= request.MaxRestarts || cancel.IsCancellationRequested)
+            {
+                return exitCode;
+            }
+            CheckpointCatalog.Entry? newest = CheckpointCatalog.List(job).LastOrDefault(c => c.Complete)
+                ?? (request.RestartDir is null ? null : CheckpointCatalog.Describe(request.RestartDir));
+            if (newest is not { Complete: true })
+            {
+                Console.Error.WriteLine($"mitten: job {job.Id} failed (exit code {exitCode}) and has no complete checkpoint to restart from");
+                return exitCode;
+            }
+            restarts++;
+            Console.Error.WriteLine($"mitten: job {job.Id} failed (exit code {exitCode}); restarting from checkpoint {newest.Id} (restart {restarts} of {request.MaxRestarts})");
+            request = request with { RestartDir = newest.Directory, ExistingJobDirectory = null };
+        }
+    }
+
+    private static async Task<(int ExitCode, JobDirectory Job)> RunOnceAsync(string? jobsRoot, LaunchRequest request, CancellationToken cancel)
+    {
+        var (resolvedProgram, hostFile) = Validate(request);
         DateTimeOffset now = DateTimeOffset.UtcNow;
-        JobDirectory job = JobDirectory.Create(JobDirectory.JobsRoot(jobsRoot), now);
-        var info = new JobInfoHolder(new JobInfo(job.Id, ranks, resolvedProgram, [.. arguments], [.. hostFile?.Hosts ?? []], now,
-            null, JobInfo.RunningState, null, restartDir));
+        JobDirectory job = request.ExistingJobDirectory is string existing ? JobDirectory.Adopt(existing) : JobDirectory.Create(JobDirectory.JobsRoot(jobsRoot), now);
+        var info = new JobInfoHolder(new JobDocument
+        {
+            Id = job.Id, Ranks = request.Ranks, Program = resolvedProgram, Args = [.. request.Arguments], Hosts = [.. hostFile?.Hosts ?? []], Started = now,
+            State = JobDocument.RunningState, RestartDir = request.RestartDir, Name = request.Name,
+        });
         info.Update(job, i => i);
         Console.Error.WriteLine($"job: {job.Id}");
         Console.Error.Flush();
 
-        LaunchPlan plan = LaunchPlan.For(job, ranks, hostFile, resolvedProgram, arguments, restartDir, Environment.ProcessorCount);
+        LaunchPlan plan = LaunchPlan.For(job, request.Ranks, hostFile, resolvedProgram, request.Arguments, request.RestartDir, Environment.ProcessorCount);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true, ApplicationName = "mitten", ContentRootPath = job.Path, Args = [],
@@ -61,6 +111,11 @@ internal static class JobHost
         builder.Services.AddSingleton<IMigrationPolicy, DrainFailingHostPolicy>();
         // Registration order = start order; they stop in reverse: mpiexec first, then the scheduler's last scan.
         builder.Services.AddHostedService<JobScheduler>();
+        if (request.CheckpointEvery is TimeSpan every)
+        {
+            builder.Services.AddSingleton(new PeriodicCheckpointSettings(every));
+            builder.Services.AddHostedService<PeriodicCheckpointService>();
+        }
         builder.Services.AddSingleton<MpiexecService>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MpiexecService>());
 
@@ -68,7 +123,7 @@ internal static class JobHost
         MpiexecService mpiexec = host.Services.GetRequiredService<MpiexecService>();
         await host.StartAsync(cancel);
         await host.WaitForShutdownAsync(cancel);
-        return mpiexec.ExitCode;
+        return (mpiexec.ExitCode, job);
     }
 
     private static LogLevel LogLevelFromEnvironment() =>

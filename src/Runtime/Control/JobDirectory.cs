@@ -10,10 +10,10 @@ namespace Mitten.Runtime.Control;
 internal sealed class JobDirectory
 {
     /// <summary>Owner read/write/search: every directory the runtime creates.</summary>
-    public const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    public const UnixFileMode DirectoryMode = AtomicFile.DirectoryMode;
 
     /// <summary>Owner read/write: every file the runtime writes.</summary>
-    public const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    public const UnixFileMode FileMode = AtomicFile.FileMode;
 
     private JobDirectory(string path) => Path = System.IO.Path.GetFullPath(path);
 
@@ -86,15 +86,25 @@ internal sealed class JobDirectory
     }
 
     /// <summary>Creates a directory with mode 0700 (and its missing parents).</summary>
-    public static void CreateOwnerOnlyDirectory(string path, bool tightenExisting)
+    public static void CreateOwnerOnlyDirectory(string path, bool tightenExisting) => AtomicFile.CreateOwnerOnlyDirectory(path, tightenExisting);
+
+    /// <summary>A job directory made by <see cref="Create"/> in another mitten process (<c>run --detach</c>).</summary>
+    public static JobDirectory Adopt(string path)
     {
-        bool existed = Directory.Exists(path);
-        Directory.CreateDirectory(path, DirectoryMode);
-        if (!existed || tightenExisting)
+        var job = new JobDirectory(path);
+        if (!Names.IsJobId(job.Id) || !Directory.Exists(job.RanksDirectory))
         {
-            File.SetUnixFileMode(path, DirectoryMode); // exact, whatever the umask
+            throw new MittenException($"{path} is not a new job directory");
         }
+        return job;
     }
+
+    /// <summary>Every job directory under the root (those with a job.json), oldest first.</summary>
+    public static List<JobDirectory> All(string jobsRoot) =>
+        !Directory.Exists(jobsRoot) ? []
+        : Directory.EnumerateDirectories(jobsRoot)
+            .Where(d => Names.IsJobId(System.IO.Path.GetFileName(d)) && File.Exists(System.IO.Path.Combine(d, ControlLayout.JobFile)))
+            .Order(StringComparer.Ordinal).Select(d => new JobDirectory(d)).ToList();
 
     /// <summary>
     /// Finds a job: <paramref name="job"/> is a job id (looked up under the jobs root) or the
@@ -105,7 +115,7 @@ internal sealed class JobDirectory
         string jobsRoot = JobsRoot(root);
         if (string.IsNullOrEmpty(job))
         {
-            return Newest(jobsRoot) ?? throw new MittenException($"no jobs under {jobsRoot}");
+            return NewestRunning(jobsRoot) ?? Newest(jobsRoot) ?? throw new MittenException($"no jobs under {jobsRoot}");
         }
         string path;
         if (job.Contains('/'))
@@ -116,9 +126,15 @@ internal sealed class JobDirectory
         {
             path = System.IO.Path.Combine(jobsRoot, job);
         }
+        else if (Names.IsRequestId(job))
+        {
+            // A name given with run --name: the newest job of that name.
+            return All(jobsRoot).LastOrDefault(j => TryRead(j)?.Name == job)
+                ?? throw new MittenException($"no job named {job} under {jobsRoot} (and it is not a job id j<yyyyMMdd-HHmmss>-<4 hex>)");
+        }
         else
         {
-            throw new MittenException($"'{Names.Printable(job)}' is not a job id (j<yyyyMMdd-HHmmss>-<4 hex>) or a job directory path");
+            throw new MittenException($"'{Names.Printable(job)}' is not a job id (j<yyyyMMdd-HHmmss>-<4 hex>), a job name or a job directory path");
         }
         var found = new JobDirectory(path);
         if (!File.Exists(found.JobFile))
@@ -128,6 +144,23 @@ internal sealed class JobDirectory
                 : $"unknown job {job} (no {path})");
         }
         return found;
+    }
+
+    /// <summary>The newest job whose mpiexec is still running, if any.</summary>
+    public static JobDirectory? NewestRunning(string jobsRoot) =>
+        All(jobsRoot).LastOrDefault(j => TryRead(j) is { IsRunning: true } info && (info.MpiexecPid is not int pid || Native.ProcessExists(pid)));
+
+    /// <summary>The job's job.json, or null when it cannot be read.</summary>
+    public static JobDocument? TryRead(JobDirectory job)
+    {
+        try
+        {
+            return ControlFiles.ReadJob(job);
+        }
+        catch (Exception e) when (e is MittenException or IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The job under <paramref name="jobsRoot"/> with the latest id (ids sort by start time).</summary>

@@ -5,12 +5,12 @@ using System.Text.Json.Nodes;
 namespace Mitten.Runtime.Control;
 
 /// <summary>What happened to one migrate request.</summary>
-internal sealed record MigrationResult(string RequestId, int Rank, string? To, MigrationOutcome? Outcome, string? Signal)
+internal sealed record MigrationResult(string RequestId, int Rank, string? To, MigrationOutcomeDocument? Outcome, string? Signal)
 {
     public int ExitCode => Outcome?.Outcome switch
     {
-        "committed" => ExitCodes.Success,
-        "rolled_back" => ExitCodes.RolledBack,
+        MigrationOutcome.Committed => ExitCodes.Success,
+        MigrationOutcome.RolledBack => ExitCodes.RolledBack,
         _ => ExitCodes.Rejected,
     };
 
@@ -21,12 +21,12 @@ internal sealed record MigrationResult(string RequestId, int Rank, string? To, M
         {
             return $"migration {RequestId} of rank {Rank}: no outcome";
         }
-        string phases = Outcome.PhasesMs.Count == 0 ? ""
-            : " [" + string.Join(", ", Outcome.PhasesMs.Select(p => $"{p.Key} {p.Value.ToString("0.#", CultureInfo.InvariantCulture)}")) + " ms]";
+        string phases = Outcome.PhasesMs is not { Count: > 0 } phasesMs ? ""
+            : " [" + string.Join(", ", phasesMs.Select(p => $"{p.Key} {p.Value.ToString("0.#", CultureInfo.InvariantCulture)}")) + " ms]";
         return Outcome.Outcome switch
         {
-            "committed" => $"committed: migration {RequestId} moved rank {Rank} from {Outcome.From} to {Outcome.To}{phases}",
-            "rolled_back" => $"rolled back: migration {RequestId} of rank {Rank}: {Outcome.Reason ?? "no reason given"}{phases}",
+            MigrationOutcome.Committed => $"committed: migration {RequestId} moved rank {Rank} from {Outcome.From} to {Outcome.To}{phases}",
+            MigrationOutcome.RolledBack => $"rolled back: migration {RequestId} of rank {Rank}: {Outcome.Reason ?? "no reason given"}{phases}",
             _ => $"rejected: migration {RequestId} of rank {Rank}: {Outcome.Reason ?? "no reason given"}{phases}",
         };
     }
@@ -45,10 +45,10 @@ internal sealed class JobOperations(Action<string>? progress = null)
         kind + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
 
     /// <summary>The job's description, if it may be controlled now (owner-only, running, mpiexec alive).</summary>
-    public static JobInfo RequireRunning(JobDirectory job)
+    public static JobDocument RequireRunning(JobDirectory job)
     {
         job.RequireOwnerOnly();
-        JobInfo info = JobInfo.Read(job);
+        JobDocument info = ControlFiles.ReadJob(job);
         if (!info.IsRunning)
         {
             throw new MittenException($"job {job.Id} has finished (exit code {info.ExitCode?.ToString(CultureInfo.InvariantCulture) ?? "unknown"})");
@@ -61,7 +61,7 @@ internal sealed class JobOperations(Action<string>? progress = null)
     }
 
     /// <summary>Hosts the job is known to use: its host file's and those its ranks report.</summary>
-    public static SortedSet<string> KnownHosts(JobInfo info, IEnumerable<RankReport> reports)
+    public static SortedSet<string> KnownHosts(JobDocument info, IEnumerable<RankStatus> reports)
     {
         var hosts = new SortedSet<string>(info.Hosts, StringComparer.OrdinalIgnoreCase);
         hosts.UnionWith(reports.Select(r => r.Host));
@@ -69,13 +69,13 @@ internal sealed class JobOperations(Action<string>? progress = null)
     }
 
     /// <summary>Checks a migrate request before anything is written; returns the rank's last report.</summary>
-    public static RankReport ValidateMigrate(JobDirectory job, JobInfo info, int rank, string? to)
+    public static RankStatus ValidateMigrate(JobDirectory job, JobDocument info, int rank, string? to)
     {
         if (rank < 0 || rank >= info.Ranks)
         {
             throw new MittenException($"unknown rank {rank}: job {job.Id} has ranks 0..{info.Ranks - 1}");
         }
-        var (reports, _) = RankReport.ReadAll(job);
+        var (reports, _) = ControlFiles.ReadRanks(job);
         if (to is not null)
         {
             if (!Names.IsHostName(to, out string why))
@@ -91,7 +91,7 @@ internal sealed class JobOperations(Action<string>? progress = null)
                 }
             }
         }
-        if (!reports.TryGetValue(rank, out RankReport? report))
+        if (!reports.TryGetValue(rank, out RankStatus? report))
         {
             throw new MittenException($"rank {rank} of job {job.Id} has not reported (no {job.RankFile(rank)}): is the program built with Mitten?");
         }
@@ -104,16 +104,15 @@ internal sealed class JobOperations(Action<string>? progress = null)
 
     public async Task<MigrationResult> MigrateAsync(JobDirectory job, int rank, string? to, TimeSpan timeout, CancellationToken cancel)
     {
-        JobInfo info = RequireRunning(job);
-        RankReport report = ValidateMigrate(job, info, rank, to);
+        JobDocument info = RequireRunning(job);
+        RankStatus report = ValidateMigrate(job, info, rank, to);
         string id = NewRequestId('m');
-        var request = new JsonObject { ["id"] = id, ["kind"] = "migrate", ["rank"] = rank, ["to"] = to };
-        AtomicFile.Write(job.RequestFile(id), request.ToJsonString(Json.Compact));
+        ControlFiles.WriteRequest(job, new ControlRequest { Id = id, Kind = ControlRequest.MigrateKind, Rank = rank, To = to });
         string signal = SignalRank(job, report);
         progress?.Invoke($"request {id}: migrate rank {rank} ({report.Host}, pid {report.Pid}) to {to ?? "a host the job chooses"}; {signal}");
         string outcomeFile = job.MigrationFile(id);
         await WaitForAsync(job, id, outcomeFile, "migration", timeout, cancel);
-        MigrationOutcome outcome = MigrationOutcome.Read(outcomeFile);
+        MigrationOutcomeDocument outcome = ControlFiles.ReadMigration(outcomeFile);
         if (outcome.Id != id || outcome.Rank != rank)
         {
             throw new MalformedControlFileException($"{outcomeFile}: names request {Names.Printable(outcome.Id)} rank {outcome.Rank}, expected {id} rank {rank}");
@@ -131,8 +130,8 @@ internal sealed class JobOperations(Action<string>? progress = null)
         {
             throw new MittenException($"'{Names.Printable(host)}' is not a valid host name ({why})");
         }
-        JobInfo info = RequireRunning(job);
-        var (reports, _) = RankReport.ReadAll(job);
+        JobDocument info = RequireRunning(job);
+        var (reports, _) = ControlFiles.ReadRanks(job);
         List<int> ranks = reports.Values.Where(r => !r.IsFinished && LocalMachine.SameMachine(r.Host, host))
             .Select(r => r.Rank).ToList();
         if (ranks.Count == 0)
@@ -170,7 +169,7 @@ internal sealed class JobOperations(Action<string>? progress = null)
             {
                 // One rank that cannot be moved (finished meanwhile, timed out) does not stop the drain,
                 // but a finished job does.
-                if (!JobInfo.Read(job).IsRunning)
+                if (!ControlFiles.ReadJob(job).IsRunning)
                 {
                     throw;
                 }
@@ -188,11 +187,11 @@ internal sealed class JobOperations(Action<string>? progress = null)
         Directory.EnumerateFileSystemEntries(job.FailingDirectory).Select(Path.GetFileName)
             .Any(name => name is not null && Names.IsHostName(name, out _) && LocalMachine.SameMachine(name, host));
 
-    public async Task<(string Id, CheckpointOutcome Outcome)> CheckpointAsync(JobDirectory job, string? dir, TimeSpan timeout, CancellationToken cancel)
+    public async Task<(string Id, CheckpointOutcomeDocument Outcome)> CheckpointAsync(JobDirectory job, string? dir, TimeSpan timeout, CancellationToken cancel)
     {
-        JobInfo info = RequireRunning(job);
-        var (reports, _) = RankReport.ReadAll(job);
-        if (!reports.TryGetValue(0, out RankReport? root) || root.IsFinished)
+        JobDocument info = RequireRunning(job);
+        var (reports, _) = ControlFiles.ReadRanks(job);
+        if (!reports.TryGetValue(0, out RankStatus? root) || root.IsFinished)
         {
             throw new MittenException($"rank 0 of job {job.Id} has not reported or has finished: is the program built with Mitten?");
         }
@@ -202,26 +201,22 @@ internal sealed class JobOperations(Action<string>? progress = null)
         {
             throw new MittenException($"checkpoint directory not acceptable: {why}");
         }
-        var request = new JsonObject { ["id"] = id, ["kind"] = "checkpoint", ["dir"] = target };
-        AtomicFile.Write(job.RequestFile(id), request.ToJsonString(Json.Compact));
+        ControlFiles.WriteRequest(job, new ControlRequest { Id = id, Kind = ControlRequest.CheckpointKind, Dir = target });
         string signal = SignalRank(job, root);
         progress?.Invoke($"request {id}: checkpoint to {target}; {signal}");
         string outcomeFile = job.CheckpointFile(id);
         await WaitForAsync(job, id, outcomeFile, "checkpoint", timeout, cancel);
-        CheckpointOutcome outcome = CheckpointOutcome.Read(outcomeFile);
-        if (outcome.Outcome == "written" && Directory.Exists(outcome.Dir ?? target))
+        CheckpointOutcomeDocument outcome = ControlFiles.ReadCheckpoint(outcomeFile);
+        if (outcome.Outcome == CheckpointOutcomeDocument.Written && Directory.Exists(outcome.Dir ?? target))
         {
             // Lets `mitten restart DIR` find the rank count and program without being told.
-            var note = info.ToJson();
-            note["checkpoint"] = id;
-            note["epoch"] = outcome.Epoch;
-            AtomicFile.Write(Path.Combine(outcome.Dir ?? target, "mitten-job.json"), note.ToJsonString(Json.Indented));
+            ControlJson.WriteFile(Path.Combine(outcome.Dir ?? target, ControlLayout.CheckpointNote), info with { Checkpoint = id, Epoch = outcome.Epoch });
         }
         return (id, outcome);
     }
 
     /// <summary>Sends SIGUSR2 when the rank is a process of this job on this machine; otherwise the job's polling finds the request.</summary>
-    public static string SignalRank(JobDirectory job, RankReport report)
+    public static string SignalRank(JobDirectory job, RankStatus report)
     {
         if (!LocalMachine.IsLocal(report.Host))
         {
@@ -250,7 +245,7 @@ internal sealed class JobOperations(Action<string>? progress = null)
             if (DateTime.UtcNow >= nextJobCheck)
             {
                 nextJobCheck = DateTime.UtcNow.AddSeconds(1);
-                JobInfo info = JobInfo.Read(job);
+                JobDocument info = ControlFiles.ReadJob(job);
                 bool ended = !info.IsRunning || (info.MpiexecPid is int pid && !Native.ProcessExists(pid));
                 if (ended && !File.Exists(outcomeFile))
                 {

@@ -11,18 +11,18 @@ namespace Mitten.Runtime.Control;
 internal sealed class StatusReport
 {
     public required JobDirectory Job { get; init; }
-    public required JobInfo Info { get; init; }
+    public required JobDocument Info { get; init; }
     public required string JobState { get; init; }
     public required List<RankRow> Ranks { get; init; }
-    public required List<MigrationOutcome> Migrations { get; init; }
-    public required List<CheckpointOutcome> Checkpoints { get; init; }
+    public required List<MigrationOutcomeDocument> Migrations { get; init; }
+    public required List<CheckpointOutcomeDocument> Checkpoints { get; init; }
     public required List<string> Problems { get; init; }
 
     internal sealed record RankRow(int Rank, string? Host, int? Pid, long? Superstep, string State, DateTimeOffset? Updated);
 
     public static StatusReport Read(JobDirectory job)
     {
-        JobInfo info = JobInfo.Read(job);
+        JobDocument info = ControlFiles.ReadJob(job);
         var problems = new List<string>();
         // A job the runtime never marked finished but whose mpiexec is gone: the runtime was killed.
         string jobState = info.State;
@@ -31,36 +31,38 @@ internal sealed class StatusReport
             jobState = "lost";
             problems.Add($"job.json says running but mpiexec (pid {mp}) is gone: the mitten run that launched it ended without recording the end");
         }
-        var (reports, rankProblems) = RankReport.ReadAll(job);
+        var (reports, rankProblems) = ControlFiles.ReadRanks(job);
         problems.AddRange(rankProblems);
         var rows = new List<RankRow>();
         for (int rank = 0; rank < Math.Max(info.Ranks, reports.Count == 0 ? 0 : reports.Keys.Max() + 1); rank++)
         {
-            if (!reports.TryGetValue(rank, out RankReport? r))
+            if (!reports.TryGetValue(rank, out RankStatus? r))
             {
                 rows.Add(new RankRow(rank, null, null, null, "unknown", null));
                 continue;
             }
             string state = r.State;
             // Not finished, yet its process is gone: seen directly on this machine, or implied by the job's end.
-            if (!r.IsFinished && (jobState != JobInfo.RunningState || (LocalMachine.IsLocal(r.Host) && !Native.ProcessExists(r.Pid))))
+            if (!r.IsFinished && (jobState != JobDocument.RunningState || (LocalMachine.IsLocal(r.Host) && !Native.ProcessExists(r.Pid))))
             {
                 state = "gone";
             }
             rows.Add(new RankRow(rank, r.Host, r.Pid, r.Superstep, state, r.Updated));
         }
-        var migrations = ReadOutcomes(job.MigrationsDirectory, MigrationOutcome.Read, problems)
-            .OrderBy(m => m.Timeline.FirstOrDefault(p => p.Time is not null).Time ?? DateTimeOffset.MaxValue).ThenBy(m => m.Id, StringComparer.Ordinal).ToList();
-        var checkpoints = ReadOutcomes(job.CheckpointsDirectory, CheckpointOutcome.Read, problems).OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+        // In the order the job wrote the outcomes.
+        var migrations = ReadOutcomes(job.MigrationsDirectory, ControlFiles.ReadMigration, problems)
+            .OrderBy(m => m.Written).ThenBy(m => m.Value.Id, StringComparer.Ordinal).Select(m => m.Value).ToList();
+        var checkpoints = ReadOutcomes(job.CheckpointsDirectory, ControlFiles.ReadCheckpoint, problems)
+            .OrderBy(c => c.Written).ThenBy(c => c.Value.Id, StringComparer.Ordinal).Select(c => c.Value).ToList();
         return new StatusReport
         {
             Job = job, Info = info, JobState = jobState, Ranks = rows, Migrations = migrations, Checkpoints = checkpoints, Problems = problems,
         };
     }
 
-    private static List<T> ReadOutcomes<T>(string directory, Func<string, T> read, List<string> problems)
+    private static List<(T Value, DateTime Written)> ReadOutcomes<T>(string directory, Func<string, T> read, List<string> problems)
     {
-        var list = new List<T>();
+        var list = new List<(T, DateTime)>();
         if (!Directory.Exists(directory))
         {
             return list;
@@ -69,7 +71,7 @@ internal sealed class StatusReport
         {
             try
             {
-                list.Add(read(file));
+                list.Add((read(file), File.GetLastWriteTimeUtc(file)));
             }
             catch (MittenException e)
             {
@@ -102,15 +104,15 @@ internal sealed class StatusReport
         else
         {
             b.AppendLine("migrations:");
-            foreach (MigrationOutcome m in Migrations)
+            foreach (MigrationOutcomeDocument m in Migrations)
             {
-                string phases = string.Join(" ", m.PhasesMs.Select(p => $"{p.Key}={p.Value.ToString("0.#", CultureInfo.InvariantCulture)}ms"));
+                string phases = string.Join(" ", (m.PhasesMs ?? []).Select(p => $"{p.Key}={p.Value.ToString("0.#", CultureInfo.InvariantCulture)}ms"));
                 string where = m.From is null && m.To is null ? "" : $" {m.From?.ToString() ?? "?"} -> {m.To?.ToString() ?? "?"}";
                 string reason = string.IsNullOrEmpty(m.Reason) ? "" : $" ({Names.Printable(m.Reason, 200)})";
-                b.AppendLine($"  {m.Id} rank {m.Rank} {m.Outcome}{where}{reason} {phases}".TrimEnd());
+                b.AppendLine($"  {m.Id} rank {m.Rank} {MigrationOutcomeConverter.Name(m.Outcome)}{where}{reason} {phases}".TrimEnd());
             }
         }
-        foreach (CheckpointOutcome c in Checkpoints)
+        foreach (CheckpointOutcomeDocument c in Checkpoints)
         {
             string reason = string.IsNullOrEmpty(c.Reason) ? "" : $" ({Names.Printable(c.Reason, 200)})";
             b.AppendLine($"checkpoint {c.Id}: {c.Outcome} epoch {c.Epoch?.ToString(CultureInfo.InvariantCulture) ?? "-"} {c.Dir}{reason}".TrimEnd());
@@ -118,10 +120,15 @@ internal sealed class StatusReport
         return b.ToString();
     }
 
+    /// <summary>Version of the <c>status --json</c> layout; raised when a field changes meaning or goes away.</summary>
+    public const int StatusSchemaVersion = 1;
+
     public JsonObject ToJson()
     {
-        JsonObject job = Info.ToJson();
-        job["effectiveState"] = JobState;
+        // One state: what the job is now (running, finished, or lost when its launcher died unrecorded).
+        var job = (JsonObject)ControlFiles.ToNode(Info)!;
+        job.Remove("schemaVersion");
+        job["state"] = JobState;
         job["directory"] = Job.Path;
         var ranks = new JsonArray();
         foreach (RankRow r in Ranks)
@@ -134,10 +141,11 @@ internal sealed class StatusReport
         }
         return new JsonObject
         {
+            ["schemaVersion"] = StatusSchemaVersion,
             ["job"] = job,
             ["ranks"] = ranks,
-            ["migrations"] = new JsonArray(Migrations.Select(m => (JsonNode?)m.Raw.DeepClone()).ToArray()),
-            ["checkpoints"] = new JsonArray(Checkpoints.Select(c => (JsonNode?)c.Raw.DeepClone()).ToArray()),
+            ["migrations"] = new JsonArray(Migrations.Select(m => ControlFiles.ToNode(m)).ToArray()),
+            ["checkpoints"] = new JsonArray(Checkpoints.Select(c => ControlFiles.ToNode(c)).ToArray()),
             ["problems"] = new JsonArray(Problems.Select(p => (JsonNode?)p).ToArray()),
         };
     }

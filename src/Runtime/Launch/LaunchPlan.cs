@@ -20,7 +20,9 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
         var args = new List<string> { "-n", ranks.ToString(CultureInfo.InvariantCulture) };
         args.AddRange(["--mca", "orte_allowed_exit_without_sync", "1"]);
         int slots = hostFile?.TotalSlots ?? cores;
-        if (ranks > slots || ranks > cores && hostFile?.TotalSlots is null)
+        // One slot more than the ranks: a migration spawns the replacement before the old process
+        // leaves, so a job filling every slot could not move a rank within its machines.
+        if (ranks + 1 > slots || ranks + 1 > cores && hostFile?.TotalSlots is null)
         {
             args.Add("--oversubscribe");
         }
@@ -41,6 +43,11 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
             environment[HostsVariable] = string.Join(',', known);
             args.AddRange(["-x", HostsVariable]);
         }
+        // .NET switches a terminal's keypad mode (ESC[?1h ESC=) when its output is a terminal,
+        // and Open MPI gives each rank a pseudo-terminal: without a capable TERM the program's
+        // output stays clean.
+        environment["TERM"] = "dumb";
+        args.AddRange(["-x", "TERM"]);
         if (restartDir is not null)
         {
             environment[RestartDirVariable] = restartDir;
@@ -72,7 +79,7 @@ internal sealed record HostFile(string Path, IReadOnlyList<string> Hosts, int? T
         int total = 0;
         bool allHaveSlots = true;
         int lineNumber = 0;
-        foreach (string raw in AtomicFile.ReadLimited(full).Split('\n'))
+        foreach (string raw in ControlFiles.ReadText(full).Split('\n'))
         {
             lineNumber++;
             string line = raw.Split('#')[0].Trim();

@@ -40,7 +40,7 @@ internal sealed class MpiexecService(
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            info.Update(job, i => i with { State = JobInfo.FinishedState, ExitCode = ExitCodes.CannotLaunch, Finished = DateTimeOffset.UtcNow });
+            info.Update(job, i => i with { State = JobDocument.FinishedState, ExitCode = ExitCodes.CannotLaunch, Finished = DateTimeOffset.UtcNow });
             Console.Error.WriteLine($"mitten: cannot start {plan.Mpiexec}: {e.Message}");
             lifetime.StopApplication();
             return Task.CompletedTask;
@@ -101,7 +101,7 @@ internal sealed class MpiexecService(
 
     private bool RanksAllEnded()
     {
-        var (reports, _) = RankReport.ReadAll(job);
+        var (reports, _) = ControlFiles.ReadRanks(job);
         int ranks = info.Current.Ranks;
         return reports.Count == ranks && reports.Values.All(r =>
             r.Rank < ranks && r.IsFinished && LocalMachine.IsLocal(r.Host) && !Native.ProcessExists(r.Pid));
@@ -113,7 +113,7 @@ internal sealed class MpiexecService(
         // Also when the watchdog stopped it: the ranks' own exit codes are not known then, so
         // mpiexec's code (non-zero after the signal) is passed on rather than a guess.
         ExitCode = p.ExitCode;
-        info.Update(job, i => i with { State = JobInfo.FinishedState, ExitCode = ExitCode, Finished = DateTimeOffset.UtcNow });
+        info.Update(job, i => i with { State = JobDocument.FinishedState, ExitCode = ExitCode, Finished = DateTimeOffset.UtcNow });
         log.LogInformation("Job {Job}: mpiexec exited with {ExitCode}{Stopped}", job.Id, p.ExitCode, StoppedStuck ? " after the watchdog stopped it" : "");
         lifetime.StopApplication();
     }
@@ -148,12 +148,12 @@ internal sealed class MpiexecService(
 }
 
 /// <summary>The job's job.json contents, updated in one place so writes never interleave.</summary>
-internal sealed class JobInfoHolder(JobInfo initial)
+internal sealed class JobInfoHolder(JobDocument initial)
 {
     private readonly Lock gate = new();
-    private JobInfo current = initial;
+    private JobDocument current = initial;
 
-    public JobInfo Current
+    public JobDocument Current
     {
         get
         {
@@ -164,12 +164,12 @@ internal sealed class JobInfoHolder(JobInfo initial)
         }
     }
 
-    public void Update(JobDirectory job, Func<JobInfo, JobInfo> change)
+    public void Update(JobDirectory job, Func<JobDocument, JobDocument> change)
     {
         lock (gate)
         {
             current = change(current);
-            current.Write(job);
+            ControlFiles.WriteJob(job, current);
         }
     }
 }

@@ -31,10 +31,10 @@ internal sealed class DrainFailingHostPolicy(JobDirectory job, SchedulerJournal 
                 journal.Record("policy", new JsonObject
                 {
                     ["action"] = "drain_rank", ["host"] = host, ["rank"] = result.Rank, ["to"] = result.To, ["migration"] = result.RequestId,
-                    ["outcome"] = result.Outcome?.Outcome ?? "error", ["reason"] = result.Outcome?.Reason ?? result.Signal,
+                    ["outcome"] = result.Outcome is { } o ? MigrationOutcomeConverter.Name(o.Outcome) : "error", ["reason"] = result.Outcome?.Reason ?? result.Signal,
                 }.AsObject());
             }, cancellationToken);
-            int moved = results.Count(r => r.Outcome?.Outcome == "committed");
+            int moved = results.Count(r => r.Outcome?.Outcome == MigrationOutcome.Committed);
             log.LogInformation("Drain of {Host} done: {Moved} of {Count} ranks moved", host, moved, results.Count);
             journal.Record("policy", new JsonObject { ["action"] = "drain_done", ["host"] = host, ["moved"] = moved, ["ranks"] = results.Count });
         }

@@ -20,10 +20,11 @@ internal sealed class JobScheduler(
     /// <summary>The longest events.jsonl line read; a longer one is malformed and skipped.</summary>
     public const int MaxEventLineBytes = 64 * 1024;
 
-    private readonly SortedDictionary<int, Endpoint> locations = new();
+    private readonly SortedDictionary<int, ProcessLocation> locations = new();
     private readonly Dictionary<string, MigrationTrack> migrations = new(StringComparer.Ordinal);
     private readonly HashSet<string> reported = new(StringComparer.Ordinal);   // migrations/*.json already summarized
     private readonly HashSet<string> requestsSeen = new(StringComparer.Ordinal);
+    private readonly HashSet<string> checkpointIds = new(StringComparer.Ordinal); // their events are no migration's
     private readonly HashSet<string> failingSeen = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> complained = new(StringComparer.Ordinal);  // malformed inputs already reported
     private readonly Channel<string> failingHosts = Channel.CreateUnbounded<string>();
@@ -31,11 +32,11 @@ internal sealed class JobScheduler(
     private byte[] partialLine = [];
 
     /// <summary>The location table: rank -> (host, pid).</summary>
-    public IReadOnlyDictionary<int, Endpoint> Locations => locations;
+    public IReadOnlyDictionary<int, ProcessLocation> Locations => locations;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        log.LogInformation("Scheduler for job {Job} watching {Directory}", job.Id, job.Path);
+        log.LogDebug("Scheduler for job {Job} watching {Directory}", job.Id, job.Path);
         journal.Record("scheduler_start", new JsonObject { ["job"] = job.Id });
         Task policyLoop = Task.Run(() => RunPolicyAsync(stoppingToken), CancellationToken.None);
         try
@@ -60,7 +61,9 @@ internal sealed class JobScheduler(
         {
             SettleLocation(pending, final: true);
         }
-        foreach (MigrationTrack open in migrations.Values.Where(m => !m.Summarized))
+        // A request the job set aside as malformed (.invalid) or the operator withdrew never
+        // started a migration: nothing to summarize.
+        foreach (MigrationTrack open in migrations.Values.Where(m => !m.Summarized && !checkpointIds.Contains(m.Id) && !NeverStarted(m)))
         {
             Summarize(open, null);
         }
@@ -68,6 +71,10 @@ internal sealed class JobScheduler(
         failingHosts.Writer.TryComplete();
         await policyLoop;
     }
+
+    private bool NeverStarted(MigrationTrack track) =>
+        track.Ordered().All(p => p.Phase == "signal") &&
+        (File.Exists(Path.Combine(job.RequestsDirectory, track.Id + ".invalid")) || File.Exists(Path.Combine(job.RequestsDirectory, track.Id + ".withdrawn")));
 
     private async Task RunPolicyAsync(CancellationToken stoppingToken)
     {
@@ -115,14 +122,14 @@ internal sealed class JobScheduler(
 
     private void ScanRanks()
     {
-        var (reports, problems) = RankReport.ReadAll(job);
+        var (reports, problems) = ControlFiles.ReadRanks(job);
         problems.ForEach(Complain);
-        foreach (RankReport r in reports.Values)
+        foreach (RankStatus r in reports.Values)
         {
             if (!locations.ContainsKey(r.Rank))
             {
-                locations[r.Rank] = new Endpoint(r.Host, r.Pid);
-                log.LogInformation("Location table: rank {Rank} on {Host} pid {Pid}", r.Rank, r.Host, r.Pid);
+                locations[r.Rank] = new ProcessLocation(r.Host, r.Pid);
+                log.LogDebug("Location table: rank {Rank} on {Host} pid {Pid}", r.Rank, r.Host, r.Pid);
             }
         }
     }
@@ -139,15 +146,20 @@ internal sealed class JobScheduler(
             }
             try
             {
-                JsonObject o = Json.ReadObjectFile(file);
-                if (Json.OptionalString(o, "kind", file) != "migrate")
+                ControlRequest request = ControlFiles.ReadRequest(file);
+                if (request.Kind == ControlRequest.CheckpointKind)
+                {
+                    checkpointIds.Add(id);
+                    continue;
+                }
+                if (request.Kind != ControlRequest.MigrateKind)
                 {
                     continue;
                 }
                 // The request's write time is when the operator (or the policy) asked; the signal follows at once.
                 MigrationTrack track = Track(id);
                 track.Add("signal", File.GetLastWriteTimeUtc(file));
-                track.Rank ??= (int?)Json.OptionalInteger(o, "rank", file);
+                track.Rank ??= request.Rank;
             }
             catch (MittenException e)
             {
@@ -208,7 +220,7 @@ internal sealed class JobScheduler(
         ControlEvent e;
         try
         {
-            e = ControlEvent.Parse(Encoding.UTF8.GetString(bytes), job.EventsFile);
+            e = ControlFiles.ParseEvent(Encoding.UTF8.GetString(bytes), job.EventsFile);
         }
         catch (MittenException error)
         {
@@ -217,7 +229,23 @@ internal sealed class JobScheduler(
         }
         if (e.Event == "checkpoint")
         {
-            log.LogInformation("Checkpoint event from rank {Rank}: {Event}", e.Rank, e.Raw.ToJsonString(Json.Compact));
+            // A checkpoint passes through the synchronization too: its earlier events are no migration's.
+            if (e.Key is string key)
+            {
+                checkpointIds.Add(key);
+                migrations.Remove(key);
+            }
+            log.LogInformation("Checkpoint {Checkpoint} epoch {Epoch}: {Outcome}", e.Key, e.Epoch, e.Outcome);
+            return;
+        }
+        if (e.Event == "job_failed")
+        {
+            log.LogWarning("Rank {Rank} ended the job: a participant of {Migration} was lost past the point of rollback", e.Rank, e.Key ?? "a synchronization");
+            journal.Record("job_failed", new JsonObject { ["rank"] = e.Rank, ["migration"] = e.Key });
+            if (e.Key is not null && migrations.TryGetValue(e.Key, out MigrationTrack? failed))
+            {
+                failed.Add("job failed", e.Time.UtcDateTime);
+            }
             return;
         }
         if (e.Key is null)
@@ -225,14 +253,31 @@ internal sealed class JobScheduler(
             Complain($"{job.EventsFile}: {e.Event} event without a \"migration\" or \"request\" id");
             return;
         }
+        if (checkpointIds.Contains(e.Key))
+        {
+            return;
+        }
         MigrationTrack track = Track(e.Key);
         track.Rank ??= e.Rank;
+        if (e.Event == "resumed")
+        {
+            // The replacement runs: its pid is the rank's new place (the timeline ends at the commit).
+            if (e.Pid is int resumedPid)
+            {
+                track.CommittedTo ??= new ProcessLocation(track.Target, resumedPid);
+            }
+            return;
+        }
         string phase = PhaseOf(e.Event);
         track.Add(phase, e.Time.UtcDateTime);
-        log.LogInformation("Migration {Migration} rank {Rank}: {Phase} at +{OffsetMs} ms", e.Key, track.Rank, phase, track.OffsetMs(phase));
+        log.LogDebug("Migration {Migration} rank {Rank}: {Phase} at +{OffsetMs} ms", e.Key, track.Rank, phase, track.OffsetMs(phase));
+        if (e.Event == "migration_start" && e.To is { Length: > 0 } to)
+        {
+            track.Target ??= to;
+        }
         if (e.Event == "migration_commit")
         {
-            OnCommit(track, e.Raw, job.EventsFile);
+            OnCommit(track, null);
         }
     }
 
@@ -257,26 +302,16 @@ internal sealed class JobScheduler(
     /// it, so until the file names a new process for the rank the update waits for a later
     /// pass (the outcome's or the event's "to" is the fallback).
     /// </summary>
-    private void OnCommit(MigrationTrack track, JsonObject? source, string what)
+    private void OnCommit(MigrationTrack track, ProcessLocation? to)
     {
         if (track.LocationSettled)
         {
             return;
         }
         track.CommitSeen = true;
-        if (source is not null)
+        if (to is { Pid: > 0, Host.Length: > 0 })
         {
-            try
-            {
-                if (Endpoint.Read(source, "to", what) is { Pid: > 0, Host.Length: > 0 } to)
-                {
-                    track.CommittedTo = to;
-                }
-            }
-            catch (MittenException e)
-            {
-                Complain(e.Message);
-            }
+            track.CommittedTo = to;
         }
         SettleLocation(track, final: false);
     }
@@ -296,33 +331,22 @@ internal sealed class JobScheduler(
             track.LocationSettled = true;
             return;
         }
-        locations.TryGetValue(rank, out Endpoint? before);
-        JsonObject? table = null;
+        locations.TryGetValue(rank, out ProcessLocation? before);
+        Dictionary<string, ProcessLocation>? table = null;
         if (File.Exists(job.LocationsFile))
         {
             try
             {
-                table = Json.ReadObjectFile(job.LocationsFile);
+                table = ControlFiles.ReadLocations(job.LocationsFile);
             }
             catch (MittenException e)
             {
                 Complain(e.Message);
             }
         }
-        Endpoint? listed = null;
-        if (table?[rank.ToString(System.Globalization.CultureInfo.InvariantCulture)] is JsonObject entry)
-        {
-            try
-            {
-                listed = Endpoint.FromJson(entry, job.LocationsFile);
-            }
-            catch (MittenException e)
-            {
-                Complain(e.Message);
-            }
-        }
+        ProcessLocation? listed = table?.GetValueOrDefault(rank.ToString(System.Globalization.CultureInfo.InvariantCulture));
         bool tableMoved = listed is not null && (before is null || listed.Pid != before.Pid || !string.Equals(listed.Host, before.Host, StringComparison.OrdinalIgnoreCase));
-        Endpoint? now = tableMoved ? listed : track.CommittedTo;
+        ProcessLocation? now = tableMoved ? listed : track.CommittedTo;
         if (now is null && !final)
         {
             return; // locations.json not rewritten yet: look again at the next pass
@@ -332,16 +356,9 @@ internal sealed class JobScheduler(
         {
             foreach (var (key, value) in table)
             {
-                if (int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int r) && value is JsonObject where)
+                if (int.TryParse(key, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int r))
                 {
-                    try
-                    {
-                        locations[r] = Endpoint.FromJson(where, job.LocationsFile);
-                    }
-                    catch (MittenException e)
-                    {
-                        Complain(e.Message);
-                    }
+                    locations[r] = value;
                 }
             }
         }
@@ -373,10 +390,10 @@ internal sealed class JobScheduler(
                 Guarded("events", TailEvents);
                 eventsReread = true;
             }
-            MigrationOutcome outcome;
+            MigrationOutcomeDocument outcome;
             try
             {
-                outcome = MigrationOutcome.Read(file);
+                outcome = ControlFiles.ReadMigration(file);
             }
             catch (MittenException e)
             {
@@ -387,37 +404,37 @@ internal sealed class JobScheduler(
             reported.Add(id);
             MigrationTrack track = Track(id);
             track.Rank ??= outcome.Rank;
-            foreach (var (phase, time, _) in outcome.Timeline)
+            foreach (var (phase, time, _) in outcome.Timeline ?? [])
             {
                 if (time is DateTimeOffset t)
                 {
                     track.Add(phase, t.UtcDateTime, overwrite: false);
                 }
             }
-            string finalPhase = outcome.Outcome switch { "committed" => "committed", "rolled_back" => "rolled back", _ => "rejected" };
+            string finalPhase = outcome.Outcome switch { MigrationOutcome.Committed => "committed", MigrationOutcome.RolledBack => "rolled back", _ => "rejected" };
             if (!track.Has(finalPhase))
             {
                 track.Add(finalPhase, File.GetLastWriteTimeUtc(file)); // a job of an older version, or an event line lost
             }
-            if (outcome.Outcome == "committed")
+            if (outcome.Outcome == MigrationOutcome.Committed)
             {
-                OnCommit(track, outcome.Raw, file);
+                OnCommit(track, outcome.To);
             }
             Summarize(track, outcome);
         }
     }
 
-    private void Summarize(MigrationTrack track, MigrationOutcome? outcome)
+    private void Summarize(MigrationTrack track, MigrationOutcomeDocument? outcome)
     {
         if (track.Summarized)
         {
             return;
         }
         track.Summarized = true;
-        string result = outcome?.Outcome ?? (track.Has("committed") ? "committed" : track.Has("rolled back") ? "rolled_back" : track.Has("rejected") ? "rejected" : "unfinished");
+        string result = outcome is not null ? MigrationOutcomeConverter.Name(outcome.Outcome) : (track.Has("committed") ? "committed" : track.Has("rolled back") ? "rolled_back" : track.Has("rejected") ? "rejected" : track.Has("job failed") ? "job_failed" : "unfinished");
         string timeline = string.Join(", ", track.Ordered().Select(p => $"{p.Phase} +{track.OffsetMs(p.Phase)} ms"));
-        string phases = outcome is null ? "" : string.Join(", ", outcome.PhasesMs.Select(p => $"{p.Key} {p.Value:0.#} ms"));
-        string jobTimeline = outcome is null ? "" : string.Join(", ", outcome.Timeline.Where(p => p.Ms is not null).Select(p => $"{p.Phase} +{p.Ms:0.#} ms"));
+        string phases = outcome is null ? "" : string.Join(", ", (outcome.PhasesMs ?? []).Select(p => $"{p.Key} {p.Value:0.#} ms"));
+        string jobTimeline = outcome is null ? "" : string.Join(", ", (outcome.Timeline ?? []).Where(p => p.Ms is not null).Select(p => $"{p.Phase} +{p.Ms:0.#} ms"));
         log.LogInformation("Migration {Migration} rank {Rank} {Outcome}{Reason}: timeline {Timeline}; job's timeline {JobTimeline}; phases {Phases}",
             track.Id, track.Rank, result, outcome?.Reason is { Length: > 0 } reason ? " (" + Names.Printable(reason, 200) + ")" : "", timeline, jobTimeline, phases);
         var entry = new JsonObject
@@ -426,10 +443,11 @@ internal sealed class JobScheduler(
             ["rank"] = track.Rank,
             ["outcome"] = result,
             ["reason"] = outcome?.Reason,
-            ["from"] = outcome?.Raw["from"]?.DeepClone(),
-            ["to"] = outcome?.Raw["to"]?.DeepClone(),
-            ["phases_ms"] = outcome?.Raw["phases_ms"]?.DeepClone(),
-            ["job_timeline"] = outcome?.Raw["timeline"]?.DeepClone(),
+            // Without an outcome file (a job that died mid-way), what the events said.
+            ["from"] = outcome?.From is { } from ? ControlFiles.ToNode(from) : null,
+            ["to"] = ControlFiles.ToNode(outcome?.To ?? track.CommittedTo ?? (track.Target is null ? null : new ProcessLocation(track.Target, null))),
+            ["phases_ms"] = outcome?.PhasesMs is { } phasesMs ? ControlFiles.ToNode(phasesMs) : null,
+            ["job_timeline"] = outcome?.Timeline is { } outcomeTimeline ? ControlFiles.ToNode(outcomeTimeline) : null,
             ["timeline"] = new JsonArray(track.Ordered().Select(p => (JsonNode?)new JsonObject
             {
                 ["phase"] = p.Phase, ["time"] = Json.Time(new DateTimeOffset(p.Time, TimeSpan.Zero)), ["offset_ms"] = track.OffsetMs(p.Phase),
@@ -499,7 +517,8 @@ internal sealed class JobScheduler(
         public bool Summarized { get; set; }
         public bool CommitSeen { get; set; }
         public bool LocationSettled { get; set; }
-        public Endpoint? CommittedTo { get; set; }
+        public ProcessLocation? CommittedTo { get; set; }
+        public string? Target { get; set; }
 
         public bool Has(string phase) => phases.Any(p => p.Phase == phase);
 

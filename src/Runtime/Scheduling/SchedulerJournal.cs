@@ -17,7 +17,7 @@ internal sealed class SchedulerJournal(JobDirectory job)
         }
         lock (gate)
         {
-            AtomicFile.AppendLine(job.SchedulerLog, entry.ToJsonString(Json.Compact));
+            AtomicFile.AppendLine(job.SchedulerLog, System.Text.Encoding.UTF8.GetBytes(entry.ToJsonString(Json.Compact)));
         }
     }
 }

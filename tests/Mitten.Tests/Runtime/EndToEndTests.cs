@@ -50,7 +50,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
 
         // status while the job runs: every rank on this host with its pid, supersteps moving on.
         JsonObject first = StatusJson(id);
-        Assert.Equal("running", (string?)first["job"]!["effectiveState"]);
+        Assert.Equal("running", (string?)first["job"]!["state"]);
         JsonArray rows = first["ranks"]!.AsArray();
         Assert.Equal(Ranks, rows.Count);
         for (int r = 0; r < Ranks; r++)
@@ -117,6 +117,10 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal("signal", timeline[0]);
         Assert.Equal("committed", timeline[^1]);
         Assert.Superset(new HashSet<string> { "signal", "started", "synchronized", "spawned", "state sent", "restored", "committed" }, timeline.ToHashSet());
+        // Every event the job wrote (resumed included) is one of the contract's: nothing rejected.
+        Assert.DoesNotContain(journal, e => (string?)e["kind"] == "rejected_input");
+        Assert.Equal(oldPid, (int)entry["from"]!["pid"]!);
+        Assert.Equal(newPid, (int)entry["to"]!["pid"]!);
         var moves = journal.Where(e => (string?)e["kind"] == "locations").ToList();
         Assert.Single(moves);
         Assert.Equal(newPid, (int)moves[0]["locations"]!["2"]!["pid"]!);
@@ -235,7 +239,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
     public void Malformed_requests_are_ignored_with_a_warning_and_the_job_still_migrates()
     {
         long expected = UnmigratedChecksum.Value;
-        Task<MpiJob> running = mitten.LaunchInBackground(["run", "-n", Ranks.ToString(), "--", Driver, .. Transit], timeoutSeconds: 150);
+        Task<MpiJob> running = mitten.LaunchInBackground(["run", "-n", Ranks.ToString(), "--", Driver, .. Transit, "--migrate", "3@40"], timeoutSeconds: 150);
         string dir = mitten.WaitForJobDirectory(running);
         string id = Path.GetFileName(dir);
         MittenCli.WaitForRanks(dir, Ranks, running);
@@ -253,8 +257,13 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         {
             File.WriteAllText(Path.Combine(requests, name + ".json"), content);
         }
+        // A FIFO named like a request: opening it would block every rank (and the scheduler) for ever.
+        string fifo = Path.Combine(requests, "fifo-request.json");
+        Assert.Equal(0, mkfifo(fifo, Convert.ToUInt32("600", 8)));
         Assert.Equal(0, kill(RankPid(dir, 1), 12)); // SIGUSR2: rank 1 looks at once
         MittenCli.WaitUntil(() => bad.Keys.All(name => !File.Exists(Path.Combine(requests, name + ".json"))), "the job to set the malformed requests aside");
+        MittenCli.WaitUntil(() => !File.Exists(fifo), "the job to set the FIFO aside without opening it");
+        Assert.True(File.Exists(Path.Combine(requests, "fifo-request.invalid")));
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "migrations")));
         Assert.All(bad.Keys, name => Assert.False(File.Exists(Path.Combine(requests, name + ".taken")), name + " was claimed"));
 
@@ -271,8 +280,19 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         {
             Assert.Contains($"warning: ignoring request {name}.json", job.Stderr);
         }
+        Assert.Contains("warning: ignoring request fifo-request.json: not a regular file", job.Stderr);
+        // Two commits: the operator's and the one the program asked for itself (--migrate 3@40),
+        // both with their ends and phase times in status and in the scheduler's journal.
         JsonObject final = StatusJson(id);
-        Assert.Equal(["committed"], final["migrations"]!.AsArray().Select(m => (string)m!["outcome"]!).ToArray());
+        Assert.Equal(["committed", "committed"], final["migrations"]!.AsArray().Select(m => (string)m!["outcome"]!).ToArray());
+        var journaled = MittenCli.ReadJsonLines(Path.Combine(dir, "scheduler.jsonl")).Where(e => (string?)e["kind"] == "migration").ToList();
+        Assert.Equal(2, journaled.Count);
+        Assert.All(journaled, m =>
+        {
+            Assert.Equal("committed", (string?)m["outcome"]);
+            Assert.True((int?)m["from"]?["pid"] > 0 && (int?)m["to"]?["pid"] > 0 && m["phases_ms"]?["total"] is not null, m.ToJsonString());
+        });
+        Assert.Contains(journaled, m => ((string?)m["migration"])?.StartsWith("api-", StringComparison.Ordinal) == true && (int?)m["rank"] == 3);
     }
 
     [Fact]
@@ -304,8 +324,18 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Empty(killed.LinesStartingWith("RESULT "));
         Assert.Equal("finished", (string?)StatusJson(id)["job"]!["state"]);
 
-        // -n and the program come from mitten-job.json; every rank resumes from the checkpoint.
-        MpiJob restarted = mitten.Launch(["restart", checkpointDir], timeoutSeconds: 150);
+        // The job's checkpoints: the one written, complete, with its superstep and size.
+        MittenCli.Result list = mitten.Run("checkpoints", id);
+        Assert.True(list.ExitCode == 0, list.ToString());
+        Assert.Matches($@"(?m)^{written.Groups[1].Value}\s+\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d\s+{written.Groups[2].Value}\s+\d+\s+[\d.]+ (B|KiB|MiB)\s+yes$", list.Stdout);
+
+        // Refused before launch: another rank count than the checkpoint's.
+        mitten.Run("restart", id, "-n", (Ranks + 1).ToString()).IsOneLineError($"was written by {Ranks} ranks; restart it with -n {Ranks}");
+        Assert.Single(Directory.GetDirectories(mitten.JobsRoot));
+
+        // "restart JOB": its newest complete checkpoint; -n and the program from mitten-job.json;
+        // every rank resumes from the checkpoint.
+        MpiJob restarted = mitten.Launch(["restart", id], timeoutSeconds: 150);
         JobAssert.Succeeded(restarted, 2 * Ranks);
         string[] resumed = restarted.LinesStartingWith("RESTARTED ").ToArray();
         Assert.Equal(Ranks, resumed.Length);
@@ -315,6 +345,47 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         Assert.Equal(Ranks, Checksums(restarted).Length);
         string second = Directory.GetDirectories(mitten.JobsRoot).Single(d => d != dir);
         Assert.Equal(checkpointDir, (string?)MittenCli.ReadJson(Path.Combine(second, "job.json"))["restartDir"]);
+    }
+
+    [Fact]
+    public void A_detached_job_checkpoints_periodically_and_restarts_itself_after_a_failure()
+    {
+        long expected = UnmigratedChecksum.Value;
+        // A detached job is not a child of the test: hold the machine's MPI lock for its whole life.
+        using IDisposable machineLock = MpiJob.AcquireMachineLock();
+        MittenCli.Result run = mitten.Run(["run", "--detach", "--name", "steady", "--checkpoint-every", "2", "--max-restarts", "1",
+            "-n", Ranks.ToString(), "--", Driver, "transit", "--iterations", "400", "--compute-ms", "30"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        string first = run.Stdout.Trim();
+        string dir = Path.Combine(mitten.JobsRoot, first);
+        Assert.Matches(@"^j\d{8}-\d{6}-[0-9a-f]{4}$", first);
+        Assert.Contains("steady", mitten.Run("jobs").Stdout);
+        Assert.Contains($"job {first}: running", mitten.Run("status", "steady").Stdout);
+
+        // Wait for a complete periodic checkpoint, then kill a rank: the job fails.
+        MittenCli.WaitUntil(() => Regex.IsMatch(mitten.Run("checkpoints", "steady").Stdout, @"(?m)\syes$"), "a complete periodic checkpoint", seconds: 60);
+        Assert.Equal(0, kill(RankPid(dir, 2), 9));
+
+        // --max-restarts 1: a new job of the same name from the newest complete checkpoint, which completes.
+        string? second = null;
+        MittenCli.WaitUntil(() => (second = Directory.GetDirectories(mitten.JobsRoot).Select(Path.GetFileName).SingleOrDefault(d => d != first)) is not null,
+            "the automatic restart", seconds: 60);
+        MittenCli.WaitUntil(() => (string?)StatusJson(second!)["job"]!["state"] == "finished", "the restarted job to end", seconds: 120);
+        string log = File.ReadAllText(Path.Combine(dir, "output.log"));
+        Assert.Matches($@"mitten: job {first} failed \(exit code \d+\); restarting from checkpoint \S+ \(restart 1 of 1\)", log);
+        JsonObject restarted = StatusJson(second!);
+        Assert.Equal(0, (int?)restarted["job"]!["exitCode"]);
+        Assert.Equal("steady", (string?)restarted["job"]!["name"]);
+        Assert.StartsWith(Path.Combine(dir, "checkpoints") + "/", (string?)restarted["job"]!["restartDir"]);
+        string after = log[log.IndexOf("restarting from checkpoint", StringComparison.Ordinal)..];
+        long[] sums = Regex.Matches(after, @"(?m)^RESULT .*checksum=(-?\d+)").Select(m => long.Parse(m.Groups[1].Value)).ToArray();
+        Assert.Equal(Ranks, sums.Length);
+        Assert.All(sums, sum => Assert.Equal(expected, sum));
+        // The checkpoints' journal lines, and no checkpoint taken for an unfinished migration.
+        List<JsonObject> journal = MittenCli.ReadJsonLines(Path.Combine(dir, "scheduler.jsonl"));
+        Assert.Contains(journal, e => (string?)e["kind"] == "periodic_checkpoint" && (string?)e["outcome"] == "written");
+        Assert.DoesNotContain(journal, e => (string?)e["kind"] == "migration");
+        Assert.DoesNotContain(journal, e => (string?)e["kind"] == "rejected_input");
     }
 
     private JsonObject StatusJson(string id)
@@ -345,4 +416,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern int kill(int pid, int signal);
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int mkfifo(string path, uint mode);
 }

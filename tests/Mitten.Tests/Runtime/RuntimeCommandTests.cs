@@ -26,7 +26,10 @@ public sealed partial class RuntimeCommandTests : IDisposable
     public void Run_passes_the_exit_code_through_and_records_the_job(int ranks, int exitCode)
     {
         DateTimeOffset before = DateTimeOffset.UtcNow.AddSeconds(-1);
-        MpiJob job = mitten.Launch(["run", "-n", ranks.ToString(), "--", MittenCli.Driver, "env", exitCode.ToString()]);
+        // TERM as in a terminal: .NET would write ESC[?1h ESC= into each rank's output unless mitten sets TERM=dumb.
+        MpiJob job = mitten.Launch(["run", "-n", ranks.ToString(), "--", MittenCli.Driver, "env", exitCode.ToString()],
+            environment: new Dictionary<string, string> { ["TERM"] = "xterm-256color" });
+        Assert.DoesNotContain('\u001b', job.Stdout);
 
         Assert.False(job.TimedOut, job.Describe());
         Assert.True(job.ExitCode == exitCode, "exit code not passed through\n" + job.Describe());
@@ -73,6 +76,15 @@ public sealed partial class RuntimeCommandTests : IDisposable
         noCount.IsOneLineError("give -n");
         MittenCli.Result missing = mitten.Run("restart", Path.Combine(mitten.Home, "nowhere"), "-n", "2", "--", MittenCli.Driver, "env", "0");
         missing.IsOneLineError("no checkpoint directory");
+        // Refused before launch: nothing to restore yet (every rank would fail).
+        mitten.Run("restart", checkpoint, "-n", "2", "--", MittenCli.Driver, "env", "0").IsOneLineError("holds no complete checkpoint");
+        // A committed epoch as the checkpoint store lays it out (the driver does not read it).
+        Directory.CreateDirectory(Path.Combine(checkpoint, "1"));
+        File.WriteAllText(Path.Combine(checkpoint, "1", "rank-0.state"), "abc");
+        File.WriteAllText(Path.Combine(checkpoint, "1", "rank-1.state"), "de");
+        File.WriteAllText(Path.Combine(checkpoint, "1", "manifest"), "mitten-checkpoint 1\nepoch 1\nranks 2\nrank 0 3\nrank 1 2\ncheck 0\n");
+        mitten.Run("restart", checkpoint, "-n", "3", "--", MittenCli.Driver, "env", "0").IsOneLineError("was written by 2 ranks; restart it with -n 2");
+        Assert.False(Directory.Exists(mitten.JobsRoot) && Directory.GetDirectories(mitten.JobsRoot).Length > 0, "a refused restart made a job directory");
 
         MpiJob job = mitten.Launch(["restart", checkpoint, "-n", "2", "--", MittenCli.Driver, "env", "0"]);
         JobAssert.Succeeded(job, 2);
@@ -113,7 +125,7 @@ public sealed partial class RuntimeCommandTests : IDisposable
         mitten.Run("migrate", "j20000101-000000-abcd", "--rank", "0").IsOneLineError("unknown job j20000101-000000-abcd");
         mitten.Run("migrate", "no-such-job", "--rank", "0").IsOneLineError("is not a job id");
         mitten.Run("migrate", id).IsOneLineError("Option '--rank' is required");
-        mitten.Run("migrate", id, "--rank", "0", "--timeout", "0").IsOneLineError("--timeout must be between");
+        mitten.Run("migrate", id, "--rank", "0", "--timeout", "0").IsOneLineError("--timeout must be more than 0 and at most 86400 seconds (got 0)");
         mitten.Run("drain", id, "--host", host).IsOneLineError($"has no other host to drain {host} onto");
         mitten.Run("drain", id, "--host", "elsewhere").IsOneLineError("no running rank of job " + id + " is on host elsewhere");
         Assert.Empty(Directory.GetFiles(Path.Combine(dir, "requests")));
@@ -279,8 +291,9 @@ public sealed partial class RuntimeCommandTests : IDisposable
         File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
 
         File.WriteAllText(Path.Combine(dir, "job.json"), "{\"id\":\"x\",\"ranks\":\"two\"}");
-        mitten.Run("status", id).IsOneLineError("job.json: missing \"state\"");
-        mitten.Run("migrate", id, "--rank", "0").IsOneLineError("job.json: missing \"state\"");
+        mitten.Run("status", id).IsOneLineError("job.json: \"ranks\" has the wrong type or value");
+        File.WriteAllText(Path.Combine(dir, "job.json"), "{\"id\":\"x\",\"ranks\":2}");
+        mitten.Run("migrate", id, "--rank", "0").IsOneLineError("job.json: missing \"program\"");
     }
 
     [Fact]

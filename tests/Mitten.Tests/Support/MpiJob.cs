@@ -53,7 +53,7 @@ public sealed partial class MpiJob
     public static MpiJob Execute(string file, IEnumerable<string> arguments, TimeSpan timeout, IDictionary<string, string>? environment = null)
     {
         OneAtATime.Wait();
-        using MachineLock machineLock = AcquireMachineLock();
+        using IDisposable machineLock = AcquireMachineLock();
         try
         {
             // setsid puts the job in its own process group so a timeout can kill all of it.
@@ -116,7 +116,8 @@ public sealed partial class MpiJob
     /// </summary>
     public const string MachineLockPath = "/tmp/mitten-mpi-jobs.lock";
 
-    private static MachineLock AcquireMachineLock()
+    /// <summary>Takes the machine's MPI lock (blocking); disposing releases it (tests of detached jobs hold it themselves).</summary>
+    internal static IDisposable AcquireMachineLock()
     {
         // A blocking flock(2) on a descriptor of our own, as the scripts' `flock` takes it:
         // polling with a non-blocking attempt loses every hand-over to blocking waiters and can

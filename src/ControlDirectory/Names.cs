@@ -1,22 +1,27 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace Mitten.Runtime.Control;
+namespace Mitten.ControlDirectory;
 
-/// <summary>Syntax checks for everything that names a job, a request or a host.</summary>
+/// <summary>The one set of name rules of the contract: host names, request ids, job ids, paths.</summary>
 internal static partial class Names
 {
     public const int MaxHostNameLength = 253;
     public const int MaxPathLength = 4096;
 
+    /// <summary>A job id: <c>j&lt;yyyyMMdd-HHmmss&gt;-&lt;4 hex&gt;</c>.</summary>
     public static bool IsJobId(string s) => JobId().IsMatch(s);
 
-    /// <summary>Request ids become file names: letters, digits, '-' and '_', at most 64.</summary>
+    /// <summary>Request ids become file names: a letter or digit, then letters, digits, '-' and '_', at most 64.</summary>
     public static bool IsRequestId(string s) => RequestId().IsMatch(s);
+
+    /// <summary>True when <paramref name="host"/> is an RFC 1123 host name (see <see cref="IsHostName(string, out string)"/>).</summary>
+    public static bool IsHostName(string host) => IsHostName(host, out _);
 
     /// <summary>
     /// A host name per RFC 1123: at most 253 characters, dot-separated labels of 1 to 63
-    /// letters, digits and hyphens, no label starting or ending with a hyphen.
+    /// ASCII letters, digits and hyphens, no label starting or ending with a hyphen.
+    /// <paramref name="why"/> says what is wrong otherwise.
     /// </summary>
     public static bool IsHostName(string host, out string why)
     {
@@ -40,7 +45,7 @@ internal static partial class Names
             }
             if (label[0] == '-' || label[^1] == '-')
             {
-                why = $"label '{label}' starts or ends with '-'";
+                why = $"label '{Printable(label)}' starts or ends with '-'";
                 return false;
             }
             foreach (char c in label)
@@ -55,7 +60,7 @@ internal static partial class Names
         return true;
     }
 
-    /// <summary>A path the runtime passes to a job: absolute, bounded, no control characters.</summary>
+    /// <summary>A path passed through the contract (checkpoint directory): absolute, bounded, no control characters.</summary>
     public static bool IsAcceptablePath(string path, out string why)
     {
         why = "";
@@ -69,6 +74,11 @@ internal static partial class Names
             why = "contains a control character";
             return false;
         }
+        if (!Path.IsPathRooted(path))
+        {
+            why = "not an absolute path";
+            return false;
+        }
         return true;
     }
 
@@ -78,7 +88,14 @@ internal static partial class Names
         var b = new StringBuilder();
         foreach (char c in s.Length > max ? s[..max] : s)
         {
-            b.Append(char.IsControl(c) ? $"\\u{(int)c:x4}" : c.ToString());
+            if (char.IsControl(c))
+            {
+                b.Append($"\\u{(int)c:x4}");
+            }
+            else
+            {
+                b.Append(c);
+            }
         }
         return s.Length > max ? b + "..." : b.ToString();
     }

@@ -25,18 +25,21 @@ internal static unsafe class IsKernels
     [MethodImpl(Kernel)]
     internal static void CountBuckets(int* keys, nint count, int* counts, int shift)
     {
+        // Keys are non-negative: unsigned, their indices need no sign extension.
+        uint* unsignedKeys = (uint*)keys;
+        int s = shift & 31;
         nint i = 0;
         for (; i <= count - 4; i += 4)
         {
-            int k0 = keys[i], k1 = keys[i + 1], k2 = keys[i + 2], k3 = keys[i + 3];
-            counts[k0 >> shift]++;
-            counts[k1 >> shift]++;
-            counts[k2 >> shift]++;
-            counts[k3 >> shift]++;
+            uint k0 = unsignedKeys[i], k1 = unsignedKeys[i + 1], k2 = unsignedKeys[i + 2], k3 = unsignedKeys[i + 3];
+            counts[k0 >> s]++;
+            counts[k1 >> s]++;
+            counts[k2 >> s]++;
+            counts[k3 >> s]++;
         }
         for (; i < count; i++)
         {
-            counts[keys[i] >> shift]++;
+            counts[unsignedKeys[i] >> s]++;
         }
     }
 
@@ -56,17 +59,22 @@ internal static unsafe class IsKernels
     [MethodImpl(Kernel)]
     internal static void ScatterToBuckets(int* keys, nint count, int* pointers, int* bucketKeys, int shift)
     {
+        // Keys and positions are non-negative: unsigned, their indices need no sign extension.
+        uint* unsignedKeys = (uint*)keys;
+        uint* positions = (uint*)pointers;
+        uint* target = (uint*)bucketKeys;
+        int s = shift & 31;
         nint i = 0;
         for (; i <= count - 2; i += 2)
         {
-            int k0 = keys[i], k1 = keys[i + 1];
-            bucketKeys[pointers[k0 >> shift]++] = k0;
-            bucketKeys[pointers[k1 >> shift]++] = k1;
+            uint k0 = unsignedKeys[i], k1 = unsignedKeys[i + 1];
+            target[positions[k0 >> s]++] = k0;
+            target[positions[k1 >> s]++] = k1;
         }
         for (; i < count; i++)
         {
-            int key = keys[i];
-            bucketKeys[pointers[key >> shift]++] = key;
+            uint key = unsignedKeys[i];
+            target[positions[key >> s]++] = key;
         }
     }
 
@@ -75,10 +83,11 @@ internal static unsafe class IsKernels
     internal static void CountKeys(int* keys, nint count, int* counts, int minKey)
     {
         int* shifted = counts - minKey; // never dereferenced outside [counts, counts + range)
+        uint* unsignedKeys = (uint*)keys; // keys are non-negative: no sign extension
         nint i = 0;
         for (; i <= count - 4; i += 4)
         {
-            int k0 = keys[i], k1 = keys[i + 1], k2 = keys[i + 2], k3 = keys[i + 3];
+            uint k0 = unsignedKeys[i], k1 = unsignedKeys[i + 1], k2 = unsignedKeys[i + 2], k3 = unsignedKeys[i + 3];
             shifted[k0]++;
             shifted[k1]++;
             shifted[k2]++;
@@ -86,7 +95,7 @@ internal static unsafe class IsKernels
         }
         for (; i < count; i++)
         {
-            shifted[keys[i]]++;
+            shifted[unsignedKeys[i]]++;
         }
     }
 
@@ -98,13 +107,13 @@ internal static unsafe class IsKernels
         nint i = 0;
         for (; i <= length - 4; i += 4)
         {
-            int s0 = sum + values[i];
-            int s1 = s0 + values[i + 1];
-            int s2 = s1 + values[i + 2];
-            sum = s2 + values[i + 3];
-            values[i] = s0;
-            values[i + 1] = s1;
-            values[i + 2] = s2;
+            sum += values[i];
+            values[i] = sum;
+            sum += values[i + 1];
+            values[i + 1] = sum;
+            sum += values[i + 2];
+            values[i + 2] = sum;
+            sum += values[i + 3];
             values[i + 3] = sum;
         }
         for (; i < length; i++)

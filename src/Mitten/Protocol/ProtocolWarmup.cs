@@ -82,6 +82,7 @@ internal static class ProtocolWarmup
             // The session's (generic) wrappers the application calls first.
             Prepare(sessionType, "MigrationPoint");
             Prepare(typeof(MittenCommunicator), null);
+            RuntimeHelpers.RunClassConstructor(typeof(ProtocolTrace).TypeHandle); // read at every migration point
             try
             {
                 ControlOf(protocol).Iprobe(Mpi.AnySource, ControlTag.Request, out _);

@@ -309,6 +309,22 @@ bench_iskernel() {
   mpicc -O3 -march=native -o bench/native/build/is bench/native/is.c
   build_project bench/IS/IS.csproj
   local c_program=bench/native/build/is cs_program=bench/IS/bin/Release/net10.0/IS
+  # What the JIT makes of the hot loops (a regression shows here): one run of class S with the
+  # listings of the kernels; per method its code size, memory operands on the stack frame
+  # ([rbp-..]/[rsp+..]: spills and reloads), unconditional jumps, and range-check failures.
+  local jit=$RESULTS/iskernel-jit.txt jit_csv=$RESULTS/iskernel-jit.csv
+  DOTNET_JitDisasm='CountBuckets ExclusivePrefixSum ScatterToBuckets CountKeys InclusivePrefixSum' DOTNET_JitStdOutFile="$jit" \
+    mpi_job 120 1 "$cs_program" --class S >/dev/null 2>&1 || progress "the JIT listing run failed"
+  echo "method,code_bytes,stack_operands,unconditional_jumps,range_checks" >"$jit_csv"
+  awk '/^; Assembly listing for method/ { if (m != "") printf "%s,%s,%d,%d,%d\n", m, size, st, jm, rc
+         split($0, a, ":"); m = a[2]; sub(/\(.*/, "", m); size = 0; st = 0; jm = 0; rc = 0; next }
+       /\[(rbp|rsp)[-+]/ && !/lea +rbp/ { st++ } /^ +jmp / { jm++ } /RNGCHKFAIL/ { rc++ }
+       /^; Total bytes of code/ { size = $NF }
+       END { if (m != "") printf "%s,%s,%d,%d,%d\n", m, size, st, jm, rc }' "$jit" >>"$jit_csv" 2>/dev/null || true
+  {
+    echo "iskernel: JIT listing of the kernels (DOTNET_JitDisasm, $jit):"
+    awk -F, 'NR > 1 { printf "  %-20s %4s bytes, %s stack operands, %s jmp, %s range checks\n", $1, $2, $3, $4, $5 }' "$jit_csv"
+  } >&2
   local raw=$RESULTS/iskernel.csv
   echo "pair,impl,class,ranks,rep,seconds,mops,verified,key_rank_checksum" >"$raw"
   local total=0 done_jobs=0 pair class ranks impl
@@ -384,8 +400,9 @@ EOF
   awk -F, 'NR > 1 && $6 != "nan" { n++; lg += log($6); if (min == "" || $6 < min) { min = $6; worst = $1 "/" $2 }
            if ($1 == "A" && $2 == 1) a1 = $6 }
            NR > 1 { if ($9 != "yes") v = "no"; if ($10 != "yes") k = "no" }
-           END { printf "iskernel: ratio=%.3f ratio_min=%s worst=%s ratio_A1=%s configs=%d verified=%s checksums_equal=%s\n",
+           END { printf "iskernel: ratio=%.3f ratio_min=%s worst=%s ratio_A1=%s configs=%d verified=%s checksums_equal=%s",
                  (n ? exp(lg / n) : 0), (n ? min : "nan"), worst, (a1 == "" ? "nan" : a1), n, (v == "" ? "yes" : v), (k == "" ? "yes" : k) }' "$summary"
+  awk -F, 'NR > 1 { n++; st += $3; jm += $4; rc += $5 } END { printf " jit_methods=%d jit_stack_operands=%d jit_jumps=%d jit_range_checks=%d\n", n, st, jm, rc }' "$jit_csv"
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ namespace Mitten.Protocol;
 /// A replacement compiles on a background thread (<see cref="StartInBackground"/>): it joins a
 /// group that is already running, whose next collective would otherwise wait for it.
 /// Set MITTEN_PREJIT=0 to turn both off; MITTEN_STARTUP_REPORT=1 prints what the start-up
-/// cost on stderr ("mitten-startup rank=R prejit_ms=... methods=... exercise_ms=...").
+/// cost on stderr ("mitten-startup rank=R prejit_ms=... methods=... exercise_ms=... exercised=yes|no").
 /// </summary>
 internal static class ProtocolWarmup
 {
@@ -76,6 +76,7 @@ internal static class ProtocolWarmup
     /// </summary>
     internal static void ExerciseMigrationPoint(GroupProtocol protocol, Type sessionType)
     {
+        bool exercised = false;
         if (!Disabled)
         {
             long begin = Stopwatch.GetTimestamp();
@@ -87,6 +88,7 @@ internal static class ProtocolWarmup
             {
                 ControlOf(protocol).Iprobe(Mpi.AnySource, ControlTag.Request, out _);
                 WindowOf(protocol).TryAdvance(-2);
+                exercised = true;
             }
             catch (MissingFieldException)
             {
@@ -97,7 +99,7 @@ internal static class ProtocolWarmup
         if (ReportStartup)
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mitten-startup rank={protocol.Rank} prejit_ms={CompileMilliseconds:F1} methods={MethodsPrepared} exercise_ms={ExerciseMilliseconds:F3}"));
+                $"mitten-startup rank={protocol.Rank} prejit_ms={CompileMilliseconds:F1} methods={MethodsPrepared} exercise_ms={ExerciseMilliseconds:F3} exercised={(exercised ? "yes" : "no")}"));
         }
     }
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
 
 namespace Mitten.Protocol;
 
@@ -86,7 +87,7 @@ internal static class ProtocolWarmup
             RuntimeHelpers.RunClassConstructor(typeof(ProtocolTrace).TypeHandle); // read at every migration point
             try
             {
-                ControlOf(protocol).Iprobe(Mpi.AnySource, ControlTag.Request, out _);
+                ControlOf(protocol).Communicator.Iprobe(Mpi.AnySource, ControlTag.Request, out _);
                 WindowOf(protocol).TryAdvance(-2);
                 exercised = true;
             }
@@ -104,7 +105,7 @@ internal static class ProtocolWarmup
     }
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "control")]
-    private static extern ref Communicator ControlOf(GroupProtocol protocol);
+    private static extern ref ControlChannel ControlOf(GroupProtocol protocol);
 
     [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "window")]
     private static extern ref SuperstepWindow WindowOf(GroupProtocol protocol);

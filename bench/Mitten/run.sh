@@ -133,7 +133,7 @@ overhead() {
     echo "overhead: $repetitions repetitions (each: IS $repeats repetitions per class, Mpptest $rounds rounds):"
     printf '  %4s %9s %12s %11s %16s %10s\n' rep is_pct mpptest_pct is_control mpptest_control prejit_ms
     awk -F, 'NR > 1 { printf "  %4s %9s %12s %11s %16s %10s\n", $1, $2, $3, $4, $5, $6 }' "$reps_csv"
-    echo "overhead: Mpptest per pattern, Mitten/plain over the repetitions (worst, median; goal: every pattern within 2 %):"
+    echo "overhead: Mpptest per pattern, Mitten/plain in each repetition (goal: every pattern within 2 % in every one):"
     for pattern in $(awk -F, 'NR > 1 { print $2 }' "$by_rep" | awk '!seen[$0]++'); do
       awk -F, -v p="$pattern" 'NR > 1 && $2 == p { n++; v[n] = $5; if (n == 1 || $5 > w) w = $5; c = c sprintf(" %+.2f", $5) }
         END { printf "  %-12s worst %+.2f %% (repetitions:%s)\n", p, w, c }' "$by_rep"

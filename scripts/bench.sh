@@ -22,6 +22,9 @@ names:
                        --thread-level single|funneled (single: MPI_Init in both programs)
   is          NAS IS (bench/IS): classes S W A at 1 2 4 8 ranks, repeated, median Mop/s
               options: --classes "S W A"  --ranks "1 2 4 8"  --repeats N (3)
+  iskernel    NAS IS in C (bench/native/is.c, mpicc -O3 -march=native) vs the C# port (bench/IS), alternating,
+              the same key sets; per pair the ratio of the medians over in-job repetitions, C# Mop/s / C Mop/s
+              options: --classes "S W A B"  --ranks "1 2 4"  --pairs P (5)  --repeats R (3, runs per job)
   mpptest     Mpptest-style suite (bench/Mpptest): point-to-point on 2 ranks, collectives on 4
               options: --measurements T (10)  --quick  --compare plain|mitten (alternate two variants)
   checkpoint  checkpoint cost (bench/Checkpoint/run.sh)
@@ -35,7 +38,7 @@ EOF
 NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
-  pingpong|is|mpptest|checkpoint|overhead|migration) ;;
+  pingpong|is|iskernel|mpptest|checkpoint|overhead|migration) ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -285,6 +288,124 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# iskernel: the C baseline of IS (bench/native/is.c) against the C# port, alternating C, C#,
+# then C#, C, ... per pair, on the same key sets (the same generator; the key rank checksums
+# must be equal). Each job runs the benchmark R times (--repeats) and the pair's ratio is
+# C# median Mop/s / C median Mop/s; per class and rank count the median over pairs.
+bench_iskernel() {
+  local classes="S W A B" ranks_list="1 2 4" pairs=5 repeats=3
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --classes) classes=$2; shift 2 ;;
+      --ranks) ranks_list=$2; shift 2 ;;
+      --pairs) pairs=$2; shift 2 ;;
+      --repeats) repeats=$2; shift 2 ;;
+      *) echo "iskernel: unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+  ensure_setup
+  progress "building bench/native/is.c (mpicc -O3 -march=native) and bench/IS"
+  mkdir -p bench/native/build
+  mpicc -O3 -march=native -o bench/native/build/is bench/native/is.c
+  build_project bench/IS/IS.csproj
+  local c_program=bench/native/build/is cs_program=bench/IS/bin/Release/net10.0/IS
+  # What the JIT makes of the hot loops (a regression shows here): one run of class S with the
+  # listings of the kernels; per method its code size, memory operands on the stack frame
+  # ([rbp-..]/[rsp+..]: spills and reloads), unconditional jumps, and range-check failures.
+  local jit=$RESULTS/iskernel-jit.txt jit_csv=$RESULTS/iskernel-jit.csv
+  DOTNET_JitDisasm='CountBuckets ExclusivePrefixSum ScatterToBuckets CountKeys InclusivePrefixSum' DOTNET_JitStdOutFile="$jit" \
+    mpi_job 120 1 "$cs_program" --class S >/dev/null 2>&1 || progress "the JIT listing run failed"
+  echo "method,code_bytes,stack_operands,unconditional_jumps,range_checks" >"$jit_csv"
+  awk '/^; Assembly listing for method/ { if (m != "") printf "%s,%s,%d,%d,%d\n", m, size, st, jm, rc
+         split($0, a, ":"); m = a[2]; sub(/\(.*/, "", m); size = 0; st = 0; jm = 0; rc = 0; next }
+       /\[(rbp|rsp)[-+]/ && !/lea +rbp/ { st++ } /^ +jmp / { jm++ } /RNGCHKFAIL/ { rc++ }
+       /^; Total bytes of code/ { size = $NF }
+       END { if (m != "") printf "%s,%s,%d,%d,%d\n", m, size, st, jm, rc }' "$jit" >>"$jit_csv" 2>/dev/null || true
+  {
+    echo "iskernel: JIT listing of the kernels (DOTNET_JitDisasm, $jit):"
+    awk -F, 'NR > 1 { printf "  %-20s %4s bytes, %s stack operands, %s jmp, %s range checks\n", $1, $2, $3, $4, $5 }' "$jit_csv"
+  } >&2
+  local raw=$RESULTS/iskernel.csv
+  echo "pair,impl,class,ranks,rep,seconds,mops,verified,key_rank_checksum" >"$raw"
+  local total=0 done_jobs=0 pair class ranks impl
+  for class in $classes; do for ranks in $ranks_list; do total=$((total + 2 * pairs)); done; done
+  for pair in $(seq 1 "$pairs"); do
+    for class in $classes; do
+      for ranks in $ranks_list; do
+        local order="c csharp"
+        [ $((pair % 2)) -eq 0 ] && order="csharp c"
+        for impl in $order; do
+          done_jobs=$((done_jobs + 1))
+          progress "[$done_jobs/$total] pair $pair/$pairs class $class, $ranks ranks: $impl"
+          local program=$c_program
+          [ "$impl" = csharp ] && program=$cs_program
+          if ! mpi_job 1800 "$ranks" "$program" --class "$class" --repeats "$repeats" >"$TMP/iskernel.out" 2>"$TMP/iskernel.err"; then
+            progress "$impl class $class on $ranks ranks failed:"
+            tail -5 "$TMP/iskernel.out" "$TMP/iskernel.err" >&2 || true
+          fi
+          grep '^RESULT impl=' "$TMP/iskernel.out" | awk -v pair="$pair" '{
+              for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+              printf "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", pair, f["impl"], f["class"], f["ranks"], f["rep"], f["seconds"], f["mops"], f["verified"], f["key_rank_checksum"]
+            }' >>"$raw" || true
+        done
+      done
+    done
+  done
+
+  # Per pair: C# median / C median over the job's repetitions; per class and ranks: the median over pairs.
+  local summary=$RESULTS/iskernel-summary.csv
+  echo "class,ranks,pairs,c_median_mops,csharp_median_mops,ratio_median,ratio_min,ratio_max,verified,checksums_equal" >"$summary"
+  for class in $classes; do
+    for ranks in $ranks_list; do
+      local ratios c_med cs_med verified checksums
+      ratios=$(for pair in $(seq 1 "$pairs"); do
+          c=$(awk -F, -v p="$pair" -v c="$class" -v n="$ranks" '$1 == p && $2 == "c" && $3 == c && $4 == n { print $7 }' "$raw" | median)
+          cs=$(awk -F, -v p="$pair" -v c="$class" -v n="$ranks" '$1 == p && $2 == "csharp" && $3 == c && $4 == n { print $7 }' "$raw" | median)
+          awk -v c="$c" -v cs="$cs" 'BEGIN { if (c != "nan" && cs != "nan" && c > 0) printf "%.4f\n", cs / c }'
+        done)
+      c_med=$(awk -F, -v c="$class" -v n="$ranks" '$2 == "c" && $3 == c && $4 == n { print $7 }' "$raw" | median)
+      cs_med=$(awk -F, -v c="$class" -v n="$ranks" '$2 == "csharp" && $3 == c && $4 == n { print $7 }' "$raw" | median)
+      verified=$(awk -F, -v c="$class" -v n="$ranks" 'BEGIN { v = "yes"; k = 0 } $3 == c && $4 == n { k++; if ($8 != "yes") v = "no" } END { print (k == 0 ? "no" : v) }' "$raw")
+      checksums=$(awk -F, -v c="$class" -v n="$ranks" '$3 == c && $4 == n { print $9 }' "$raw" | sort -u | awk 'END { print (NR == 1 ? "yes" : "no") }')
+      if [ -z "$ratios" ]; then
+        printf '%s,%s,0,%s,%s,nan,nan,nan,no,%s\n' "$class" "$ranks" "$c_med" "$cs_med" "$checksums" >>"$summary"
+        continue
+      fi
+      printf '%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n' "$class" "$ranks" "$(printf '%s\n' "$ratios" | grep -c .)" "$c_med" "$cs_med" \
+        "$(printf '%s\n' "$ratios" | median)" "$(printf '%s\n' "$ratios" | minimum)" "$(printf '%s\n' "$ratios" | maximum)" "$verified" "$checksums" >>"$summary"
+    done
+  done
+  {
+    echo "iskernel: C# / C Mop/s, median over $pairs alternating pairs (each job: median of $repeats runs)"
+    printf '%6s %6s %12s %12s %9s %9s %9s %9s %9s\n' class ranks C_mops Cs_mops ratio r_min r_max verified checksum=
+    awk -F, 'NR > 1 { printf "%6s %6s %12s %12s %9s %9s %9s %9s %9s\n", $1, $2, $4, $5, $6, $7, $8, $9, $10 }' "$summary"
+  } >&2
+
+  local term
+  term=$(gnuplot_terminal)
+  gnuplot <<EOF || progress "gnuplot failed; no $RESULTS/iskernel.png"
+set terminal $term
+set output '$RESULTS/iskernel.png'
+set datafile separator ','
+set title 'NAS IS: C# port Mop/s / C baseline Mop/s, median over $pairs alternating pairs (bars: min..max)'
+set xlabel 'class/ranks'
+set ylabel 'C# / C'
+set yrange [0.5:1.5]
+set grid
+set xtics rotate by -45
+plot '$summary' every ::1 using 0:6:7:8:xtic(strcol(1).'/'.strcol(2)) with yerrorbars title 'ratio', 1 notitle lc rgb 'gray'
+EOF
+  progress "wrote $raw, $summary, $RESULTS/iskernel.png"
+  # ratio: geometric mean over class/rank configurations; ratio_min: the worst configuration (the goal is >= 1 everywhere).
+  awk -F, 'NR > 1 && $6 != "nan" { n++; lg += log($6); if (min == "" || $6 < min) { min = $6; worst = $1 "/" $2 }
+           if ($1 == "A" && $2 == 1) a1 = $6 }
+           NR > 1 { if ($9 != "yes") v = "no"; if ($10 != "yes") k = "no" }
+           END { printf "iskernel: ratio=%.3f ratio_min=%s worst=%s ratio_A1=%s configs=%d verified=%s checksums_equal=%s",
+                 (n ? exp(lg / n) : 0), (n ? min : "nan"), worst, (a1 == "" ? "nan" : a1), n, (v == "" ? "yes" : v), (k == "" ? "yes" : k) }' "$summary"
+  awk -F, 'NR > 1 { n++; st += $3; jm += $4; rc += $5 } END { printf " jit_methods=%d jit_stack_operands=%d jit_jumps=%d jit_range_checks=%d\n", n, st, jm, rc }' "$jit_csv"
+}
+
+# ---------------------------------------------------------------------------------------------
 # mpptest: the Mpptest-style suite; point-to-point on 2 ranks, collectives on 4.
 bench_mpptest() {
   local extra=() measurements=10 prefix=mpptest
@@ -356,6 +477,7 @@ EOF
 case "$NAME" in
   pingpong) bench_pingpong "$@" ;;
   is) bench_is "$@" ;;
+  iskernel) bench_iskernel "$@" ;;
   mpptest) bench_mpptest "$@" ;;
   checkpoint) run_hook bench/Checkpoint/run.sh "$@" ;;
   overhead) run_hook bench/Mitten/run.sh overhead "$@" ;;

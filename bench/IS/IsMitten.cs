@@ -82,10 +82,28 @@ public static class IsMitten
                 : ""));
             Console.Out.Flush();
         }
-        IsResult result = benchmark.Run(state);
+        // benchmark.Run, with each timed iteration's time kept: rank 0 prints them
+        // ("ITERATION_TIMES rank=0 first=I ms=..."), so a one-time cost in the first one shows.
+        benchmark.Prepare(state);
+        int firstIteration = state.Iteration;
+        double[] iterationSeconds = new double[iterations + 1];
+        long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+        while (state.Iteration <= state.Iterations)
+        {
+            int iteration = state.Iteration;
+            iterationSeconds[iteration] = benchmark.TimedIteration(state);
+        }
+        IsResult result = benchmark.Conclude(state, GC.GetAllocatedBytesForCurrentThread() - allocatedBefore);
+        if (Environment.GetEnvironmentVariable("IS_ITERATION_TIMES") == "all" && comm.Rank != 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ITERATION_TIMES rank={comm.Rank} first={firstIteration} ms={string.Join(',', iterationSeconds[firstIteration..].Select(t => (t * 1e3).ToString("F3", CultureInfo.InvariantCulture)))}"));
+        }
         if (comm.Rank == 0)
         {
             IsReport.Results(problem, result);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"ITERATION_TIMES rank=0 first={firstIteration} ms={string.Join(',', iterationSeconds[firstIteration..].Select(t => (t * 1e3).ToString("F3", CultureInfo.InvariantCulture)))}"));
         }
         state.Completed = true;
         state.Verified = result.Verified;

@@ -37,6 +37,17 @@ public static class IsReport
             $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
     }
 
+    /// <summary>
+    /// One run of several in a job (option --repeats), in the format of the C baseline
+    /// (bench/native/is.c): "RESULT impl=csharp rep=R class=... seconds=... mops=...".
+    /// </summary>
+    public static void RepetitionLine(IsClass problem, IsResult result, int repetition)
+    {
+        Console.WriteLine(Invariant(
+            $"RESULT impl=csharp rep={repetition} class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} key_rank_checksum={result.KeyRankChecksum} allocated_bytes={result.TimedLoopAllocatedBytes}"));
+        Console.Out.Flush();
+    }
+
     private static void Line(string name, string value) => Console.WriteLine($" {name,-15} = {value,24}");
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

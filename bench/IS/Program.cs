@@ -25,6 +25,10 @@ using Mitten.GroupComm;
 // --interleave (with --compare): each repetition alternates the two variants iteration by
 //   iteration (fresh states for both), and rank 0 also prints per pair of iterations
 //   "COMPARE_ITER rep=R iteration=I first=... plain_s=... <variant>_s=..." (largest over processes).
+// --repeats N without --compare (plain binding): the whole benchmark N times in one job on the
+//   same memory (keys generated again, untimed), rank 0 printing
+//   "RESULT impl=csharp rep=R class=... seconds=... mops=... verified=..." per run (the format of
+//   bench/native/is.c, which scripts/bench.sh iskernel alternates with this program).
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over the
@@ -37,6 +41,7 @@ bool mitten = false;
 string? compare = null;
 bool interleave = false;
 int repeats = 5;
+bool repeatsGiven = false;
 var migrations = new List<MigrationPlan>();
 for (int i = 0; i < args.Length; i++)
 {
@@ -61,7 +66,7 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--compare": compare = Value(); break;
         case "--interleave": interleave = true; break;
-        case "--repeats": repeats = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)); break;
+        case "--repeats": repeats = Math.Max(1, int.Parse(Value(), CultureInfo.InvariantCulture)); repeatsGiven = true; break;
         case "-h" or "--help":
             Console.WriteLine("usage: IS --class S|W|A|B|C [--iterations N] [--corrupt-key] [--mitten] [--migrate RANK@ITERATION[:HOST]]... [--compare mitten|plain [--repeats N] [--interleave]]");
             return 0;
@@ -117,11 +122,25 @@ try
         IsReport.Header(problem, iterations, comm.Size);
     }
     IsResult result = benchmark.Run(state);
+    status = result.Verified ? 0 : 1;
+    for (int rep = 2; rep <= (repeatsGiven ? repeats : 1); rep++)
+    {
+        if (comm.Rank == 0)
+        {
+            IsReport.RepetitionLine(problem, result, rep - 1);
+        }
+        state.Reset();
+        result = benchmark.Run(state);
+        status = result.Verified ? status : 1;
+    }
     if (comm.Rank == 0)
     {
+        if (repeatsGiven)
+        {
+            IsReport.RepetitionLine(problem, result, repeats);
+        }
         IsReport.Results(problem, result);
     }
-    status = result.Verified ? 0 : 1;
 }
 catch (ArgumentException e)
 {

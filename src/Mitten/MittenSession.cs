@@ -85,7 +85,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                     }
                     return JobDirectory.Open(path);
                 });
-            ProtocolWarmup.Start(); // after the restore, which it would otherwise slow down
+            ProtocolWarmup.StartInBackground(); // after the restore, which it would otherwise slow down; the group is waiting
             return new MittenSession<TState>(state!, replacement, isReplacement: true);
         }
         JobDirectory? job = JobDirectory.Open();
@@ -105,6 +105,8 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         {
             state = createInitialState();
         }
+        // The protocol was compiled in StartOriginal; its fast path runs once here, before the application's work.
+        ProtocolWarmup.ExerciseMigrationPoint(protocol, typeof(MittenSession<TState>));
         return new MittenSession<TState>(state, protocol, isReplacement: false);
     }
 

@@ -1,29 +1,65 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
 
 namespace Mitten.Protocol;
 
 /// <summary>
-/// Compiles the migration protocol's code ahead of its first use. A migration runs the
-/// synchronization, drain and rebuild code once, so without this every step would first wait
-/// for the JIT (measured: several milliseconds of "protocol time" per migration, most of it
-/// compiling). Runs once per process on a background thread (about 0.1-0.2 s of CPU time at
-/// start-up, not on the application's thread); a migration that starts before it is done simply
-/// compiles what is still missing itself. At lowest priority it could starve for seconds behind
-/// busy-polling ranks, so it runs at normal priority. Set MITTEN_PREJIT=0 to turn it off.
+/// Compiles the migration protocol's code ahead of its first use, before the application gets
+/// control. A migration runs the synchronization, drain and rebuild code once, so without this
+/// every step would first wait for the JIT (measured: several milliseconds of "protocol time"
+/// per migration, most of it compiling).
+/// On an original rank <see cref="Start"/> compiles synchronously inside
+/// <c>MittenSession.Start</c> (about 0.1-0.2 s of CPU once, see bench/RESULTS.md), and
+/// <see cref="ExerciseMigrationPoint"/> then runs the migration point's fast-path operations
+/// once without effect, so that neither compiling nor a first-use cost of Open MPI lands in the
+/// application's first iteration, and no thread competes with the ranks afterwards (on a
+/// machine with as many ranks as cores a background compiler takes a core from a rank).
+/// A replacement compiles on a background thread (<see cref="StartInBackground"/>): it joins a
+/// group that is already running, whose next collective would otherwise wait for it.
+/// Set MITTEN_PREJIT=0 to turn both off; MITTEN_STARTUP_REPORT=1 prints what the start-up
+/// cost on stderr ("mitten-startup rank=R prejit_ms=... methods=... exercise_ms=... exercised=yes|no").
 /// </summary>
 internal static class ProtocolWarmup
 {
     private static int started;
 
+    /// <summary>Wall-clock milliseconds the synchronous compilation took on this process (0 when it did not run).</summary>
+    internal static double CompileMilliseconds { get; private set; }
+
+    /// <summary>Methods prepared by the compilation.</summary>
+    internal static int MethodsPrepared { get; private set; }
+
+    /// <summary>Wall-clock milliseconds of <see cref="ExerciseMigrationPoint"/> (0 when it did not run).</summary>
+    internal static double ExerciseMilliseconds { get; private set; }
+
+    private static bool Disabled => Environment.GetEnvironmentVariable("MITTEN_PREJIT") == "0";
+
+    private static bool ReportStartup => Environment.GetEnvironmentVariable("MITTEN_STARTUP_REPORT") == "1";
+
+    /// <summary>Compiles the protocol now, on the calling thread (once per process).</summary>
     internal static void Start()
     {
-        if (Environment.GetEnvironmentVariable("MITTEN_PREJIT") == "0" || Interlocked.Exchange(ref started, 1) == 1)
+        if (Disabled || Interlocked.Exchange(ref started, 1) == 1)
         {
             return;
         }
-        var thread = new Thread(CompileAll)
+        long begin = Stopwatch.GetTimestamp();
+        MethodsPrepared = CompileAll();
+        CompileMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+    }
+
+    /// <summary>Compiles the protocol on a background thread at normal priority (a replacement; once per process).</summary>
+    internal static void StartInBackground()
+    {
+        if (Disabled || Interlocked.Exchange(ref started, 1) == 1)
+        {
+            return;
+        }
+        var thread = new Thread(() => MethodsPrepared = CompileAll())
         {
             IsBackground = true,
             Name = "mitten-prejit",
@@ -31,31 +67,97 @@ internal static class ProtocolWarmup
         thread.Start();
     }
 
-    private static void CompileAll()
+    /// <summary>
+    /// Runs what a migration point does when nothing migrates, once and without effect, on an
+    /// original rank before the application starts: the probe for requests on the control
+    /// communicator (a probe consumes nothing) and a compare-and-swap on this rank's superstep
+    /// word whose comparison cannot succeed (the word is never negative), so the first real
+    /// migration point meets compiled code and a warmed window. Then prints the start-up
+    /// figures when MITTEN_STARTUP_REPORT=1.
+    /// </summary>
+    internal static void ExerciseMigrationPoint(GroupProtocol protocol, Type sessionType)
     {
+        bool exercised = false;
+        if (!Disabled)
+        {
+            long begin = Stopwatch.GetTimestamp();
+            // The session's (generic) wrappers the application calls first.
+            Prepare(sessionType, "MigrationPoint");
+            Prepare(typeof(MittenCommunicator), null);
+            RuntimeHelpers.RunClassConstructor(typeof(ProtocolTrace).TypeHandle); // read at every migration point
+            try
+            {
+                ControlOf(protocol).Communicator.Iprobe(Mpi.AnySource, ControlTag.Request, out _);
+                WindowOf(protocol).TryAdvance(-2);
+                exercised = true;
+            }
+            catch (MissingFieldException)
+            {
+                // The protocol's fields were renamed: the first migration point pays instead.
+            }
+            ExerciseMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+        }
+        if (ReportStartup)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"mitten-startup rank={protocol.Rank} prejit_ms={CompileMilliseconds:F1} methods={MethodsPrepared} exercise_ms={ExerciseMilliseconds:F3} exercised={(exercised ? "yes" : "no")}"));
+        }
+    }
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "control")]
+    private static extern ref ControlChannel ControlOf(GroupProtocol protocol);
+
+    [UnsafeAccessor(UnsafeAccessorKind.Field, Name = "window")]
+    private static extern ref SuperstepWindow WindowOf(GroupProtocol protocol);
+
+    private static int CompileAll()
+    {
+        int prepared = 0;
         // The protocol's own types (everything under Mitten.Protocol and Mitten.Control).
         foreach (Type type in typeof(ProtocolWarmup).Assembly.GetTypes())
         {
             if (type.Namespace is "Mitten.Protocol" or "Mitten.Protocol.Messages" or "Mitten.Control" && !type.ContainsGenericParameters)
             {
-                Compile(type, null);
+                prepared += Compile(type, null);
             }
         }
         // The binding's calls the protocol makes, with the element types it uses.
-        Compile(typeof(Window<long>), null);
-        Compile(typeof(Communicator), null);
-        Compile(typeof(Communicator), [typeof(long)]);
-        Compile(typeof(Communicator), [typeof(byte)]);
-        Compile(typeof(RequestHandle), null);
-        Compile(typeof(RequestHandle), [typeof(byte)]);
-        Compile(typeof(Status), null);
-        Compile(typeof(Status), [typeof(byte)]);
-        Compile(typeof(Checkpoint.Communication.ReceivedMessageList), null);
+        prepared += Compile(typeof(Window<long>), null);
+        prepared += Compile(typeof(Communicator), null);
+        prepared += Compile(typeof(Communicator), [typeof(long)]);
+        prepared += Compile(typeof(Communicator), [typeof(byte)]);
+        prepared += Compile(typeof(RequestHandle), null);
+        prepared += Compile(typeof(RequestHandle), [typeof(byte)]);
+        prepared += Compile(typeof(Status), null);
+        prepared += Compile(typeof(Status), [typeof(byte)]);
+        prepared += Compile(typeof(Checkpoint.Communication.ReceivedMessageList), null);
+        return prepared;
     }
 
-    private static void Compile(Type type, Type[]? instantiation)
+    /// <summary>Prepares the non-generic methods of <paramref name="type"/> (all, or those named <paramref name="name"/>).</summary>
+    private static void Prepare(Type type, string? name)
     {
         const BindingFlags All = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        foreach (MethodInfo method in type.GetMethods(All))
+        {
+            if ((name is null || method.Name == name) && !method.IsAbstract && !method.ContainsGenericParameters)
+            {
+                try
+                {
+                    RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. type.GetGenericArguments().Select(t => t.TypeHandle)]);
+                }
+                catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
+                {
+                    // Compiled on first use instead.
+                }
+            }
+        }
+    }
+
+    private static int Compile(Type type, Type[]? instantiation)
+    {
+        const BindingFlags All = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        int prepared = 0;
         foreach (MethodInfo method in type.GetMethods(All))
         {
             try
@@ -71,10 +173,12 @@ internal static class ProtocolWarmup
                         continue;
                     }
                     RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. instantiation.Select(t => t.TypeHandle)]);
+                    prepared++;
                 }
                 else if (instantiation is null)
                 {
                     RuntimeHelpers.PrepareMethod(method.MethodHandle);
+                    prepared++;
                 }
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
@@ -83,5 +187,6 @@ internal static class ProtocolWarmup
                 // does not meet) is compiled on first use instead.
             }
         }
+        return prepared;
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm;
 using Mitten.Protocol;
 
@@ -46,15 +47,83 @@ public sealed class MittenCommunicator
     public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged => protocol.StartReceive(buffer, source, tag);
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
-    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged => protocol.Receive(buffer, source, tag);
+    /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
+    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
+    {
+        try
+        {
+            return protocol.Receive(buffer, source, tag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw Truncated(e, source, tag, buffer.Length * (long)Unsafe.SizeOf<T>());
+        }
+    }
 
     /// <summary>Receives one value.</summary>
     public T Recv<T>(int source, int tag) where T : unmanaged
     {
         T value = default;
-        protocol.Receive(new Span<T>(ref value), source, tag);
+        Recv(new Span<T>(ref value), source, tag);
         return value;
     }
+
+    /// <summary>MPI_PROC_NULL: a send to it or a receive from it completes at once and does nothing (a receive gets a count of 0).</summary>
+    public static int ProcNull => Mpi.ProcNull;
+
+    /// <summary>
+    /// Sends <paramref name="send"/> to <paramref name="destination"/> and receives into
+    /// <paramref name="receive"/> (source and tag may be wildcards) at once, so two ranks that
+    /// exchange with each other cannot deadlock (a halo exchange). Takes part in a migration
+    /// while it waits, like <see cref="Recv{T}(Span{T}, int, int)"/>.
+    /// </summary>
+    /// <exception cref="MessageTruncatedException">The received message is larger than <paramref name="receive"/>.</exception>
+    public ReceiveStatus Sendrecv<TSend, TReceive>(ReadOnlySpan<TSend> send, int destination, int sendTag,
+        Span<TReceive> receive, int source, int receiveTag) where TSend : unmanaged where TReceive : unmanaged
+    {
+        try
+        {
+            return protocol.SendReceive(send, destination, sendTag, receive, source, receiveTag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw Truncated(e, source, receiveTag, receive.Length * (long)Unsafe.SizeOf<TReceive>());
+        }
+    }
+
+    /// <summary>Sends the contents of <paramref name="buffer"/> and replaces them with the received message (MPI_Sendrecv_replace).</summary>
+    /// <exception cref="MessageTruncatedException">The received message is larger than <paramref name="buffer"/>.</exception>
+    public ReceiveStatus Sendrecv_replace<T>(Span<T> buffer, int destination, int sendTag, int source, int receiveTag) where T : unmanaged
+    {
+        try
+        {
+            return protocol.SendReceiveReplace(buffer, destination, sendTag, source, receiveTag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw Truncated(e, source, receiveTag, buffer.Length * (long)Unsafe.SizeOf<T>());
+        }
+    }
+
+    /// <summary>
+    /// Synchronous send: returns once the receiver has started to receive the message. Takes part
+    /// in a migration while it waits (a receiver that stops first takes the message in its drain).
+    /// </summary>
+    public void Ssend<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged => protocol.SynchronousSend(data, destination, tag);
+
+    /// <summary>
+    /// Waits until a message matching <paramref name="source"/> and <paramref name="tag"/> (wildcards
+    /// allowed) can be received, without receiving it: its sender, tag and size in elements of
+    /// <typeparamref name="T"/>. Messages drained during a migration are seen first, as a receive
+    /// would take them. Takes part in a migration while it waits.
+    /// </summary>
+    public ReceiveStatus Probe<T>(int source, int tag) where T : unmanaged => protocol.Probe<T>(source, tag);
+
+    /// <summary>Whether a matching message can be received now (see <see cref="Probe{T}"/>), without blocking.</summary>
+    public bool Iprobe<T>(int source, int tag, out ReceiveStatus status) where T : unmanaged => protocol.Iprobe<T>(source, tag, out status);
+
+    private static MessageTruncatedException Truncated(MpiException e, int source, int tag, long bufferBytes) =>
+        new(source, tag, -1, bufferBytes, e);
 
     /// <summary>Blocks until every process has called it.</summary>
     public void Barrier()
@@ -132,6 +201,41 @@ public sealed class MittenCommunicator
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
+    public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
+    {
+        Group.Gatherv(send, receive, counts, displacements, root);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
+    public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
+    {
+        Group.Scatterv(send, counts, displacements, receive, root);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Everyone gathers blocks of varying size.</summary>
+    public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
+    {
+        Group.Allgatherv(send, receive, counts, displacements);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
+    public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    {
+        Group.ReduceScatterBlock(send, receive, op);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
+    public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    {
+        Group.Exscan(send, receive, op);
         protocol.Collectives++;
     }
 

@@ -31,25 +31,38 @@ public sealed class MittenCommunicator
     public static int AnyTag => Mpi.AnyTag;
 
     /// <summary>Sends <paramref name="data"/> to <paramref name="destination"/>.</summary>
-    public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged => protocol.Send(data, destination, tag);
+    public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    {
+        Ready();
+        protocol.Send(data, destination, tag);
+    }
 
     /// <summary>Sends one value.</summary>
-    public void Send<T>(T value, int destination, int tag) where T : unmanaged => protocol.Send(new ReadOnlySpan<T>(in value), destination, tag);
+    public void Send<T>(T value, int destination, int tag) where T : unmanaged => Send(new ReadOnlySpan<T>(in value), destination, tag);
 
     /// <summary>Starts a send of <paramref name="data"/>; complete it with <see cref="MittenRequest.Wait"/>.</summary>
-    public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged => protocol.StartSend(data, destination, tag);
+    public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
+    {
+        Ready();
+        return protocol.StartSend(data, destination, tag);
+    }
 
     /// <summary>
     /// Starts a receive into <paramref name="buffer"/> (source and tag may be wildcards); complete
     /// it with <see cref="MittenRequest.Wait"/>. Receives match messages in the order they were
     /// started, also across a migration of another rank.
     /// </summary>
-    public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged => protocol.StartReceive(buffer, source, tag);
+    public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
+    {
+        Ready();
+        return protocol.StartReceive(buffer, source, tag);
+    }
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
     public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
     {
+        Ready();
         try
         {
             return protocol.Receive(buffer, source, tag);
@@ -81,6 +94,7 @@ public sealed class MittenCommunicator
     public ReceiveStatus Sendrecv<TSend, TReceive>(ReadOnlySpan<TSend> send, int destination, int sendTag,
         Span<TReceive> receive, int source, int receiveTag) where TSend : unmanaged where TReceive : unmanaged
     {
+        Ready();
         try
         {
             return protocol.SendReceive(send, destination, sendTag, receive, source, receiveTag);
@@ -95,6 +109,7 @@ public sealed class MittenCommunicator
     /// <exception cref="MessageTruncatedException">The received message is larger than <paramref name="buffer"/>.</exception>
     public ReceiveStatus Sendrecv_replace<T>(Span<T> buffer, int destination, int sendTag, int source, int receiveTag) where T : unmanaged
     {
+        Ready();
         try
         {
             return protocol.SendReceiveReplace(buffer, destination, sendTag, source, receiveTag);
@@ -109,7 +124,11 @@ public sealed class MittenCommunicator
     /// Synchronous send: returns once the receiver has started to receive the message. Takes part
     /// in a migration while it waits (a receiver that stops first takes the message in its drain).
     /// </summary>
-    public void Ssend<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged => protocol.SynchronousSend(data, destination, tag);
+    public void Ssend<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    {
+        Ready();
+        protocol.SynchronousSend(data, destination, tag);
+    }
 
     /// <summary>
     /// Waits until a message matching <paramref name="source"/> and <paramref name="tag"/> (wildcards
@@ -117,10 +136,18 @@ public sealed class MittenCommunicator
     /// <typeparamref name="T"/>. Messages drained during a migration are seen first, as a receive
     /// would take them. Takes part in a migration while it waits.
     /// </summary>
-    public ReceiveStatus Probe<T>(int source, int tag) where T : unmanaged => protocol.Probe<T>(source, tag);
+    public ReceiveStatus Probe<T>(int source, int tag) where T : unmanaged
+    {
+        Ready();
+        return protocol.Probe<T>(source, tag);
+    }
 
     /// <summary>Whether a matching message can be received now (see <see cref="Probe{T}"/>), without blocking.</summary>
-    public bool Iprobe<T>(int source, int tag, out ReceiveStatus status) where T : unmanaged => protocol.Iprobe<T>(source, tag, out status);
+    public bool Iprobe<T>(int source, int tag, out ReceiveStatus status) where T : unmanaged
+    {
+        Ready();
+        return protocol.Iprobe<T>(source, tag, out status);
+    }
 
     private static MessageTruncatedException Truncated(MpiException e, int source, int tag, long bufferBytes) =>
         new(source, tag, -1, bufferBytes, e);
@@ -128,6 +155,7 @@ public sealed class MittenCommunicator
     /// <summary>Blocks until every process has called it.</summary>
     public void Barrier()
     {
+        Ready();
         Group.Barrier();
         protocol.Collectives++;
     }
@@ -135,6 +163,7 @@ public sealed class MittenCommunicator
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
+        Ready();
         Group.Bcast(buffer, root);
         protocol.Collectives++;
     }
@@ -142,6 +171,7 @@ public sealed class MittenCommunicator
     /// <summary>Reduces to <paramref name="root"/>.</summary>
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
+        Ready();
         Group.Reduce(send, receive, op, root);
         protocol.Collectives++;
     }
@@ -149,6 +179,7 @@ public sealed class MittenCommunicator
     /// <summary>Reduces; everyone gets the result.</summary>
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
+        Ready();
         Group.Allreduce(send, receive, op);
         protocol.Collectives++;
     }
@@ -156,6 +187,7 @@ public sealed class MittenCommunicator
     /// <summary>Allreduce in place.</summary>
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
+        Ready();
         Group.AllreduceInPlace(buffer, op);
         protocol.Collectives++;
     }
@@ -163,6 +195,7 @@ public sealed class MittenCommunicator
     /// <summary>Allreduce of one value.</summary>
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
+        Ready();
         T result = Group.Allreduce(value, op);
         protocol.Collectives++;
         return result;
@@ -171,6 +204,7 @@ public sealed class MittenCommunicator
     /// <summary>Gathers equal blocks to <paramref name="root"/>.</summary>
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
+        Ready();
         Group.Gather(send, receive, root);
         protocol.Collectives++;
     }
@@ -178,6 +212,7 @@ public sealed class MittenCommunicator
     /// <summary>Everyone gathers equal blocks.</summary>
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
+        Ready();
         Group.Allgather(send, receive);
         protocol.Collectives++;
     }
@@ -185,6 +220,7 @@ public sealed class MittenCommunicator
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
+        Ready();
         Group.Scatter(send, receive, root);
         protocol.Collectives++;
     }
@@ -192,6 +228,7 @@ public sealed class MittenCommunicator
     /// <summary>Personalized all-to-all with equal blocks.</summary>
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
+        Ready();
         Group.Alltoall(send, receive);
         protocol.Collectives++;
     }
@@ -200,6 +237,7 @@ public sealed class MittenCommunicator
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
+        Ready();
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
         protocol.Collectives++;
     }
@@ -207,6 +245,7 @@ public sealed class MittenCommunicator
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
+        Ready();
         Group.Gatherv(send, receive, counts, displacements, root);
         protocol.Collectives++;
     }
@@ -214,6 +253,7 @@ public sealed class MittenCommunicator
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
+        Ready();
         Group.Scatterv(send, counts, displacements, receive, root);
         protocol.Collectives++;
     }
@@ -221,6 +261,7 @@ public sealed class MittenCommunicator
     /// <summary>Everyone gathers blocks of varying size.</summary>
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
+        Ready();
         Group.Allgatherv(send, receive, counts, displacements);
         protocol.Collectives++;
     }
@@ -228,6 +269,7 @@ public sealed class MittenCommunicator
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
+        Ready();
         Group.ReduceScatterBlock(send, receive, op);
         protocol.Collectives++;
     }
@@ -235,6 +277,7 @@ public sealed class MittenCommunicator
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
+        Ready();
         Group.Exscan(send, receive, op);
         protocol.Collectives++;
     }
@@ -242,7 +285,26 @@ public sealed class MittenCommunicator
     /// <summary>Inclusive prefix reduction.</summary>
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
+        Ready();
         Group.Scan(send, receive, op);
         protocol.Collectives++;
     }
+
+    /// <summary>
+    /// Refuses communication on a replacement before its first migration point (the program's
+    /// code there already ran on the old process, with the other ranks: repeating it would hang).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Ready()
+    {
+        if (protocol.AwaitingFirstMigrationPoint)
+        {
+            ThrowNotReady();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowNotReady() => throw new InvalidOperationException(
+        $"rank {Rank} is a replacement that has not reached its first migration point: it must not communicate before it " +
+        "(its predecessor already ran that code with the other ranks); call session.MigrationPoint() first");
 }

@@ -54,6 +54,12 @@ internal static class CallsScenario
         }
         int n = options.Iterations;
         Console.WriteLine(session.IsReplacement ? $"REPLACEMENT rank={rank} iteration={state.Iteration}" : $"START rank={rank}");
+        if (session.IsReplacement)
+        {
+            // Rule: no communication before the first migration point on a replacement; it is refused, not hung.
+            Check.Throws<InvalidOperationException>("replacement-communication-refused", () => comm.Send(1L, (rank + 1) % size, RingTag),
+                e => e.Message.Contains("first migration point"));
+        }
         while (state.Iteration < n)
         {
             session.MigrationPoint();

@@ -30,7 +30,8 @@ internal sealed class CallsState
 /// Sendrecv_replace, Isend/Irecv to everyone completed by WaitSome, TestAny or TestAll, and
 /// Gatherv, Scatterv, Allgatherv, Reduce_scatter_block and Exscan;</item>
 /// <item>with --truncate-at K: rank 0 sends rank 1 a 10-element message in iteration K that rank
-/// 1 receives into 5 elements after its next migration point (a MessageTruncatedException).</item>
+/// 1 receives into 5 elements after its next migration point (a MessageTruncatedException);</item>
+/// <item>an Allreduce with a user-defined operation (Op.Create).</item>
 /// </list>
 /// The checksum folds in everything received, so it is the same with and without migrations.
 /// </summary>
@@ -85,6 +86,7 @@ internal static class CallsScenario
             state.Iteration++;
         }
         Check.That("calls-ok", state.Failures == 0, $"{state.Failures} failed checks");
+        multiplyModPrime.Free();
         Console.WriteLine($"RESULT rank={rank} checksum={state.Checksum}");
         foreach (var report in session.MigrationHistory)
         {
@@ -377,5 +379,43 @@ internal static class CallsScenario
             Expect(prefix[0] == (long)rank * (rank + 1) / 2 + (long)rank * k, $"exscan {prefix[0]}");
         }
         state.Checksum += all.Sum() % 10039 + block[0] % 10061 + (rank > 0 ? prefix[0] : 0);
+        // A user-defined operation: products modulo a prime (created again by a replacement: it is code, not state).
+        long[] factors = [rank + 2L + k, 3L * rank + 1];
+        long[] product = new long[2];
+        comm.Allreduce<long>(factors, product, MultiplyModPrime);
+        long want0 = 1, want1 = 1;
+        for (int r = 0; r < size; r++)
+        {
+            want0 = want0 * (r + 2L + k) % Prime;
+            want1 = want1 * (3L * r + 1) % Prime;
+        }
+        Expect(product[0] == want0 && product[1] == want1, $"user-defined allreduce {product[0]} {product[1]}, expected {want0} {want1}");
+        state.Checksum += product[0] % 10067;
+    }
+
+    private const long Prime = 1_000_003;
+
+    private static Op multiplyModPrime;
+
+    private static unsafe Op MultiplyModPrime
+    {
+        get
+        {
+            if (!multiplyModPrime.IsUserDefined)
+            {
+                multiplyModPrime = Op.Create(&MultiplyModPrimeFunction, commutative: true);
+            }
+            return multiplyModPrime;
+        }
+    }
+
+    [System.Runtime.InteropServices.UnmanagedCallersOnly]
+    private static unsafe void MultiplyModPrimeFunction(void* input, void* inputOutput, int* length, nint* datatype)
+    {
+        long* a = (long*)input, b = (long*)inputOutput;
+        for (int i = 0; i < *length; i++)
+        {
+            b[i] = a[i] * b[i] % Prime;
+        }
     }
 }

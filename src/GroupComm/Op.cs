@@ -2,14 +2,51 @@ using Mitten.GroupComm.Native;
 
 namespace Mitten.GroupComm;
 
-/// <summary>A predefined MPI reduction operation.</summary>
+/// <summary>An MPI reduction operation: a predefined one, or one made with <see cref="Create"/>.</summary>
 public readonly struct Op : IEquatable<Op>
 {
     private readonly PredefinedOp kind;
+    private readonly nint user; // MPI_Op of a user-defined operation, else 0
 
     private Op(PredefinedOp kind) => this.kind = kind;
 
-    internal nint Handle => MpiAbi.Current.Operation(kind);
+    private Op(nint user) => this.user = user;
+
+    internal nint Handle => user != 0 ? user : MpiAbi.Current.Operation(kind);
+
+    /// <summary>Whether this is a user-defined operation (<see cref="Create"/>).</summary>
+    public bool IsUserDefined => user != 0;
+
+    /// <summary>
+    /// Creates a user-defined reduction (MPI_Op_create). <paramref name="function"/> is a static
+    /// <c>[UnmanagedCallersOnly]</c> method <c>(void* input, void* inputOutput, int* length, nint* datatype)</c>
+    /// that sets <c>inputOutput[i] = input[i] op inputOutput[i]</c> for <c>*length</c> elements of the
+    /// reduced type; it must be associative, and commutative when <paramref name="commutative"/>
+    /// is true. The operation is a local MPI object: every process creates it (after MPI is
+    /// initialized), and releases it with <see cref="Free"/> when done.
+    /// </summary>
+    public static unsafe Op Create(delegate* unmanaged<void*, void*, int*, nint*, void> function, bool commutative)
+    {
+        if (function == null)
+        {
+            throw new ArgumentNullException(nameof(function));
+        }
+        MpiFunctions.Require(MpiFunctions.Op_create, "MPI_Op_create");
+        nint handle;
+        MpiException.Check(MpiFunctions.Op_create(function, commutative ? 1 : 0, &handle), "MPI_Op_create");
+        return new Op(handle);
+    }
+
+    /// <summary>Releases a user-defined operation (MPI_Op_free); it must not be used afterwards. Does nothing for a predefined one.</summary>
+    public unsafe void Free()
+    {
+        if (user == 0)
+        {
+            return;
+        }
+        nint handle = user;
+        MpiException.Check(MpiFunctions.Op_free(&handle), "MPI_Op_free");
+    }
 
     /// <summary>MPI_SUM.</summary>
     public static Op Sum => new(PredefinedOp.Sum);
@@ -37,15 +74,15 @@ public readonly struct Op : IEquatable<Op>
     public static Op NoOp => new(PredefinedOp.NoOp);
 
     /// <inheritdoc/>
-    public bool Equals(Op other) => kind == other.kind;
+    public bool Equals(Op other) => kind == other.kind && user == other.user;
     /// <inheritdoc/>
     public override bool Equals(object? obj) => obj is Op other && Equals(other);
     /// <inheritdoc/>
-    public override int GetHashCode() => (int)kind;
+    public override int GetHashCode() => HashCode.Combine(kind, user);
     /// <summary>Whether two operations are the same.</summary>
     public static bool operator ==(Op left, Op right) => left.Equals(right);
     /// <summary>Whether two operations differ.</summary>
     public static bool operator !=(Op left, Op right) => !left.Equals(right);
     /// <inheritdoc/>
-    public override string ToString() => kind.ToString();
+    public override string ToString() => user != 0 ? $"UserOp(0x{user:x})" : kind.ToString();
 }

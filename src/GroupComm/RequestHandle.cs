@@ -27,6 +27,16 @@ public unsafe struct RequestHandle
         return r;
     }
 
+    /// <summary>Starts a synchronous send (MPI_Issend): it completes only once the receiver has matched it.</summary>
+    public static RequestHandle StartSynchronousSend<T>(Communicator communicator, T* buffer, int count, int destination, int tag) where T : unmanaged
+    {
+        RequestHandle r = default;
+        nint h;
+        MpiException.Check(MpiFunctions.Issend(buffer, Datatype<T>.Count(count), Datatype<T>.Handle, destination, tag, communicator.Handle, &h), "MPI_Issend");
+        r.handle = h;
+        return r;
+    }
+
     /// <summary>Starts a receive into <paramref name="count"/> elements at <paramref name="buffer"/>.</summary>
     public static RequestHandle StartReceive<T>(Communicator communicator, T* buffer, int count, int source, int tag) where T : unmanaged
     {

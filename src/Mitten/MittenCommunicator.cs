@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm;
 using Mitten.Protocol;
 
@@ -30,35 +31,131 @@ public sealed class MittenCommunicator
     public static int AnyTag => Mpi.AnyTag;
 
     /// <summary>Sends <paramref name="data"/> to <paramref name="destination"/>.</summary>
-    public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged => protocol.Send(data, destination, tag);
+    public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    {
+        Ready();
+        protocol.Send(data, destination, tag);
+    }
 
     /// <summary>Sends one value.</summary>
-    public void Send<T>(T value, int destination, int tag) where T : unmanaged => protocol.Send(new ReadOnlySpan<T>(in value), destination, tag);
+    public void Send<T>(T value, int destination, int tag) where T : unmanaged => Send(new ReadOnlySpan<T>(in value), destination, tag);
 
     /// <summary>Starts a send of <paramref name="data"/>; complete it with <see cref="MittenRequest.Wait"/>.</summary>
-    public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged => protocol.StartSend(data, destination, tag);
+    public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
+    {
+        Ready();
+        return protocol.StartSend(data, destination, tag);
+    }
 
     /// <summary>
     /// Starts a receive into <paramref name="buffer"/> (source and tag may be wildcards); complete
     /// it with <see cref="MittenRequest.Wait"/>. Receives match messages in the order they were
     /// started, also across a migration of another rank.
     /// </summary>
-    public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged => protocol.StartReceive(buffer, source, tag);
+    public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
+    {
+        Ready();
+        return protocol.StartReceive(buffer, source, tag);
+    }
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
-    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged => protocol.Receive(buffer, source, tag);
+    /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
+    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
+    {
+        Ready();
+        try
+        {
+            return protocol.Receive(buffer, source, tag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw Truncated(e, source, tag, buffer.Length * (long)Unsafe.SizeOf<T>());
+        }
+    }
 
     /// <summary>Receives one value.</summary>
     public T Recv<T>(int source, int tag) where T : unmanaged
     {
         T value = default;
-        protocol.Receive(new Span<T>(ref value), source, tag);
+        Recv(new Span<T>(ref value), source, tag);
         return value;
     }
+
+    /// <summary>MPI_PROC_NULL: a send to it or a receive from it completes at once and does nothing (a receive gets a count of 0).</summary>
+    public static int ProcNull => Mpi.ProcNull;
+
+    /// <summary>
+    /// Sends <paramref name="send"/> to <paramref name="destination"/> and receives into
+    /// <paramref name="receive"/> (source and tag may be wildcards) at once, so two ranks that
+    /// exchange with each other cannot deadlock (a halo exchange). Takes part in a migration
+    /// while it waits, like <see cref="Recv{T}(Span{T}, int, int)"/>.
+    /// </summary>
+    /// <exception cref="MessageTruncatedException">The received message is larger than <paramref name="receive"/>.</exception>
+    public ReceiveStatus Sendrecv<TSend, TReceive>(ReadOnlySpan<TSend> send, int destination, int sendTag,
+        Span<TReceive> receive, int source, int receiveTag) where TSend : unmanaged where TReceive : unmanaged
+    {
+        Ready();
+        try
+        {
+            return protocol.SendReceive(send, destination, sendTag, receive, source, receiveTag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw Truncated(e, source, receiveTag, receive.Length * (long)Unsafe.SizeOf<TReceive>());
+        }
+    }
+
+    /// <summary>Sends the contents of <paramref name="buffer"/> and replaces them with the received message (MPI_Sendrecv_replace).</summary>
+    /// <exception cref="MessageTruncatedException">The received message is larger than <paramref name="buffer"/>.</exception>
+    public ReceiveStatus Sendrecv_replace<T>(Span<T> buffer, int destination, int sendTag, int source, int receiveTag) where T : unmanaged
+    {
+        Ready();
+        try
+        {
+            return protocol.SendReceiveReplace(buffer, destination, sendTag, source, receiveTag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw Truncated(e, source, receiveTag, buffer.Length * (long)Unsafe.SizeOf<T>());
+        }
+    }
+
+    /// <summary>
+    /// Synchronous send: returns once the receiver has started to receive the message. Takes part
+    /// in a migration while it waits (a receiver that stops first takes the message in its drain).
+    /// </summary>
+    public void Ssend<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    {
+        Ready();
+        protocol.SynchronousSend(data, destination, tag);
+    }
+
+    /// <summary>
+    /// Waits until a message matching <paramref name="source"/> and <paramref name="tag"/> (wildcards
+    /// allowed) can be received, without receiving it: its sender, tag and size in elements of
+    /// <typeparamref name="T"/>. Messages drained during a migration are seen first, as a receive
+    /// would take them. Takes part in a migration while it waits.
+    /// </summary>
+    public ReceiveStatus Probe<T>(int source, int tag) where T : unmanaged
+    {
+        Ready();
+        return protocol.Probe<T>(source, tag);
+    }
+
+    /// <summary>Whether a matching message can be received now (see <see cref="Probe{T}"/>), without blocking.</summary>
+    public bool Iprobe<T>(int source, int tag, out ReceiveStatus status) where T : unmanaged
+    {
+        Ready();
+        return protocol.Iprobe<T>(source, tag, out status);
+    }
+
+    private static MessageTruncatedException Truncated(MpiException e, int source, int tag, long bufferBytes) =>
+        new(source, tag, -1, bufferBytes, e);
 
     /// <summary>Blocks until every process has called it.</summary>
     public void Barrier()
     {
+        Ready();
         Group.Barrier();
         protocol.Collectives++;
     }
@@ -66,6 +163,7 @@ public sealed class MittenCommunicator
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
+        Ready();
         Group.Bcast(buffer, root);
         protocol.Collectives++;
     }
@@ -73,6 +171,7 @@ public sealed class MittenCommunicator
     /// <summary>Reduces to <paramref name="root"/>.</summary>
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
+        Ready();
         Group.Reduce(send, receive, op, root);
         protocol.Collectives++;
     }
@@ -80,6 +179,7 @@ public sealed class MittenCommunicator
     /// <summary>Reduces; everyone gets the result.</summary>
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
+        Ready();
         Group.Allreduce(send, receive, op);
         protocol.Collectives++;
     }
@@ -87,6 +187,7 @@ public sealed class MittenCommunicator
     /// <summary>Allreduce in place.</summary>
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
+        Ready();
         Group.AllreduceInPlace(buffer, op);
         protocol.Collectives++;
     }
@@ -94,6 +195,7 @@ public sealed class MittenCommunicator
     /// <summary>Allreduce of one value.</summary>
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
+        Ready();
         T result = Group.Allreduce(value, op);
         protocol.Collectives++;
         return result;
@@ -102,6 +204,7 @@ public sealed class MittenCommunicator
     /// <summary>Gathers equal blocks to <paramref name="root"/>.</summary>
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
+        Ready();
         Group.Gather(send, receive, root);
         protocol.Collectives++;
     }
@@ -109,6 +212,7 @@ public sealed class MittenCommunicator
     /// <summary>Everyone gathers equal blocks.</summary>
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
+        Ready();
         Group.Allgather(send, receive);
         protocol.Collectives++;
     }
@@ -116,6 +220,7 @@ public sealed class MittenCommunicator
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
+        Ready();
         Group.Scatter(send, receive, root);
         protocol.Collectives++;
     }
@@ -123,6 +228,7 @@ public sealed class MittenCommunicator
     /// <summary>Personalized all-to-all with equal blocks.</summary>
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
+        Ready();
         Group.Alltoall(send, receive);
         protocol.Collectives++;
     }
@@ -131,14 +237,74 @@ public sealed class MittenCommunicator
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
+        Ready();
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
+    public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
+    {
+        Ready();
+        Group.Gatherv(send, receive, counts, displacements, root);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
+    public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
+    {
+        Ready();
+        Group.Scatterv(send, counts, displacements, receive, root);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Everyone gathers blocks of varying size.</summary>
+    public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
+    {
+        Ready();
+        Group.Allgatherv(send, receive, counts, displacements);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
+    public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    {
+        Ready();
+        Group.ReduceScatterBlock(send, receive, op);
+        protocol.Collectives++;
+    }
+
+    /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
+    public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    {
+        Ready();
+        Group.Exscan(send, receive, op);
         protocol.Collectives++;
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
+        Ready();
         Group.Scan(send, receive, op);
         protocol.Collectives++;
     }
+
+    /// <summary>
+    /// Refuses communication on a replacement before its first migration point (the program's
+    /// code there already ran on the old process, with the other ranks: repeating it would hang).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Ready()
+    {
+        if (protocol.AwaitingFirstMigrationPoint)
+        {
+            ThrowNotReady();
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowNotReady() => throw new InvalidOperationException(
+        $"rank {Rank} is a replacement that has not reached its first migration point: it must not communicate before it " +
+        "(its predecessor already ran that code with the other ranks); call session.MigrationPoint() first");
 }

@@ -1,3 +1,4 @@
+using Mitten.GroupComm;
 using Mitten.Protocol;
 
 namespace Mitten;
@@ -33,6 +34,10 @@ public readonly struct MittenRequest : IEquatable<MittenRequest>
         this.generation = generation;
     }
 
+    internal GroupProtocol? Protocol => protocol;
+    internal int Slot => slot;
+    internal int Generation => generation;
+
     /// <summary>Whether the request has been found complete (by <see cref="Wait"/> or <see cref="Test"/>), or is empty.</summary>
     public bool IsCompleted => protocol is null || !protocol.Requests.IsLive(slot, generation);
 
@@ -41,7 +46,22 @@ public readonly struct MittenRequest : IEquatable<MittenRequest>
     /// meanwhile. For a receive, returns what arrived; for a send (or a spent request), a status
     /// with source -1.
     /// </summary>
-    public ReceiveStatus Wait() => protocol is null ? RequestTable.EmptyStatus : protocol.Wait(slot, generation);
+    /// <exception cref="MessageTruncatedException">A receive got a message larger than its buffer (the request is spent).</exception>
+    public ReceiveStatus Wait()
+    {
+        if (protocol is null)
+        {
+            return RequestTable.EmptyStatus;
+        }
+        try
+        {
+            return protocol.Wait(slot, generation);
+        }
+        catch (MpiException e)
+        {
+            throw protocol.RetireFailed(slot, generation, e);
+        }
+    }
 
     /// <summary>
     /// Whether the operation has completed, without blocking; <paramref name="status"/> is what
@@ -55,7 +75,14 @@ public readonly struct MittenRequest : IEquatable<MittenRequest>
             status = RequestTable.EmptyStatus;
             return true;
         }
-        return protocol.Test(slot, generation, out status);
+        try
+        {
+            return protocol.Test(slot, generation, out status);
+        }
+        catch (MpiException e)
+        {
+            throw protocol.RetireFailed(slot, generation, e);
+        }
     }
 
     /// <summary>Waits for every request, in order.</summary>
@@ -75,6 +102,82 @@ public readonly struct MittenRequest : IEquatable<MittenRequest>
         {
             request.Wait();
         }
+    }
+
+    /// <summary>
+    /// Waits until one of the requests completes (taking part in a migration meanwhile) and
+    /// returns its index; that request is then spent. Spent and empty requests are skipped;
+    /// -1 (with a status of source -1) when none is live, like MPI_UNDEFINED.
+    /// </summary>
+    public static int WaitAny(ReadOnlySpan<MittenRequest> requests, out ReceiveStatus status)
+    {
+        GroupProtocol? protocol = ProtocolOf(requests);
+        if (protocol is null)
+        {
+            status = RequestTable.EmptyStatus;
+            return -1;
+        }
+        return protocol.WaitAny(requests, out status);
+    }
+
+    /// <summary>
+    /// Waits until at least one request completes; writes the index and status of every request
+    /// found complete (now spent) to <paramref name="indices"/> and <paramref name="statuses"/>
+    /// (each at least as long as <paramref name="requests"/>) and returns how many, or -1 when
+    /// none is live.
+    /// </summary>
+    public static int WaitSome(ReadOnlySpan<MittenRequest> requests, Span<int> indices, Span<ReceiveStatus> statuses)
+    {
+        if (indices.Length < requests.Length || statuses.Length < requests.Length)
+        {
+            throw new ArgumentException("indices and statuses must be at least as long as requests");
+        }
+        GroupProtocol? protocol = ProtocolOf(requests);
+        return protocol is null ? -1 : protocol.WaitSome(requests, indices, statuses);
+    }
+
+    /// <summary>
+    /// Without blocking: true with the <paramref name="index"/> of a completed request (now
+    /// spent); false when none has completed; true with index -1 when none is live (MPI_Testany).
+    /// </summary>
+    public static bool TestAny(ReadOnlySpan<MittenRequest> requests, out int index, out ReceiveStatus status)
+    {
+        GroupProtocol? protocol = ProtocolOf(requests);
+        if (protocol is null)
+        {
+            index = -1;
+            status = RequestTable.EmptyStatus;
+            return true;
+        }
+        return protocol.TestAny(requests, out index, out status);
+    }
+
+    /// <summary>
+    /// Without blocking: true when every request has completed (all are then spent, and
+    /// <paramref name="statuses"/>, if long enough, gets each one's status); false leaves every
+    /// request live, including those that have completed meanwhile (MPI_Testall).
+    /// </summary>
+    public static bool TestAll(ReadOnlySpan<MittenRequest> requests, Span<ReceiveStatus> statuses = default)
+    {
+        GroupProtocol? protocol = ProtocolOf(requests);
+        if (protocol is null)
+        {
+            statuses[..Math.Min(statuses.Length, requests.Length)].Fill(RequestTable.EmptyStatus);
+            return true;
+        }
+        return protocol.TestAll(requests, statuses);
+    }
+
+    private static GroupProtocol? ProtocolOf(ReadOnlySpan<MittenRequest> requests)
+    {
+        foreach (MittenRequest request in requests)
+        {
+            if (request.protocol is not null)
+            {
+                return request.protocol;
+            }
+        }
+        return null;
     }
 
     /// <inheritdoc/>

@@ -118,6 +118,8 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<int, nint, int> Win_flush_local;
     internal static delegate* unmanaged<nint, int> Win_flush_local_all;
     internal static delegate* unmanaged<nint, int> Win_sync;
+    internal static delegate* unmanaged<void*, int, nint*, int> Op_create;
+    internal static delegate* unmanaged<nint*, int> Op_free;
 
     private static nint library;
 
@@ -222,6 +224,8 @@ internal static unsafe class MpiFunctions
         Win_flush_local = (delegate* unmanaged<int, nint, int>)Find("MPI_Win_flush_local");
         Win_flush_local_all = (delegate* unmanaged<nint, int>)Find("MPI_Win_flush_local_all");
         Win_sync = (delegate* unmanaged<nint, int>)Find("MPI_Win_sync");
+        Op_create = (delegate* unmanaged<void*, int, nint*, int>)Find("MPI_Op_create");
+        Op_free = (delegate* unmanaged<nint*, int>)Find("MPI_Op_free");
     }
 
     private static nint Find(string name) =>

@@ -56,6 +56,9 @@ internal sealed partial class GroupProtocol : IDisposable
     private bool finishing;
     private bool resumeAtMigrationPoint;
 
+    /// <summary>A replacement before its first migration point, where it must not communicate (its predecessor already did).</summary>
+    internal bool AwaitingFirstMigrationPoint => resumeAtMigrationPoint;
+
     internal Communicator Application => app;
 
     private GroupProtocol(Communicator app, ControlChannel control, SuperstepWindow window, ReceivedMessageList received,

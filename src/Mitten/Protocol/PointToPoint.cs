@@ -83,6 +83,24 @@ internal sealed partial class GroupProtocol
 
     private bool TryTakeHeld(Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status)
     {
+        if (!TryTakeHeld(target, elementSize, source, tag, out status, out int truncatedBytes))
+        {
+            return false;
+        }
+        if (truncatedBytes > 0)
+        {
+            throw new MessageTruncatedException(status.Source, status.Tag, truncatedBytes, target.Length);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// As above; a held message larger than <paramref name="target"/> is taken (consumed, as MPI
+    /// consumes a truncated message) and reported in <paramref name="truncatedBytes"/> (its size) instead of copied.
+    /// </summary>
+    private bool TryTakeHeld(Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status, out int truncatedBytes)
+    {
+        truncatedBytes = 0;
         if (Received.Count == 0 || !Received.TryTake(source, tag, Mpi.AnySource, Mpi.AnyTag, out var held))
         {
             status = default;
@@ -90,8 +108,9 @@ internal sealed partial class GroupProtocol
         }
         if (held.Payload.Length > target.Length)
         {
-            throw new InvalidOperationException(
-                $"message from rank {held.Source} (tag {held.Tag}) has {held.Payload.Length} bytes, more than the {target.Length}-byte buffer");
+            truncatedBytes = held.Payload.Length;
+            status = new ReceiveStatus(held.Source, held.Tag, 0);
+            return true;
         }
         held.Payload.CopyTo(target);
         status = new ReceiveStatus(held.Source, held.Tag, held.Payload.Length / elementSize);
@@ -163,10 +182,11 @@ internal sealed partial class GroupProtocol
     private unsafe void Post(ref RequestRecord record)
     {
         if (Received.Count != 0
-            && TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag, out ReceiveStatus held))
+            && TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag,
+                out ReceiveStatus held, out record.TruncatedBytes))
         {
             record.Handle = default;
-            record.Result = held;
+            record.Result = held; // a truncation is raised when the application waits for it
             record.State = RequestState.Done;
             return;
         }
@@ -208,6 +228,7 @@ internal sealed partial class GroupProtocol
             }
         }
         ReceiveStatus result = record.Result;
+        ThrowIfTruncated(slot);
         Requests.Retire(slot);
         return result;
     }
@@ -230,6 +251,7 @@ internal sealed partial class GroupProtocol
             return false;
         }
         result = record.Result;
+        ThrowIfTruncated(slot);
         Requests.Retire(slot);
         return true;
     }
@@ -336,4 +358,35 @@ internal sealed partial class GroupProtocol
 
     private static void ThrowBadTag(int tag) =>
         throw new ArgumentOutOfRangeException(nameof(tag), $"tag {tag} is outside 0..{ControlTag.DrainMarker - 1} (tag {ControlTag.DrainMarker} is reserved by the migration protocol)");
+
+    /// <summary>A receive completed from the received-message-list with a message larger than its buffer: spent, and raised.</summary>
+    private void ThrowIfTruncated(int slot)
+    {
+        ref RequestRecord record = ref Requests.Records[slot];
+        if (record.TruncatedBytes == 0)
+        {
+            return;
+        }
+        var error = new MessageTruncatedException(record.Result.Source, record.Result.Tag, record.TruncatedBytes, (long)record.Length * record.ElementSize);
+        Requests.Retire(slot);
+        throw error;
+    }
+
+    /// <summary>
+    /// MPI reported an error completing the request (e.g. MPI_ERR_TRUNCATE): it is spent, and the
+    /// error is returned as the application should see it.
+    /// </summary>
+    internal Exception RetireFailed(int slot, int generation, MpiException error)
+    {
+        if (!Requests.IsLive(slot, generation))
+        {
+            return error;
+        }
+        ref RequestRecord record = ref Requests.Records[slot];
+        Exception result = MessageTruncatedException.IsTruncation(error)
+            ? new MessageTruncatedException(record.Peer, record.Tag, -1, (long)record.Length * record.ElementSize, error)
+            : error;
+        Requests.Retire(slot);
+        return result;
+    }
 }

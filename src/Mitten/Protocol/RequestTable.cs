@@ -27,6 +27,7 @@ internal unsafe struct RequestRecord
     public int Generation;   // bumped when the entry is freed, so a spent MittenRequest no longer matches
     public long Sequence;    // start order
     public ReceiveStatus Result;
+    public int TruncatedBytes; // receives completed from the received-message-list: size of a message larger than the buffer, else 0
     public int NextFree;
     /// <summary>Receives: posts the receive for the element type it was started with.</summary>
     public delegate*<Communicator, void*, int, int, int, RequestHandle> StartReceive;
@@ -71,6 +72,7 @@ internal sealed unsafe class RequestTable
         record.IsReceive = isReceive;
         record.Sequence = started++;
         record.Result = EmptyStatus;
+        record.TruncatedBytes = 0;
         if (isReceive)
         {
             LiveReceives++;

@@ -16,6 +16,9 @@ internal sealed class DriverOptions
     public string CheckpointDirectory { get; private init; } = "";
     public int CrashAt { get; private init; } = -1;
 
+    /// <summary>Calls: in this iteration rank 0 sends rank 1 a message larger than the buffer rank 1 receives it into (after its next migration point).</summary>
+    public int TruncateAt { get; private init; } = -1;
+
     /// <summary>Blocked: rank 1 waits across its migration point only in iterations below this one.</summary>
     public int BlockedUntil { get; private init; } = int.MaxValue;
 
@@ -43,7 +46,7 @@ internal sealed class DriverOptions
     {
         var options = new DriverOptions { Scenario = args.Length > 0 ? args[0] : "" };
         int blockedUntil = int.MaxValue;
-        int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1;
+        int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1, truncateAt = -1;
         string checkpointDir = "";
         bool irecv = false;
         int tokenExcept = -2;
@@ -63,6 +66,7 @@ internal sealed class DriverOptions
                     checkpointDir = cp[1];
                     break;
                 case "--crash-at": crashAt = int.Parse(args[++i]); break;
+                case "--truncate-at": truncateAt = int.Parse(args[++i]); break;
                 case "--irecv": irecv = true; break;
                 case "--blocked-until": blockedUntil = int.Parse(args[++i]); break;
                 case "--token-across-except": tokenExcept = int.Parse(args[++i]); break;
@@ -73,7 +77,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

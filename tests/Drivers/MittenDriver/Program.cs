@@ -3,6 +3,7 @@ using Mitten.Tests.Drivers;
 // Scenarios of the migration layer, run under mpiexec; each rank checks itself.
 //   transit  --iterations N [--migrate RANK@ITER[:HOST]]...   messages in flight, collectives, migrations
 //   blocked  --iterations N --migrate RANK@ITER               a rank blocked on a stopped partner
+//   calls    --iterations N [--migrate RANK@ITER]... [--truncate-at ITER]   Sendrecv, Ssend, Probe, request sets, v-collectives
 //   requests                                                  bad requests are refused, the job goes on
 // One write() per line: Console's own stdout writer flushes every 256 characters, so a long line
 // (MIGRATION ...) could reach mpiexec in pieces with another rank's line between them.
@@ -13,5 +14,6 @@ return options.Scenario switch
     "transit" => TransitScenario.Run(options),
     "blocked" => BlockedScenario.Run(options),
     "requests" => RequestScenario.Run(options),
+    "calls" => CallsScenario.Run(options),
     _ => throw new ArgumentException($"unknown scenario '{options.Scenario}'"),
 };

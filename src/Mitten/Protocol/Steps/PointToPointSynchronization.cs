@@ -29,7 +29,13 @@ internal sealed partial class GroupProtocol
     /// Interrupted means the operation is still to be done: the caller repeats it (a blocking
     /// receive) or, for a request, it has been posted again.
     /// </summary>
-    private WaitResult WaitPolled(ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status, int ownerSlot)
+    /// <remarks>
+    /// <paramref name="probe"/>: the operation is a blocking probe (Probing.cs), which has no
+    /// request: it completes when <see cref="ProbeArrived"/> sees a matching message (a drain
+    /// marker is taken, as by a wildcard receive), and when woken it is simply repeated.
+    /// </remarks>
+    private WaitResult WaitPolled(ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status, int ownerSlot,
+        bool probe = false)
     {
         bool reportedBlocked = false;
         int spins = 0;
@@ -37,7 +43,7 @@ internal sealed partial class GroupProtocol
         Deadline? deadline = null; // set when this wait first takes part in a synchronization
         while (true)
         {
-            if (request.Test(out status))
+            if (probe ? ProbeArrived(peer, tag, out status) : request.Test(out status))
             {
                 if (operation == BlockedOperation.Receive && TookMarker(status))
                 {
@@ -109,7 +115,7 @@ internal sealed partial class GroupProtocol
             }
             else if (operation == BlockedOperation.Receive)
             {
-                completed = CancelReceive(ref request, out status);
+                completed = !probe && CancelReceive(ref request, out status);
             }
             if (ProtocolTrace.Enabled)
             {

@@ -228,7 +228,9 @@ internal sealed partial class GroupProtocol
             Thread.Yield();
         }
         inter.Recv<long>(word, 0, ControlTag.Joined);
-        RecordOutcome(session, MigrationOutcome.Committed, "");
+        // The old process's part of the commit is its journal event; the outcome file, with the
+        // whole timeline, is the replacement's (it knows when the rank resumed).
+        job?.AppendEvent("migration_commit", Rank, session.Id, session.Request?.Id, null);
         Span<long> commit = [1];
         inter.Send<long>(commit, 0, ControlTag.Commit);
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => ExitProcess(0)))

@@ -64,6 +64,28 @@ public sealed unsafe partial class MgBenchmark<TComm>
         }
     }
 
+    /// <summary>Ghost fills (<see cref="Halo"/> calls) so far: with <see cref="MeasureHalo"/>, what the exchanges cost per iteration.</summary>
+    public long HaloFills { get; private set; }
+
+    /// <summary>
+    /// Fills the ghosts of u at level <paramref name="k"/> <paramref name="count"/> times and
+    /// returns this process's seconds per fill (for the comparison of the exchange's cost alone).
+    /// </summary>
+    public double MeasureHalo(MgState state, int k, int count)
+    {
+        MgGrid g = state.Grid;
+        comm.Barrier();
+        double start = comm.Wtime();
+        fixed (double* u = state.U)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                Halo(state, u + g.Offset(k), k);
+            }
+        }
+        return (comm.Wtime() - start) / count;
+    }
+
     /// <summary>
     /// Levels 1..bottom on the whole grid, on every process: gathers r(bottom), restricts down
     /// to level 1, smooths there, comes back up to the bottom level as the V-cycle does, and
@@ -183,6 +205,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     private void Halo(MgState state, double* box, int k)
     {
         MgGrid g = state.Grid;
+        HaloFills++;
         int mx = g.Local(k, 0), my = g.Local(k, 1), mz = g.Local(k, 2);
         for (int axis = 0; axis < 3; axis++)
         {

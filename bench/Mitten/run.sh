@@ -481,6 +481,8 @@ overhead_mg() {
   local classes=$1 ranks=$2 repeats=$3 class variant
   local ratios=$RESULTS/overhead-mg-ratios.csv summary=$RESULTS/overhead-mg-summary.csv
   echo "class,ranks,variant,rep,iteration,first,layout,plain_s,other_s,ratio" >"$ratios"
+  local halo=$RESULTS/overhead-mg-halo.csv
+  echo "class,ranks,level,plain_us_per_fill,mitten_us_per_fill,ratio,fills_per_iteration" >"$halo"
   echo "class,ranks,pairs,ratio,q1_ratio,q3_ratio,overhead_pct,median_layout0,median_layout1,control_ratio,control_pct,plain_median_s" >"$summary"
   for class in $classes; do
     for variant in mitten plain; do
@@ -498,6 +500,11 @@ overhead_mg() {
         echo "overhead: error=mg-verification-failed class=$class variant=$variant"
         exit 1
       fi
+      # The exchange alone (MG measures it after the runs of --compare mitten): plain and Mitten per ghost fill.
+      grep '^COMPARE_HALO ' "$TMP/overhead-mg.out" | awk '{
+          for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+          printf "%s,%s,%s,%s,%s,%.4f,%s\n", f["class"], f["ranks"], f["level"], f["plain_us"], f["mitten_us"], f["mitten_us"] / f["plain_us"], f["fills_per_iteration"]
+        }' >>"$halo"
       grep '^COMPARE_ITER ' "$TMP/overhead-mg.out" | grep -v ' rep=0 ' | awk -v c="$class" -v r="$ranks" -v var="$variant" '{
           for (i = 2; i <= NF; i++) { split($i, kv, "="); v[i] = kv[2] }
           printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%.6f\n", c, r, var, v[2], v[3], v[4], v[5], v[6], v[7], v[7] / v[6]
@@ -518,6 +525,8 @@ overhead_mg() {
   done
   {
     echo "overhead: MG, ratio Mitten/plain per pair of timed iterations (geometric mean of the two layouts' medians), and the control plain-dup/plain:"
+    echo "overhead: MG, one ghost fill (the halo exchange of one grid) alone, least time over 20 alternating blocks:"
+    awk -F, 'NR > 1 { printf "  MG class %s, %s ranks, level %s: plain %.3f us, Mitten %.3f us (ratio %.4f); %s fills per iteration\n", $1, $2, $3, $4, $5, $6, $7 }' "$halo"
     awk -F, 'NR > 1 { printf "  MG class %s, %s ranks: %.4f (layout medians %.4f, %.4f; quartiles %.4f..%.4f; %s pairs) -> %+.2f%%; control %.4f -> %+.2f%%; plain %.4f s per iteration (median)\n", $1, $2, $4, $8, $9, $5, $6, $3, $7, $10, $11, $12 }' "$summary"
   } >&2
   awk -F, 'NR > 1 { n++; s += log($4) } END { if (n == 0) print "nan"; else printf "%.2f\n", (exp(s / n) - 1) * 100 }' "$summary"

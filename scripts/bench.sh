@@ -25,6 +25,10 @@ names:
   iskernel    NAS IS in C (bench/native/is.c, mpicc -O3 -march=native) vs the C# port (bench/IS), alternating,
               the same key sets; per pair the ratio of the medians over in-job repetitions, C# Mop/s / C Mop/s
               options: --classes "S W A B"  --ranks "1 2 4"  --pairs P (5)  --repeats R (3, runs per job)
+  mg          NAS MG (bench/MG): plain and through Mitten alternating in one job per class and process
+              count (MG --compare mitten), median Mop/s of each; every run must verify
+              options: --classes "S W A"  --ranks "1 2 4"  --repeats N (3)
+                       --sweep (also class S at every power of two 1..64, one run of each variant)
   mpptest     Mpptest-style suite (bench/Mpptest): point-to-point on 2 ranks, collectives on 4
               options: --measurements T (10)  --quick  --compare plain|mitten (alternate two variants)
   checkpoint  checkpoint cost (bench/Checkpoint/run.sh)
@@ -38,7 +42,7 @@ EOF
 NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
-  pingpong|is|iskernel|mpptest|checkpoint|overhead|migration) ;;
+  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration) ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -406,6 +410,107 @@ EOF
 }
 
 # ---------------------------------------------------------------------------------------------
+# mg: NAS MG, plain and through Mitten (no migration) alternating inside one job per class and
+# process count (MG --compare mitten: plain, mitten, then mitten, plain, ... after a warm-up pair).
+bench_mg() {
+  local classes="S W A" ranks_list="1 2 4" repeats=3 sweep=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --classes) classes=$2; shift 2 ;;
+      --ranks) ranks_list=$2; shift 2 ;;
+      --repeats) repeats=$2; shift 2 ;;
+      --sweep) sweep=1; shift ;;
+      *) echo "mg: unknown option $1" >&2; usage >&2; exit 2 ;;
+    esac
+  done
+  ensure_setup
+  progress "building bench/MG"
+  build_project bench/MG/MG.csproj
+  local program=bench/MG/bin/Release/net10.0/MG
+  local raw=$RESULTS/mg.csv
+  echo "class,ranks,rep,variant,seconds,mops,verified,allocated_bytes,rnm2" >"$raw"
+  # The jobs: "class ranks repeats" per line.
+  local jobs="" class ranks
+  for class in $classes; do for ranks in $ranks_list; do jobs="$jobs$class $ranks $repeats"$'\n'; done; done
+  if [ "$sweep" -eq 1 ]; then
+    for ranks in 1 2 4 8 16 32 64; do jobs="${jobs}S $ranks 1"$'\n'; done
+  fi
+  local total done_runs=0 reps
+  total=$(printf '%s' "$jobs" | grep -c .)
+  while read -r class ranks reps; do
+    [ -n "$class" ] || continue
+    done_runs=$((done_runs + 1))
+    progress "[$done_runs/$total] class $class, $ranks ranks: plain and Mitten alternating, $reps runs each after a warm-up pair"
+    # Both variants yield the processor while waiting (mpi_yield_when_idle: Open MPI sets it itself
+    # only when ranks outnumber cores; Mitten's waits yield after 64 polls), so a spinning plain
+    # MPI_Wait does not lose to a yielding Mitten wait on this shared machine.
+    if ! OMPI_MCA_mpi_yield_when_idle=1 flock "$LOCK" timeout 1800 mpiexec --oversubscribe --mca orte_allowed_exit_without_sync 1 -n "$ranks" \
+        "$program" --class "$class" --compare mitten --repeats "$reps" >"$TMP/mg.out" 2>"$TMP/mg.err" </dev/null; then
+      progress "class $class on $ranks ranks failed:"
+      tail -5 "$TMP/mg.out" "$TMP/mg.err" >&2 || true
+    fi
+    grep '^COMPARE ' "$TMP/mg.out" | grep -v ' rep=0 ' | awk '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        printf "%s,%s,%s,%s,%s,%s,%s,%s,%s\n", f["class"], f["ranks"], f["rep"], f["variant"], f["seconds"], f["mops"], f["verified"], f["allocated_bytes"], f["rnm2"]
+      }' >>"$raw" || true
+  done <<<"$jobs"
+
+  local summary=$RESULTS/mg-summary.csv
+  echo "class,ranks,runs,plain_median_mops,mitten_median_mops,mitten_over_plain,plain_min_mops,plain_max_mops,max_allocated_bytes,verified" >"$summary"
+  while read -r class ranks reps; do
+    [ -n "$class" ] || continue
+    local sel runs pm mm lo hi alloc verified
+    sel=$(awk -F, -v c="$class" -v n="$ranks" 'NR > 1 && $1 == c && $2 == n' "$raw")
+    runs=$(printf '%s\n' "$sel" | grep -c . || true)
+    if [ "$runs" -eq 0 ]; then
+      echo "$class,$ranks,0,nan,nan,nan,nan,nan,nan,no" >>"$summary"
+      continue
+    fi
+    pm=$(printf '%s\n' "$sel" | awk -F, '$4 == "plain" { print $6 }' | median)
+    mm=$(printf '%s\n' "$sel" | awk -F, '$4 == "mitten" { print $6 }' | median)
+    lo=$(printf '%s\n' "$sel" | awk -F, '$4 == "plain" { print $6 }' | minimum)
+    hi=$(printf '%s\n' "$sel" | awk -F, '$4 == "plain" { print $6 }' | maximum)
+    alloc=$(printf '%s\n' "$sel" | cut -d, -f8 | maximum)
+    verified=yes
+    if printf '%s\n' "$sel" | cut -d, -f7 | grep -qv yes || [ "$runs" -ne $((2 * reps)) ]; then verified=no; fi
+    awk -v c="$class" -v n="$ranks" -v r="$runs" -v pm="$pm" -v mm="$mm" -v lo="$lo" -v hi="$hi" -v a="$alloc" -v v="$verified" \
+      'BEGIN { printf "%s,%s,%d,%.2f,%.2f,%.4f,%.2f,%.2f,%s,%s\n", c, n, r, pm, mm, mm / pm, lo, hi, a, v }' >>"$summary"
+  done <<<"$jobs"
+  {
+    echo "mg: median Mop/s, plain and Mitten (no migration) alternating in one job"
+    printf '%6s %6s %5s %12s %12s %10s %12s %9s\n' class ranks runs plain_mops mitten_mops ratio alloc_bytes verified
+    awk -F, 'NR > 1 { printf "%6s %6s %5s %12s %12s %10s %12s %9s\n", $1, $2, $3, $4, $5, $6, $9, $10 }' "$summary"
+  } >&2
+
+  local term plots=""
+  term=$(gnuplot_terminal)
+  for class in $(awk -F, 'NR > 1 { print $1 }' "$summary" | awk '!seen[$0]++'); do
+    [ -n "$plots" ] && plots="$plots, "
+    plots="$plots'$summary' using (strcol(1) eq '$class' ? \$2 : 1/0):4 with linespoints title 'class $class plain', '' using (strcol(1) eq '$class' ? \$2 : 1/0):5 with linespoints dt 2 title 'class $class Mitten'"
+  done
+  gnuplot <<GNUPLOT
+set terminal $term
+set output '$RESULTS/mg.png'
+set datafile separator ','
+set title 'NAS MG (C# port): median Mop/s, plain binding and through Mitten (no migration), alternating'
+set xlabel 'processes (2 cores: more are oversubscribed)'
+set ylabel 'Mop/s total'
+set logscale x 2
+set yrange [0:*]
+set key top right
+set grid
+plot $plots
+GNUPLOT
+  progress "wrote $raw, $summary, $RESULTS/mg.png"
+  # The headline: class A on 2 ranks (the machine's cores), or the last row measured.
+  local line all_verified=yes
+  line=$(awk -F, '$1 == "A" && $2 == 2' "$summary")
+  if [ -z "$line" ]; then line=$(tail -1 "$summary"); fi
+  if awk -F, 'NR > 1 { print $10 }' "$summary" | grep -qv yes; then all_verified=no; fi
+  echo "$line" | awk -F, -v all="$all_verified" '{ printf "mg: class=%s ranks=%s mops=%s mitten_mops=%s verified=%s all_verified=%s\n", $1, $2, $4, $5, $10, all }'
+}
+
+# ---------------------------------------------------------------------------------------------
 # mpptest: the Mpptest-style suite; point-to-point on 2 ranks, collectives on 4.
 bench_mpptest() {
   local extra=() measurements=10 prefix=mpptest
@@ -477,6 +582,7 @@ EOF
 case "$NAME" in
   pingpong) bench_pingpong "$@" ;;
   is) bench_is "$@" ;;
+  mg) bench_mg "$@" ;;
   iskernel) bench_iskernel "$@" ;;
   mpptest) bench_mpptest "$@" ;;
   checkpoint) run_hook bench/Checkpoint/run.sh "$@" ;;

@@ -1,0 +1,267 @@
+using System.Globalization;
+using Mitten.Checkpoint.State;
+using Mitten.GroupComm;
+
+namespace Mitten.Bench.MG;
+
+/// <summary>MG through the Mitten layer: a migratable run (<see cref="Run"/>) and the plain/Mitten comparison (<see cref="Compare"/>).</summary>
+public static class MgMitten
+{
+    /// <summary>
+    /// The state codec: the Checkpoint layer's serializer over the generated
+    /// <see cref="MgState"/> code; the working arrays are allocated after the restore.
+    /// </summary>
+    public static IStateCodec<MgState> Codec { get; } = CreateCodec();
+
+    private static IStateCodec<MgState> CreateCodec()
+    {
+        StateTypeRegistry types = new StateTypeRegistry().Register<MgState>("nas-mg-state");
+        return StateCodec.FromDelegates<MgState>(
+            (state, stream) => StateSerializer.Save(state, stream, types),
+            stream =>
+            {
+                MgState state = StateSerializer.Restore<MgState>(stream, types);
+                state.AllocateWorkingArrays();
+                return state;
+            });
+    }
+
+    /// <summary>
+    /// Runs MG through a <see cref="MittenSession{TState}"/> with <paramref name="plans"/>
+    /// injected; on a replacement, continues from the restored state. Returns the exit code.
+    /// </summary>
+    public static int Run(MgClass problem, IReadOnlyList<MigrationPlan> plans)
+    {
+        MittenSession<MgState> session;
+        try
+        {
+            session = MittenSession<MgState>.Start(() => new MgState(problem, Mpi.World.Rank, Mpi.World.Size), Codec);
+        }
+        catch (ArgumentException e)
+        {
+            if (Mpi.World.Rank == 0)
+            {
+                Console.Error.WriteLine("MG: " + e.Message);
+            }
+            Mpi.Finalize();
+            return 2;
+        }
+        var comm = new MittenMgCommunicator(session, plans);
+        MgState state = session.State;
+        if (session.IsReplacement)
+        {
+            foreach (MigrationReport report in session.MigrationHistory)
+            {
+                PrintMigration(report, state.Iteration);
+            }
+        }
+        foreach (MigrationPlan plan in plans)
+        {
+            if (plan.Rank >= comm.Size || plan.Iteration < 1 || plan.Iteration > problem.Iterations)
+            {
+                if (comm.Rank == 0 && !session.IsReplacement)
+                {
+                    Console.Error.WriteLine($"MG: --migrate {plan.Rank}@{plan.Iteration}: ranks are 0..{comm.Size - 1}, iterations 1..{problem.Iterations}");
+                }
+                session.Finish();
+                return 2;
+            }
+        }
+        if (state.Completed)
+        {
+            // The predecessor moved at the closing migration point, after the report.
+            session.Finish();
+            return state.Verified ? 0 : 1;
+        }
+        var benchmark = new MgBenchmark<MittenMgCommunicator>(comm, problem);
+        if (comm.Rank == 0 && !session.IsReplacement)
+        {
+            MgReport.Header(problem, comm.Size);
+            Console.WriteLine(" Running through Mitten" + (plans.Count > 0
+                ? ": migrations " + string.Join(", ", plans.Select(p => $"rank {p.Rank} at iteration {p.Iteration}{(p.Host is null ? "" : " to " + p.Host)}"))
+                : ""));
+            Console.Out.Flush();
+        }
+        MgResult result = benchmark.Run(state);
+        if (comm.Rank == 0)
+        {
+            MgReport.Results(problem, result);
+        }
+        state.Completed = true;
+        state.Verified = result.Verified;
+        Console.Out.Flush();
+        session.Finish();
+        return result.Verified ? 0 : 1;
+    }
+
+    /// <summary>One line per migration, on the replacement: the report and every phase in milliseconds.</summary>
+    private static void PrintMigration(MigrationReport report, int iteration)
+    {
+        var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"MIGRATION rank={report.Rank} id={report.Id} iteration={iteration} outcome={report.Outcome} from={report.FromHost} to={report.ToHost} signal_ms=0"));
+        foreach (var (phase, seconds) in report.Timeline)
+        {
+            line.Append(string.Create(CultureInfo.InvariantCulture, $" {phase}_ms={seconds * 1000:F1}"));
+        }
+        line.Append(string.Create(CultureInfo.InvariantCulture, $" protocol_ms={report.ProtocolSeconds * 1000:F3} state_bytes={report.StateBytes}"));
+        Console.WriteLine(line);
+        Console.WriteLine("MIGRATION report: " + report);
+        Console.Out.Flush();
+    }
+
+    /// <summary>
+    /// Runs MG <paramref name="repeats"/> times on the plain binding and as often through Mitten
+    /// in one job, alternating, after a warm-up pair (rep=0, not to be counted); rank 0 prints
+    /// one COMPARE line per run. With <paramref name="interleaved"/>, each repetition prepares two
+    /// fresh states (reused, swapping variants from one repetition to the next) and alternates
+    /// the variants iteration by iteration (which goes first alternates too); rank 0 also prints
+    /// one COMPARE_ITER line per pair of iterations (each time the largest over the processes).
+    /// With <paramref name="againstPlainDuplicate"/>, the second variant is the plain binding on a
+    /// duplicate of MPI_COMM_WORLD ("plain-dup"): the noise floor of the comparison.
+    /// </summary>
+    public static int Compare(MgClass problem, int repeats, bool againstPlainDuplicate, bool interleaved)
+    {
+        Mpi.Init(ThreadLevel.Single);
+        using MittenSession<MgState> session = MittenSession<MgState>.Start(
+            () => new MgState(problem, Mpi.World.Rank, Mpi.World.Size), Codec);
+        var plain = new MgBenchmark<PlainMgCommunicator>(new PlainMgCommunicator(Mpi.World), problem);
+        var mitten = new MgBenchmark<MittenMgCommunicator>(new MittenMgCommunicator(session, []), problem);
+        Communicator? duplicate = againstPlainDuplicate ? Mpi.World.Dup() : null;
+        var plainDuplicate = new MgBenchmark<PlainMgCommunicator>(new PlainMgCommunicator(duplicate ?? Mpi.World), problem);
+        string second = againstPlainDuplicate ? "plain-dup" : "mitten";
+        int rank = session.Rank;
+        bool allVerified = true;
+        int iterations = problem.Iterations;
+        if (rank == 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"MG class {problem.Name} on {session.Size} processes: plain vs {second}, {repeats} runs each after a warm-up pair (rep=0), {(interleaved ? "interleaved iteration by iteration" : "alternating")}"));
+        }
+        MgState[] statePair = interleaved ? [plain.CreateState(), plain.CreateState()] : [];
+        for (int r = 0; r <= repeats && interleaved; r++)
+        {
+            int layout = r % 2;
+            statePair[0].Reset();
+            statePair[1].Reset();
+            MgState plainState = statePair[layout], secondState = statePair[1 - layout];
+            plain.Prepare(plainState);
+            plain.StartTimed(plainState);
+            if (againstPlainDuplicate)
+            {
+                plainDuplicate.Prepare(secondState);
+                plainDuplicate.StartTimed(secondState);
+            }
+            else
+            {
+                mitten.Prepare(secondState);
+                mitten.StartTimed(secondState);
+            }
+            var times = new double[2 * iterations];
+            for (int i = 0; i < iterations; i++)
+            {
+                bool plainFirst = (r + i) % 2 == 0;
+                for (int step = 0; step < 2; step++)
+                {
+                    bool secondNow = plainFirst == (step == 1);
+                    times[2 * i + (secondNow ? 1 : 0)] = !secondNow ? plain.TimedIteration(plainState)
+                        : againstPlainDuplicate ? plainDuplicate.TimedIteration(secondState)
+                        : mitten.TimedIteration(secondState);
+                }
+            }
+            MgResult plainResult = plain.Conclude(plainState, 0);
+            MgResult secondResult = againstPlainDuplicate ? plainDuplicate.Conclude(secondState, 0) : mitten.Conclude(secondState, 0);
+            allVerified &= plainResult.Verified && secondResult.Verified;
+            Mpi.World.AllreduceInPlace(times.AsSpan(), Op.Max);
+            if (rank == 0)
+            {
+                for (int i = 0; i < iterations; i++)
+                {
+                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"COMPARE_ITER rep={r} iteration={i + 1} first={((r + i) % 2 == 0 ? "plain" : second)} layout={layout} plain_s={times[2 * i]:F6} {second}_s={times[2 * i + 1]:F6}"));
+                }
+                Console.WriteLine(CompareLine(r, "plain", problem, plainResult, -1));
+                Console.WriteLine(CompareLine(r, second, problem, secondResult, -1));
+                Console.Out.Flush();
+            }
+        }
+        for (int r = 0; r <= repeats && !interleaved; r++)
+        {
+            for (int step = 0; step < 2; step++)
+            {
+                bool plainFirst = r == 0 || r % 2 == 1;
+                bool secondNow = plainFirst == (step == 1);
+                GC.Collect();
+                GC.WaitForPendingFinalizers();
+                MgResult result = !secondNow ? plain.Run(plain.CreateState())
+                    : againstPlainDuplicate ? plainDuplicate.Run(plainDuplicate.CreateState())
+                    : mitten.Run(mitten.CreateState());
+                allVerified &= result.Verified;
+                if (rank == 0)
+                {
+                    Console.WriteLine(CompareLine(r, secondNow ? second : "plain", problem, result, result.TimedLoopAllocatedBytes));
+                    Console.Out.Flush();
+                }
+            }
+        }
+        if (!againstPlainDuplicate)
+        {
+            MeasureExchanges(problem, plain, mitten, session.Rank);
+        }
+        duplicate?.Dispose();
+        session.Finish();
+        return allVerified ? 0 : 1;
+    }
+
+    /// <summary>
+    /// The cost of the halo exchange alone, far below the run-to-run noise of whole iterations:
+    /// ghost fills of the finest and of the coarsest distributed level, plain and through Mitten
+    /// alternating in blocks; per variant the least time per fill over the blocks (largest over
+    /// the processes). Rank 0 prints "COMPARE_HALO level=K plain_us=... mitten_us=... fills_per_iteration=F".
+    /// </summary>
+    private static void MeasureExchanges(MgClass problem, MgBenchmark<PlainMgCommunicator> plain,
+        MgBenchmark<MittenMgCommunicator> mitten, int rank)
+    {
+        MgState plainState = plain.CreateState(), mittenState = mitten.CreateState();
+        // Ghost fills per timed iteration (one V-cycle and a residual), counted on a fresh run.
+        plain.Prepare(plainState);
+        plain.StartTimed(plainState);
+        long before = plain.HaloFills;
+        plain.TimedIteration(plainState);
+        long perIteration = plain.HaloFills - before;
+        MgGrid g = plainState.Grid;
+        foreach (int level in new[] { g.TopLevel, g.BottomLevel })
+        {
+            const int Blocks = 20;
+            int fills = Math.Max(20, (int)Math.Min(2000, 2e7 / (g.Local(level, 0) + 2) / (g.Local(level, 1) + 2) / (g.Local(level, 2) + 2)));
+            double bestPlain = double.MaxValue, bestMitten = double.MaxValue;
+            for (int b = 0; b < Blocks; b++)
+            {
+                bool plainFirst = b % 2 == 0;
+                for (int step = 0; step < 2; step++)
+                {
+                    if (plainFirst == (step == 0))
+                    {
+                        bestPlain = Math.Min(bestPlain, plain.MeasureHalo(plainState, level, fills));
+                    }
+                    else
+                    {
+                        bestMitten = Math.Min(bestMitten, mitten.MeasureHalo(mittenState, level, fills));
+                    }
+                }
+            }
+            double plainUs = Mpi.World.Allreduce(bestPlain, Op.Max) * 1e6;
+            double mittenUs = Mpi.World.Allreduce(bestMitten, Op.Max) * 1e6;
+            if (rank == 0)
+            {
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"COMPARE_HALO class={problem.Name} ranks={g.Processes} level={level} plain_us={plainUs:F3} mitten_us={mittenUs:F3} fills={fills} blocks={Blocks} fills_per_iteration={perIteration}"));
+                Console.Out.Flush();
+            }
+        }
+    }
+
+    /// <summary>The COMPARE line rank 0 prints for one run of one variant.</summary>
+    private static string CompareLine(int repetition, string variant, MgClass problem, MgResult result, long allocatedBytes) =>
+        string.Create(CultureInfo.InvariantCulture,
+            $"COMPARE rep={repetition} variant={variant} class={problem.Name} ranks={result.Processes} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} verified={(result.Verified ? "yes" : "no")} allocated_bytes={allocatedBytes} rnm2={result.Rnm2:R}");
+}

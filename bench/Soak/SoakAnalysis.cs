@@ -107,8 +107,7 @@ internal static class SoakAnalysis
         }
 
         // One outcome per request.
-        var commitsByRank = issued.Where(r => Outcomes(r.Id, fileOutcome, journal).SequenceEqual(["committed"]))
-            .GroupBy(r => r.Target).ToDictionary(g => g.Key, g => g.ToList());
+        var rebuilds = Rebuilds(journal);
         foreach (Issued request in issued.OrderBy(r => r.Time))
         {
             Count("requests");
@@ -133,12 +132,7 @@ internal static class SoakAnalysis
                 continue;
             }
             Count(hung ? "unresolved" : "lost_requests");
-            // Did the target rank move meanwhile (the request may have died in the old process's queue)?
-            string moves = commitsByRank.TryGetValue(request.Target, out var moved)
-                ? string.Join(", ", moved.Where(m => m.Id != request.Id).Select(m => $"{m.Id} committed, started {FirstEventTime(journal, m.Id)}"))
-                : "";
-            details.Add($"{(hung ? "unresolved (job hung)" : "LOST")} request {describe}; events: {seen}" +
-                        (moves.Length > 0 ? $"; rank {request.Target} moved by: {moves}" : $"; rank {request.Target} never moved by a committed request"));
+            details.Add($"{(hung ? "unresolved (job hung)" : "LOST")} request {describe}; events: {seen}; {NextRebuild(request, rebuilds)}");
         }
         foreach (var (id, outcome) in fileOutcome)
         {
@@ -227,8 +221,57 @@ internal static class SoakAnalysis
         return [.. outcomes];
     }
 
-    private static string FirstEventTime(Dictionary<string, List<(string Event, int Rank, string Time)>> journal, string id) =>
-        journal.TryGetValue(id, out var events) && events.Count > 0 ? Clock(events[0].Time) : "?";
+    /// <summary>Every committed migration (a group rebuild): the rank that moved, when it started and when the old process committed.</summary>
+    private static List<(string Id, int Rank, DateTimeOffset Start, DateTimeOffset Commit)> Rebuilds(
+        Dictionary<string, List<(string Event, int Rank, string Time)>> journal)
+    {
+        var rebuilds = new List<(string, int, DateTimeOffset, DateTimeOffset)>();
+        foreach (var (id, events) in journal)
+        {
+            var start = events.FirstOrDefault(e => e.Event == "migration_start");
+            var commit = events.FirstOrDefault(e => e.Event == "migration_commit");
+            if (commit.Event is null)
+            {
+                commit = events.FirstOrDefault(e => e.Event == "resumed");
+            }
+            if (start.Event is not null && commit.Event is not null && Time(start.Time) is { } s && Time(commit.Time) is { } c)
+            {
+                rebuilds.Add((id, start.Rank, s, c));
+            }
+        }
+        return [.. rebuilds.OrderBy(r => r.Item4)];
+    }
+
+    /// <summary>
+    /// Why a request may have been lost: the target's first committed move after the request was
+    /// issued (the request was still queued in, or on its way to, the old process, which exited:
+    /// cause target-moved), else the first rebuild of the group after it (the request was in
+    /// flight on the control communicator the rebuild replaced: cause other-rank-moved).
+    /// </summary>
+    private static string NextRebuild(Issued request, List<(string Id, int Rank, DateTimeOffset Start, DateTimeOffset Commit)> rebuilds)
+    {
+        DateTimeOffset issuedAt = DateTimeOffset.FromUnixTimeMilliseconds(request.Time);
+        static string When((string Id, int Rank, DateTimeOffset Start, DateTimeOffset Commit) r) =>
+            $"{r.Id}, started {r.Start.UtcDateTime:HH:mm:ss.fff}, committed {r.Commit.UtcDateTime:HH:mm:ss.fff}";
+        foreach (var r in rebuilds)
+        {
+            if (r.Commit >= issuedAt && r.Rank == request.Target)
+            {
+                return $"the target moved afterwards for another request ({When(r)}) and this one never started: it died in the old process's queue (cause: target-moved)";
+            }
+        }
+        foreach (var r in rebuilds)
+        {
+            if (r.Commit >= issuedAt)
+            {
+                return $"the target never moved afterwards; the group was rebuilt for rank {r.Rank} ({When(r)}) (cause: other-rank-moved)";
+            }
+        }
+        return "no migration committed after it (cause: none-found)";
+    }
+
+    private static DateTimeOffset? Time(string iso) =>
+        DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t : null;
 
     private static string Clock(string iso) =>
         DateTimeOffset.TryParse(iso, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t) ? t.UtcDateTime.ToString("HH:mm:ss.fff", CultureInfo.InvariantCulture) : iso;

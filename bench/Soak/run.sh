@@ -73,7 +73,7 @@ echo "seed,ranks,iterations,requests,seconds,exit_code,hung,committed,rolled_bac
 kill_stragglers() {
   local control=$1 p n=0
   for p in /proc/[0-9]*; do
-    if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "MITTEN_JOB_DIR=$control"; then
+    if grep -qzxF "MITTEN_JOB_DIR=$control" "$p/environ" 2>/dev/null; then
       kill -KILL "${p#/proc/}" 2>/dev/null && n=$((n + 1))
     fi
   done
@@ -92,7 +92,7 @@ snapshot() {
   echo "--- processes of the job (process group $pgid and any process with its MITTEN_JOB_DIR) ---"
   local p pids=""
   for p in /proc/[0-9]*; do
-    if tr '\0' '\n' <"$p/environ" 2>/dev/null | grep -qxF "MITTEN_JOB_DIR=$dir/control"; then pids+="${p#/proc/},"; fi
+    if grep -qzxF "MITTEN_JOB_DIR=$dir/control" "$p/environ" 2>/dev/null; then pids+="${p#/proc/},"; fi
   done
   ps -o pid,ppid,pgid,stat,etime,time,wchan:20,args -p "${pids%,}${pids:+,}$pgid" 2>/dev/null | cut -c1-200 || true
 }
@@ -130,7 +130,7 @@ while :; do
     sleep 1
     now=$(date +%s)
     if [ $((now - start)) -gt "$deadline" ]; then hung=1; reason="deadline of ${deadline} s exceeded"; break; fi
-    last=$(stat -c %Y "$dir"/logs/progress.* "$dir/control/events.jsonl" 2>/dev/null | sort -n | tail -1)
+    last=$({ stat -c %Y "$dir"/logs/progress.* "$dir/control/events.jsonl" 2>/dev/null || true; } | sort -n | tail -1)
     [ -n "$last" ] || last=$start
     if [ $((now - start)) -gt "$stall" ] && [ $((now - last)) -gt "$stall" ]; then hung=1; reason="no progress for ${stall} s"; break; fi
   done

@@ -179,6 +179,8 @@ while :; do
       [ "$hung" = 1 ] && cat "$dir/hang.txt"
       echo "--- stderr tail ---"
       grep -v '^\[' "$dir/stderr" | tail -40 || true
+      echo "--- last protocol trace line of each rank ---"
+      for ((r = 0; r < ranks; r++)); do grep "^\[mitten [0-9:.]* r$r pid" "$dir/stderr" | tail -1 || true; done
       echo "--- protocol trace tail ---"
       grep '^\[' "$dir/stderr" | tail -30 || true
     } >>"$FAILURES"

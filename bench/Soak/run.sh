@@ -16,7 +16,8 @@
 # a job past its deadline or stalled is a hang: its process group is killed. Then
 # "Soak analyze" counts the job: every issued request must have exactly one outcome.
 # Failures (command, seed, where each rank was, stderr tail) go to bench/results/soak-failures.txt,
-# per-job counts to bench/results/soak.csv, failed jobs' files stay in bench/results/tmp/soak/.
+# per-job counts to bench/results/soak.csv, the job's reasons for rollbacks and refusals to
+# bench/results/soak-rollbacks.txt, failed jobs' files stay in bench/results/tmp/soak/.
 # Ends with: soak: migrations=N rolled_back=R refused=F requests=Q lost_requests=L lost_messages=M
 #            duplicated=D reordered=O corrupted=C wrong_results=W hangs=H
 set -euo pipefail
@@ -30,6 +31,7 @@ TMP=$RESULTS/tmp/soak
 SOAK=$PWD/bench/Soak/bin/Release/net10.0/Soak
 FAILURES=$RESULTS/soak-failures.txt
 CSV=$RESULTS/soak.csv
+OUTCOMES=$RESULTS/soak-rollbacks.txt
 
 target=1000 one_seed="" base_seed=1 max_jobs="" stall=90 scale=1 trace=1
 while [ $# -gt 0 ]; do
@@ -67,6 +69,7 @@ for k in $keys hangs failed_jobs stragglers jobs; do total[$k]=0; done
   echo "# started $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(hostname), commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')"
   echo "# reproduce one job with: scripts/bench.sh soak --seed S  (MITTEN_TRACE=1 is set in each job)"
 } >"$FAILURES"
+: >"$OUTCOMES"
 echo "seed,ranks,iterations,requests,seconds,exit_code,hung,committed,rolled_back,refused,lost_requests,unresolved,conflicting,no_outcome_file,lost_messages,duplicated,reordered,corrupted,wrong_results,stragglers" >"$CSV"
 
 # Kills the processes of a job that outlived it: those whose environment names its control directory.
@@ -166,6 +169,8 @@ while :; do
   done
   [ "$stragglers" != 0 ] && problems+=" stragglers=$stragglers (processes left after mpiexec ended, killed)"
   progress "job $job seed=$seed ranks=$ranks iterations=$iterations: ${seconds}s committed=${c[committed]} rolled_back=${c[rolled_back]} refused=${c[refused]} requests=${c[requests]} lost=${c[lost_requests]}${problems:+ |$problems} (total ${total[committed]}/$target)"
+  # Why requests were rolled back or refused (the job's own messages), kept for every job.
+  grep -E '^mitten: .*(rolled back|refused|rejected|not started)' "$dir/stderr" | sed "s/^/seed $seed: /" >>"$OUTCOMES" || true
   if [ -n "$problems" ]; then
     total[failed_jobs]=$((total[failed_jobs] + 1))
     {

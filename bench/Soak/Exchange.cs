@@ -183,12 +183,11 @@ internal sealed class Exchange(MittenCommunicator comm, SoakShape shape, SoakSta
         switch (Payload.Check(data, m.Bytes, scratch, shape.Seed, m.Source, me, expected, plan.Iteration, out long otherSequence))
         {
             case PayloadVerdict.Expected:
-                if (!state.EarlyArrivals.Add((m.Source, expected)))
+                if (state.EarlyArrivals.Remove((m.Source, expected)))
                 {
                     state.Duplicated++;
                     log.Error($"duplicated: {where}: this message had already arrived at another receive");
                 }
-                state.EarlyArrivals.Remove((m.Source, expected));
                 state.Skipped.Remove((m.Source, expected));
                 break;
             case PayloadVerdict.OtherMessage:

@@ -20,7 +20,7 @@ try
         case "analyze":
             return SoakAnalysis.Analyze(args[1..]);
         default:
-            Console.Error.WriteLine("usage: Soak run|plan|analyze [options] (see bench/Soak/README in bench/RESULTS.md)");
+            Console.Error.WriteLine("usage: Soak run|plan|analyze [options] (see the top of bench/Soak/Program.cs; the benchmark: bench/Soak/run.sh)");
             return 2;
     }
 }

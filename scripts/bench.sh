@@ -34,6 +34,9 @@ names:
   checkpoint  checkpoint cost (bench/Checkpoint/run.sh)
   overhead    Mitten normal-execution overhead, patent Fig. 11 (bench/Mitten/run.sh overhead)
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
+  soak        randomized traffic with concurrent migrations until N commit; counts lost requests, hangs,
+              lost/duplicated/reordered/corrupted messages, wrong results (bench/Soak/run.sh)
+              options: --migrations N (1000)  --quick (20)  --seed S (one job)  --max-jobs J  --stall-seconds T (90)
 
 Every name writes CSV and PNG files into bench/results/ and ends with one line "NAME: key=value ...".
 EOF
@@ -42,7 +45,7 @@ EOF
 NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
-  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration) ;;
+  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration|soak) ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -588,4 +591,5 @@ case "$NAME" in
   checkpoint) run_hook bench/Checkpoint/run.sh "$@" ;;
   overhead) run_hook bench/Mitten/run.sh overhead "$@" ;;
   migration) run_hook bench/Mitten/run.sh migration "$@" ;;
+  soak) run_hook bench/Soak/run.sh "$@" ;;
 esac

@@ -186,6 +186,18 @@ internal sealed partial class GroupProtocol : IDisposable
         MaybeWriteStatus();
     }
 
+    /// <summary>
+    /// What a migration point does when nothing migrates, once and without effect (for the
+    /// warm-up before the application starts): the probe for forwarded requests (a probe
+    /// consumes nothing) and a compare-and-swap whose comparison cannot succeed (a superstep
+    /// word is never negative).
+    /// </summary>
+    internal void ExerciseIdleMigrationPoint()
+    {
+        control.Communicator.Iprobe(Mpi.AnySource, ControlTag.Request, out _);
+        window.TryAdvance(-2);
+    }
+
     private void MaybeWriteStatus()
     {
         if (job is not null && Stopwatch.GetTimestamp() >= nextStatusWrite)

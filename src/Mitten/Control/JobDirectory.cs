@@ -166,11 +166,12 @@ internal sealed class JobDirectory
         }
         bool committed = outcome == MigrationOutcome.Committed;
         string file = Combine(ControlLayout.MigrationsDirectory, $"{requestId}.json");
-        // The replacement passes the old process's pid and writes the complete account of a
-        // commit; another process recording the same commit (fromPid 0) does not know the
-        // replacement's pid and never overwrites the replacement's file.
+        // The replacement passes the old process's pid and writes the one account of a commit
+        // (with the new pid and the total and freeze times). Another process recording the same
+        // commit (fromPid 0; the rewritten protocol's resolution step) knows neither, and an
+        // operator waiting for the file must not read its partial account first: it writes none.
         bool replacement = fromPid != 0;
-        if (committed && !replacement && File.Exists(file))
+        if (committed && !replacement)
         {
             return;
         }

@@ -31,7 +31,7 @@ internal static class JobHost
         Console.Error.WriteLine($"job: {job.Id}");
         Console.Error.Flush();
 
-        LaunchPlan plan = LaunchPlan.For(job, ranks, hostFile, resolvedProgram, arguments, restartDir, Environment.ProcessorCount);
+        LaunchPlan plan = LaunchPlan.For(job, ranks, hostFile, resolvedProgram, arguments, restartDir);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true, ApplicationName = "mitten", ContentRootPath = job.Path, Args = [],

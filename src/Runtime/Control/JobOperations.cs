@@ -256,6 +256,17 @@ internal sealed class JobOperations(Action<string>? progress = null)
         {
             return $"not signalled (rank is on {host} and the job's mpiexec is not on this machine); the job polls requests/";
         }
+        // The signal reaches every process of the job, also a replacement still starting (it
+        // registers its handler only once its program runs, and SIGUSR2's default action ends a
+        // process). While a migration is under way (a rank reports migrating or synchronizing,
+        // until the replacement reports itself running) the job is synchronizing anyway and
+        // takes the request by polling once it resumes.
+        var (reports, _) = RankReport.ReadAll(job);
+        if (reports.Values.FirstOrDefault(r => r.State is "migrating" or "synchronizing") is RankReport busy)
+        {
+            return $"not signalled (rank is on {host}; a migration is under way: rank {busy.Rank} is {busy.State}, and a signal through mpiexec " +
+                   "would also reach a replacement that is still starting); the job polls requests/";
+        }
         return Native.Signal(pid, Native.SIGUSR2)
             ? $"SIGUSR2 sent to mpiexec pid {pid}, which forwards it to the ranks on every host (rank is on {host})"
             : $"SIGUSR2 to mpiexec pid {pid} failed; the job polls requests/";

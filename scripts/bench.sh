@@ -27,6 +27,7 @@ names:
   checkpoint  checkpoint cost (bench/Checkpoint/run.sh)
   overhead    Mitten normal-execution overhead, patent Fig. 11 (bench/Mitten/run.sh overhead)
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
+              --hosts 2 (root): over namespace test hosts, cross-host against same-host in one run
 
 Every name writes CSV and PNG files into bench/results/ and ends with one line "NAME: key=value ...".
 EOF

@@ -240,20 +240,24 @@ public sealed partial class CrossHostTests(NamespaceHosts hosts, ITestOutputHelp
 
     /// <summary>
     /// The destination's link goes down while a rank moves to it (h3: not a host of the group,
-    /// so the group itself stays connected). The test demands a definite end within the job's
-    /// time limit: the job completing (the migration rolled back) or failing, not hanging.
+    /// so the group itself stays connected), once the group has synchronized, before the spawn.
+    /// The test demands a definite end within the job's time limit: the job completing with
+    /// the migration rolled back and correct results, or the job failing; not hanging. On the
+    /// protocol of 2026-12-01 it hangs (the migrating rank waits in MPI_Comm_spawn: see
+    /// docs/RUNTIME.md, Known problems), and this test fails after its time limit.
     /// </summary>
     [Fact]
     public void The_destination_link_going_down_during_a_migration_ends_in_a_definite_outcome()
     {
         hosts.RequireHosts();
-        const int limitSeconds = 240;
+        const int limitSeconds = 150;
         Task<MpiJob> running = mitten.LaunchInBackground(["run", "-n", Ranks.ToString(), "--host-file", hosts.ThreeHosts, "--", Driver, .. LongTransit],
             timeoutSeconds: limitSeconds, hosts.JobEnvironment());
         string dir = mitten.WaitForJobDirectory(running);
         string id = Path.GetFileName(dir);
         MittenCli.WaitForRanks(dir, Ranks, running);
         MittenCli.Result? migrate = null;
+        MpiJob job;
         try
         {
             Task<MittenCli.Result> migrating = Task.Run(() => mitten.Run("migrate", id, "--rank", "1", "--to", "h3", "--timeout", "50"));
@@ -266,10 +270,21 @@ public sealed partial class CrossHostTests(NamespaceHosts hosts, ITestOutputHelp
         }
         finally
         {
-            MpiJob job = MittenCli.WaitForEnd(running);
+            job = MittenCli.WaitForEnd(running);
             NamespaceHosts.SetLink("h3", up: true);
             output.WriteLine(job.Describe());
-            Assert.False(job.TimedOut, $"the job hung: killed after {limitSeconds} s\n" + (migrate?.ToString() ?? "") + "\n" + job.Describe());
+        }
+        string phases = File.Exists(Path.Combine(dir, "events.jsonl"))
+            ? string.Join(", ", MittenCli.ReadJsonLines(Path.Combine(dir, "events.jsonl")).Select(e => $"{e["event"]} (rank {e["rank"]})"))
+            : "none";
+        Assert.False(job.TimedOut, $"the job hung: still running {limitSeconds} s after it started, killed; migrate: exit {migrate?.ExitCode} " +
+                                   $"{migrate?.Stderr.Trim()}; the job's events: {phases}");
+        if (job.ExitCode == 0)
+        {
+            // Completed: the move must have rolled back and the results be right.
+            Assert.True(migrate?.ExitCode == 2, "the job completed, so the migration must have rolled back\n" + migrate);
+            Assert.True(job.Checks.Count >= 2 * Ranks && job.Checks.All(c => c.Ok), job.Describe());
+            Assert.All(Checksums(job), sum => Assert.Equal(UnmigratedChecksum(), sum));
         }
     }
 

@@ -225,7 +225,7 @@ public sealed partial class CrossHostTests(NamespaceHosts hosts, ITestOutputHelp
     {
         hosts.RequireHosts();
         (Task<MpiJob> running, string dir, string id) = StartMittenJob(hosts.OneHost, ranks: 2,
-            ["transit", "--iterations", "60", "--compute-ms", "30"]);
+            ["transit", "--iterations", "250", "--compute-ms", "30"]);
         Assert.Equal(["h1", "h1"], Enumerable.Range(0, 2).Select(r => ReportedHost(dir, r)).ToArray());
         foreach (int r in Enumerable.Range(0, 2))
         {

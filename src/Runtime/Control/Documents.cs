@@ -202,7 +202,8 @@ internal sealed record CheckpointOutcome(string Id, string Outcome, long? Epoch,
 internal sealed record ControlEvent(DateTimeOffset Time, int? Rank, string Event, string? Key, JsonObject Raw)
 {
     public static readonly string[] Events =
-        ["migration_start", "synchronized", "spawned", "state_sent", "restore_complete", "migration_commit", "rollback", "rejected", "checkpoint"];
+        ["migration_start", "synchronized", "spawned", "state_sent", "restore_complete", "migration_commit", "rollback", "rejected", "checkpoint",
+         "resumed", "job_failed"];
 
     public static ControlEvent Parse(string line, string what)
     {

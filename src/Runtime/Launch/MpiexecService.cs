@@ -67,7 +67,8 @@ internal sealed class MpiexecService(
             while (!p.HasExited)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancel);
-                if (!RanksAllEnded())
+                bool failed = JobDeclaredFailed();
+                if (!failed && !RanksAllEnded())
                 {
                     allEnded = null;
                     continue;
@@ -77,8 +78,11 @@ internal sealed class MpiexecService(
                 {
                     continue;
                 }
-                string reason = $"every rank finished {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
-                                "(Open MPI 4.1 does this after a failed spawn); stopping it";
+                string reason = failed
+                    ? $"the job ended itself (a job_failed event: it called MPI_Abort) {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
+                      "(its abort may wait for an unreachable host's daemon); stopping it"
+                    : $"every rank finished {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
+                      "(Open MPI 4.1 does this after a failed spawn); stopping it";
                 log.LogWarning("Job {Job}: {Reason}", job.Id, reason);
                 journal.Record("mpiexec_stopped", new System.Text.Json.Nodes.JsonObject { ["pid"] = p.Id, ["reason"] = reason });
                 StoppedStuck = true;
@@ -98,6 +102,23 @@ internal sealed class MpiexecService(
 
     /// <summary>True when mpiexec was stopped by the watchdog after every rank had ended.</summary>
     public bool StoppedStuck { get; private set; }
+
+    /// <summary>
+    /// The job appended a <c>job_failed</c> event: a rank ended the whole job with MPI_Abort (a
+    /// migration step that could not finish in time, with no way back). mpiexec should then end
+    /// at once; when it cannot reach a host's daemon it may not.
+    /// </summary>
+    private bool JobDeclaredFailed()
+    {
+        try
+        {
+            return File.Exists(job.EventsFile) && AtomicFile.ReadLimited(job.EventsFile).Contains("\"event\":\"job_failed\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MittenException)
+        {
+            return false;
+        }
+    }
 
     /// <summary>
     /// Every rank reported "finished" (written after the job's final barrier, when nothing is

@@ -191,11 +191,20 @@ internal sealed partial class JobDirectory
             double Ms(string p) => Math.Round(report.At(p) * 1000, 3);
             if (outcome == MigrationOutcome.Committed)
             {
-                phases["sync"] = Ms("synchronized");
-                phases["spawn"] = Math.Round((report.At("spawned") - report.At("synchronized")) * 1000, 3);
-                phases["transfer"] = Math.Round((report.At("restored") - report.At("spawned")) * 1000, 3);
-                phases["total"] = Ms("resumed");
-                phases["freeze"] = Ms("freeze");
+                // A phase missing from this process's timeline is NaN, which JSON cannot hold
+                // (the migrating process's report has no "resumed"): left out.
+                void Set(string name, double ms)
+                {
+                    if (double.IsFinite(ms))
+                    {
+                        phases[name] = ms;
+                    }
+                }
+                Set("sync", Ms("synchronized"));
+                Set("spawn", Math.Round((report.At("spawned") - report.At("synchronized")) * 1000, 3));
+                Set("transfer", Math.Round((report.At("restored") - report.At("spawned")) * 1000, 3));
+                Set("total", Ms("resumed"));
+                Set("freeze", Ms("freeze"));
             }
         }
         WriteJson(System.IO.Path.Combine(Path, "migrations", $"{requestId}.json"), new JsonObject

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Mitten needs (idempotent) and builds it.
 #   Open MPI 4.1 (openmpi-bin, libopenmpi-dev: mpiexec, mpicc, libmpi.so.40), gnuplot for plots,
+#   iproute2 and util-linux (ip, unshare, setsid: the namespace test hosts of scripts/hosts.sh),
 #   the .NET SDK (expected on the machine), then a Release build of the solution.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,7 +10,8 @@ need=()
 command -v mpiexec >/dev/null 2>&1 || need+=(openmpi-bin)
 command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
 command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
-command -v setsid >/dev/null 2>&1 || need+=(util-linux)
+command -v setsid >/dev/null 2>&1 && command -v unshare >/dev/null 2>&1 || need+=(util-linux)
+command -v ip >/dev/null 2>&1 || need+=(iproute2)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   SUDO=""

@@ -37,18 +37,52 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     /// <summary>Migrations this process took part in as the migrating rank or its replacement.</summary>
     public IReadOnlyList<MigrationReport> MigrationHistory => protocol.History;
 
-    private MittenSession(TState state, GroupProtocol protocol, bool isReplacement)
+    private MittenSession(TState state, GroupProtocol protocol, bool isReplacement, SignalForwarder signals)
     {
         State = state;
         this.protocol = protocol;
         IsReplacement = isReplacement;
         Communicator = new MittenCommunicator(protocol);
-        // SIGUSR2: a request file waits in the control directory (docs/CONTROL.md).
-        signal = PosixSignalRegistration.Create((PosixSignal)12, context =>
+        signal = signals.Registration;
+        signals.Attach(protocol);
+    }
+
+    /// <summary>
+    /// SIGUSR2: a request file waits in the control directory (docs/CONTROL.md). Registered
+    /// first thing in <see cref="Start"/>, before the (possibly long) start of a replacement:
+    /// for ranks on other hosts the runtime signals mpiexec, which forwards SIGUSR2 to every
+    /// process of the job, and its default action would end a process that has no handler yet.
+    /// A signal that arrives before the protocol exists is passed on once it does.
+    /// </summary>
+    private sealed class SignalForwarder
+    {
+        private GroupProtocol? target;
+        private volatile bool pending;
+
+        public SignalForwarder() =>
+            Registration = PosixSignalRegistration.Create((PosixSignal)12, context =>
+            {
+                context.Cancel = true;
+                if (Volatile.Read(ref target) is GroupProtocol protocol)
+                {
+                    protocol.SignalRaised();
+                }
+                else
+                {
+                    pending = true;
+                }
+            });
+
+        public PosixSignalRegistration Registration { get; }
+
+        public void Attach(GroupProtocol protocol)
         {
-            context.Cancel = true;
-            protocol.SignalRaised();
-        });
+            Volatile.Write(ref target, protocol);
+            if (pending)
+            {
+                protocol.SignalRaised();
+            }
+        }
     }
 
     /// <summary>
@@ -60,6 +94,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     {
         ArgumentNullException.ThrowIfNull(createInitialState);
         ArgumentNullException.ThrowIfNull(codec);
+        var signals = new SignalForwarder();
         if (!Mpi.IsInitialized)
         {
             Mpi.Init(ThreadLevel.Single); // signal handlers only set a flag; MPI is called from the main thread
@@ -86,7 +121,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                     return JobDirectory.Open(path);
                 });
             ProtocolWarmup.StartInBackground(); // after the restore, which it would otherwise slow down; the group is waiting
-            return new MittenSession<TState>(state!, replacement, isReplacement: true);
+            return new MittenSession<TState>(state!, replacement, isReplacement: true, signals);
         }
         JobDirectory? job = JobDirectory.Open();
         GroupProtocol protocol = GroupProtocol.StartOriginal(Mpi.World, capture, job);
@@ -107,7 +142,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         }
         // The protocol was compiled in StartOriginal; its fast path runs once here, before the application's work.
         ProtocolWarmup.ExerciseMigrationPoint(protocol, typeof(MittenSession<TState>));
-        return new MittenSession<TState>(state, protocol, isReplacement: false);
+        return new MittenSession<TState>(state, protocol, isReplacement: false, signals);
     }
 
     /// <summary>

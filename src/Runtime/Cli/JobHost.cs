@@ -81,7 +81,7 @@ internal static class JobHost
         Console.Error.WriteLine($"job: {job.Id}");
         Console.Error.Flush();
 
-        LaunchPlan plan = LaunchPlan.For(job, request.Ranks, hostFile, resolvedProgram, request.Arguments, request.RestartDir, Environment.ProcessorCount);
+        LaunchPlan plan = LaunchPlan.For(job, request.Ranks, hostFile, resolvedProgram, request.Arguments, request.RestartDir);
         HostApplicationBuilder builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             DisableDefaults = true, ApplicationName = "mitten", ContentRootPath = job.Path, Args = [],

@@ -215,18 +215,56 @@ internal sealed class JobOperations(Action<string>? progress = null)
         return (id, outcome);
     }
 
-    /// <summary>Sends SIGUSR2 when the rank is a process of this job on this machine; otherwise the job's polling finds the request.</summary>
+    /// <summary>
+    /// Sends SIGUSR2 to the rank when it is a process of this job on this machine. A rank on
+    /// another host is reached through the job's mpiexec, when that runs here: Open MPI forwards
+    /// SIGUSR2 to every process of the job on every host (ess_base_forward_signals; every rank
+    /// looks at requests/ and only the one it names acts). Otherwise the job's polling finds the request.
+    /// </summary>
     public static string SignalRank(JobDirectory job, RankStatus report)
     {
         if (!LocalMachine.IsLocal(report.Host))
         {
-            return $"not signalled (rank is on {report.Host}); the job polls requests/";
+            return SignalThroughMpiexec(job, report.Host);
         }
         if (!LocalMachine.BelongsToJob(report.Pid, job))
         {
             return $"not signalled (pid {report.Pid} is not a process of this job); the job polls requests/";
         }
         return Native.Signal(report.Pid, Native.SIGUSR2) ? $"SIGUSR2 sent to pid {report.Pid}" : $"SIGUSR2 to pid {report.Pid} failed; the job polls requests/";
+    }
+
+    private static string SignalThroughMpiexec(JobDirectory job, string host)
+    {
+        int? mpiexec;
+        try
+        {
+            mpiexec = ControlFiles.ReadJob(job).MpiexecPid;
+        }
+        catch (MittenException)
+        {
+            mpiexec = null;
+        }
+        // mitten run gives mpiexec MITTEN_JOB_DIR, so the environment check also tells that this
+        // pid is the job's mpiexec on this machine (not a process elsewhere that has its number).
+        if (mpiexec is not int pid || !LocalMachine.BelongsToJob(pid, job))
+        {
+            return $"not signalled (rank is on {host} and the job's mpiexec is not on this machine); the job polls requests/";
+        }
+        // The signal reaches every process of the job, also a replacement still starting (it
+        // registers its handler only once its program runs, and SIGUSR2's default action ends a
+        // process). While a migration is under way (a rank reports migrating or synchronizing,
+        // until the replacement reports itself running) the job is synchronizing anyway and
+        // takes the request by polling once it resumes.
+        var (reports, _) = ControlFiles.ReadRanks(job);
+        if (reports.Values.FirstOrDefault(r => r.State is "migrating" or "synchronizing") is RankStatus busy)
+        {
+            return $"not signalled (rank is on {host}; a migration is under way: rank {busy.Rank} is {busy.State}, and a signal through mpiexec " +
+                   "would also reach a replacement that is still starting); the job polls requests/";
+        }
+        return Native.Signal(pid, Native.SIGUSR2)
+            ? $"SIGUSR2 sent to mpiexec pid {pid}, which forwards it to the ranks on every host (rank is on {host})"
+            : $"SIGUSR2 to mpiexec pid {pid} failed; the job polls requests/";
     }
 
     private static async Task WaitForAsync(JobDirectory job, string id, string outcomeFile, string what, TimeSpan timeout, CancellationToken cancel)

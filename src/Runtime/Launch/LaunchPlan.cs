@@ -5,7 +5,7 @@ namespace Mitten.Runtime.Launch;
 
 /// <summary>
 /// The mpiexec command line for a job, with every setting migration needs: a migrated rank
-/// may exit without MPI_Finalize, oversubscription when ranks exceed the slots, the host file,
+/// may exit without MPI_Finalize, oversubscription (replacements and ranks beyond the slots), the host file,
 /// root permission only when running as root, and the control variables exported to the ranks.
 /// </summary>
 internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Arguments, IReadOnlyDictionary<string, string> Environment)
@@ -15,17 +15,15 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
     public const string HostsVariable = "MITTEN_HOSTS";
 
     public static LaunchPlan For(JobDirectory job, int ranks, HostFile? hostFile, string program, IReadOnlyList<string> arguments,
-        string? restartDir, int cores)
+        string? restartDir)
     {
         var args = new List<string> { "-n", ranks.ToString(CultureInfo.InvariantCulture) };
         args.AddRange(["--mca", "orte_allowed_exit_without_sync", "1"]);
-        int slots = hostFile?.TotalSlots ?? cores;
-        // One slot more than the ranks: a migration spawns the replacement before the old process
-        // leaves, so a job filling every slot could not move a rank within its machines.
-        if (ranks + 1 > slots || ranks + 1 > cores && hostFile?.TotalSlots is null)
-        {
-            args.Add("--oversubscribe");
-        }
+        // Always: a migration starts the replacement before the old process leaves, so its target
+        // host holds one process more than its slots for a moment, and the target may be full
+        // already (a spawn onto a full host fails, and Open MPI 4.1's mpiexec then never exits).
+        // Also needed when the ranks exceed the slots.
+        args.Add("--oversubscribe");
         if (hostFile is not null)
         {
             args.AddRange(["--hostfile", hostFile.Path]);

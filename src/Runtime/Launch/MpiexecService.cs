@@ -54,10 +54,10 @@ internal sealed class MpiexecService(
 
     /// <summary>
     /// Open MPI 4.1's mpiexec never exits after a failed MPI_Comm_spawn, even once every rank
-    /// has ended. When every rank of the job reported "finished" and every rank's process (all
-    /// on this machine) is gone, yet mpiexec is still running after the grace period, it is
-    /// stopped (SIGTERM, SIGKILL 10 s later), logged and journaled. A job with a rank on another
-    /// machine, or with a rank process still alive, is never touched.
+    /// has ended. When every rank of the job reported "finished" (and each rank process on this
+    /// machine is gone), yet mpiexec is still running after the grace period, it is stopped
+    /// (SIGTERM, SIGKILL 10 s later), logged and journaled. A job with a rank that has not
+    /// finished, or a local rank process still alive, is never touched.
     /// </summary>
     private async Task WatchForStuckMpiexecAsync(Process p, CancellationToken cancel)
     {
@@ -67,7 +67,8 @@ internal sealed class MpiexecService(
             while (!p.HasExited)
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), cancel);
-                if (!RanksAllEnded())
+                bool failed = JobDeclaredFailed();
+                if (!failed && !RanksAllEnded())
                 {
                     allEnded = null;
                     continue;
@@ -77,8 +78,11 @@ internal sealed class MpiexecService(
                 {
                     continue;
                 }
-                string reason = $"every rank finished and exited {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
-                                "(Open MPI 4.1 does this after a failed spawn); stopping it";
+                string reason = failed
+                    ? $"the job ended itself (a job_failed event: it called MPI_Abort) {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
+                      "(its abort may wait for an unreachable host's daemon); stopping it"
+                    : $"every rank finished {stuck.Grace.TotalSeconds:0.#} s ago but mpiexec (pid {p.Id}) is still running " +
+                      "(Open MPI 4.1 does this after a failed spawn); stopping it";
                 log.LogWarning("Job {Job}: {Reason}", job.Id, reason);
                 journal.Record("mpiexec_stopped", new System.Text.Json.Nodes.JsonObject { ["pid"] = p.Id, ["reason"] = reason });
                 StoppedStuck = true;
@@ -99,12 +103,35 @@ internal sealed class MpiexecService(
     /// <summary>True when mpiexec was stopped by the watchdog after every rank had ended.</summary>
     public bool StoppedStuck { get; private set; }
 
+    /// <summary>
+    /// The job appended a <c>job_failed</c> event: a rank ended the whole job with MPI_Abort (a
+    /// migration step that could not finish in time, with no way back). mpiexec should then end
+    /// at once; when it cannot reach a host's daemon it may not.
+    /// </summary>
+    private bool JobDeclaredFailed()
+    {
+        try
+        {
+            return File.Exists(job.EventsFile) && File.ReadAllText(job.EventsFile).Contains("\"event\":\"job_failed\"", StringComparison.Ordinal);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or MittenException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// Every rank reported "finished" (written after the job's final barrier, when nothing is
+    /// left but leaving) and, for a rank on this machine, its process is gone. A rank on another
+    /// host cannot be looked at from here; its finished report is taken as its end, and the grace
+    /// period covers its exit.
+    /// </summary>
     private bool RanksAllEnded()
     {
         var (reports, _) = ControlFiles.ReadRanks(job);
         int ranks = info.Current.Ranks;
         return reports.Count == ranks && reports.Values.All(r =>
-            r.Rank < ranks && r.IsFinished && LocalMachine.IsLocal(r.Host) && !Native.ProcessExists(r.Pid));
+            r.Rank < ranks && r.IsFinished && (!LocalMachine.IsLocal(r.Host) || !Native.ProcessExists(r.Pid)));
     }
 
     private async Task WaitAsync(Process p)

@@ -354,7 +354,7 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
         // A detached job is not a child of the test: hold the machine's MPI lock for its whole life.
         using IDisposable machineLock = MpiJob.AcquireMachineLock();
         MittenCli.Result run = mitten.Run(["run", "--detach", "--name", "steady", "--checkpoint-every", "2", "--max-restarts", "1",
-            "-n", Ranks.ToString(), "--", Driver, "transit", "--iterations", "400", "--compute-ms", "30"]);
+            "-n", Ranks.ToString(), "--", Driver, .. Transit]); // the same program as the unmigrated reference
         Assert.True(run.ExitCode == 0, run.ToString());
         string first = run.Stdout.Trim();
         string dir = Path.Combine(mitten.JobsRoot, first);

@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
 repo=$PWD
 work=$(mktemp -d /tmp/mitten-package-test.XXXXXX)
 # On any exit: stop a detached job this script started (it holds the MPI lock), then clean up.
-trap '[ -x "$work/tools/mitten" ] && [ -d "$work/mitten-home/jobs" ] && "$work/tools/mitten" cancel heat --timeout 20 >/dev/null 2>&1; rm -rf "$work"' EXIT
+trap '[ -x "$work/tools/mitten" ] && [ -d "$work/mitten-home/jobs" ] && "$work/tools/mitten" cancel heat --timeout 20 >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 feed=$work/feed
 export NUGET_PACKAGES=$work/nuget-packages     # a private cache: never a stale copy of this version
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
@@ -73,6 +73,7 @@ if (session.IsReplacement)
 }
 while (session.State.Step < 200)
 {
+    session.MigrationPoint(); // the top of the loop: a move happens here
     session.State.Sum += comm.Allreduce(comm.Rank + 1L, Op.Sum);
     session.State.Step++;
     if (session.State.Step == 50 && comm.Rank == 0 && !session.IsReplacement)
@@ -80,7 +81,6 @@ while (session.State.Step < 200)
         session.RequestMigration(1); // the program asks for a move itself
     }
     Thread.Sleep(5);
-    session.MigrationPoint();
 }
 Console.WriteLine($"RESULT rank={comm.Rank} sum={session.State.Sum}");
 session.Finish();

@@ -24,6 +24,10 @@ int left = comm.Rank - 1, right = comm.Rank + 1;
 const int ToRight = 1, ToLeft = 2;
 while (heat.Step < steps)
 {
+    // The top of the loop: the state is consistent here, and a requested migration of this
+    // rank happens here (a replacement continues from this point, so nothing may communicate
+    // between Start and the first migration point).
+    session.MigrationPoint();
     double[] u = heat.U;
     // Ghost points: the neighbours' edge values (the ends of the rod stay at 0).
     if (right < comm.Size)
@@ -46,7 +50,6 @@ while (heat.Step < steps)
     }
     (heat.U, heat.Next) = (next, u);
     heat.Step++;
-    session.MigrationPoint(); // a requested migration of this rank happens here
 }
 
 double local = 0;

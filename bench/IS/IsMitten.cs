@@ -11,20 +11,8 @@ public static class IsMitten
     /// The state codec: the Checkpoint layer's serializer over the generated
     /// <see cref="IsState"/> code; the working arrays are allocated after the restore.
     /// </summary>
-    public static IStateCodec<IsState> Codec { get; } = CreateCodec();
-
-    private static IStateCodec<IsState> CreateCodec()
-    {
-        StateTypeRegistry types = new StateTypeRegistry().Register<IsState>("nas-is-state");
-        return StateCodec.FromDelegates<IsState>(
-            (state, stream) => StateSerializer.Save(state, stream, types),
-            stream =>
-            {
-                IsState state = StateSerializer.Restore<IsState>(stream, types);
-                state.AllocateWorkingArrays();
-                return state;
-            });
-    }
+    public static IStateCodec<IsState> Codec { get; } =
+        MigratableCodec.For(new StateTypeRegistry().Register<IsState>("nas-is-state"), (IsState state) => state.AllocateWorkingArrays());
 
     /// <summary>
     /// Runs IS through a <see cref="MittenSession{TState}"/> with <paramref name="plans"/>

@@ -11,20 +11,8 @@ public static class MgMitten
     /// The state codec: the Checkpoint layer's serializer over the generated
     /// <see cref="MgState"/> code; the working arrays are allocated after the restore.
     /// </summary>
-    public static IStateCodec<MgState> Codec { get; } = CreateCodec();
-
-    private static IStateCodec<MgState> CreateCodec()
-    {
-        StateTypeRegistry types = new StateTypeRegistry().Register<MgState>("nas-mg-state");
-        return StateCodec.FromDelegates<MgState>(
-            (state, stream) => StateSerializer.Save(state, stream, types),
-            stream =>
-            {
-                MgState state = StateSerializer.Restore<MgState>(stream, types);
-                state.AllocateWorkingArrays();
-                return state;
-            });
-    }
+    public static IStateCodec<MgState> Codec { get; } =
+        MigratableCodec.For(new StateTypeRegistry().Register<MgState>("nas-mg-state"), (MgState state) => state.AllocateWorkingArrays());
 
     /// <summary>
     /// Runs MG through a <see cref="MittenSession{TState}"/> with <paramref name="plans"/>

@@ -34,6 +34,7 @@ names:
   checkpoint  checkpoint cost (bench/Checkpoint/run.sh)
   overhead    Mitten normal-execution overhead, patent Fig. 11 (bench/Mitten/run.sh overhead)
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
+              options: --repeats R (5)  --ranks "2 4 8"  --class A  --hosts H (same-host vs cross-host, root)
   soak        randomized traffic with concurrent migrations until N commit; counts lost requests, hangs,
               lost/duplicated/reordered/corrupted messages, wrong results (bench/Soak/run.sh)
               options: --migrations N (1000)  --quick (20)  --seed S (one job)  --max-jobs J  --stall-seconds T (90)

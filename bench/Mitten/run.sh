@@ -23,11 +23,16 @@
 #       NAS MG (--mg-classes "W A", --mg-ranks 2, --mg-repeats 30), once after the K repetitions, the
 #       same way as IS (MG --compare mitten|plain --interleave): mg_pct. --only-mg runs just the MG
 #       part and ends with "overhead: mg_pct=Z".
-#   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)]
+#   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)] [--hosts H]
 #       IS migrating rank K at iteration I, R times per rank count; phase medians per rank count.
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
 #       Ends with "migration: ranks=8 sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
+#       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the
+#       end, when not up already), each repetition moving rank K to the host it is on (same-host)
+#       and to the next host (cross-host), alternating which goes first; no MG part. The phases are
+#       the cross-host medians; the line is "migration: hosts=H ranks=N ... same_host_total_ms=
+#       same_host_spawn_ms= cross_vs_same_total= cross_vs_same_spawn=" (medians of per-repetition ratios).
 #
 # Results: CSV and PNG files in bench/results/ (or $MITTEN_BENCH_RESULTS); progress on stderr.
 # Every MPI job runs under flock $MITTEN_BENCH_LOCK (default /tmp/mitten-mpi-jobs.lock).
@@ -47,7 +52,7 @@ NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
   overhead|migration) ;;
-  *) sed -n '2,20p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,38p' "$0" >&2; exit 2 ;;
 esac
 
 progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
@@ -103,6 +108,7 @@ overhead() {
       --mg-ranks) mg_ranks=$2; shift 2 ;;
       --mg-repeats) mg_repeats=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
+      --hosts) hosts=$2; shift 2 ;;
       *) echo "overhead: unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -369,7 +375,7 @@ EOF
 # ---------------------------------------------------------------------------------------------
 migration() {
   local repeats=5 ranks_list="2 4 8" class=A moving=1 iteration=5
-  local mg_class=W mg_ranks=8 mg_moving=1 mg_iteration=2 only_mg=0
+  local mg_class=W mg_ranks=8 mg_moving=1 mg_iteration=2 only_mg=0 hosts=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeats) repeats=$2; shift 2 ;;
@@ -382,6 +388,7 @@ migration() {
       --mg-rank) mg_moving=$2; shift 2 ;;
       --mg-iteration) mg_iteration=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
+      --hosts) hosts=$2; shift 2 ;;
       *) echo "migration: unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -390,65 +397,105 @@ migration() {
     echo "migration: $(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")"
     return
   fi
+  # --hosts H: the ranks run over H namespace test hosts (scripts/hosts.sh), spread evenly
+  # (slots = ceil(N / H) per host), and every repetition runs two variants, alternating which
+  # goes first: rank K moves to the host it is on (same-host) and to the next host (cross-host).
+  # Without --hosts: one variant on this machine (local), as before.
+  local variants="local"
+  if [ "$hosts" -gt 0 ]; then
+    [ "$hosts" -ge 2 ] || { echo "migration: error=hosts-needs-at-least-2"; exit 2; }
+    [ "$(id -u)" -eq 0 ] || { echo "migration: error=hosts-needs-root"; exit 1; }
+    local state=${MITTEN_HOSTS_STATE:-/tmp/mitten-hosts}
+    if [ ! -f "$state/hostfile" ] || [ "$(wc -l <"$state/hostfile")" -lt "$hosts" ]; then
+      trap 'bash scripts/hosts.sh down >&2' EXIT
+      bash scripts/hosts.sh up "$hosts" >&2 || { echo "migration: error=hosts-up-failed"; exit 1; }
+    fi
+    eval "$(bash scripts/hosts.sh env)"
+    variants="same-host cross-host"
+  fi
   local raw=$RESULTS/migration.csv
-  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified" >"$raw"
-  local total=0 done_runs=0 rep ranks
-  for ranks in $ranks_list; do total=$((total + repeats)); done
+  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to" >"$raw"
+  local total=0 done_runs=0 rep ranks variant nvariants
+  nvariants=$(echo "$variants" | wc -w)
+  for ranks in $ranks_list; do total=$((total + repeats * nvariants)); done
   for rep in $(seq 1 "$repeats"); do
     for ranks in $ranks_list; do
-      done_runs=$((done_runs + 1))
-      progress "[$done_runs/$total] IS class $class on $ranks ranks, rank $moving moves at iteration $iteration (repetition $rep/$repeats)"
-      if ! mpi_job 900 "$ranks" "$IS" --class "$class" --migrate "$moving@$iteration" >"$TMP/migration.out" 2>"$TMP/migration.err"; then
-        progress "run failed:"
-        tail -5 "$TMP/migration.out" "$TMP/migration.err" >&2 || true
-        continue
+      local order=$variants hostfile_args=() from="" to=""
+      if [ "$hosts" -gt 0 ]; then
+        local slots=$(( (ranks + hosts - 1) / hosts )) h
+        : >"$TMP/migration-hostfile"
+        for h in $(seq 1 "$hosts"); do echo "h$h slots=$slots" >>"$TMP/migration-hostfile"; done
+        hostfile_args=(--hostfile "$TMP/migration-hostfile")
+        from=h$(( moving / slots + 1 ))
+        to=h$(( (moving / slots + 1) % hosts + 1 ))
+        [ $((rep % 2)) -eq 0 ] && order="cross-host same-host"
       fi
-      local verified
-      verified=$(grep -q '^RESULT .*verified=yes' "$TMP/migration.out" && echo yes || echo no)
-      grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" '{
-          for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-          s = f["synchronized_ms"]; y = f["spawned_ms"]; r = f["restored_ms"]
-          printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
-            y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v
-        }' >>"$raw"
-      grep -q '^MIGRATION rank=' "$TMP/migration.out" || progress "no migration was reported in this run"
+      for variant in $order; do
+        done_runs=$((done_runs + 1))
+        local target=""
+        case "$variant" in
+          same-host) target=":$from" ;;
+          cross-host) target=":$to" ;;
+        esac
+        progress "[$done_runs/$total] IS class $class on $ranks ranks, rank $moving moves at iteration $iteration${target:+ ($variant: $from -> ${target#:})} (repetition $rep/$repeats)"
+        if ! mpi_job 900 "$ranks" "${hostfile_args[@]}" "$IS" --class "$class" --migrate "$moving@$iteration$target" >"$TMP/migration.out" 2>"$TMP/migration.err"; then
+          progress "run failed:"
+          tail -5 "$TMP/migration.out" "$TMP/migration.err" >&2 || true
+          continue
+        fi
+        local verified
+        verified=$(grep -q '^RESULT .*verified=yes' "$TMP/migration.out" && echo yes || echo no)
+        grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v variant="$variant" '{
+            for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+            s = f["synchronized_ms"]; y = f["spawned_ms"]; r = f["restored_ms"]
+            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
+              y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"]
+          }' >>"$raw"
+        grep -q '^MIGRATION rank=' "$TMP/migration.out" || progress "no migration was reported in this run"
+      done
     done
   done
 
   local summary=$RESULTS/migration-summary.csv
-  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified" >"$summary"
-  for ranks in $ranks_list; do
-    local sel runs
-    sel=$(awk -F, -v n="$ranks" 'NR > 1 && $3 == n' "$raw")
-    runs=$(printf '%s\n' "$sel" | grep -c . || true)
-    if [ "$runs" -eq 0 ]; then
-      echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no" >>"$summary"
-      continue
-    fi
-    col() { printf '%s\n' "$sel" | cut -d, -f"$1" | median; }
-    local s p y z t f lo hi bytes verified
-    s=$(col 6); p=$(col 7); y=$(col 8); z=$(col 9); t=$(col 10); f=$(col 11); bytes=$(col 17)
-    lo=$(printf '%s\n' "$sel" | cut -d, -f10 | minimum)
-    hi=$(printf '%s\n' "$sel" | cut -d, -f10 | maximum)
-    verified=yes
-    if printf '%s\n' "$sel" | cut -d, -f18 | grep -qv yes; then verified=no; fi
-    # Membership management = synchronized .. resumed; the spawn share is spawn / that.
-    awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" \
-      'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s\n", n, r, s, p, y, z, t - s - y - z, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v }' >>"$summary"
+  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified,variant" >"$summary"
+  for variant in $variants; do
+    for ranks in $ranks_list; do
+      local sel runs
+      sel=$(awk -F, -v n="$ranks" -v w="$variant" 'NR > 1 && $3 == n && $19 == w' "$raw")
+      runs=$(printf '%s\n' "$sel" | grep -c . || true)
+      if [ "$runs" -eq 0 ]; then
+        echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no,$variant" >>"$summary"
+        continue
+      fi
+      col() { printf '%s\n' "$sel" | cut -d, -f"$1" | median; }
+      local s p y z t f lo hi bytes verified
+      s=$(col 6); p=$(col 7); y=$(col 8); z=$(col 9); t=$(col 10); f=$(col 11); bytes=$(col 17)
+      lo=$(printf '%s\n' "$sel" | cut -d, -f10 | minimum)
+      hi=$(printf '%s\n' "$sel" | cut -d, -f10 | maximum)
+      verified=yes
+      if printf '%s\n' "$sel" | cut -d, -f18 | grep -qv yes; then verified=no; fi
+      # Membership management = synchronized .. resumed; the spawn share is spawn / that.
+      awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" -v w="$variant" \
+        'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s,%s\n", n, r, s, p, y, z, t - s - y - z, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v, w }' >>"$summary"
+    done
   done
   {
     echo "migration: IS class $class, rank $moving moved at iteration $iteration, medians over $repeats runs (ms since the request was seen):"
-    printf '%6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %11s %9s\n' ranks runs sync protocol spawn transfer commit+resume total freeze total_min..max spawn_share verified
-    awk -F, 'NR > 1 { printf "%6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %10s%% %9s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
+    printf '%11s %6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %11s %9s\n' variant ranks runs sync protocol spawn transfer commit+resume total freeze total_min..max spawn_share verified
+    awk -F, 'NR > 1 { printf "%11s %6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %10s%% %9s\n", $15, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
   } >&2
 
-  local term
+  # The plot and the summary line are of the last variant (local, or cross-host).
+  local term last_ranks shown
   term=$(gnuplot_terminal)
+  last_ranks=$(echo "$ranks_list" | awk '{ print $NF }')
+  shown=$(echo "$variants" | awk '{ print $NF }')
+  awk -F, -v w="$shown" 'NR == 1 || $15 == w' "$summary" >"$TMP/migration-plot.csv"
   gnuplot <<EOF
 set terminal $term
 set output '$RESULTS/migration.png'
 set datafile separator ','
-set title 'Migrating one rank of NAS IS class $class: phases (median of $repeats runs)'
+set title 'Migrating one rank of NAS IS class $class ($shown): phases (median of $repeats runs)'
 set style data histograms
 set style histogram rowstacked
 set style fill solid 0.7 border -1
@@ -457,15 +504,30 @@ set xlabel 'processes'
 set ylabel 'ms since the request was seen'
 set key outside right
 set grid ytics
-plot '$summary' every ::1 using 3:xticlabels(1) title 'synchronize', '' every ::1 using 5 title 'spawn replacement', '' every ::1 using 6 title 'move + restore state', '' every ::1 using 7 title 'rebuild group + resume'
+plot '$TMP/migration-plot.csv' every ::1 using 3:xticlabels(1) title 'synchronize', '' every ::1 using 5 title 'spawn replacement', '' every ::1 using 6 title 'move + restore state', '' every ::1 using 7 title 'rebuild group + resume'
 EOF
   progress "wrote $raw, $summary, $RESULTS/migration.png"
   local last
-  last=$(awk -F, -v n="$(echo "$ranks_list" | awk '{ print $NF }')" 'NR > 1 && $1 == n' "$summary")
-  local mg_fields
-  mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
-  echo "$last" | awk -F, -v mg="$mg_fields" '{ printf "migration: ranks=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s %s\n", $1, $3, $4, $5, $6, $8, $9, mg }'
+  last=$(awk -F, -v n="$last_ranks" -v w="$shown" 'NR > 1 && $1 == n && $15 == w' "$summary")
+  if [ "$hosts" -eq 0 ]; then
+    local mg_fields
+    mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
+    echo "$last" | awk -F, -v mg="$mg_fields" '{ printf "migration: ranks=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s %s\n", $1, $3, $4, $5, $6, $8, $9, mg }'
+    return
+  fi
+  # Cross-host against same-host (no MG part with --hosts): per repetition the ratio of the two totals (and spawns), then their median.
+  local same ratio spawn_ratio
+  same=$(awk -F, -v n="$last_ranks" 'NR > 1 && $1 == n && $15 == "same-host"' "$summary")
+  pair_ratio() {
+    awk -F, -v n="$last_ranks" -v c="$1" 'NR > 1 && $3 == n { t[$1 "," $19] = $c } END {
+        for (k in t) { split(k, p, ","); o = p[1] ",same-host"; if (p[2] == "cross-host" && (o in t) && t[o] > 0) print t[k] / t[o] } }' "$raw" | median
+  }
+  ratio=$(pair_ratio 10)
+  spawn_ratio=$(pair_ratio 8)
+  printf '%s\n%s\n' "$last" "$same" | awk -F, -v h="$hosts" -v r="$ratio" -v sr="$spawn_ratio" 'NR == 1 { split($0, x, ",") } NR == 2 { split($0, y, ",") }
+    END { printf "migration: hosts=%s ranks=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s same_host_total_ms=%s same_host_spawn_ms=%s cross_vs_same_total=%s cross_vs_same_spawn=%s\n", h, x[1], x[3], x[4], x[5], x[6], x[8], x[9], y[8], y[5], r, sr }'
 }
+
 
 # ---------------------------------------------------------------------------------------------
 # NAS MG in the overhead and migration experiments (bench/MG). Kept apart from the IS and

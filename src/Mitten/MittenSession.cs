@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using Mitten.Control;
+using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol;
 
@@ -9,7 +10,7 @@ namespace Mitten;
 /// A migratable SPMD process. Start it instead of initializing MPI; use <see cref="Communicator"/>
 /// in place of MPI_COMM_WORLD; call <see cref="MigrationPoint"/> where the registered
 /// <see cref="State"/> is consistent (the top of the main loop). Any rank can then be moved
-/// to another host while the others keep running: on the replacement, <see cref="Start"/>
+/// to another host while the others keep running: on the replacement, <see cref="Start(Func{TState}, IStateCodec{TState})"/>
 /// returns the restored state and the program resumes at that migration point.
 /// </summary>
 /// <typeparam name="TState">The application's state root: everything that must survive a move.</typeparam>
@@ -49,7 +50,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
 
     /// <summary>
     /// SIGUSR2: a request file waits in the control directory (docs/CONTROL.md). Registered
-    /// first thing in <see cref="Start"/>, before the (possibly long) start of a replacement:
+    /// first thing in <see cref="Start(Func{TState}, IStateCodec{TState})"/>, before the (possibly long) start of a replacement:
     /// for ranks on other hosts the runtime signals mpiexec, which forwards SIGUSR2 to every
     /// process of the job, and its default action would end a process that has no handler yet.
     /// A signal that arrives before the protocol exists is passed on once it does.
@@ -88,12 +89,24 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     /// <summary>
     /// Initializes MPI and the migration protocol (collective over the job). On an original
     /// rank <paramref name="createInitialState"/> makes the state; on a replacement the state
-    /// arrives from the migrating process through <paramref name="codec"/>.
+    /// arrives from the migrating process through <paramref name="codec"/>. Mitten's messages
+    /// go to standard error (see the overload with <see cref="MittenOptions"/>).
     /// </summary>
-    public static MittenSession<TState> Start(Func<TState> createInitialState, IStateCodec<TState> codec)
+    public static MittenSession<TState> Start(Func<TState> createInitialState, IStateCodec<TState> codec) =>
+        Start(createInitialState, codec, null);
+
+    /// <summary>
+    /// Same as <see cref="Start(Func{TState}, IStateCodec{TState})"/>, with Mitten's messages sent
+    /// to <see cref="MittenOptions.LoggerFactory"/> when it is set. A replacement runs this same
+    /// call, so it logs where the process it replaces did. Spans need no option: they go to any
+    /// <see cref="System.Diagnostics.ActivityListener"/> of <see cref="MittenDiagnostics.ActivitySourceName"/>
+    /// registered before this call.
+    /// </summary>
+    public static MittenSession<TState> Start(Func<TState> createInitialState, IStateCodec<TState> codec, MittenOptions? options)
     {
         ArgumentNullException.ThrowIfNull(createInitialState);
         ArgumentNullException.ThrowIfNull(codec);
+        MittenLog.Use(options?.LoggerFactory);
         var signals = new SignalForwarder();
         if (!Mpi.IsInitialized)
         {
@@ -130,11 +143,19 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         {
             // Restart: every rank restores the newest complete checkpoint epoch (collective).
             var store = new Mitten.Checkpoint.Coordinated.CheckpointStore(restartDirectory, new Mitten.Checkpoint.State.StateTypeRegistry());
-            var restored = store.Restore<byte[]>(protocol.Application)
-                ?? throw new InvalidOperationException($"MITTEN_RESTART_DIR={restartDirectory} holds no complete checkpoint");
+            using var fallbacks = new StringWriter();
+            var restored = store.Restore<byte[]>(protocol.Application, fallbacks);
+            foreach (string line in fallbacks.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries))
+            {
+                MittenLog.RestartFallback(MittenLog.Logger, line);
+            }
+            if (restored is null)
+            {
+                throw new InvalidOperationException($"MITTEN_RESTART_DIR={restartDirectory} holds no complete checkpoint");
+            }
             state = codec.Restore(new MemoryStream(restored.State, writable: false));
             protocol.RestoreCommunicationState(restored.CommunicationState);
-            Console.Error.WriteLine($"mitten: rank {protocol.Rank}: restarted from checkpoint epoch {restored.Epoch} in {restartDirectory}");
+            MittenLog.Restarted(MittenLog.Logger, protocol.Rank, restored.Epoch, restartDirectory);
         }
         else
         {

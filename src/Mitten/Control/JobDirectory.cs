@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Mitten.ControlDirectory;
+using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol;
 
@@ -76,7 +77,7 @@ internal sealed class JobDirectory
             {
                 if (problem.Length > 0)
                 {
-                    Console.Error.WriteLine($"mitten: warning: ignoring request {System.IO.Path.GetFileName(file)}: {problem}");
+                    MittenLog.RequestIgnored(MittenLog.Logger, System.IO.Path.GetFileName(file), problem);
                     TryRename(file, System.IO.Path.ChangeExtension(file, ".invalid"));
                 }
                 continue;
@@ -216,7 +217,7 @@ internal sealed class JobDirectory
             }
             catch (ControlFormatException e)
             {
-                Console.Error.WriteLine($"mitten: warning: event {name}: details dropped: {e.Message}");
+                MittenLog.EventDetailsDropped(MittenLog.Logger, name, e.Message);
             }
         }
         var line = new ControlEvent
@@ -230,7 +231,7 @@ internal sealed class JobDirectory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"mitten: warning: cannot append to {ControlLayout.EventsFile}: {e.Message}");
+            MittenLog.CannotAppend(MittenLog.Logger, ControlLayout.EventsFile, e.Message);
         }
     }
 
@@ -269,7 +270,7 @@ internal sealed class JobDirectory
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            Console.Error.WriteLine($"mitten: warning: cannot write {file}: {e.Message}");
+            MittenLog.CannotWrite(MittenLog.Logger, file, e.Message);
         }
     }
 

@@ -15,6 +15,10 @@ internal sealed class ReplacementHeader
     public string ToHost { get; set; } = "";
     public int FromPid { get; set; }
     public double SignalUnixMs { get; set; }
+
+    /// <summary>The moving rank's <c>mitten.migration</c> span (W3C id), so the replacement's spans join its trace.</summary>
+    public string? TraceParent { get; set; }
+
     public List<PhaseTime> Timeline { get; set; } = [];
     public double ProtocolSeconds { get; set; }
     public double FreezeStartUnixMs { get; set; }

@@ -25,6 +25,9 @@ internal sealed class DriverOptions
     /// <summary>Transit: receive with non-blocking receives (all posted, then waited in reverse order).</summary>
     public bool NonBlockingReceives { get; private init; }
 
+    /// <summary>Transit: register an ActivityListener and give the session a logger (see TelemetryProbe).</summary>
+    public bool Telemetry { get; private init; }
+
     /// <summary>
     /// Transit: pass a token around the ring each iteration, its receive posted before the
     /// migration point and waited after it (outstanding across it), on every rank except this
@@ -48,7 +51,7 @@ internal sealed class DriverOptions
         int blockedUntil = int.MaxValue;
         int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1, truncateAt = -1;
         string checkpointDir = "";
-        bool irecv = false;
+        bool irecv = false, telemetry = false;
         int tokenExcept = -2;
         for (int i = 1; i < args.Length; i++)
         {
@@ -68,6 +71,7 @@ internal sealed class DriverOptions
                 case "--crash-at": crashAt = int.Parse(args[++i]); break;
                 case "--truncate-at": truncateAt = int.Parse(args[++i]); break;
                 case "--irecv": irecv = true; break;
+                case "--telemetry": telemetry = true; break;
                 case "--blocked-until": blockedUntil = int.Parse(args[++i]); break;
                 case "--token-across-except": tokenExcept = int.Parse(args[++i]); break;
                 case "--migrate":
@@ -77,7 +81,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, Telemetry = telemetry, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

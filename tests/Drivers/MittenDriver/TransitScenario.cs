@@ -60,7 +60,8 @@ internal static class TransitScenario
 {
     internal static int Run(DriverOptions options)
     {
-        using var session = Mitten.MittenSession<TransitState>.Start(() => new TransitState(), TransitState.Codec);
+        using var session = Mitten.MittenSession<TransitState>.Start(() => new TransitState(), TransitState.Codec,
+            options.Telemetry ? TelemetryProbe.Attach() : null);
         var comm = session.Communicator;
         int rank = comm.Rank, size = comm.Size;
         TransitState state = session.State;

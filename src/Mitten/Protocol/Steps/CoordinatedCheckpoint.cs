@@ -1,3 +1,4 @@
+using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -29,6 +30,7 @@ internal sealed partial class GroupProtocol
         string reason = "";
         long epoch = -1;
         byte[] state = [], communication = [];
+        System.Diagnostics.Activity? span = StartCheckpointSpan(session);
         try
         {
             state = captureApplicationState();
@@ -73,8 +75,9 @@ internal sealed partial class GroupProtocol
         string outcome = reason.Length == 0 ? "written" : "failed";
         if (reason.Length > 0)
         {
-            Console.Error.WriteLine($"mitten: rank {Rank}: checkpoint into {directory} failed: {reason}");
+            MittenLog.CheckpointFailed(MittenLog.Logger, Rank, directory, reason);
         }
+        EndCheckpointSpan(span, epoch, state.Length + communication.Length, reason);
         if (Rank == session.Leader && session.Request is { } request)
         {
             job?.WriteCheckpointOutcome(request.Id, outcome, epoch, directory, reason);
@@ -102,7 +105,7 @@ internal sealed partial class GroupProtocol
             return;
         }
         string why = request.Attempts > 0 ? $"{reason} (after {request.Attempts + 1} attempts)" : reason;
-        Console.Error.WriteLine($"mitten: rank {Rank}: checkpoint into {request.CheckpointDirectory} not taken: {why}");
+        MittenLog.CheckpointNotTaken(MittenLog.Logger, Rank, request.CheckpointDirectory, why);
         job?.WriteCheckpointOutcome(request.Id, "failed", -1, request.CheckpointDirectory!, why);
         job?.AppendEvent("checkpoint", Rank, session.Id, request.Id, "\"epoch\":-1,\"outcome\":\"failed\"");
         LastCheckpointEpoch = -1;

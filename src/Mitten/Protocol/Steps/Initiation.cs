@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mitten.Control;
+using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -117,7 +118,7 @@ internal sealed partial class GroupProtocol
 
     private void Refuse(MigrationRequest request, string reason)
     {
-        Console.Error.WriteLine($"mitten: rank {Rank}: request {request.Id} refused: {reason}");
+        MittenLog.RequestRefused(MittenLog.Logger, Rank, request.Id, reason);
         job?.AppendEvent("rejected", Rank, 0, request.Id, null);
         if (request.CheckpointDirectory is not null)
         {

@@ -74,6 +74,7 @@ internal sealed partial class GroupProtocol
             ToHost = host,
             FromPid = Environment.ProcessId,
             SignalUnixMs = SignalUnixMs(),
+            TraceParent = migrationSpan?.Id,
             Timeline = timeline.Select(t => new PhaseTime(t.Phase, t.Seconds)).ToList(),
             ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
             FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
@@ -88,7 +89,7 @@ internal sealed partial class GroupProtocol
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
         inter.Send<byte>(communicationState, 0, ControlTag.CommunicationState);
         inter.Send<byte>(applicationState, 0, ControlTag.ApplicationState);
-        Mark("state_sent");
+        Mark("state_sent", header.StateBytes);
         FaultInjection.At("state_sent", Rank);
         job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{header.StateBytes}");
 
@@ -237,6 +238,8 @@ internal sealed partial class GroupProtocol
         {
             inter.Disconnect();
         }
+        RecordPhaseSpan("committed");
+        EndMigrationSpan(MigrationOutcome.Committed, "");
         Console.Out.Flush();
         Console.Error.Flush();
         // Leave without MPI_Finalize: it would wait for every rank of the job.

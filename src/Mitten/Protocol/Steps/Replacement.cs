@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Mitten.Checkpoint.Communication;
 using Mitten.Control;
+using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -101,9 +102,10 @@ internal sealed partial class GroupProtocol
         var report = new MigrationReport(header.MigrationId, header.Rank, MigrationOutcome.Committed, "", phases,
             header.ProtocolSeconds, header.FromHost, Mpi.ProcessorName, header.StateBytes);
         protocol.History.Add(report);
+        RecordReplacementSpans(header, stateArrivedMs, restoredMs, committedMs);
         if (!committed)
         {
-            Console.Error.WriteLine($"mitten: rank {header.Rank}: the old process sent no COMMIT within {ProtocolTimeouts.Commit.TotalSeconds:0} s after the new group was complete; resuming (the new group does not include it)");
+            MittenLog.NoCommit(MittenLog.Logger, header.Rank, ProtocolTimeouts.Commit.TotalSeconds);
         }
         if (job is not null)
         {
@@ -158,8 +160,8 @@ internal sealed partial class GroupProtocol
     private static void LeaveAsReplacement(ReplacementHeader? header, string why)
     {
         string rank = header is null ? "" : $" for rank {header.Rank}";
-        Console.Error.WriteLine($"mitten: replacement{rank} (process {Environment.ProcessId}) leaves: {why}");
-        Console.Error.Flush();
+        MittenLog.ReplacementLeaves(MittenLog.Logger, rank, Environment.ProcessId, why);
+        MittenLog.FlushStandardError();
         ExitProcess(0);
         throw new InvalidOperationException("unreachable");
     }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
+using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -29,7 +30,7 @@ internal sealed partial class GroupProtocol
         {
             Mark("rolled_back");
             RecordOutcome(session, MigrationOutcome.RolledBack, reason);
-            Console.Error.WriteLine($"mitten: rank {Rank}: migration {session.Id} rolled back: {reason}");
+            MittenLog.RolledBack(MittenLog.Logger, Rank, session.Id, reason);
         }
         ResumeAfterAbort(publishSuperstep);
     }
@@ -41,7 +42,7 @@ internal sealed partial class GroupProtocol
         Mark("rolled_back");
         RecordOutcome(session, MigrationOutcome.RolledBack, reason);
         control.SendToAllBut(new GroupDecision(session.Id, spawnAttempted ? DecisionKind.RolledBackAfterSpawn : DecisionKind.RolledBackBeforeSpawn, reason), Rank);
-        Console.Error.WriteLine($"mitten: rank {Rank}: migration {session.Id} rolled back: {reason}");
+        MittenLog.RolledBack(MittenLog.Logger, Rank, session.Id, reason);
         ResumeAfterAbort(Superstep + 1); // the leader stopped at a migration point
     }
 
@@ -77,8 +78,9 @@ internal sealed partial class GroupProtocol
         WriteStatus("running");
     }
 
-    private void Mark(string phase)
+    private void Mark(string phase, long bytes = -1)
     {
+        RecordPhaseSpan(phase, bytes);
         timeline.Add((phase, (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - SignalUnixMs()) / 1000.0));
     }
 
@@ -94,6 +96,7 @@ internal sealed partial class GroupProtocol
             (double)session.ProtocolTicks / Stopwatch.Frequency, Mpi.ProcessorName, session.TargetHost ?? "", 0);
         History.Add(report);
         timeline.Clear();
+        EndMigrationSpan(outcome, reason);
         if (session.Request is { } request)
         {
             // The event first: whoever sees the outcome file (mitten migrate, the scheduler)
@@ -116,10 +119,8 @@ internal sealed partial class GroupProtocol
         string checkpoint = LastCheckpointDirectory is { } directory
             ? $"restart from the newest complete checkpoint in {directory} (mitten restart)"
             : "no checkpoint was taken in this run";
-        string message = $"mitten: rank {Rank}: {who}: {what}; " +
-                         $"the group cannot continue consistently, so the job is ended; {checkpoint}";
-        Console.Error.WriteLine(message);
-        Console.Error.Flush();
+        MittenLog.JobEnded(MittenLog.Logger, Rank, who, what, checkpoint);
+        MittenLog.FlushStandardError();
         try
         {
             job?.AppendEvent("job_failed", Rank, sync?.Id ?? 0, sync?.Request?.Id, null);

@@ -70,7 +70,7 @@ public sealed class MpiException : Exception
 public sealed class MpiUnavailableException : Exception
 {
     /// <summary>Creates the exception with a message saying what is missing.</summary>
-    public MpiUnavailableException(string message) : base(message) { }
+    internal MpiUnavailableException(string message) : base(message) { }
 }
 
 /// <summary>Portable MPI error classes (the standard's names, without the MPI_ERR_ prefix).</summary>

@@ -43,4 +43,7 @@ public sealed record MigrationReport(
 }
 
 /// <summary>A migration could not be requested (bad rank, bad host name, job finishing).</summary>
-public sealed class MigrationRequestException(string message) : Exception(message);
+public sealed class MigrationRequestException : Exception
+{
+    internal MigrationRequestException(string message) : base(message) { }
+}

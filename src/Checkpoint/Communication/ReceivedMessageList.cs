@@ -11,7 +11,7 @@ namespace Mitten.Checkpoint.Communication;
 /// communication state: it is saved with the process and, on the replacement, the saved list
 /// goes in front of anything that arrived there meanwhile.
 /// </summary>
-public sealed class ReceivedMessageList
+internal sealed class ReceivedMessageList
 {
     private const uint Magic = 0x4C4D524D; // "MRML"
     private const int MaxMessages = 1 << 24;
@@ -166,4 +166,4 @@ public sealed class ReceivedMessageList
 /// <param name="Source">Rank of the sender.</param>
 /// <param name="Tag">Tag of the message.</param>
 /// <param name="Payload">The message's bytes.</param>
-public readonly record struct ReceivedMessage(int Source, int Tag, byte[] Payload);
+internal readonly record struct ReceivedMessage(int Source, int Tag, byte[] Payload);

@@ -15,6 +15,24 @@ internal static partial class Names
     /// <summary>Request ids become file names: a letter or digit, then letters, digits, '-' and '_', at most 64.</summary>
     public static bool IsRequestId(string s) => RequestId().IsMatch(s);
 
+    /// <summary>The kind letter of a migration request's id.</summary>
+    public const char MigrationKind = 'm';
+
+    /// <summary>The kind letter of a checkpoint request's id.</summary>
+    public const char CheckpointKind = 'c';
+
+    /// <summary>
+    /// A new request id, the one scheme of the runtime (request files) and the job (requests made
+    /// with the API): the kind letter (<see cref="MigrationKind"/> or <see cref="CheckpointKind"/>),
+    /// the UTC time to the millisecond, '-', 4 random hex digits; e.g. <c>m20260102030410123-9f3c</c>.
+    /// </summary>
+    public static string NewRequestId(char kind) =>
+        kind + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture) + "-" +
+        Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+
+    /// <summary>Whether <paramref name="s"/> has the form <see cref="NewRequestId"/> makes.</summary>
+    public static bool IsGeneratedRequestId(string s) => GeneratedRequestId().IsMatch(s);
+
     /// <summary>True when <paramref name="host"/> is an RFC 1123 host name (see <see cref="IsHostName(string, out string)"/>).</summary>
     public static bool IsHostName(string host) => IsHostName(host, out _);
 
@@ -105,4 +123,7 @@ internal static partial class Names
 
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")]
     private static partial Regex RequestId();
+
+    [GeneratedRegex(@"^[mc][0-9]{17}-[0-9a-f]{4}$")]
+    private static partial Regex GeneratedRequestId();
 }

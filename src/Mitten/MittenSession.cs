@@ -154,7 +154,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                 throw new InvalidOperationException($"MITTEN_RESTART_DIR={restartDirectory} holds no complete checkpoint");
             }
             state = codec.Restore(new MemoryStream(restored.State, writable: false));
-            protocol.RestoreCommunicationState(restored.CommunicationState);
+            protocol.RestoreFromCheckpoint(restored.CommunicationState);
             MittenLog.Restarted(MittenLog.Logger, protocol.Rank, restored.Epoch, restartDirectory);
         }
         else

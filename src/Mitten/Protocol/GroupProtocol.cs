@@ -128,9 +128,6 @@ internal sealed partial class GroupProtocol : IDisposable
         return hosts;
     }
 
-    /// <summary>Replaces the communication state with one restored from a checkpoint (restart).</summary>
-    internal void RestoreCommunicationState(byte[] serialized) => Received = ReceivedMessageList.Deserialize(serialized);
-
     /// <summary>Called by the application where its state is consistent (the top of its main loop).</summary>
     internal void MigrationPoint()
     {

@@ -40,10 +40,6 @@ internal sealed class JobOperations(Action<string>? progress = null)
 {
     private static readonly TimeSpan Poll = TimeSpan.FromMilliseconds(100);
 
-    /// <summary>A request id: kind letter, UTC time to the millisecond, 4 random hex digits.</summary>
-    public static string NewRequestId(char kind) =>
-        kind + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", CultureInfo.InvariantCulture) + "-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(2));
-
     /// <summary>The job's description, if it may be controlled now (owner-only, running, mpiexec alive).</summary>
     public static JobDocument RequireRunning(JobDirectory job)
     {
@@ -106,7 +102,7 @@ internal sealed class JobOperations(Action<string>? progress = null)
     {
         JobDocument info = RequireRunning(job);
         RankStatus report = ValidateMigrate(job, info, rank, to);
-        string id = NewRequestId('m');
+        string id = Names.NewRequestId(Names.MigrationKind);
         ControlFiles.WriteRequest(job, new ControlRequest { Id = id, Kind = ControlRequest.MigrateKind, Rank = rank, To = to });
         string signal = SignalRank(job, report);
         progress?.Invoke($"request {id}: migrate rank {rank} ({report.Host}, pid {report.Pid}) to {to ?? "a host the job chooses"}; {signal}");
@@ -195,7 +191,7 @@ internal sealed class JobOperations(Action<string>? progress = null)
         {
             throw new MittenException($"rank 0 of job {job.Id} has not reported or has finished: is the program built with Mitten?");
         }
-        string id = NewRequestId('c');
+        string id = Names.NewRequestId(Names.CheckpointKind);
         string target = Path.GetFullPath(dir ?? Path.Combine(job.CheckpointsDirectory, id));
         if (!Names.IsAcceptablePath(target, out string why))
         {

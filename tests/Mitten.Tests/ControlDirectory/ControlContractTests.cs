@@ -123,6 +123,22 @@ public sealed partial class ControlContractTests
     }
 
     [Fact]
+    public void One_request_id_scheme_for_migrations_and_checkpoints_whose_ids_are_valid_file_names()
+    {
+        var ids = Enumerable.Range(0, 200).Select(i => Names.NewRequestId(i % 2 == 0 ? Names.MigrationKind : Names.CheckpointKind)).ToList();
+        Assert.All(ids, id =>
+        {
+            Assert.True(Names.IsGeneratedRequestId(id), id);
+            Assert.True(Names.IsRequestId(id), id);
+        });
+        Assert.All(ids.Where((_, i) => i % 2 == 0), id => Assert.StartsWith("m", id));
+        Assert.All(ids.Where((_, i) => i % 2 == 1), id => Assert.StartsWith("c", id));
+        // The form docs/CONTROL.md shows, and not the old API form.
+        Assert.True(Names.IsGeneratedRequestId("m20260102030410123-9f3c"));
+        Assert.False(Names.IsGeneratedRequestId("api-0123456789ab"));
+    }
+
+    [Fact]
     public void Malformed_documents_are_refused_with_the_field_named()
     {
         ControlJsonContext c = ControlJson.Compact;

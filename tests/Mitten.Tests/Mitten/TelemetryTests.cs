@@ -40,7 +40,9 @@ public partial class TelemetryTests
             Span migration = Assert.Single(committed);
             Assert.Equal("committed", migration.Tags["mitten.outcome"]);
             Assert.Matches(@"^\d+$", migration.Tags["mitten.migration_id"]);
-            Assert.StartsWith("api-", migration.Tags["mitten.request_id"]);
+            // The program's request has an id of the one scheme the mitten command uses too.
+            Assert.True(global::Mitten.ControlDirectory.Names.IsGeneratedRequestId(migration.Tags["mitten.request_id"]), Describe());
+            Assert.StartsWith("m", migration.Tags["mitten.request_id"]);
             Assert.False(string.IsNullOrEmpty(migration.Tags["mitten.from_host"]), Describe());
             Assert.Equal(migration.Tags["mitten.from_host"], migration.Tags["mitten.to_host"]); // moved on this host
             Assert.True(long.Parse(migration.Tags["mitten.bytes"]) > 0, Describe());

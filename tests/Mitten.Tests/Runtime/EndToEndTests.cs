@@ -292,7 +292,10 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
             Assert.Equal("committed", (string?)m["outcome"]);
             Assert.True((int?)m["from"]?["pid"] > 0 && (int?)m["to"]?["pid"] > 0 && m["phases_ms"]?["total"] is not null, m.ToJsonString());
         });
-        Assert.Contains(journaled, m => ((string?)m["migration"])?.StartsWith("api-", StringComparison.Ordinal) == true && (int?)m["rank"] == 3);
+        // One id scheme for both: the operator's request (mitten migrate) and the program's own (RequestMigration).
+        Assert.All(journaled, m => Assert.True(global::Mitten.ControlDirectory.Names.IsGeneratedRequestId((string?)m["migration"] ?? ""), m.ToJsonString()));
+        Assert.Contains(journaled, m => (int?)m["rank"] == 3);
+        Assert.Contains(journaled, m => (int?)m["rank"] == 1);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ internal sealed partial class GroupProtocol
         try
         {
             state = captureApplicationState();
-            communication = Received.Serialize();
+            communication = CheckpointCommunicationState();
         }
         catch (Exception e)
         {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Mitten.Control;
+using Mitten.ControlDirectory;
 using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
@@ -35,7 +36,7 @@ internal sealed partial class GroupProtocol
         {
             throw new MigrationRequestException("the job is finishing; no migration can start");
         }
-        var request = new MigrationRequest(requestId ?? NewRequestId(), rank, host, Stopwatch.GetTimestamp());
+        var request = new MigrationRequest(requestId ?? Names.NewRequestId(Names.MigrationKind), rank, host, Stopwatch.GetTimestamp());
         if (rank == Rank)
         {
             requests.Enqueue(request);
@@ -58,15 +59,13 @@ internal sealed partial class GroupProtocol
         {
             throw new MigrationRequestException("the job is finishing; no checkpoint can start");
         }
-        var request = new MigrationRequest(requestId ?? NewRequestId(), 0, null, Stopwatch.GetTimestamp(), Path.GetFullPath(directory));
+        var request = new MigrationRequest(requestId ?? Names.NewRequestId(Names.CheckpointKind), 0, null, Stopwatch.GetTimestamp(), Path.GetFullPath(directory));
         requests.Enqueue(request);
         return request.Id;
     }
 
     /// <summary>Raised from the signal handler: look for a request file at the next migration point.</summary>
     internal void SignalRaised() => signalRaised = 1;
-
-    private static string NewRequestId() => "api-" + Guid.NewGuid().ToString("N")[..12];
 
     /// <summary>Takes requests other ranks sent through the API, and (every 200 ms, or on SIGUSR2) the control directory's.</summary>
     private void PollRequests()

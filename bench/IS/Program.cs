@@ -1,5 +1,6 @@
 using System.Globalization;
 using Mitten;
+using Mitten.Bench.Common;
 using Mitten.Bench.IS;
 using Mitten.Checkpoint.State;
 using Mitten.GroupComm;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mitten.Bench.Common;
 using Mitten.Checkpoint.State;
 using Mitten.GroupComm;
 
@@ -20,40 +21,16 @@ public static class MgMitten
     /// </summary>
     public static int Run(MgClass problem, IReadOnlyList<MigrationPlan> plans)
     {
-        MittenSession<MgState> session;
-        try
+        MittenSession<MgState>? session = MigratableRun.Start("MG", () => new MgState(problem, Mpi.World.Rank, Mpi.World.Size), Codec);
+        if (session is null)
         {
-            session = MittenSession<MgState>.Start(() => new MgState(problem, Mpi.World.Rank, Mpi.World.Size), Codec);
-        }
-        catch (ArgumentException e)
-        {
-            if (Mpi.World.Rank == 0)
-            {
-                Console.Error.WriteLine("MG: " + e.Message);
-            }
-            Mpi.Finalize();
             return 2;
         }
         var comm = new MittenMgCommunicator(session, plans);
         MgState state = session.State;
-        if (session.IsReplacement)
+        if (!MigratableRun.Begin("MG", session, plans, problem.Iterations, state.Iteration))
         {
-            foreach (MigrationReport report in session.MigrationHistory)
-            {
-                PrintMigration(report, state.Iteration);
-            }
-        }
-        foreach (MigrationPlan plan in plans)
-        {
-            if (plan.Rank >= comm.Size || plan.Iteration < 1 || plan.Iteration > problem.Iterations)
-            {
-                if (comm.Rank == 0 && !session.IsReplacement)
-                {
-                    Console.Error.WriteLine($"MG: --migrate {plan.Rank}@{plan.Iteration}: ranks are 0..{comm.Size - 1}, iterations 1..{problem.Iterations}");
-                }
-                session.Finish();
-                return 2;
-            }
+            return 2;
         }
         if (state.Completed)
         {
@@ -65,10 +42,7 @@ public static class MgMitten
         if (comm.Rank == 0 && !session.IsReplacement)
         {
             MgReport.Header(problem, comm.Size);
-            Console.WriteLine(" Running through Mitten" + (plans.Count > 0
-                ? ": migrations " + string.Join(", ", plans.Select(p => $"rank {p.Rank} at iteration {p.Iteration}{(p.Host is null ? "" : " to " + p.Host)}"))
-                : ""));
-            Console.Out.Flush();
+            MigratableRun.Announce(plans);
         }
         MgResult result = benchmark.Run(state);
         if (comm.Rank == 0)
@@ -80,21 +54,6 @@ public static class MgMitten
         Console.Out.Flush();
         session.Finish();
         return result.Verified ? 0 : 1;
-    }
-
-    /// <summary>One line per migration, on the replacement: the report and every phase in milliseconds.</summary>
-    private static void PrintMigration(MigrationReport report, int iteration)
-    {
-        var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"MIGRATION rank={report.Rank} id={report.Id} iteration={iteration} outcome={report.Outcome} from={report.FromHost} to={report.ToHost} signal_ms=0"));
-        foreach (var (phase, seconds) in report.Timeline)
-        {
-            line.Append(string.Create(CultureInfo.InvariantCulture, $" {phase}_ms={seconds * 1000:F1}"));
-        }
-        line.Append(string.Create(CultureInfo.InvariantCulture, $" protocol_ms={report.ProtocolSeconds * 1000:F3} state_bytes={report.StateBytes}"));
-        Console.WriteLine(line);
-        Console.WriteLine("MIGRATION report: " + report);
-        Console.Out.Flush();
     }
 
     /// <summary>

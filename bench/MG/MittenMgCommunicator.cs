@@ -1,33 +1,7 @@
-using System.Globalization;
+using Mitten.Bench.Common;
 using Mitten.GroupComm;
 
 namespace Mitten.Bench.MG;
-
-/// <summary>A migration to inject: rank <see cref="Rank"/> moves to <see cref="Host"/> (its own host when null) at timed iteration <see cref="Iteration"/>.</summary>
-/// <param name="Rank">The rank that moves.</param>
-/// <param name="Iteration">The timed iteration (1..nit) at whose migration point the request is made.</param>
-/// <param name="Host">Target host, or null for the current one.</param>
-public sealed record MigrationPlan(int Rank, int Iteration, string? Host)
-{
-    /// <summary>Parses <c>RANK@ITERATION[:HOST]</c>.</summary>
-    /// <exception cref="ArgumentException">The text is not of that form.</exception>
-    public static MigrationPlan Parse(string text)
-    {
-        int at = text.IndexOf('@');
-        string rest = at >= 0 ? text[(at + 1)..] : "";
-        int colon = rest.IndexOf(':');
-        string? host = colon >= 0 ? rest[(colon + 1)..] : null;
-        string iteration = colon >= 0 ? rest[..colon] : rest;
-        if (at <= 0
-            || !int.TryParse(text[..at], NumberStyles.None, CultureInfo.InvariantCulture, out int rank)
-            || !int.TryParse(iteration, NumberStyles.None, CultureInfo.InvariantCulture, out int k)
-            || host is { Length: 0 })
-        {
-            throw new ArgumentException($"--migrate wants RANK@ITERATION[:HOST], not '{text}'");
-        }
-        return new MigrationPlan(rank, k, host);
-    }
-}
 
 /// <summary>
 /// The MG communicator through the Mitten layer (<see cref="MittenCommunicator"/>): the halo
@@ -38,18 +12,14 @@ public sealed record MigrationPlan(int Rank, int Iteration, string? Host)
 /// </summary>
 public readonly struct MittenMgCommunicator : IMgCommunicator
 {
-    private readonly MittenSession<MgState> session;
     private readonly MittenCommunicator communicator;
-    private readonly MigrationPlan[] plans;
-    private readonly bool[] resumedCallPending; // shared by the struct's copies
+    private readonly PlannedMigrations<MgState> migrations; // a class: shared by the struct's copies
 
     /// <summary>Wraps <paramref name="session"/>'s communicator; <paramref name="plans"/> are the migrations to inject.</summary>
     public MittenMgCommunicator(MittenSession<MgState> session, IReadOnlyList<MigrationPlan> plans)
     {
-        this.session = session;
         communicator = session.Communicator;
-        this.plans = [.. plans];
-        resumedCallPending = [session.IsReplacement];
+        migrations = new PlannedMigrations<MgState>(session, plans);
         Rank = communicator.Rank;
         Size = communicator.Size;
     }
@@ -90,23 +60,5 @@ public readonly struct MittenMgCommunicator : IMgCommunicator
     public double Wtime() => Mpi.Wtime();
 
     /// <inheritdoc/>
-    public void MigrationPoint(int iteration)
-    {
-        // On a replacement, the first call is the one its predecessor stopped in: that request
-        // was already made.
-        if (resumedCallPending[0])
-        {
-            resumedCallPending[0] = false;
-            session.MigrationPoint();
-            return;
-        }
-        foreach (MigrationPlan plan in plans)
-        {
-            if (plan.Iteration == iteration && plan.Rank == Rank)
-            {
-                session.RequestMigration(plan.Rank, plan.Host);
-            }
-        }
-        session.MigrationPoint();
-    }
+    public void MigrationPoint(int iteration) => migrations.MigrationPoint(iteration);
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Mitten.Bench.Common;
 using Mitten.Bench.MG;
 using Mitten.GroupComm;
 

@@ -35,6 +35,8 @@ names:
   overhead    Mitten normal-execution overhead, patent Fig. 11 (bench/Mitten/run.sh overhead)
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
               options: --repeats R (5)  --ranks "2 4 8"  --class A  --hosts H (same-host vs cross-host, root)
+  plots       redraw is.png, mg.png and the mpptest plots from the results already in bench/results
+              (no run); the Mitten-vs-plain mpptest plots come from overhead-mpptest.txt
   soak        randomized traffic with concurrent migrations until N commit; counts lost requests, hangs,
               lost/duplicated/reordered/corrupted messages, wrong results (bench/Soak/run.sh)
               options: --migrations N (1000)  --quick (20)  --seed S (one job)  --max-jobs J  --stall-seconds T (90)
@@ -46,7 +48,7 @@ EOF
 NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
-  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration|soak) ;;
+  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration|soak|plots) ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -99,6 +101,71 @@ gnuplot_terminal() {
   else
     echo "png size 900,600"
   fi
+}
+
+# The rank counts up to the machine's cores are joined by lines; the oversubscribed ones (more
+# ranks than cores: they share cores, so their times are no speed-up) stand alone, hollow.
+CORES=$(nproc)
+
+# IS: median Mop/s per class and rank count, bars from the least to the largest run.
+#   plot_is SUMMARY REPEATS   (is-summary.csv: class,ranks,runs,median,min,max,...)
+plot_is() {
+  local summary=$1 repeats=$2 term plots="" class index=0
+  term=$(gnuplot_terminal)
+  for class in $(awk -F, 'NR > 1 { print $1 }' "$summary" | awk '!seen[$0]++'); do
+    index=$((index + 1))
+    [ -n "$plots" ] && plots="$plots, "
+    plots="$plots'$summary' using (strcol(1) eq '$class' && \$2 <= $CORES ? \$2 : 1/0):4:5:6 with yerrorlines lc $index pt 7 title 'class $class', '' using (strcol(1) eq '$class' && \$2 > $CORES ? \$2 : 1/0):4:5:6 with yerrorbars lc $index pt 6 title 'class $class, oversubscribed'"
+  done
+  gnuplot <<GNUPLOT
+set terminal $term
+set output '$RESULTS/is.png'
+set datafile separator ','
+set title 'NAS IS (C# port, plain binding): median Mop/s over $repeats runs, bars = least..largest run'
+set xlabel 'processes ($CORES cores; hollow points: oversubscribed, not joined)'
+set offsets graph 0.04, graph 0.04, 0, 0
+set ylabel 'Mop/s total'
+set logscale x 2
+set xrange [0.7:*]
+set yrange [0:*]
+set key top right
+set grid
+plot $plots
+GNUPLOT
+}
+
+# MG: median Mop/s of plain and Mitten per class and rank count, bars from the least to the
+# largest run of each (Mitten's when the summary has them).   plot_mg SUMMARY
+plot_mg() {
+  local summary=$1 term plots="" class index=0 mitten_bars joined alone
+  term=$(gnuplot_terminal)
+  mitten_bars=$(head -1 "$summary" | grep -c mitten_max_mops || true)
+  for class in $(awk -F, 'NR > 1 { print $1 }' "$summary" | awk '!seen[$0]++'); do
+    index=$((index + 1))
+    joined="strcol(1) eq '$class' && \$2 <= $CORES ? \$2 : 1/0"
+    alone="strcol(1) eq '$class' && \$2 > $CORES ? \$2 : 1/0"
+    [ -n "$plots" ] && plots="$plots, "
+    plots="$plots'$summary' using ($joined):4:7:8 with yerrorlines lc $index pt 7 title 'class $class plain', '' using ($alone):4:7:8 with yerrorbars lc $index pt 6 notitle"
+    if [ "$mitten_bars" -gt 0 ]; then
+      plots="$plots, '' using ($joined):5:11:12 with yerrorlines lc $index dt 2 pt 5 title 'class $class Mitten', '' using ($alone):5:11:12 with yerrorbars lc $index pt 4 notitle"
+    else
+      plots="$plots, '' using ($joined):5 with linespoints lc $index dt 2 pt 5 title 'class $class Mitten (no spread kept)', '' using ($alone):5 with points lc $index pt 4 notitle"
+    fi
+  done
+  gnuplot <<GNUPLOT
+set terminal $term
+set output '$RESULTS/mg.png'
+set datafile separator ','
+set title 'NAS MG (C# port): median Mop/s, plain (solid) and through Mitten (dashed, no migration), alternating; bars = least..largest run'
+set xlabel 'processes ($CORES cores; hollow points: oversubscribed, not joined)'
+set offsets graph 0.04, graph 0.04, 0, 0
+set ylabel 'Mop/s total'
+set logscale x 2
+set yrange [0:*]
+set key top right
+set grid
+plot $plots
+GNUPLOT
 }
 
 # Runs a script another part of the project owns (checkpoint, overhead, migration).
@@ -267,26 +334,7 @@ bench_is() {
     awk -F, 'NR > 1 { printf "%6s %6s %12s %12s %12s %9s %9s\n", $1, $2, $4, $5, $6, $7, $9 }' "$summary"
   } >&2
 
-  local term plots=""
-  term=$(gnuplot_terminal)
-  for class in $classes; do
-    [ -n "$plots" ] && plots="$plots, "
-    plots="$plots'$summary' using (strcol(1) eq '$class' ? \$2 : 1/0):4:5:6 with yerrorlines title 'class $class'"
-  done
-  gnuplot <<EOF
-set terminal $term
-set output '$RESULTS/is.png'
-set datafile separator ','
-set title 'NAS IS (C# port, plain binding): median Mop/s over $repeats runs, bars = min..max'
-set xlabel 'processes'
-set ylabel 'Mop/s total'
-set logscale x 2
-set xrange [0.7:12]
-set yrange [0:*]
-set key top right
-set grid
-plot $plots
-EOF
+  plot_is "$summary" "$repeats"
   progress "wrote $raw, $summary, $RESULTS/is.png"
   # The headline: class A on 4 ranks (or the last row when that was not measured).
   local line
@@ -460,25 +508,27 @@ bench_mg() {
   done <<<"$jobs"
 
   local summary=$RESULTS/mg-summary.csv
-  echo "class,ranks,runs,plain_median_mops,mitten_median_mops,mitten_over_plain,plain_min_mops,plain_max_mops,max_allocated_bytes,verified" >"$summary"
+  echo "class,ranks,runs,plain_median_mops,mitten_median_mops,mitten_over_plain,plain_min_mops,plain_max_mops,max_allocated_bytes,verified,mitten_min_mops,mitten_max_mops" >"$summary"
   while read -r class ranks reps; do
     [ -n "$class" ] || continue
-    local sel runs pm mm lo hi alloc verified
+    local sel runs pm mm lo hi mlo mhi alloc verified
     sel=$(awk -F, -v c="$class" -v n="$ranks" 'NR > 1 && $1 == c && $2 == n' "$raw")
     runs=$(printf '%s\n' "$sel" | grep -c . || true)
     if [ "$runs" -eq 0 ]; then
-      echo "$class,$ranks,0,nan,nan,nan,nan,nan,nan,no" >>"$summary"
+      echo "$class,$ranks,0,nan,nan,nan,nan,nan,nan,no,nan,nan" >>"$summary"
       continue
     fi
     pm=$(printf '%s\n' "$sel" | awk -F, '$4 == "plain" { print $6 }' | median)
     mm=$(printf '%s\n' "$sel" | awk -F, '$4 == "mitten" { print $6 }' | median)
     lo=$(printf '%s\n' "$sel" | awk -F, '$4 == "plain" { print $6 }' | minimum)
     hi=$(printf '%s\n' "$sel" | awk -F, '$4 == "plain" { print $6 }' | maximum)
+    mlo=$(printf '%s\n' "$sel" | awk -F, '$4 == "mitten" { print $6 }' | minimum)
+    mhi=$(printf '%s\n' "$sel" | awk -F, '$4 == "mitten" { print $6 }' | maximum)
     alloc=$(printf '%s\n' "$sel" | cut -d, -f8 | maximum)
     verified=yes
     if printf '%s\n' "$sel" | cut -d, -f7 | grep -qv yes || [ "$runs" -ne $((2 * reps)) ]; then verified=no; fi
-    awk -v c="$class" -v n="$ranks" -v r="$runs" -v pm="$pm" -v mm="$mm" -v lo="$lo" -v hi="$hi" -v a="$alloc" -v v="$verified" \
-      'BEGIN { printf "%s,%s,%d,%.2f,%.2f,%.4f,%.2f,%.2f,%s,%s\n", c, n, r, pm, mm, mm / pm, lo, hi, a, v }' >>"$summary"
+    awk -v c="$class" -v n="$ranks" -v r="$runs" -v pm="$pm" -v mm="$mm" -v lo="$lo" -v hi="$hi" -v a="$alloc" -v v="$verified" -v mlo="$mlo" -v mhi="$mhi" \
+      'BEGIN { printf "%s,%s,%d,%.2f,%.2f,%.4f,%.2f,%.2f,%s,%s,%.2f,%.2f\n", c, n, r, pm, mm, mm / pm, lo, hi, a, v, mlo, mhi }' >>"$summary"
   done <<<"$jobs"
   {
     echo "mg: median Mop/s, plain and Mitten (no migration) alternating in one job"
@@ -486,25 +536,7 @@ bench_mg() {
     awk -F, 'NR > 1 { printf "%6s %6s %5s %12s %12s %10s %12s %9s\n", $1, $2, $3, $4, $5, $6, $9, $10 }' "$summary"
   } >&2
 
-  local term plots=""
-  term=$(gnuplot_terminal)
-  for class in $(awk -F, 'NR > 1 { print $1 }' "$summary" | awk '!seen[$0]++'); do
-    [ -n "$plots" ] && plots="$plots, "
-    plots="$plots'$summary' using (strcol(1) eq '$class' ? \$2 : 1/0):4 with linespoints title 'class $class plain', '' using (strcol(1) eq '$class' ? \$2 : 1/0):5 with linespoints dt 2 title 'class $class Mitten'"
-  done
-  gnuplot <<GNUPLOT
-set terminal $term
-set output '$RESULTS/mg.png'
-set datafile separator ','
-set title 'NAS MG (C# port): median Mop/s, plain binding and through Mitten (no migration), alternating'
-set xlabel 'processes (2 cores: more are oversubscribed)'
-set ylabel 'Mop/s total'
-set logscale x 2
-set yrange [0:*]
-set key top right
-set grid
-plot $plots
-GNUPLOT
+  plot_mg "$summary"
   progress "wrote $raw, $summary, $RESULTS/mg.png"
   # The headline: class A on 2 ranks (the machine's cores), or the last row measured.
   local line all_verified=yes
@@ -554,31 +586,7 @@ bench_mpptest() {
   fi
   grep -v '^CSV ' "$out" >&2
 
-  local term pattern variants variant plots
-  term=$(gnuplot_terminal)
-  for pattern in $(awk -F, 'NR > 1 { print $1 }' "$csv" | awk '!seen[$0]++'); do
-    variants=$(awk -F, -v p="$pattern" 'NR > 1 && $1 == p { print $2 }' "$csv" | awk '!seen[$0]++')
-    plots=""
-    for variant in $variants; do
-      # One data file per line, so gnuplot draws connected lines.
-      local data=$TMP/$prefix-$pattern-$variant.dat
-      awk -F, -v p="$pattern" -v v="$variant" 'NR > 1 && $1 == p && $2 == v { print ($4 > 0 ? $4 : 1), $7, $8 }' "$csv" >"$data"
-      [ -n "$plots" ] && plots="$plots, "
-      plots="$plots'$data' using 1:2 with linespoints title '$variant min', '' using 1:3 with linespoints dt 2 title '$variant median'"
-    done
-    gnuplot <<EOF
-set terminal $term
-set output '$RESULTS/$prefix-$pattern.png'
-set title 'mpptest $pattern: time per operation vs size (size 0 drawn at 1 byte)'
-$( [ "$pattern" = barrier ] && echo "set xrange [0.5:2]" )
-set logscale xy
-set xlabel 'message size (bytes)'
-set ylabel 'time (us)'
-set key top left
-set grid
-plot $plots
-EOF
-  done
+  bench/Mpptest/plot.sh "$out" "$RESULTS/$prefix"
   progress "wrote $out, $csv, $fit and $RESULTS/$prefix-<pattern>.png"
   awk -F, '$1 == "pingpong" && NR > 1 { printf "mpptest: latency_us=%.3f bandwidth_MBps=%.1f\n", $4, $5; exit }' "$fit"
 }
@@ -593,4 +601,11 @@ case "$NAME" in
   overhead) run_hook bench/Mitten/run.sh overhead "$@" ;;
   migration) run_hook bench/Mitten/run.sh migration "$@" ;;
   soak) run_hook bench/Soak/run.sh "$@" ;;
+  plots)
+    [ -f "$RESULTS/is-summary.csv" ] && plot_is "$RESULTS/is-summary.csv" "$(awk -F, 'NR == 2 { print $3 }' "$RESULTS/is-summary.csv")"
+    [ -f "$RESULTS/mg-summary.csv" ] && plot_mg "$RESULTS/mg-summary.csv"
+    [ -f "$RESULTS/mpptest.txt" ] && bench/Mpptest/plot.sh "$RESULTS/mpptest.txt" "$RESULTS/mpptest"
+    [ -f "$RESULTS/overhead-mpptest.txt" ] && bench/Mpptest/plot.sh "$RESULTS/overhead-mpptest.txt" "$RESULTS/mpptest-mitten"
+    echo "plots: is=$RESULTS/is.png mg=$RESULTS/mg.png mpptest=$RESULTS/mpptest-<pattern>.png mitten_vs_plain=$RESULTS/mpptest-mitten-<pattern>.png"
+    ;;
 esac

@@ -606,6 +606,7 @@ case "$NAME" in
     [ -f "$RESULTS/mg-summary.csv" ] && plot_mg "$RESULTS/mg-summary.csv"
     [ -f "$RESULTS/mpptest.txt" ] && bench/Mpptest/plot.sh "$RESULTS/mpptest.txt" "$RESULTS/mpptest"
     [ -f "$RESULTS/overhead-mpptest.txt" ] && bench/Mpptest/plot.sh "$RESULTS/overhead-mpptest.txt" "$RESULTS/mpptest-mitten"
+    [ -f "$RESULTS/mpptest-compare-plain.txt" ] && bench/Mpptest/plot.sh "$RESULTS/mpptest-compare-plain.txt" "$RESULTS/mpptest-compare-plain"
     echo "plots: is=$RESULTS/is.png mg=$RESULTS/mg.png mpptest=$RESULTS/mpptest-<pattern>.png mitten_vs_plain=$RESULTS/mpptest-mitten-<pattern>.png"
     ;;
 esac

@@ -215,7 +215,12 @@ public sealed partial class RuntimeCommandTests : IDisposable
         // The policy: a host reported failing is drained like `mitten drain`.
         File.WriteAllText(Path.Combine(dir, "failing", "nodeb"), "");
         string journal = Path.Combine(dir, "scheduler.jsonl");
-        MittenCli.WaitUntil(() => MittenCli.ReadJsonLines(journal).Any(e => (string?)e["action"] == "drain_done"), "the policy's drain");
+        // The policy's drain can end within the scheduler pass that found nodeb, before the next
+        // pass reads the event lines appended above: wait for both.
+        MittenCli.WaitUntil(() => MittenCli.ReadJsonLines(journal) is var lines
+            && lines.Any(e => (string?)e["action"] == "drain_done")
+            && lines.Any(e => (string?)e["kind"] == "rejected_input" && ((string?)e["problem"])?.Contains("event 'explode'") == true),
+            "the policy's drain and the scheduler's reading of the malformed events");
         List<JsonObject> entries = MittenCli.ReadJsonLines(journal);
         Assert.Contains(entries, e => (string?)e["kind"] == "host_failing" && (string?)e["host"] == "nodeb");
         JsonObject drained = entries.Single(e => (string?)e["action"] == "drain_rank");

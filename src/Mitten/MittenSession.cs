@@ -132,7 +132,8 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                         Environment.SetEnvironmentVariable("MITTEN_JOB_DIR", path);
                     }
                     return JobDirectory.Open(path);
-                });
+                },
+                () => ProtocolWarmup.PrepareCodec(codec.GetType()));
             ProtocolWarmup.StartInBackground(); // after the restore, which it would otherwise slow down; the group is waiting
             return new MittenSession<TState>(state!, replacement, isReplacement: true, signals);
         }
@@ -206,7 +207,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         finished = true;
         protocol.Finish();
         signal?.Dispose();
-        bool skipFinalize = protocol.GroupRebuilt || protocol.SpawnAttempted;
+        bool skipFinalize = protocol.GroupRebuilt || protocol.SpawnAttempted || protocol.SparesStarted;
         protocol.Dispose();
         if (skipFinalize)
         {

@@ -88,6 +88,7 @@ internal sealed partial class GroupProtocol : IDisposable
         protocol.KnownHosts.UnionWith(rankHosts);
         protocol.KnownHosts.UnionWith((Environment.GetEnvironmentVariable("MITTEN_HOSTS") ?? "")
             .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        protocol.StartSpares(rankHosts);
         if (job is not null)
         {
             int[] pids = new int[protocol.Size];
@@ -247,6 +248,7 @@ internal sealed partial class GroupProtocol : IDisposable
         }
         CloseControlChannel(syncId: 0, Deadline.After(ProtocolTimeouts.Step, "the other ranks' closing control markers"));
         RefuseQueuedRequests("the job finished before the migration could start");
+        ReleaseSpares();
         WriteStatus("finished");
     }
 

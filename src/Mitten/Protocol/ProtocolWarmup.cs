@@ -120,6 +120,15 @@ internal static class ProtocolWarmup
         return prepared;
     }
 
+    /// <summary>A spare compiles the application's codec (the restore path) while it waits.</summary>
+    internal static void PrepareCodec(Type codecType)
+    {
+        if (!Disabled)
+        {
+            Prepare(codecType, null);
+        }
+    }
+
     /// <summary>Prepares the non-generic methods of <paramref name="type"/> (all, or those named <paramref name="name"/>).</summary>
     private static void Prepare(Type type, string? name)
     {

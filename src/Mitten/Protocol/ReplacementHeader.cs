@@ -32,6 +32,9 @@ internal sealed class ReplacementHeader
 
     /// <summary>Where the group's last complete checkpoint is (named if the job has to end).</summary>
     public string? LastCheckpointDirectory { get; set; }
+
+    /// <summary>The group's spares as Pj knows them (the one taken for this migration is unavailable).</summary>
+    public List<Spares.SpareInfo> Spares { get; set; } = [];
 }
 
 /// <summary>A request queued at Pj when it moved.</summary>

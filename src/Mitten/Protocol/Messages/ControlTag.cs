@@ -30,6 +30,10 @@ internal static class ControlTag
     internal const int Hello = 27;         // Pn -> Pj: its process id (text), first thing after start
     internal const int Abandon = 28;       // Pj -> Pn: the migration rolled back; exit without joining
 
+    // On the intercommunicator from the group's start-up spawn of its spares (docs/PROTOCOL.md, "Warm spares").
+    internal const int SpareRole = 29;     // rank 0 -> spare: [1] you are a spare (a replacement gets Header instead)
+    internal const int SpareReady = 30;    // spare -> rank 0: "host TAB pid TAB doorbell TAB mpi-port" once warm (empty: it cannot serve)
+
     /// <summary>
     /// Tag of the end-of-channel marker sent on the application communicator during the drain.
     /// Application tags must be below it (32767 is the smallest tag bound MPI guarantees).

@@ -21,7 +21,8 @@ internal sealed partial class GroupProtocol
             ResumeAfterAbort(publishSuperstep);
             return;
         }
-        string port = decision.Text;
+        string port = decision.Text.Split('\n')[0];
+        MarkUnavailable(decision.Text[port.Length..].TrimStart('\n'));
         FaultInjection.At("decided", Rank);
         Communicator next;
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,

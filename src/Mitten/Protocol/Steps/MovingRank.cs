@@ -41,26 +41,20 @@ internal sealed partial class GroupProtocol
             return;
         }
 
-        Communicator inter;
-        try
+        // A free warm spare on the target host replaces the spawn (Steps/Spares.cs); without one, spawn.
+        Communicator? taken = TakeSpare(host, session);
+        bool fromSpare = taken is not null;
+        if (fromSpare)
         {
-            using Info info = Info.Create();
-            info.Set("host", host);
-            info.Set("wdir", Directory.GetCurrentDirectory());
-            (string command, string[] arguments) = ReplacementCommand();
-            using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"spawning the replacement on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
-            {
-                inter = Mpi.Self.Spawn(command, arguments, 1, info, 0, out _);
-            }
+            Mark("spare_taken");
         }
-        catch (Exception e) when (e is MpiException or ArgumentException)
+        Communicator? inter = taken ?? SpawnReplacement(session, host);
+        if (inter is null)
         {
-            RollBack(session, $"spawning the replacement on '{host}' failed: {e.Message}", spawnAttempted: true);
-            return;
+            return; // the spawn failed: rolled back
         }
-        Mark("spawned");
         FaultInjection.At("spawned", Rank);
-        job?.AppendEvent("spawned", Rank, session.Id, session.Request?.Id, null);
+        job?.AppendEvent(fromSpare ? "spare_taken" : "spawned", Rank, session.Id, session.Request?.Id, null);
 
         var header = new ReplacementHeader
         {
@@ -84,6 +78,7 @@ internal sealed partial class GroupProtocol
             Fault = Environment.GetEnvironmentVariable("MITTEN_TEST_REPLACEMENT_FAULT") ?? FaultInjection.Setting,
             PendingRequests = requests.Select(r => new PendingRequest(r.Id, r.Host, r.CheckpointDirectory)).ToList(),
             LastCheckpointDirectory = LastCheckpointDirectory,
+            Spares = Spares,
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
@@ -102,6 +97,30 @@ internal sealed partial class GroupProtocol
         }
         Mark("restored");
         CommitAndLeave(session, inter, port);
+    }
+
+    /// <summary>Spawns the replacement on <paramref name="host"/> (today's path without a spare); null when it failed and the migration was rolled back.</summary>
+    private Communicator? SpawnReplacement(SynchronizationSession session, string host)
+    {
+        Communicator inter;
+        try
+        {
+            using Info info = Info.Create();
+            info.Set("host", host);
+            info.Set("wdir", Directory.GetCurrentDirectory());
+            (string command, string[] arguments) = ReplacementCommand();
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"spawning the replacement on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
+            {
+                inter = Mpi.Self.Spawn(command, arguments, 1, info, 0, out _);
+            }
+        }
+        catch (Exception e) when (e is MpiException or ArgumentException)
+        {
+            RollBack(session, $"spawning the replacement on '{host}' failed: {e.Message}", spawnAttempted: true);
+            return null;
+        }
+        Mark("spawned");
+        return inter;
     }
 
     /// <summary>Waits for restore_complete (the port to connect to), a failure, the replacement's death (when local) or the restore limit.</summary>
@@ -211,7 +230,8 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void CommitAndLeave(SynchronizationSession session, Communicator inter, string port)
     {
-        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, port), Rank);
+        // The text: the port, then the spares the leader knows to be unavailable (taken or dead).
+        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, port + "\n" + UnavailableSpares()), Rank);
         FaultInjection.At("decided", Rank);
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
         {

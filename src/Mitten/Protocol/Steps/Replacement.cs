@@ -19,9 +19,16 @@ namespace Mitten.Protocol;
 internal sealed partial class GroupProtocol
 {
     internal static GroupProtocol StartReplacement(Communicator parent, Action<byte[]> restoreApplicationState,
-        Func<byte[]> captureApplicationState, Func<string?, JobDirectory?> openJob)
+        Func<byte[]> captureApplicationState, Func<string?, JobDirectory?> openJob, Action warmRestore)
     {
-        parent.Send<byte>(Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0, ControlTag.Hello);
+        SendHello(parent);
+        if (AwaitRole(parent))
+        {
+            // A warm spare (Steps/SpareRole.cs): it waits until a moving rank takes it, then is
+            // that rank's replacement from here on, over the intercommunicator the rank connected.
+            parent = ServeAsSpare(parent, warmRestore);
+            SendHello(parent);
+        }
         byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
         ReplacementHeader header = JsonSerializer.Deserialize(headerBytes, ReplacementHeaderContext.Default.ReplacementHeader)
             ?? throw new InvalidDataException("empty migration header");
@@ -89,6 +96,7 @@ internal sealed partial class GroupProtocol
             LastCheckpointDirectory = header.LastCheckpointDirectory,
         };
         protocol.KnownHosts.UnionWith(header.KnownHosts);
+        protocol.Spares = header.Spares;
         foreach (PendingRequest pending in header.PendingRequests)
         {
             protocol.requests.Enqueue(new MigrationRequest(pending.Id, header.Rank, pending.Host, Stopwatch.GetTimestamp(), pending.CheckpointDirectory));

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace Mitten.Protocol.Spares;
+
+/// <summary>
+/// How a group member reaches an idle spare: a TCP listener on the spare's host. An idle spare
+/// waits in the kernel (accept with a one-second poll), not in MPI, whose blocking calls spin:
+/// so it costs the running job no processor time, and any member of the group — also a
+/// replacement that was not yet born when the spare started — can call it by host and port.
+/// One line per call: "TAKE id" (answer "OK": the caller then connects over MPI) or "EXIT"
+/// (answer "BYE"; the spare leaves). A refused or silent doorbell means the spare is gone.
+/// </summary>
+internal static class SpareDoorbell
+{
+    /// <summary>Connecting to a doorbell and its answer; past it the spare counts as dead.</summary>
+    internal static readonly TimeSpan CallLimit = TimeSpan.FromSeconds(2);
+
+    internal const string Take = "TAKE";
+    internal const string Exit = "EXIT";
+
+    /// <summary>The spare's listener, on every interface, on a port the kernel picks.</summary>
+    internal static TcpListener Listen()
+    {
+        var listener = new TcpListener(IPAddress.IPv6Any, 0);
+        listener.Server.DualMode = true;
+        listener.Start(4);
+        return listener;
+    }
+
+    /// <summary>
+    /// The spare's idle wait: the next call's command and its connection (to answer on), or
+    /// null when the process that launched this spare (Open MPI's daemon) is gone: the job ended
+    /// without telling the spare, which then leaves too (checked every second).
+    /// </summary>
+    internal static (string Command, Socket Caller)? WaitForCall(TcpListener listener)
+    {
+        int launcher = getppid();
+        while (true)
+        {
+            if (listener.Server.Poll(1_000_000, SelectMode.SelectRead))
+            {
+                Socket caller = listener.AcceptSocket();
+                caller.ReceiveTimeout = (int)CallLimit.TotalMilliseconds;
+                caller.NoDelay = true;
+                try
+                {
+                    string? line = ReadLine(caller);
+                    if (line is not null)
+                    {
+                        return (line, caller);
+                    }
+                }
+                catch (SocketException)
+                {
+                    // a caller that went away before its line: wait for the next one
+                }
+                caller.Dispose();
+            }
+            else if (getppid() != launcher)
+            {
+                return null;
+            }
+        }
+    }
+
+    /// <summary>The spare's answer to a call.</summary>
+    internal static void Answer(Socket caller, string answer)
+    {
+        try
+        {
+            caller.Send(Encoding.ASCII.GetBytes(answer + "\n"));
+        }
+        catch (SocketException)
+        {
+            // the caller gave up; it treats this spare as gone
+        }
+    }
+
+    /// <summary>
+    /// A group member calls <paramref name="spare"/> with <paramref name="command"/>; returns its
+    /// answer, or null (with why) when it cannot be reached or does not answer within
+    /// <see cref="CallLimit"/>.
+    /// </summary>
+    internal static string? Call(SpareInfo spare, string command, string localHost, out string failure)
+    {
+        failure = "";
+        try
+        {
+            IPAddress[] addresses = string.Equals(spare.Host, localHost, StringComparison.OrdinalIgnoreCase) || spare.Host == "localhost"
+                ? [IPAddress.Loopback]
+                : Dns.GetHostAddresses(spare.Host);
+            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket.ReceiveTimeout = (int)CallLimit.TotalMilliseconds;
+            socket.SendTimeout = (int)CallLimit.TotalMilliseconds;
+            if (!socket.ConnectAsync(addresses, spare.DoorbellPort).Wait(CallLimit))
+            {
+                failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} did not answer within {CallLimit.TotalSeconds:0} s";
+                return null;
+            }
+            socket.Send(Encoding.ASCII.GetBytes(command + "\n"));
+            string? answer = ReadLine(socket);
+            if (answer is null)
+            {
+                failure = "it closed its doorbell without answering";
+            }
+            return answer;
+        }
+        catch (Exception e) when (e is SocketException or AggregateException or IOException)
+        {
+            failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} cannot be reached ({(e is AggregateException a ? a.InnerException?.Message : e.Message)})";
+            return null;
+        }
+    }
+
+    /// <summary>One short ASCII line (at most 256 bytes), or null at the end of the stream.</summary>
+    private static string? ReadLine(Socket socket)
+    {
+        var line = new StringBuilder();
+        Span<byte> one = stackalloc byte[1];
+        while (line.Length < 256)
+        {
+            if (socket.Receive(one) == 0)
+            {
+                return null;
+            }
+            if (one[0] == (byte)'\n')
+            {
+                return line.ToString();
+            }
+            line.Append((char)one[0]);
+        }
+        return line.ToString();
+    }
+
+    [DllImport("libc")]
+    private static extern int getppid();
+}

@@ -1,0 +1,35 @@
+using System.Globalization;
+
+namespace Mitten.Protocol.Spares;
+
+/// <summary>
+/// One warm spare as every member of the group knows it: where it runs, its doorbell (a TCP
+/// port on its host, on which it waits without using the processor) and the MPI port the
+/// moving rank connects to once the spare has said yes. Marked <see cref="Unavailable"/> once
+/// taken (by any migration, committed or not: a taken spare never waits again) or found dead.
+/// </summary>
+internal sealed class SpareInfo
+{
+    public int Id { get; set; }
+    public string Host { get; set; } = "";
+    public int Pid { get; set; }
+    public int DoorbellPort { get; set; }
+    public string MpiPort { get; set; } = "";
+    public bool Unavailable { get; set; }
+
+    /// <summary>One line of the table the spares send at start: "host TAB pid TAB doorbell TAB mpi-port".</summary>
+    internal string ToLine() => string.Create(CultureInfo.InvariantCulture, $"{Host}\t{Pid}\t{DoorbellPort}\t{MpiPort}");
+
+    internal static SpareInfo? FromLine(int id, string line)
+    {
+        string[] f = line.Split('\t');
+        if (f.Length != 4 || !int.TryParse(f[1], CultureInfo.InvariantCulture, out int pid) ||
+            !int.TryParse(f[2], CultureInfo.InvariantCulture, out int port) || f[3].Length == 0)
+        {
+            return null;
+        }
+        return new SpareInfo { Id = id, Host = f[0], Pid = pid, DoorbellPort = port, MpiPort = f[3] };
+    }
+
+    public override string ToString() => $"spare {Id} (process {Pid} on {Host})";
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
+using Mitten.Protocol.Spares;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// A warm spare's side (docs/PROTOCOL.md, "Warm spares"). A process the group spawned at start
+/// learns its role (SPARE_ROLE instead of a migration header), compiles the protocol and the
+/// application's codec, opens an MPI port and its doorbell, reports SPARE_READY to rank 0, and
+/// waits in the kernel. TAKE makes it a replacement: it accepts the moving rank's connection and
+/// goes on exactly as a spawned replacement. EXIT, or the end of the process that launched it,
+/// makes it leave (exit 0, without MPI_Finalize, which would wait for the whole job).
+/// </summary>
+internal sealed partial class GroupProtocol
+{
+    private static void SendHello(Communicator parent) =>
+        parent.Send<byte>(Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)), 0, ControlTag.Hello);
+
+    /// <summary>
+    /// A spawned process's role: true for a spare (SPARE_ROLE from rank 0), false for a
+    /// replacement (its header is there; it is read next). ABANDON or nothing within the
+    /// restore limit plus a step: the process leaves.
+    /// </summary>
+    private static bool AwaitRole(Communicator parent)
+    {
+        var deadline = Deadline.After(ProtocolTimeouts.Step + ProtocolTimeouts.Restore, "a role (migration header or SPARE_ROLE) from the group");
+        while (true)
+        {
+            if (parent.Iprobe(0, ControlTag.Header, out _))
+            {
+                return false;
+            }
+            if (parent.Iprobe(0, ControlTag.SpareRole, out _))
+            {
+                Span<long> role = [0];
+                parent.Recv<long>(role, 0, ControlTag.SpareRole);
+                return true;
+            }
+            if (parent.Iprobe(0, ControlTag.Abandon, out _) || deadline.Expired)
+            {
+                LeaveAsReplacement(null, deadline.Expired ? deadline.Describe() : "the moving rank rolled the migration back");
+            }
+            Thread.Sleep(0);
+        }
+    }
+
+    /// <summary>Warms up, reports ready, waits for TAKE or EXIT; returns the intercommunicator to the rank that took it.</summary>
+    private static Communicator ServeAsSpare(Communicator spawnedBy, Action warmRestore)
+    {
+        ProtocolWarmup.Start();
+        warmRestore();
+        string port;
+        TcpListener doorbell;
+        try
+        {
+            port = Communicator.OpenPort();
+            doorbell = SpareDoorbell.Listen();
+        }
+        catch (Exception e) when (e is MpiException or SocketException)
+        {
+            spawnedBy.Send<byte>([], 0, ControlTag.SpareReady);
+            LeaveAsSpare($"it cannot serve: {e.Message}");
+            throw; // unreachable
+        }
+        var me = new SpareInfo
+        {
+            Host = Mpi.ProcessorName,
+            Pid = Environment.ProcessId,
+            DoorbellPort = ((IPEndPoint)doorbell.LocalEndpoint).Port,
+            MpiPort = port,
+        };
+        spawnedBy.Send<byte>(Encoding.UTF8.GetBytes(me.ToLine()), 0, ControlTag.SpareReady);
+        while (true)
+        {
+            if (SpareDoorbell.WaitForCall(doorbell) is not var (command, caller))
+            {
+                LeaveAsSpare(null); // the job's launcher is gone
+                return null!;
+            }
+            if (command == SpareDoorbell.Exit)
+            {
+                SpareDoorbell.Answer(caller, "BYE");
+                caller.Dispose();
+                LeaveAsSpare(null);
+            }
+            if (command.StartsWith(SpareDoorbell.Take + " ", StringComparison.Ordinal))
+            {
+                SpareDoorbell.Answer(caller, "OK");
+                caller.Dispose();
+                doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
+                Communicator fromMovingRank;
+                using (BlockingCallLimit.Arm(ProtocolTimeouts.Step, () => LeaveAsReplacement(null, "the moving rank did not connect after taking this spare")))
+                {
+                    fromMovingRank = Mpi.Self.Accept(port, 0);
+                }
+                Communicator.ClosePort(port);
+                return fromMovingRank;
+            }
+            caller.Dispose();
+        }
+    }
+
+    /// <summary>A spare that is no longer needed leaves: exit 0, quietly unless something went wrong.</summary>
+    [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+    private static void LeaveAsSpare(string? why)
+    {
+        if (why is not null)
+        {
+            Console.Error.WriteLine($"mitten: spare (process {Environment.ProcessId}) leaves: {why}");
+        }
+        Console.Out.Flush();
+        Console.Error.Flush();
+        ExitProcess(0);
+        throw new InvalidOperationException("unreachable");
+    }
+}

@@ -1,0 +1,235 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using Mitten.GroupComm;
+using Mitten.Protocol.Messages;
+using Mitten.Protocol.Spares;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// Warm spares, the group's side (docs/PROTOCOL.md, "Warm spares"): at start the group spawns
+/// MITTEN_SPARES processes of the same program (on MITTEN_SPARE_HOSTS), which warm up and
+/// report their doorbell and MPI port; every member keeps the table. A migration to a host
+/// with a free spare takes it (doorbell TAKE, then MPI_Comm_connect from the moving rank
+/// alone) instead of spawning; the rest of the migration is unchanged. At the end rank 0 tells
+/// the unused spares to leave.
+/// </summary>
+internal sealed partial class GroupProtocol
+{
+    /// <summary>Every spare the group started (taken, dead or free), known to every member.</summary>
+    internal List<SpareInfo> Spares { get; private set; } = [];
+
+    /// <summary>
+    /// Whether this group started spares. They were spawned by (so connected to) every original
+    /// rank, and MPI_Finalize is collective over connected processes, so, as after a spawn,
+    /// MPI_Finalize is skipped (the job runs with orte_allowed_exit_without_sync=1).
+    /// </summary>
+    internal bool SparesStarted { get; private set; }
+
+    /// <summary>The start-up spawns' intercommunicators, kept (never used again, never freed) while the job runs.</summary>
+    private readonly List<Communicator> spareSpawns = [];
+
+    /// <summary>MITTEN_SPARES: how many spares to start with the job (0 when unset or invalid).</summary>
+    internal static int RequestedSpares =>
+        int.TryParse(Environment.GetEnvironmentVariable("MITTEN_SPARES"), NumberStyles.None, CultureInfo.InvariantCulture, out int n) ? Math.Min(n, 64) : 0;
+
+    /// <summary>
+    /// Starts the spares (collective over the group, at start, before the application's work):
+    /// spare i goes to MITTEN_SPARE_HOSTS[i mod count], or by default to the ranks' hosts in turn.
+    /// A host outside the job's hosts is skipped with a warning (a failed spawn would leave
+    /// mpiexec waiting at the end); a spawn that fails, or a spare that does not report ready
+    /// within the restore limit, leaves the job with fewer spares, never stops it.
+    /// </summary>
+    private void StartSpares(IReadOnlyList<string> rankHosts)
+    {
+        int count = RequestedSpares;
+        if (count <= 0)
+        {
+            return;
+        }
+        string[] wanted = (Environment.GetEnvironmentVariable("MITTEN_SPARE_HOSTS") ?? "")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        string[] pool = wanted.Length > 0 ? wanted : rankHosts.Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        var perHost = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var order = new List<string>();
+        for (int i = 0; i < count; i++)
+        {
+            string host = pool[i % pool.Length];
+            if (!KnownHosts.Contains(host))
+            {
+                if (Rank == 0 && !perHost.ContainsKey(host))
+                {
+                    Console.Error.WriteLine($"mitten: rank 0: no spare on '{host}': it is not one of the job's hosts ({string.Join(", ", KnownHosts.Order())}); add it to MITTEN_HOSTS");
+                }
+                perHost.TryAdd(host, 0);
+                continue;
+            }
+            if (!perHost.TryGetValue(host, out int n) || n == 0)
+            {
+                order.Add(host);
+            }
+            perHost[host] = perHost.GetValueOrDefault(host) + 1;
+        }
+        (string command, string[] arguments) = ReplacementCommand();
+        var lines = new StringBuilder();
+        foreach (string host in order)
+        {
+            Communicator inter;
+            try
+            {
+                SparesStarted = true;
+                using Info info = Info.Create();
+                info.Set("host", host);
+                info.Set("wdir", Directory.GetCurrentDirectory());
+                using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(-1, $"spawning the spares on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
+                {
+                    inter = app.Spawn(command, arguments, perHost[host], info, 0, out _);
+                }
+            }
+            catch (Exception e) when (e is MpiException or ArgumentException)
+            {
+                if (Rank == 0)
+                {
+                    Console.Error.WriteLine($"mitten: rank 0: no spares on '{host}': spawning them failed: {e.Message}");
+                }
+                continue;
+            }
+            spareSpawns.Add(inter);
+            if (Rank == 0)
+            {
+                for (int s = 0; s < inter.RemoteSize; s++)
+                {
+                    lines.Append(WelcomeSpare(inter, s, host)).Append('\n');
+                }
+            }
+        }
+        // Every member learns the table from rank 0 (an empty line is a spare that cannot serve).
+        byte[] table = Encoding.UTF8.GetBytes(lines.ToString());
+        int length = app.Bcast(table.Length, 0);
+        if (Rank != 0)
+        {
+            table = new byte[length];
+        }
+        app.Bcast<byte>(table, 0);
+        int id = 0;
+        foreach (string line in Encoding.UTF8.GetString(table).Split('\n').SkipLast(1))
+        {
+            if (SpareInfo.FromLine(id++, line) is { } spare)
+            {
+                Spares.Add(spare);
+                KnownHosts.Add(spare.Host);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Rank 0 with spawned process <paramref name="spare"/>: its hello, then SPARE_ROLE, then its
+    /// SPARE_READY line once it is warm; an empty line when it does not answer within the limits
+    /// (it is then left alone: it leaves by itself when it sees no role, or at the job's end).
+    /// </summary>
+    private static string WelcomeSpare(Communicator inter, int spare, string host)
+    {
+        if (ReceiveText(inter, spare, ControlTag.Hello, Deadline.After(ProtocolTimeouts.Restore, $"the hello of the spare on '{host}'")) is null)
+        {
+            return "";
+        }
+        Span<long> role = [1];
+        inter.Send<long>(role, spare, ControlTag.SpareRole);
+        string? ready = ReceiveText(inter, spare, ControlTag.SpareReady, Deadline.After(ProtocolTimeouts.Restore, $"the spare on '{host}' reporting ready"));
+        return ready ?? "";
+    }
+
+    /// <summary>A text message from <paramref name="source"/> with <paramref name="tag"/>, or null (with one line on stderr) past the deadline.</summary>
+    private static string? ReceiveText(Communicator communicator, int source, int tag, Deadline deadline)
+    {
+        Status found;
+        while (!communicator.Iprobe(source, tag, out found))
+        {
+            if (deadline.Expired)
+            {
+                Console.Error.WriteLine($"mitten: rank 0: {deadline.Describe()}; going on without that spare");
+                return null;
+            }
+            Thread.Sleep(1);
+        }
+        byte[] bytes = new byte[found.GetCount<byte>()];
+        communicator.Recv<byte>(bytes, source, tag);
+        return Encoding.UTF8.GetString(bytes);
+    }
+
+    /// <summary>
+    /// The moving rank: takes a free spare on <paramref name="host"/> — doorbell TAKE, then
+    /// MPI_Comm_connect to its port (this process alone) — and returns the intercommunicator to
+    /// it, shaped like a spawn's (one remote process, rank 0). A spare that does not answer is
+    /// marked unavailable and skipped; null when no spare could be taken (the caller spawns).
+    /// Runs while the group is frozen, so every wait here is short and bounded: the doorbell
+    /// call by <see cref="SpareDoorbell.CallLimit"/>, the connect (to a spare that has just said
+    /// yes) by the restore limit, past which the job is ended as for a spawn that never returns.
+    /// </summary>
+    private Communicator? TakeSpare(string host, SynchronizationSession session)
+    {
+        string self = Mpi.ProcessorName;
+        string target = host == "localhost" ? self : host;
+        foreach (SpareInfo spare in Spares)
+        {
+            if (spare.Unavailable || !string.Equals(spare.Host, target, StringComparison.OrdinalIgnoreCase))
+            {
+                continue;
+            }
+            spare.Unavailable = true; // taken now, or gone: it never waits on its doorbell again
+            string? answer = SpareDoorbell.Call(spare, $"{SpareDoorbell.Take} {session.Id}", self, out string failure);
+            if (answer != "OK")
+            {
+                Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: {(answer is null ? failure : $"it answered '{answer}'")}");
+                continue;
+            }
+            try
+            {
+                using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
+                {
+                    return Mpi.Self.Connect(spare.MpiPort, 0);
+                }
+            }
+            catch (MpiException e)
+            {
+                Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: connecting to it failed: {e.Message}");
+            }
+        }
+        return null;
+    }
+
+    /// <summary>The spares the leader knows are unavailable, for DECISION(commit): "id,id,...".</summary>
+    private string UnavailableSpares() => string.Join(',', Spares.Where(s => s.Unavailable).Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
+
+    /// <summary>A joining rank marks the spares the leader named in DECISION(commit) as unavailable.</summary>
+    private void MarkUnavailable(string ids)
+    {
+        foreach (string id in ids.Split(',', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (int.TryParse(id, CultureInfo.InvariantCulture, out int n) && Spares.FirstOrDefault(s => s.Id == n) is { } spare)
+            {
+                spare.Unavailable = true;
+            }
+        }
+    }
+
+    /// <summary>
+    /// At the end of the job (after the closing barrier), rank 0 tells every spare it does not
+    /// know to be unavailable to leave (EXIT); one that cannot be reached is already gone.
+    /// Bounded by the doorbell limit per spare.
+    /// </summary>
+    private void ReleaseSpares()
+    {
+        if (Rank != 0)
+        {
+            return;
+        }
+        string self = Mpi.ProcessorName;
+        foreach (SpareInfo spare in Spares.Where(s => !s.Unavailable))
+        {
+            spare.Unavailable = true;
+            _ = SpareDoorbell.Call(spare, SpareDoorbell.Exit, self, out _);
+        }
+    }
+}

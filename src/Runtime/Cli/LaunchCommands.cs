@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Mitten.Runtime.Control;
+using Mitten.Runtime.Launch;
 
 namespace Mitten.Runtime.Cli;
 
@@ -15,11 +16,13 @@ internal static partial class MittenCommand
         var detach = new Option<bool>("--detach", "-d") { Description = "Return once the job runs; its output goes to <job dir>/output.log" };
         var every = new Option<double?>("--checkpoint-every") { Description = "Checkpoint every S seconds (coordinated, through rank 0)" };
         var maxRestarts = new Option<int>("--max-restarts") { Description = "After a failure, restart from the newest complete checkpoint, up to N times", DefaultValueFactory = _ => 0 };
+        var spares = new Option<int>("--spares") { Description = "Start K warm spare processes with the job: a migration to a host with a free spare needs no spawn (MITTEN_SPARES)", DefaultValueFactory = _ => 0 };
+        var spareHosts = new Option<string?>("--spare-hosts") { Description = "Comma-separated hosts for the spares, used in turn (default: the ranks' hosts; MITTEN_SPARE_HOSTS)" };
         var jobDir = new Option<string?>("--into-job-dir") { Hidden = true }; // run --detach: the directory the parent made
         var program = new Argument<string[]>("program") { Description = "The program and its arguments, after --", Arity = ArgumentArity.OneOrMore };
         var command = new Command("run", "Launch a job under mpiexec with a control directory; prints 'job: <id>' on stderr, exits with the program's exit code")
         {
-            ranks, hostFile, name, detach, every, maxRestarts, jobDir, program,
+            ranks, hostFile, name, detach, every, maxRestarts, spares, spareHosts, jobDir, program,
         };
         command.SetAction((p, cancel) =>
         {
@@ -33,11 +36,43 @@ internal static partial class MittenCommand
             {
                 throw new MittenException($"--max-restarts must be between 0 and 1000 (got {p.GetValue(maxRestarts)})");
             }
+            SetSpares(p.GetValue(spares), p.GetValue(spareHosts));
             var request = new LaunchRequest(p.GetValue(ranks), p.GetValue(hostFile), words[0], words[1..], null, p.GetValue(name),
                 seconds is double interval ? TimeSpan.FromSeconds(interval) : null, p.GetValue(maxRestarts), p.GetValue(jobDir));
             return p.GetValue(detach) ? Detached.LaunchAsync(p.GetValue(JobsRoot), request, cancel) : JobHost.RunAsync(p.GetValue(JobsRoot), request, cancel);
         });
         return command;
+    }
+
+    /// <summary>
+    /// --spares and --spare-hosts become MITTEN_SPARES and MITTEN_SPARE_HOSTS in this process's
+    /// environment, which the launch plan exports to the ranks (and a detached run inherits).
+    /// </summary>
+    private static void SetSpares(int count, string? hosts)
+    {
+        if (count is < 0 or > 64)
+        {
+            throw new MittenException($"--spares must be between 0 and 64 (got {count})");
+        }
+        if (hosts is not null)
+        {
+            foreach (string host in hosts.Split(',', StringSplitOptions.TrimEntries))
+            {
+                if (!Names.IsHostName(host, out string why))
+                {
+                    throw new MittenException($"--spare-hosts: '{Names.Printable(host)}' is not a host name ({why})");
+                }
+            }
+            if (count == 0)
+            {
+                throw new MittenException("--spare-hosts needs --spares K (K > 0)");
+            }
+            Environment.SetEnvironmentVariable(LaunchPlan.SpareHostsVariable, hosts);
+        }
+        if (count > 0)
+        {
+            Environment.SetEnvironmentVariable(LaunchPlan.SparesVariable, count.ToString(CultureInfo.InvariantCulture));
+        }
     }
 
     private static Command RestartCommand()

@@ -13,6 +13,8 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
     public const string JobDirVariable = "MITTEN_JOB_DIR";
     public const string RestartDirVariable = "MITTEN_RESTART_DIR";
     public const string HostsVariable = "MITTEN_HOSTS";
+    public const string SparesVariable = "MITTEN_SPARES";
+    public const string SpareHostsVariable = "MITTEN_SPARE_HOSTS";
 
     public static LaunchPlan For(JobDirectory job, int ranks, HostFile? hostFile, string program, IReadOnlyList<string> arguments,
         string? restartDir)
@@ -40,6 +42,15 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
         {
             environment[HostsVariable] = string.Join(',', known);
             args.AddRange(["-x", HostsVariable]);
+        }
+        // Warm spares (mitten run --spares / --spare-hosts, or set by the caller): the ranks start them.
+        foreach (string variable in new[] { SparesVariable, SpareHostsVariable })
+        {
+            if (System.Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
+            {
+                environment[variable] = value;
+                args.AddRange(["-x", variable]);
+            }
         }
         // .NET switches a terminal's keypad mode (ESC[?1h ESC=) when its output is a terminal,
         // and Open MPI gives each rank a pseudo-terminal: without a capable TERM the program's

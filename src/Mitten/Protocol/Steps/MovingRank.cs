@@ -54,7 +54,8 @@ internal sealed partial class GroupProtocol
             return; // the spawn failed: rolled back
         }
         FaultInjection.At("spawned", Rank);
-        job?.AppendEvent(fromSpare ? "spare_taken" : "spawned", Rank, session.Id, session.Request?.Id, null);
+        // One event either way (the control directory's contract), saying how the replacement was obtained.
+        job?.AppendEvent("spawned", Rank, session.Id, session.Request?.Id, fromSpare ? "\"replacement\":\"spare\"" : "\"replacement\":\"spawn\"");
 
         var header = new ReplacementHeader
         {

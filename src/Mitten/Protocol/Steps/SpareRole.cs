@@ -75,6 +75,7 @@ internal sealed partial class GroupProtocol
             MpiPort = port,
         };
         spawnedBy.Send<byte>(Encoding.UTF8.GetBytes(me.ToLine()), 0, ControlTag.SpareReady);
+        FaultInjection.At("ready", "spare");
         while (true)
         {
             if (SpareDoorbell.WaitForCall(doorbell) is not var (command, caller))

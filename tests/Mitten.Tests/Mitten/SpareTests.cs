@@ -1,0 +1,163 @@
+using System.Text.RegularExpressions;
+using Mitten.Tests.Support;
+using Xunit;
+
+namespace Mitten.Tests.Mitten;
+
+/// <summary>
+/// Warm spares (MITTEN_SPARES, docs/PROTOCOL.md "Warm spares") under real mpiexec jobs of the
+/// MittenDriver: a migration to a host with a free spare takes it instead of spawning (the
+/// MIGRATION line then has spare_taken, not spawned) and gives the unmigrated result; without a
+/// free spare it spawns; unused spares leave at the end; a dead spare is skipped.
+/// </summary>
+public partial class SpareTests
+{
+    private const string Scenario = "transit --iterations 6 --compute-ms 50";
+
+    private static MpiJob Run(int ranks, string arguments, int spares, IDictionary<string, string>? extra = null,
+        IEnumerable<string>? mpiexecOptions = null, int timeoutSeconds = 120)
+    {
+        var environment = new Dictionary<string, string>(extra ?? new Dictionary<string, string>());
+        if (spares > 0)
+        {
+            environment["MITTEN_SPARES"] = spares.ToString();
+        }
+        return MpiJob.Run(ranks, MpiJob.Driver("MittenDriver"), arguments.Split(' ', StringSplitOptions.RemoveEmptyEntries),
+            TimeSpan.FromSeconds(timeoutSeconds), mpiexecOptions, environment);
+    }
+
+    private static MpiJob? baseline;
+
+    private static MpiJob Baseline()
+    {
+        baseline ??= Run(3, Scenario, spares: 0);
+        JobAssert.Clean(baseline, 6);
+        return baseline;
+    }
+
+    private static List<string> Results(MpiJob job) =>
+        ResultLine().Matches(job.Stdout).Select(m => ReceivedPart().Replace(m.Value.Trim(), "")).Order(StringComparer.Ordinal).ToList();
+
+    private static void SameResults(MpiJob actual)
+    {
+        List<string> want = Results(Baseline()), got = Results(actual);
+        Assert.True(want.Count == 3 && want.SequenceEqual(got),
+            $"results differ from the unmigrated run\nexpected:\n{string.Join("\n", want)}\nactual:\n{string.Join("\n", got)}\n{actual.Describe()}");
+    }
+
+    /// <summary>Processes still running this worktree's driver (a spare that did not leave would be one).</summary>
+    private static List<int> DriverProcesses()
+    {
+        string driver = MpiJob.Driver("MittenDriver");
+        var found = new List<int>();
+        foreach (string dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out int pid))
+            {
+                continue;
+            }
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0').Contains(driver))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    [Fact]
+    public void A_migration_to_a_host_with_a_spare_takes_it_and_gives_the_unmigrated_result()
+    {
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1);
+        JobAssert.Clean(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(job);
+        string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        Assert.Contains("Committed", report);
+        Assert.Matches(@"synchronized=[\d.]+ms spare_taken=[\d.]+ms state_sent=[\d.]+ms restored=[\d.]+ms committed=[\d.]+ms resumed=[\d.]+ms", report);
+        Assert.DoesNotContain("spawned=", report);
+        Assert.Single(job.LinesStartingWith("REPLACEMENT rank=1 "));
+    }
+
+    [Fact]
+    public void A_second_migration_after_the_only_spare_was_taken_spawns_and_both_commit()
+    {
+        var job = Run(3, Scenario + " --migrate 1@2 --migrate 2@4", spares: 1);
+        JobAssert.Clean(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(job);
+        string first = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        string second = Assert.Single(job.LinesStartingWith("MIGRATION rank=2 "));
+        Assert.Contains("spare_taken=", first);
+        Assert.DoesNotContain("spawned=", first);
+        Assert.Contains("spawned=", second);
+        Assert.DoesNotContain("spare_taken=", second);
+    }
+
+    [Fact]
+    public void A_replacement_taken_from_the_spares_can_move_again_with_the_next_spare()
+    {
+        // Rank 1 moves to spare 0; its replacement (the former spare) moves again and takes spare 1.
+        var job = Run(3, Scenario + " --migrate 1@2 --migrate 1@4", spares: 2);
+        JobAssert.Clean(job, 6);
+        SameResults(job);
+        var reports = job.LinesStartingWith("MIGRATION rank=1 ").ToList();
+        Assert.Equal(2, reports.Count);
+        Assert.All(reports, r => Assert.Contains("spare_taken=", r));
+    }
+
+    [Fact]
+    public void Unused_spares_leave_at_the_end_and_mpiexec_exits()
+    {
+        Assert.Empty(DriverProcesses());
+        var job = Run(3, Scenario, spares: 2, timeoutSeconds: 90);
+        JobAssert.Clean(job, 6);
+        SameResults(job);
+        Assert.Empty(job.LinesStartingWith("MIGRATION "));
+        Assert.Empty(DriverProcesses());
+    }
+
+    [Fact]
+    public void A_spare_killed_before_the_migration_is_skipped_and_the_rank_is_spawned()
+    {
+        // Under mpiexec's defaults a process killed by a signal ends the whole job (as for any
+        // rank); with orte_abort_on_non_zero_status 0 the job goes on without the spare. Open
+        // MPI 4.1's mpiexec then outlives the ranks (as after a killed replacement, see
+        // FaultTests): the job's own work is checked, not mpiexec's exit.
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1,
+            new Dictionary<string, string> { ["MITTEN_TEST_FAULT"] = "spare:ready:kill" },
+            mpiexecOptions: ["--mca", "orte_abort_on_non_zero_status", "0"], timeoutSeconds: 60);
+        Assert.Matches(@"rank 1: spare 0 \(process \d+ on \S+\) skipped: its doorbell on \S+ cannot be reached", job.Stderr);
+        string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        Assert.Contains("Committed", report);
+        Assert.Contains("spawned=", report);
+        Assert.Equal(6, job.Checks.Count);
+        Assert.All(job.Checks, c => Assert.True(c.Ok, c.Line));
+        SameResults(job);
+    }
+
+    [Fact]
+    public void A_spare_taken_as_replacement_that_fails_its_restore_rolls_back()
+    {
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, new Dictionary<string, string> { ["MITTEN_DRIVER_CODEC_FAULT"] = "restore" });
+        JobAssert.Succeeded(job, 6);
+        SameResults(job);
+        Assert.Matches(@"rank 1: migration \d+ rolled back: the replacement could not restore the state: InvalidOperationException: test fault", job.Stderr);
+        Assert.Contains("leaves: restoring the state failed", job.Stderr);
+        Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
+    }
+
+    [GeneratedRegex(@"RESULT rank=\d+ \S+(?: \S+)?")]
+    private static partial Regex ResultLine();
+
+    [GeneratedRegex(@" received=\d+")]
+    private static partial Regex ReceivedPart();
+}

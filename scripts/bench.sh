@@ -35,6 +35,7 @@ names:
   overhead    Mitten normal-execution overhead, patent Fig. 11 (bench/Mitten/run.sh overhead)
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
               options: --repeats R (5)  --ranks "2 4 8"  --class A  --hosts H (same-host vs cross-host, root)
+                       --spares S (S warm spares, MITTEN_SPARES: the moving rank takes one instead of spawning)
   plots       redraw is.png, mg.png and the mpptest plots from the results already in bench/results
               (no run); the Mitten-vs-plain mpptest plots come from overhead-mpptest.txt
   soak        randomized traffic with concurrent migrations until N commit; counts lost requests, hangs,

@@ -23,11 +23,13 @@
 #       NAS MG (--mg-classes "W A", --mg-ranks 2, --mg-repeats 30), once after the K repetitions, the
 #       same way as IS (MG --compare mitten|plain --interleave): mg_pct. --only-mg runs just the MG
 #       part and ends with "overhead: mg_pct=Z".
-#   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)] [--hosts H]
+#   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)] [--hosts H] [--spares S (0)]
 #       IS migrating rank K at iteration I, R times per rank count; phase medians per rank count.
+#       --spares S: every job (IS and MG) starts S warm spares (MITTEN_SPARES); the moving rank takes one
+#       instead of spawning, and spawn_ms is then the time to take it (synchronized .. spare_taken).
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
-#       Ends with "migration: ranks=8 sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
+#       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
 #       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the
 #       end, when not up already), each repetition moving rank K to the host it is on (same-host)
 #       and to the next host (cross-host), alternating which goes first; no MG part. The phases are
@@ -389,6 +391,7 @@ migration() {
       --mg-iteration) mg_iteration=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
       --hosts) hosts=$2; shift 2 ;;
+      --spares) export MITTEN_SPARES=$2; shift 2 ;;
       *) echo "migration: unknown option $1" >&2; exit 2 ;;
     esac
   done
@@ -447,7 +450,7 @@ migration() {
         verified=$(grep -q '^RESULT .*verified=yes' "$TMP/migration.out" && echo yes || echo no)
         grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v variant="$variant" '{
             for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-            s = f["synchronized_ms"]; y = f["spawned_ms"]; r = f["restored_ms"]
+            s = f["synchronized_ms"]; y = ("spawned_ms" in f) ? f["spawned_ms"] : f["spare_taken_ms"]; r = f["restored_ms"]
             printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
               y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"]
           }' >>"$raw"
@@ -512,7 +515,7 @@ EOF
   if [ "$hosts" -eq 0 ]; then
     local mg_fields
     mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
-    echo "$last" | awk -F, -v mg="$mg_fields" '{ printf "migration: ranks=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s %s\n", $1, $3, $4, $5, $6, $8, $9, mg }'
+    echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=nan %s\n", $1, spares, $3, $4, $5, $6, $8, $9, mg }'
     return
   fi
   # Cross-host against same-host (no MG part with --hosts): per repetition the ratio of the two totals (and spawns), then their median.
@@ -623,7 +626,7 @@ migration_mg() {
     rnm2=$(sed -n 's/^RESULT .* rnm2=\([^ ]*\).*/\1/p' "$TMP/migration-mg.out")
     grep '^MIGRATION rank=' "$TMP/migration-mg.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v x="$rnm2" '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
-        printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], f["synchronized_ms"], f["spawned_ms"],
+        printf "%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], f["synchronized_ms"], ("spawned_ms" in f) ? f["spawned_ms"] : f["spare_taken_ms"],
           f["state_sent_ms"], f["restored_ms"], f["committed_ms"], f["resumed_ms"], f["freeze_ms"], f["protocol_ms"], f["state_bytes"], v, x
       }' >>"$raw"
     grep -q '^MIGRATION rank=' "$TMP/migration-mg.out" || progress "no migration was reported in this run"

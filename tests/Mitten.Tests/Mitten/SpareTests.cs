@@ -109,9 +109,11 @@ public partial class SpareTests
         var job = Run(3, Scenario + " --migrate 1@2 --migrate 1@4", spares: 2);
         JobAssert.Clean(job, 6);
         SameResults(job);
-        var reports = job.LinesStartingWith("MIGRATION rank=1 ").ToList();
-        Assert.Equal(2, reports.Count);
-        Assert.All(reports, r => Assert.Contains("spare_taken=", r));
+        // Two replacements of rank 1; the last one reports the second migration (its predecessor's
+        // report left with it), which found the second spare: the first had taken the other.
+        Assert.Equal(2, job.LinesStartingWith("REPLACEMENT rank=1 ").Count());
+        string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        Assert.Contains("spare_taken=", report);
     }
 
     [Fact]
@@ -153,6 +155,23 @@ public partial class SpareTests
         Assert.Matches(@"rank 1: migration \d+ rolled back: the replacement could not restore the state: InvalidOperationException: test fault", job.Stderr);
         Assert.Contains("leaves: restoring the state failed", job.Stderr);
         Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public void Mitten_run_with_spares_starts_them_and_the_migration_takes_one()
+    {
+        using var mitten = new global::Mitten.Tests.Runtime.MittenCli();
+        var job = mitten.Launch(["run", "-n", "3", "--spares", "1", "--", MpiJob.Driver("MittenDriver"), .. (Scenario + " --migrate 1@3").Split(' ')], timeoutSeconds: 120);
+        JobAssert.Succeeded(job, 6);
+        SameResults(job);
+        string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        Assert.Contains("spare_taken=", report);
+        string dir = Assert.Single(Directory.GetDirectories(mitten.JobsRoot));
+        var events = global::Mitten.Tests.Runtime.MittenCli.ReadJsonLines(Path.Combine(dir, "events.jsonl"));
+        var spawned = Assert.Single(events, e => (string?)e["event"] == "spawned");
+        Assert.Equal("spare", (string?)spawned["replacement"]);
+        Assert.Empty(DriverProcesses());
     }
 
     [GeneratedRegex(@"RESULT rank=\d+ \S+(?: \S+)?")]

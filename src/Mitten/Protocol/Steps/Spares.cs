@@ -178,6 +178,7 @@ internal sealed partial class GroupProtocol
                 continue;
             }
             spare.Unavailable = true; // taken now, or gone: it never waits on its doorbell again
+            long start = Stopwatch.GetTimestamp();
             string? answer = SpareDoorbell.Call(spare, $"{SpareDoorbell.Take} {session.Id}", self, out string failure);
             if (answer != "OK")
             {
@@ -188,7 +189,14 @@ internal sealed partial class GroupProtocol
             {
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
                 {
-                    return Mpi.Self.Connect(spare.MpiPort, 0);
+                    long called = Stopwatch.GetTimestamp();
+                    Communicator inter = Mpi.Self.Connect(spare.MpiPort, 0);
+                    if (ProtocolTrace.Enabled)
+                    {
+                        ProtocolTrace.Write(Rank, string.Create(CultureInfo.InvariantCulture,
+                            $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, connect {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
+                    }
+                    return inter;
                 }
             }
             catch (MpiException e)

@@ -158,6 +158,7 @@ internal static class PayloadScenario
             allVerified = difference < 0;
             Console.WriteLine($"PAYLOAD rank={rank} iteration={state.Iteration} bytes={state.Bytes.Length} doubles={state.Doubles.LongLength} state_bytes={report.StateBytes} verified={(allVerified ? "yes" : "no")}" +
                 (allVerified ? "" : $" first_difference={difference}"));
+            Console.WriteLine($"MIGRATION {report}");
         }
         // Rank 1 asks for its own move once per process (a process that moves never comes back);
         // a move is served at one of its next migration points. The loop is long enough for all.

@@ -126,20 +126,21 @@ internal sealed class PayloadState
 /// its payload bit by bit and prints "PAYLOAD rank=1 iteration=K bytes=B doubles=D
 /// state_bytes=S verified=yes|no". With --payload-stream-sizes the payload is chosen so that
 /// the whole state stream (communication state frame and codec header included) has exactly
-/// each listed size; the overhead is learned from the first migration, whose payload is empty.
+/// each listed size ("pN": a payload of N bytes instead); the overhead is learned from the first
+/// migration, whose payload is empty.
 /// --payload-doubles N moves one payload of N doubles.
 /// </summary>
 internal static class PayloadScenario
 {
     internal static int Run(string[] args)
     {
-        var streamSizes = new List<long>();
+        var streamSizes = new List<string>();
         long doubles = -1;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
             {
-                case "--payload-stream-sizes": streamSizes.AddRange(args[++i].Split(',').Select(long.Parse)); break;
+                case "--payload-stream-sizes": streamSizes.AddRange(args[++i].Split(',')); break;
                 case "--payload-doubles": doubles = long.Parse(args[++i]); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
@@ -185,7 +186,9 @@ internal static class PayloadScenario
                     {
                         state.Overhead = session.MigrationHistory[^1].StateBytes;
                     }
-                    long payload = streamSizes[m - 1] - state.Overhead;
+                    // "pN": a payload of N bytes; "N": a whole stream of N bytes.
+                    string size = streamSizes[m - 1];
+                    long payload = size.StartsWith('p') ? long.Parse(size[1..]) : long.Parse(size) - state.Overhead;
                     if (payload < 0)
                     {
                         Console.WriteLine($"CHECK payload-size FAIL stream size {streamSizes[m - 1]} is below the overhead {state.Overhead}");

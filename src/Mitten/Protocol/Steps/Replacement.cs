@@ -21,6 +21,7 @@ internal sealed partial class GroupProtocol
     internal static GroupProtocol StartReplacement(Communicator parent, Action<Stream> restoreApplicationState,
         Action<Stream> captureApplicationState, Func<string?, JobDirectory?> openJob)
     {
+        ProtocolWarmup.PrepareStateReceiveInBackground();
         parent.Send<byte>(Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)), 0, ControlTag.Hello);
         byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
         ReplacementHeader header = JsonSerializer.Deserialize(headerBytes, ReplacementHeaderContext.Default.ReplacementHeader)

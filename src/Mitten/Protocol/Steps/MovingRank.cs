@@ -93,6 +93,7 @@ internal sealed partial class GroupProtocol
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
         string? sendFailure = null;
+        bool replacementFailed = false;
         try
         {
             state.Send(communicationState, captureApplicationState);
@@ -100,13 +101,15 @@ internal sealed partial class GroupProtocol
         catch (StateTransferException e)
         {
             sendFailure = "sending the state failed: " + e.Message;
+            // A replacement that failed while reading tells why (RESTORE_FAILED, reported below).
+            replacementFailed = inter.Iprobe(0, ControlTag.RestoreFailed, out _);
         }
         catch (Exception e)
         {
+            // The codec's own failure is the cause, whatever the replacement made of the part it read.
             sendFailure = $"the state codec could not save this rank's state: {e.GetType().Name}: {e.Message}";
         }
-        // A replacement that failed while reading tells why (RESTORE_FAILED, reported below).
-        if (sendFailure is not null && !inter.Iprobe(0, ControlTag.RestoreFailed, out _))
+        if (sendFailure is not null && !replacementFailed)
         {
             AbandonReplacement(inter, 0, host);
             RollBack(session, sendFailure, spawnAttempted: true);

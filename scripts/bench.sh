@@ -38,6 +38,9 @@ names:
                        --spares S (S warm spares, MITTEN_SPARES: the moving rank takes one instead of spawning)
   plots       redraw is.png, mg.png and the mpptest plots from the results already in bench/results
               (no run); the Mitten-vs-plain mpptest plots come from overhead-mpptest.txt
+  statetransfer  a migration's state transfer (bench/StateTransfer/run.sh): 1..256 MiB double[] and the 1M-node
+              graph from a rank to a spawned process, MB/s next to memcpy and a plain TCP socket, alternating
+              options: --rounds R (5)  --sizes "1 16 64 256"  --graph-nodes N (1000000)
   soak        randomized traffic with concurrent migrations until N commit; counts lost requests, hangs,
               lost/duplicated/reordered/corrupted messages, wrong results (bench/Soak/run.sh)
               options: --migrations N (1000)  --quick (20)  --seed S (one job)  --max-jobs J  --stall-seconds T (90)
@@ -49,7 +52,7 @@ EOF
 NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
-  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration|soak|plots) ;;
+  pingpong|is|iskernel|mg|mpptest|checkpoint|overhead|migration|soak|plots|statetransfer) ;;
   -h|--help) usage; exit 0 ;;
   *) usage >&2; exit 2 ;;
 esac
@@ -610,4 +613,5 @@ case "$NAME" in
     [ -f "$RESULTS/mpptest-compare-plain.txt" ] && bench/Mpptest/plot.sh "$RESULTS/mpptest-compare-plain.txt" "$RESULTS/mpptest-compare-plain"
     echo "plots: is=$RESULTS/is.png mg=$RESULTS/mg.png mpptest=$RESULTS/mpptest-<pattern>.png mitten_vs_plain=$RESULTS/mpptest-mitten-<pattern>.png"
     ;;
+  statetransfer) run_hook bench/StateTransfer/run.sh "$@" ;;
 esac

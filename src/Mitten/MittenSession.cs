@@ -113,17 +113,12 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
             Mpi.Init(ThreadLevel.Single); // signal handlers only set a flag; MPI is called from the main thread
         }
         TState? state = null;
-        Func<byte[]> capture = () =>
-        {
-            using var buffer = new MemoryStream();
-            codec.Save(state!, buffer);
-            return buffer.ToArray();
-        };
+        Action<Stream> capture = stream => codec.Save(state!, stream);
         GroupComm.Communicator? parent = GroupComm.Communicator.GetParent();
         if (parent is not null)
         {
             GroupProtocol replacement = GroupProtocol.StartReplacement(parent,
-                bytes => state = codec.Restore(new MemoryStream(bytes, writable: false)),
+                stream => state = codec.Restore(stream),
                 capture,
                 path =>
                 {

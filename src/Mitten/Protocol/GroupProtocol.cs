@@ -20,7 +20,7 @@ internal sealed partial class GroupProtocol : IDisposable
     private Communicator app;
     private ControlChannel control;
     private SuperstepWindow window;
-    private readonly Func<byte[]> captureApplicationState;
+    private readonly Action<Stream> captureApplicationState;
     private readonly JobDirectory? job;
 
     /// <summary>Messages drained off the network that the application has not received yet.</summary>
@@ -62,7 +62,7 @@ internal sealed partial class GroupProtocol : IDisposable
     internal Communicator Application => app;
 
     private GroupProtocol(Communicator app, ControlChannel control, SuperstepWindow window, ReceivedMessageList received,
-        long superstep, long collectives, Func<byte[]> captureApplicationState, JobDirectory? job)
+        long superstep, long collectives, Action<Stream> captureApplicationState, JobDirectory? job)
     {
         this.app = app;
         this.control = control;
@@ -77,7 +77,7 @@ internal sealed partial class GroupProtocol : IDisposable
     }
 
     /// <summary>Starts the protocol on an original rank of the job (collective over <paramref name="world"/>).</summary>
-    internal static GroupProtocol StartOriginal(Communicator world, Func<byte[]> captureApplicationState, JobDirectory? job)
+    internal static GroupProtocol StartOriginal(Communicator world, Action<Stream> captureApplicationState, JobDirectory? job)
     {
         ProtocolWarmup.Start();
         Communicator app = world.Dup();

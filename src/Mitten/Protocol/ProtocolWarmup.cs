@@ -117,6 +117,8 @@ internal static class ProtocolWarmup
         prepared += Compile(typeof(Status), null);
         prepared += Compile(typeof(Status), [typeof(byte)]);
         prepared += Compile(typeof(Checkpoint.Communication.ReceivedMessageList), null);
+        // The header's JSON (written by a moving rank right after the spawn returns).
+        _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
         return prepared;
     }
 
@@ -127,6 +129,34 @@ internal static class ProtocolWarmup
         {
             Prepare(codecType, null);
         }
+    }
+
+    /// <summary>
+    /// On a replacement, first thing: compiles the receiving side of the state transfer and the
+    /// header's JSON reader on a background thread, while the main thread says HELLO and waits
+    /// for the header (the moving rank is writing it), so the restore path does not start with
+    /// the JIT. The application's codec itself is compiled on its first use.
+    /// </summary>
+    internal static void PrepareStateReceiveInBackground()
+    {
+        if (Disabled)
+        {
+            return;
+        }
+        var thread = new Thread(() =>
+        {
+            byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
+            _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
+            foreach (Type type in new[] { typeof(StateReceiver), typeof(SharedMemoryStateReceiver), typeof(MpiChunkStateReceiver), typeof(StateTransfer) })
+            {
+                Compile(type, null);
+            }
+        })
+        {
+            IsBackground = true,
+            Name = "mitten-prejit-restore",
+        };
+        thread.Start();
     }
 
     /// <summary>Prepares the non-generic methods of <paramref name="type"/> (all, or those named <paramref name="name"/>).</summary>

@@ -5,9 +5,14 @@ using Mitten.Tests.Drivers;
 //   blocked  --iterations N --migrate RANK@ITER               a rank blocked on a stopped partner
 //   calls    --iterations N [--migrate RANK@ITER]... [--truncate-at ITER]   Sendrecv, Ssend, Probe, request sets, v-collectives
 //   requests                                                  bad requests are refused, the job goes on
+//   payload  --payload-stream-sizes N,N,... | --payload-doubles N   rank 1 moves with payloads checked bit by bit
 // One write() per line: Console's own stdout writer flushes every 256 characters, so a long line
 // (MIGRATION ...) could reach mpiexec in pieces with another rank's line between them.
 Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = true });
+if (args.Length > 0 && args[0] == "payload")
+{
+    return PayloadScenario.Run(args);
+}
 var options = DriverOptions.Parse(args);
 return options.Scenario switch
 {

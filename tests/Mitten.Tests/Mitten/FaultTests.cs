@@ -66,7 +66,7 @@ public partial class FaultTests
     }
 
     [Fact]
-    public void A_codec_that_throws_on_save_rolls_back_before_the_spawn()
+    public void A_codec_that_throws_on_save_rolls_back()
     {
         var job = Run(Scenario + " --migrate 1@2", new Dictionary<string, string> { ["MITTEN_DRIVER_CODEC_FAULT"] = "save" });
         RolledBackWithTheSameResult(job, "the state codec could not save this rank's state: InvalidOperationException: test fault");

@@ -21,8 +21,8 @@ internal static class ControlTag
 
     // On the intercommunicator Pj <-> Pn.
     internal const int Header = 20;
-    internal const int CommunicationState = 21;
-    internal const int ApplicationState = 22;
+    internal const int CommunicationState = 21; // unused since the state is streamed (kept so the numbers stay)
+    internal const int ApplicationState = 22; // Pj -> Pn: state chunks, or shared-memory notices (StateTransfer)
     internal const int Restored = 23;      // Pn -> Pj: port name bytes
     internal const int Joined = 24;        // Pn -> Pj: [1]
     internal const int Commit = 25;        // Pj -> Pn: [1]

@@ -33,7 +33,11 @@ internal sealed partial class GroupProtocol
         System.Diagnostics.Activity? span = StartCheckpointSpan(session);
         try
         {
-            state = captureApplicationState();
+            using (var buffer = new MemoryStream())
+            {
+                captureApplicationState(buffer);
+                state = buffer.ToArray();
+            }
             communication = CheckpointCommunicationState();
         }
         catch (Exception e)

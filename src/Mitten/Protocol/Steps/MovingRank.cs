@@ -8,8 +8,8 @@ namespace Mitten.Protocol;
 
 /// <summary>
 /// Step 5, the moving rank Pj (patent 002 Fig. 5 CommUpdate, with patent 000's migrate()):
-/// capture the state, spawn the replacement Pn, send it the header, the received-message-list
-/// and the state, wait for restore_complete, then decide: commit (every rank joins Pn) or roll
+/// spawn the replacement Pn, send it the header, then stream the received-message-list and the
+/// state to it while the codec captures it (<see cref="StateTransfer"/>), wait for restore_complete, then decide: commit (every rank joins Pn) or roll
 /// back (nothing has changed for the group). After the commit Pj leaves without MPI_Finalize.
 /// </summary>
 internal sealed partial class GroupProtocol
@@ -28,18 +28,9 @@ internal sealed partial class GroupProtocol
                      "add it to MITTEN_HOSTS if the MPI launcher can start processes there", spawnAttempted: false);
             return;
         }
-        // The state first: a codec that fails leaves nothing to clean up (no replacement yet).
-        byte[] applicationState, communicationState;
-        try
-        {
-            applicationState = captureApplicationState();
-            communicationState = Received.Serialize();
-        }
-        catch (Exception e)
-        {
-            RollBack(session, $"the state codec could not save this rank's state: {e.GetType().Name}: {e.Message}", spawnAttempted: false);
-            return;
-        }
+        // The application's state is streamed to the replacement by the codec (StateTransfer);
+        // only the received-message-list is captured here.
+        byte[] communicationState = Received.Serialize();
 
         // A free warm spare on the target host replaces the spawn (Steps/Spares.cs); without one, spawn.
         Communicator? taken = TakeSpare(host, session);
@@ -57,6 +48,20 @@ internal sealed partial class GroupProtocol
         // One event either way (the control directory's contract), saying how the replacement was obtained.
         job?.AppendEvent("spawned", Rank, session.Id, session.Request?.Id, fromSpare ? "\"replacement\":\"spare\"" : "\"replacement\":\"spawn\"");
 
+        bool sameHost = host == Mpi.ProcessorName || host == "localhost";
+        StateSender state;
+        try
+        {
+            state = StateTransfer.OpenSender(inter, sameHost);
+        }
+        catch (StateTransferException e)
+        {
+            AbandonReplacement(inter, 0, host);
+            RollBack(session, "the state transfer could not start: " + e.Message, spawnAttempted: true);
+            return;
+        }
+        using StateSender stateInFlight = state; // open until the replacement has read everything
+
         var header = new ReplacementHeader
         {
             MigrationId = session.Id,
@@ -73,7 +78,7 @@ internal sealed partial class GroupProtocol
             Timeline = timeline.Select(t => new PhaseTime(t.Phase, t.Seconds)).ToList(),
             ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
             FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
-            StateBytes = applicationState.Length + communicationState.Length,
+            StateChannel = state.Channel,
             JobDirectory = job?.Path,
             KnownHosts = KnownHosts.ToList(),
             Fault = Environment.GetEnvironmentVariable("MITTEN_TEST_REPLACEMENT_FAULT") ?? FaultInjection.Setting,
@@ -83,11 +88,32 @@ internal sealed partial class GroupProtocol
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
-        inter.Send<byte>(communicationState, 0, ControlTag.CommunicationState);
-        inter.Send<byte>(applicationState, 0, ControlTag.ApplicationState);
-        Mark("state_sent", header.StateBytes);
+        string? sendFailure = null;
+        bool replacementFailed = false;
+        try
+        {
+            state.Send(communicationState, captureApplicationState);
+        }
+        catch (StateTransferException e)
+        {
+            sendFailure = "sending the state failed: " + e.Message;
+            // A replacement that failed while reading tells why (RESTORE_FAILED, reported below).
+            replacementFailed = inter.Iprobe(0, ControlTag.RestoreFailed, out _);
+        }
+        catch (Exception e)
+        {
+            // The codec's own failure is the cause, whatever the replacement made of the part it read.
+            sendFailure = $"the state codec could not save this rank's state: {e.GetType().Name}: {e.Message}";
+        }
+        if (sendFailure is not null && !replacementFailed)
+        {
+            AbandonReplacement(inter, 0, host);
+            RollBack(session, sendFailure, spawnAttempted: true);
+            return;
+        }
+        Mark("state_sent", state.BytesSent);
         FaultInjection.At("state_sent", Rank);
-        job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{header.StateBytes}");
+        job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{state.BytesSent}");
 
         (string? port, string failure, int replacementPid) = AwaitRestoreComplete(inter, host);
         if (port is null)

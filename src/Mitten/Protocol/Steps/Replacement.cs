@@ -10,17 +10,18 @@ using Mitten.Protocol.Messages;
 namespace Mitten.Protocol;
 
 /// <summary>
-/// Step 5, the replacement Pn (patent 000's initialize()): receive the header, the
-/// received-message-list and the state from Pj, restore, report restore_complete with a port,
+/// Step 5, the replacement Pn (patent 000's initialize()): receive the header from Pj, then
+/// restore the received-message-list and the state while they stream in (<see cref="StateTransfer"/>), report restore_complete with a port,
 /// accept the group's connection, take rank j in Cnew, and resume after the commit. Until it
 /// is a member of Cnew a replacement that cannot go on leaves quietly (exit 0, so mpiexec does
 /// not end the job): Pj rolls back. The requests Pj had queued arrive in the header and stay queued here.
 /// </summary>
 internal sealed partial class GroupProtocol
 {
-    internal static GroupProtocol StartReplacement(Communicator parent, Action<byte[]> restoreApplicationState,
-        Func<byte[]> captureApplicationState, Func<string?, JobDirectory?> openJob, Action warmRestore)
+    internal static GroupProtocol StartReplacement(Communicator parent, Action<Stream> restoreApplicationState,
+        Action<Stream> captureApplicationState, Func<string?, JobDirectory?> openJob, Action warmRestore)
     {
+        ProtocolWarmup.PrepareStateReceiveInBackground();
         SendHello(parent);
         if (AwaitRole(parent))
         {
@@ -32,26 +33,33 @@ internal sealed partial class GroupProtocol
         byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
         ReplacementHeader header = JsonSerializer.Deserialize(headerBytes, ReplacementHeaderContext.Default.ReplacementHeader)
             ?? throw new InvalidDataException("empty migration header");
-        byte[] communicationState = ReceiveFromMovingRank(parent, ControlTag.CommunicationState);
-        byte[] applicationState = ReceiveFromMovingRank(parent, ControlTag.ApplicationState);
-        double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (header.Fault == "die-before-restore")
         {
             ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
         }
         FaultInjection.UseSetting(header.Fault);
         FaultInjection.At("restoring", header.Rank, replacement: true);
+        // The state streams in while the codec restores it (StateTransfer): arrival and restore overlap.
         var received = new ReceivedMessageList();
+        StateReceiver? state = null;
         try
         {
-            received.PrependAll(ReceivedMessageList.Deserialize(communicationState));
-            restoreApplicationState(applicationState);
+            state = StateTransfer.OpenReceiver(parent, header.StateChannel, why => LeaveAsReplacement(header, why));
+            received.PrependAll(ReceivedMessageList.Deserialize(state.ReadCommunicationState()));
+            restoreApplicationState(state);
+            state.DrainToEnd();
+            header.StateBytes = state.BytesReceived;
         }
         catch (Exception e)
         {
             parent.Send<byte>(Encoding.UTF8.GetBytes($"{e.GetType().Name}: {e.Message}"), 0, ControlTag.RestoreFailed);
             LeaveAsReplacement(header, $"restoring the state failed ({e.GetType().Name}: {e.Message}); rank {header.Rank} stays where it was");
         }
+        finally
+        {
+            state?.Release();
+        }
+        double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);
         job?.AppendEvent("restore_complete", header.Rank, header.MigrationId, header.RequestId, null);

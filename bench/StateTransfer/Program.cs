@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
+using System.Text;
+using Mitten;
+using Mitten.Bench.Checkpoint;
+using Mitten.Checkpoint.State;
+using Mitten.GroupComm;
+using Mitten.Protocol;
+
+// The state transfer of a migration, measured between a rank and a process it spawned (as a
+// replacement is): `mpiexec -n 1 StateTransferBench [--rounds R] [--sizes "1 16 64 256"] [--graph-nodes N]`.
+// Per round, size and variant (the order rotates every round), the time from the start of the
+// capture to the receiver's acknowledgement that it holds a restored copy:
+//   shm     Mitten's shared-memory route: codec -> memfd -> codec (MigratableCodec/StateSerializer)
+//   mpi     Mitten's MPI-chunk route over the intercommunicator (the TCP BTL for a spawned process)
+//   tcp     a plain TCP socket (loopback) between the same two processes: the raw array bytes into a fresh array
+//   memcpy  a copy of the array into a fresh array in the sending process
+// The 1M-node graph (bench/Checkpoint's SharedTree) goes by shm and mpi. Rows on stdout:
+//   row,ROUND,CASE,VARIANT,BYTES,SECONDS,MBPS     (MB = 10^6 bytes; BYTES = the payload, the array's bytes or the graph's stream)
+Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = true });
+Mpi.Init(ThreadLevel.Single);
+Communicator? parentComm = Communicator.GetParent();
+int code = parentComm is null ? Bench.Parent(args) : Bench.Child(parentComm);
+Mpi.Finalize();
+return code;
+
+internal static class Bench
+{
+    private const int CommandTag = 1, ChannelTag = 2, AckTag = 3, PortTag = 4;
+    private const long Shm = 0, MpiChunks = 1, Tcp = 2, Exit = -1;
+    private const long DoublesCase = 0, GraphCase = 1;
+
+    private static readonly IStateCodec<double[]> ArrayCodec = MigratableCodec.For<double[]>(new StateTypeRegistry());
+    private static readonly IStateCodec<Node> GraphCodec = MigratableCodec.For<Node>(new StateTypeRegistry().Register<Node>());
+
+    internal static int Parent(string[] args)
+    {
+        int rounds = 5, graphNodes = 1_000_000;
+        int[] sizes = [1, 16, 64, 256];
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--sizes": sizes = [.. args[++i].Split(' ', ',', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse)]; break;
+                case "--graph-nodes": graphNodes = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                default: throw new ArgumentException($"unknown option {args[i]}");
+            }
+        }
+        using Info info = Info.Create();
+        Communicator child = Mpi.Self.Spawn(Environment.ProcessPath!, [], 1, info, 0, out _);
+        byte[] portText = new byte[16];
+        Status portStatus = child.Recv<byte>(portText, 0, PortTag);
+        int port = int.Parse(Encoding.ASCII.GetString(portText, 0, portStatus.GetCount<byte>()), CultureInfo.InvariantCulture);
+        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        socket.Connect(IPAddress.Loopback, port);
+        Console.Error.WriteLine($"statetransfer: chunk {StateTransfer.ChunkBytes} B, child connected on port {port}");
+
+        Node graph = Node.SharedTree(graphNodes, out _, out _);
+        string[] arrayVariants = ["shm", "mpi", "tcp", "memcpy"];
+        for (int round = 0; round < rounds + 1; round++) // round 0 warms up (JIT, first page faults) and is not printed
+        {
+            foreach (int mib in sizes)
+            {
+                double[] state = new double[mib * (1L << 20) / 8];
+                for (int i = 0; i < state.Length; i++)
+                {
+                    state[i] = i * 1.000001;
+                }
+                for (int v = 0; v < arrayVariants.Length; v++)
+                {
+                    string variant = arrayVariants[(v + round) % arrayVariants.Length];
+                    Settle();
+                    double seconds = variant switch
+                    {
+                        "shm" => SendState(child, Shm, DoublesCase, s => ArrayCodec.Save(state, s)),
+                        "mpi" => SendState(child, MpiChunks, DoublesCase, s => ArrayCodec.Save(state, s)),
+                        "tcp" => SendOverSocket(child, socket, state),
+                        _ => Memcpy(state),
+                    };
+                    Row(round, $"mib{mib}", variant, state.LongLength * 8, seconds);
+                }
+            }
+            for (int v = 0; v < 2; v++)
+            {
+                long route = (v + round) % 2 == 0 ? Shm : MpiChunks;
+                Settle();
+                long bytes = 0;
+                double seconds = SendState(child, route, GraphCase, s =>
+                {
+                    GraphCodec.Save(graph, s);
+                    bytes = s.Position;
+                });
+                Row(round, "graph", route == Shm ? "shm" : "mpi", bytes, seconds);
+            }
+        }
+        Command(child, Exit, 0, 0);
+        child.Disconnect();
+        return 0;
+    }
+
+    private static void Row(int round, string @case, string variant, long bytes, double seconds)
+    {
+        if (round > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"row,{round},{@case},{variant},{bytes},{seconds:F6},{bytes / seconds / 1e6:F1}"));
+        }
+    }
+
+    private static void Settle()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    private static void Command(Communicator child, long variant, long @case, long bytes)
+    {
+        Span<long> command = [variant, @case, bytes];
+        child.Send<long>(command, 0, CommandTag);
+    }
+
+    /// <summary>Mitten's transfer: the codec writes into the route's stream; the child restores and acknowledges.</summary>
+    private static double SendState(Communicator child, long route, long @case, Action<Stream> save)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Command(child, route, @case, 0);
+        using StateSender sender = route == Shm ? new SharedMemoryStateSender(child, StateTransfer.ChunkBytes) : new MpiChunkStateSender(child, StateTransfer.ChunkBytes);
+        child.Send<byte>(Encoding.ASCII.GetBytes(sender.Channel), 0, ChannelTag);
+        sender.Send([], save);
+        Span<long> ack = [0];
+        child.Recv<long>(ack, 0, AckTag);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        if (ack[0] != 1)
+        {
+            throw new InvalidDataException("the child's restored state differs");
+        }
+        return seconds;
+    }
+
+    private static double SendOverSocket(Communicator child, Socket socket, double[] state)
+    {
+        long start = Stopwatch.GetTimestamp();
+        Command(child, Tcp, DoublesCase, state.LongLength * 8);
+        const int Piece = 64 << 20;
+        for (long i = 0; i < state.LongLength; i += Piece / 8)
+        {
+            int n = (int)Math.Min(Piece / 8, state.LongLength - i);
+            socket.Send(MemoryMarshal.AsBytes(state.AsSpan((int)i, n)));
+        }
+        Span<byte> ack = [0];
+        socket.Receive(ack);
+        return Stopwatch.GetElapsedTime(start).TotalSeconds;
+    }
+
+    private static double Memcpy(double[] state)
+    {
+        long start = Stopwatch.GetTimestamp();
+        double[] copy = GC.AllocateUninitializedArray<double>(state.Length);
+        state.AsSpan().CopyTo(copy);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        GC.KeepAlive(copy);
+        return seconds;
+    }
+
+    internal static int Child(Communicator parent)
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        parent.Send<byte>(Encoding.ASCII.GetBytes(((IPEndPoint)listener.LocalEndPoint!).Port.ToString(CultureInfo.InvariantCulture)), 0, PortTag);
+        using Socket socket = listener.Accept();
+        socket.NoDelay = true;
+        Span<long> command = [0, 0, 0];
+        while (true)
+        {
+            parent.Recv<long>(command, 0, CommandTag);
+            if (command[0] == Exit)
+            {
+                break;
+            }
+            if (command[0] == Tcp)
+            {
+                double[] received = new double[command[2] / 8];
+                Span<byte> bytes = MemoryMarshal.AsBytes(received.AsSpan());
+                for (int got = 0; got < bytes.Length;)
+                {
+                    got += socket.Receive(bytes[got..]);
+                }
+                socket.Send([(byte)1]);
+                continue;
+            }
+            Status status;
+            while (!parent.Iprobe(0, ChannelTag, out status))
+            {
+                Thread.Yield();
+            }
+            byte[] channel = new byte[status.GetCount<byte>()];
+            parent.Recv<byte>(channel, 0, ChannelTag);
+            StateReceiver receiver = StateTransfer.OpenReceiver(parent, Encoding.ASCII.GetString(channel), why => throw new InvalidOperationException(why));
+            receiver.ReadCommunicationState();
+            bool ok;
+            if (command[1] == DoublesCase)
+            {
+                double[] state = ArrayCodec.Restore(receiver);
+                ok = state.Length == 0 || (state[^1] == (state.Length - 1) * 1.000001 && state[state.Length / 2] == (state.Length / 2) * 1.000001);
+            }
+            else
+            {
+                Node graph = GraphCodec.Restore(receiver);
+                ok = graph is not null;
+            }
+            receiver.DrainToEnd();
+            receiver.Release();
+            Span<long> ack = [ok ? 1 : 0];
+            parent.Send<long>(ack, 0, AckTag);
+            GC.Collect();
+        }
+        parent.Disconnect();
+        return 0;
+    }
+}

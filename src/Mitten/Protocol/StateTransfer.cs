@@ -1,0 +1,227 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using Mitten.GroupComm;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// How a moving rank's state travels to its replacement, in one place for both sides
+/// (docs/PROTOCOL.md, "The state transfer"). The state is one byte stream: the
+/// received-message-list (an 8-byte length, then its bytes), then whatever the application's
+/// codec writes. The codec writes straight into the transport and the replacement's codec
+/// reads straight out of it, chunk by chunk, so capture, transfer and restore overlap, no
+/// process holds the whole state as one buffer, and the size has no 2 GiB limit.
+/// Two routes:
+/// <list type="bullet">
+/// <item><b>Shared memory</b> (a replacement on the same host): the moving rank writes the
+/// stream into an anonymous memory file (memfd); after every chunk it sends a 16-byte notice
+/// (bytes available so far, whether the stream is complete) over the intercommunicator; the
+/// replacement opens the file through /proc/PID/fd/FD, reads what the notices announce and
+/// releases the pages it has read. Nothing stays behind if either process dies.</item>
+/// <item><b>MPI chunks</b> (another host, or MITTEN_STATE_TRANSFER=mpi): chunks of
+/// <see cref="ChunkBytes"/> sent with MPI_Isend from a ring of three pinned buffers while the
+/// codec fills the next one; the replacement keeps receives posted ahead. Every chunk is full
+/// except the last, which is shorter (possibly empty) and ends the stream.</item>
+/// </list>
+/// Every wait has a deadline: the sender's (a chunk send that does not complete, a replacement
+/// that reports a failure) ends in <see cref="StateTransferException"/> and a rollback; the
+/// replacement's (a chunk or notice that does not come, ABANDON) make it leave.
+/// MITTEN_STATE_TRANSFER=auto|mpi|shm chooses the route (auto: shared memory when the target
+/// host is this host); MITTEN_STATE_CHUNK_BYTES sets the chunk size (default 4 MiB).
+/// </summary>
+internal static class StateTransfer
+{
+    internal const int DefaultChunkBytes = 4 << 20;
+
+    /// <summary>The chunk size (MITTEN_STATE_CHUNK_BYTES, default 4 MiB; tests make it small).</summary>
+    internal static int ChunkBytes { get; } =
+        int.TryParse(Environment.GetEnvironmentVariable("MITTEN_STATE_CHUNK_BYTES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int n) && n > 0
+            ? n : DefaultChunkBytes;
+
+    /// <summary>Whether the shared-memory route is used for a replacement on <paramref name="sameHost"/>.</summary>
+    internal static bool UseSharedMemory(bool sameHost) => Environment.GetEnvironmentVariable("MITTEN_STATE_TRANSFER") switch
+    {
+        "mpi" => false,
+        "shm" => true,
+        _ => sameHost && OperatingSystem.IsLinux(),
+    };
+
+    /// <summary>
+    /// Opens the sending side towards the replacement (rank 0 of <paramref name="inter"/>). Its
+    /// <see cref="StateSender.Channel"/> goes into the header, which must be sent before the state.
+    /// </summary>
+    internal static StateSender OpenSender(Communicator inter, bool sameHost) =>
+        UseSharedMemory(sameHost) ? new SharedMemoryStateSender(inter, ChunkBytes) : new MpiChunkStateSender(inter, ChunkBytes);
+
+    /// <summary>
+    /// Opens the receiving side described by <paramref name="channel"/> (from the header).
+    /// <paramref name="leave"/> is called (and must not return) when the moving rank abandons
+    /// the migration or a wait expires.
+    /// </summary>
+    internal static StateReceiver OpenReceiver(Communicator parent, string channel, Action<string> leave)
+    {
+        string[] parts = channel.Split(':');
+        return parts[0] switch
+        {
+            "shm" => new SharedMemoryStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), leave),
+            "mpi" => new MpiChunkStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), leave),
+            _ => throw new InvalidDataException($"unknown state channel '{channel}'"),
+        };
+    }
+}
+
+/// <summary>A failure of the transport itself while sending the state (not of the codec).</summary>
+internal sealed class StateTransferException(string message) : Exception(message);
+
+/// <summary>The moving rank's side of one state transfer.</summary>
+internal abstract class StateSender : Stream
+{
+    private long written;
+
+    /// <summary>What the replacement needs to open the receiving side ("shm:PID:FD" or "mpi:CHUNK").</summary>
+    internal abstract string Channel { get; }
+
+    /// <summary>Bytes of state sent (the communication state's frame included).</summary>
+    internal long BytesSent => written;
+
+    /// <summary>
+    /// Streams the communication state and then the application state (written by
+    /// <paramref name="saveApplicationState"/>, the codec) and ends the stream. An exception of
+    /// the codec passes through unchanged; a failure of the transfer is a <see cref="StateTransferException"/>.
+    /// </summary>
+    internal void Send(byte[] communicationState, Action<Stream> saveApplicationState)
+    {
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(length, communicationState.Length);
+        Write(length);
+        Write(communicationState);
+        saveApplicationState(this);
+        Complete();
+    }
+
+    /// <summary>Takes <paramref name="data"/> into the transport (called for every write).</summary>
+    protected abstract void Put(ReadOnlySpan<byte> data);
+
+    /// <summary>Ends the stream and waits until the replacement can read all of it.</summary>
+    protected abstract void Complete();
+
+    public override void Write(ReadOnlySpan<byte> buffer)
+    {
+        Put(buffer);
+        written += buffer.Length;
+    }
+
+    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+    public override void WriteByte(byte value) => Write([value]);
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => written; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    /// <summary>
+    /// While waiting on the transport: a RESTORE_FAILED from the replacement (it read part of
+    /// the stream and its codec failed) ends the transfer; the message stays queued for
+    /// AwaitRestoreComplete, which reports it.
+    /// </summary>
+    protected static void ThrowIfReplacementFailed(Communicator inter)
+    {
+        if (inter.Iprobe(0, Messages.ControlTag.RestoreFailed, out _))
+        {
+            throw new StateTransferException("the replacement stopped reading the state");
+        }
+    }
+}
+
+/// <summary>The replacement's side of one state transfer.</summary>
+internal abstract class StateReceiver : Stream
+{
+    private long read;
+    private bool ended;
+
+    /// <summary>Bytes of state received so far.</summary>
+    internal long BytesReceived => read;
+
+    /// <summary>Reads the received-message-list at the start of the stream.</summary>
+    internal byte[] ReadCommunicationState()
+    {
+        Span<byte> length = stackalloc byte[8];
+        ReadExactly(length);
+        long n = BinaryPrimitives.ReadInt64LittleEndian(length);
+        if (n is < 0 or > int.MaxValue)
+        {
+            throw new InvalidDataException($"the communication state's length {n} is not valid");
+        }
+        byte[] bytes = new byte[n];
+        ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>
+    /// After the codec's restore: reads whatever the codec left unread up to the end of the
+    /// stream (so the sender's last chunks complete) and returns how many bytes that was.
+    /// </summary>
+    internal long DrainToEnd()
+    {
+        byte[] scratch = new byte[64 * 1024];
+        long skipped = 0;
+        int n;
+        while ((n = Read(scratch)) > 0)
+        {
+            skipped += n;
+        }
+        return skipped;
+    }
+
+    /// <summary>Copies up to <paramref name="destination"/>.Length available bytes; 0 only at the end of the stream.</summary>
+    protected abstract int Take(Span<byte> destination);
+
+    public override int Read(Span<byte> buffer)
+    {
+        if (ended || buffer.IsEmpty)
+        {
+            return 0;
+        }
+        int n = Take(buffer);
+        ended = n == 0;
+        read += n;
+        return n;
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int ReadByte()
+    {
+        Span<byte> one = stackalloc byte[1];
+        return Read(one) == 1 ? one[0] : -1;
+    }
+
+    /// <summary>Codecs may dispose the stream they read (a BinaryReader does); the transfer ends it.</summary>
+    protected override void Dispose(bool disposing) { }
+
+    /// <summary>Releases the transport (the stream itself ignores Dispose, see above).</summary>
+    internal abstract void Release();
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => read; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+    /// <summary>The deadline of one wait for the next chunk or notice (the same limit as the other messages from the moving rank).</summary>
+    protected static Deadline NextChunkDeadline() =>
+        Deadline.After(ProtocolTimeouts.Step + ProtocolTimeouts.Restore, "the next part of the state from the moving rank");
+
+    /// <summary>ABANDON from the moving rank (it rolled back).</summary>
+    protected static bool Abandoned(Communicator parent) => parent.Iprobe(0, Messages.ControlTag.Abandon, out _);
+}

@@ -178,6 +178,13 @@ public sealed partial class MittenCommunicator
         channel.Collectives++;
     }
 
+    /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
+    public T Bcast<T>(T value, int root) where T : unmanaged
+    {
+        Bcast(new Span<T>(ref value), root);
+        return value;
+    }
+
     /// <summary>Reduces to <paramref name="root"/>.</summary>
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {

@@ -21,6 +21,7 @@ internal sealed class Channel
         Parent = parent;
         this.communicator = communicator;
         Key = key;
+        MarkerSeen = communicator is null ? [] : new bool[communicator.Size];
     }
 
     /// <summary>0 for the group, else unique on this process (and kept by a replacement).</summary>

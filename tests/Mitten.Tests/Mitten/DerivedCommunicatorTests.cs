@@ -65,7 +65,8 @@ public partial class DerivedCommunicatorTests
         JobAssert.Succeeded(job, 5 * 4);
         JobAssert.OkOnRanks(job, "derived-ok", 4);
         Assert.Equal(Results(expected), Results(job));
-        Assert.Equal(2, job.LinesStartingWith("MIGRATION rank=1 ").Count(l => l.Contains("Committed")));
+        // The history printed at the end is the last process's: rank 1's second move (the first replacement left).
+        Assert.Contains("Committed", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
         Assert.Contains("Committed", Assert.Single(job.LinesStartingWith("MIGRATION rank=2 ")));
         Assert.Equal(2, job.LinesStartingWith("REPLACEMENT rank=1 ").Count());
         Assert.Single(job.LinesStartingWith("REPLACEMENT rank=2 "));

@@ -302,6 +302,20 @@ internal sealed partial class GroupProtocol
         Rebuild(World);
     }
 
+    /// <summary>Why this process cannot be checkpointed: messages drained on a derived communicator (a checkpoint holds the group's list only); empty when none.</summary>
+    private string DerivedMessagesNotCheckpointed()
+    {
+        foreach (Channel channel in derived.Values)
+        {
+            if (channel.Received.Count > 0)
+            {
+                return $"rank {Rank}: {channel.Received.Count} message(s) were in transit on a derived communicator ({channel.Key}); " +
+                       "a checkpoint saves the session communicator's messages only, so take checkpoints where derived communicators have none in transit";
+            }
+        }
+        return "";
+    }
+
     /// <summary>
     /// For a REPORT: this process's non-blocking collectives in progress and its collective count
     /// on every derived communicator it uses, one "key count" per line after the first; empty

@@ -35,6 +35,7 @@ internal sealed partial class GroupProtocol
         {
             state = captureApplicationState();
             communication = CheckpointCommunicationState();
+            reason = DerivedMessagesNotCheckpointed(); // a checkpoint holds the group channel's list only
         }
         catch (Exception e)
         {

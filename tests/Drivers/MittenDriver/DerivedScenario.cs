@@ -92,7 +92,9 @@ internal static class DerivedScenario
             }
             if (blockedRow && k > 0 && row.Rank == 1)
             {
+                MittenCollectiveRequest? across = k - 1 == options.NbcAcross ? row.Ibarrier() : null; // row rank 0 started it last iteration
                 row.Send(Value(rank, k - 1, 7), 0, BlockedTag);
+                across?.Wait();
             }
             if (k == 1)
             {
@@ -134,7 +136,10 @@ internal static class DerivedScenario
                 }
                 if (blockedRow && row.Rank == 0)
                 {
+                    // With --nbc-across K: blocked below with a non-blocking collective in progress (a migration then rolls back).
+                    MittenCollectiveRequest? across = k == options.NbcAcross ? row.Ibarrier() : null;
                     long got = row.Recv<long>(1, BlockedTag); // row rank 1 sends it after its next migration point
+                    across?.Wait();
                     Expect(got == Value(RowMember(grid, 1), k, 7), $"blocked row receive {got}");
                     state.Checksum += got;
                 }

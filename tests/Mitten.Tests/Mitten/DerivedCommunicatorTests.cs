@@ -101,6 +101,21 @@ public partial class DerivedCommunicatorTests
             Assert.Single(job.LinesStartingWith("MIGRATION rank=0 ")));
     }
 
+    [Fact]
+    public void A_migration_while_a_rank_is_blocked_with_a_nonblocking_collective_in_progress_rolls_back_with_the_rule()
+    {
+        var expected = Baseline(4, BlockedScenario);
+        // Rank 0 starts an Ibarrier on its row and blocks in a receive that rank 1 satisfies only
+        // after its next migration point, where rank 1's migration starts: the collective would
+        // span the old and the new row, so the leader rolls the migration back with that reason.
+        var job = Run(4, BlockedScenario + " --nbc-across 2 --migrate 1@2");
+        JobAssert.Succeeded(job, 5 * 4);
+        JobAssert.OkOnRanks(job, "derived-ok", 4);
+        Assert.Equal(Results(expected), Results(job));
+        string rank1 = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        Assert.Contains("RolledBack (rank 0 has 1 non-blocking collective(s) (Ibarrier, Ibcast, Iallreduce) not yet completed", rank1);
+    }
+
     [GeneratedRegex(@"RESULT rank=\d+ checksum=-?\d+")]
     private static partial Regex ResultLine();
 }

@@ -39,7 +39,7 @@ internal sealed class DerivedState
 /// </summary>
 internal static class DerivedScenario
 {
-    private const int WorldTag = 5, SplitTag = 9, BlockedTag = 7, SubTag = 11;
+    private const int WorldTag = 5, SplitTag = 9, BlockedTag = 7, SubTag = 11, AcrossTag = 13;
 
     private static DerivedState state = new();
     private static MittenCommunicator comm = null!;
@@ -90,6 +90,16 @@ internal static class DerivedScenario
                     session.RequestMigration(plan.Rank, plan.Host);
                 }
             }
+            if (blockedRow && k > 0 && k - 1 == options.NbcAcross && rank == 1)
+            {
+                for (int r = 2; r < size; r++)
+                {
+                    if (grid.Coordinates(r)[1] != 0)
+                    {
+                        comm.Send(Value(1, k - 1, 13), r, AcrossTag);
+                    }
+                }
+            }
             if (blockedRow && k > 0 && row.Rank == 1)
             {
                 MittenCollectiveRequest? across = k - 1 == options.NbcAcross ? row.Ibarrier() : null; // row rank 0 started it last iteration
@@ -133,6 +143,14 @@ internal static class DerivedScenario
                 for (int i = 0; i < 3; i++)
                 {
                     split.Send(Value(rank, k, 10 + i), (split.Rank + 1) % split.Size, SplitTag);
+                }
+                if (blockedRow && k == options.NbcAcross && rank >= 2 && row.Rank != 0)
+                {
+                    // Every other rank waits for rank 1 (directly, or through its row), so none passes
+                    // its next migration point before rank 1's, where rank 1's migration starts: the
+                    // group stops there, with rank 0 blocked below with its Ibarrier in progress.
+                    long held = comm.Recv<long>(1, AcrossTag);
+                    Expect(held == Value(1, k, 13), $"held by rank 1: {held}");
                 }
                 if (blockedRow && row.Rank == 0)
                 {

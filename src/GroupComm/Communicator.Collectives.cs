@@ -15,6 +15,25 @@ public sealed unsafe partial class Communicator
         return Request.Started(rc, "MPI_Ibarrier", request);
     }
 
+    /// <summary>Non-blocking broadcast; <paramref name="buffer"/> stays pinned until the request completes.</summary>
+    public Request Ibcast<T>(Memory<T> buffer, int root) where T : unmanaged
+    {
+        System.Buffers.MemoryHandle pin = buffer.Pin();
+        nint request;
+        int rc = MpiFunctions.Ibcast(pin.Pointer, Datatype<T>.Count(buffer.Length), Datatype<T>.Handle, root, Handle, &request);
+        return Request.Started(rc, "MPI_Ibcast", request, pin);
+    }
+
+    /// <summary>Non-blocking allreduce in place (MPI_IN_PLACE); <paramref name="buffer"/> stays pinned until the request completes.</summary>
+    public Request IallreduceInPlace<T>(Memory<T> buffer, Op op) where T : unmanaged
+    {
+        Datatype<T>.RequireReducible();
+        System.Buffers.MemoryHandle pin = buffer.Pin();
+        nint request;
+        int rc = MpiFunctions.Iallreduce((void*)MpiAbi.Current.InPlace, pin.Pointer, buffer.Length, Datatype<T>.Handle, op.Handle, Handle, &request);
+        return Request.Started(rc, "MPI_Iallreduce", request, pin);
+    }
+
     /// <summary>Broadcasts <paramref name="buffer"/> from <paramref name="root"/> to every process.</summary>
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {

@@ -10,19 +10,29 @@ namespace Mitten;
 /// valid across migrations. Point-to-point receives look at messages drained during a
 /// migration first; collectives count supersteps. Tags must be below 32767.
 /// </summary>
-public sealed class MittenCommunicator
+public sealed partial class MittenCommunicator
 {
     private readonly GroupProtocol protocol;
+    private readonly Channel channel;
 
-    internal MittenCommunicator(GroupProtocol protocol) => this.protocol = protocol;
+    internal MittenCommunicator(GroupProtocol protocol) : this(protocol, protocol.World)
+    {
+    }
 
-    private GroupComm.Communicator Group => protocol.Application;
+    private MittenCommunicator(GroupProtocol protocol, Channel channel)
+    {
+        this.protocol = protocol;
+        this.channel = channel;
+        channel.Facade = this;
+    }
 
-    /// <summary>This process's rank.</summary>
-    public int Rank => protocol.Rank;
+    private GroupComm.Communicator Group => channel.Communicator;
+
+    /// <summary>This process's rank (in this communicator; a derived one keeps its ranks across migrations).</summary>
+    public int Rank => channel.IsGroup ? protocol.Rank : channel.RankAtCreation;
 
     /// <summary>Number of processes.</summary>
-    public int Size => protocol.Size;
+    public int Size => channel.IsGroup ? protocol.Size : channel.GroupRanks?.Length ?? 0;
 
     /// <summary>Wildcard source for receives.</summary>
     public static int AnySource => Mpi.AnySource;
@@ -34,7 +44,7 @@ public sealed class MittenCommunicator
     public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
-        protocol.Send(data, destination, tag);
+        protocol.Send(channel, data, destination, tag);
     }
 
     /// <summary>Sends one value.</summary>
@@ -44,7 +54,7 @@ public sealed class MittenCommunicator
     public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
-        return protocol.StartSend(data, destination, tag);
+        return protocol.StartSend(channel, data, destination, tag);
     }
 
     /// <summary>
@@ -55,7 +65,7 @@ public sealed class MittenCommunicator
     public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
     {
         Ready();
-        return protocol.StartReceive(buffer, source, tag);
+        return protocol.StartReceive(channel, buffer, source, tag);
     }
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
@@ -65,7 +75,7 @@ public sealed class MittenCommunicator
         Ready();
         try
         {
-            return protocol.Receive(buffer, source, tag);
+            return protocol.Receive(channel, buffer, source, tag);
         }
         catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
         {
@@ -97,7 +107,7 @@ public sealed class MittenCommunicator
         Ready();
         try
         {
-            return protocol.SendReceive(send, destination, sendTag, receive, source, receiveTag);
+            return protocol.SendReceive(channel, send, destination, sendTag, receive, source, receiveTag);
         }
         catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
         {
@@ -112,7 +122,7 @@ public sealed class MittenCommunicator
         Ready();
         try
         {
-            return protocol.SendReceiveReplace(buffer, destination, sendTag, source, receiveTag);
+            return protocol.SendReceiveReplace(channel, buffer, destination, sendTag, source, receiveTag);
         }
         catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
         {
@@ -127,7 +137,7 @@ public sealed class MittenCommunicator
     public void Ssend<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
-        protocol.SynchronousSend(data, destination, tag);
+        protocol.SynchronousSend(channel, data, destination, tag);
     }
 
     /// <summary>
@@ -139,14 +149,14 @@ public sealed class MittenCommunicator
     public ReceiveStatus Probe<T>(int source, int tag) where T : unmanaged
     {
         Ready();
-        return protocol.Probe<T>(source, tag);
+        return protocol.Probe<T>(channel, source, tag);
     }
 
     /// <summary>Whether a matching message can be received now (see <see cref="Probe{T}"/>), without blocking.</summary>
     public bool Iprobe<T>(int source, int tag, out ReceiveStatus status) where T : unmanaged
     {
         Ready();
-        return protocol.Iprobe<T>(source, tag, out status);
+        return GroupProtocol.Iprobe<T>(channel, source, tag, out status);
     }
 
     private static MessageTruncatedException Truncated(MpiException e, int source, int tag, long bufferBytes) =>
@@ -157,7 +167,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Barrier();
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
@@ -165,7 +175,14 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Bcast(buffer, root);
-        protocol.Collectives++;
+        channel.Collectives++;
+    }
+
+    /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
+    public T Bcast<T>(T value, int root) where T : unmanaged
+    {
+        Bcast(new Span<T>(ref value), root);
+        return value;
     }
 
     /// <summary>Reduces to <paramref name="root"/>.</summary>
@@ -173,7 +190,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Reduce(send, receive, op, root);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Reduces; everyone gets the result.</summary>
@@ -181,7 +198,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Allreduce(send, receive, op);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Allreduce in place.</summary>
@@ -189,7 +206,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.AllreduceInPlace(buffer, op);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Allreduce of one value.</summary>
@@ -197,7 +214,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         T result = Group.Allreduce(value, op);
-        protocol.Collectives++;
+        channel.Collectives++;
         return result;
     }
 
@@ -206,7 +223,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Gather(send, receive, root);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Everyone gathers equal blocks.</summary>
@@ -214,7 +231,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Allgather(send, receive);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
@@ -222,7 +239,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Scatter(send, receive, root);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Personalized all-to-all with equal blocks.</summary>
@@ -230,7 +247,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Alltoall(send, receive);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>All-to-all with varying blocks.</summary>
@@ -239,7 +256,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
@@ -247,7 +264,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Gatherv(send, receive, counts, displacements, root);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
@@ -255,7 +272,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Scatterv(send, counts, displacements, receive, root);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Everyone gathers blocks of varying size.</summary>
@@ -263,7 +280,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Allgatherv(send, receive, counts, displacements);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
@@ -271,7 +288,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.ReduceScatterBlock(send, receive, op);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
@@ -279,7 +296,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Exscan(send, receive, op);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
@@ -287,7 +304,7 @@ public sealed class MittenCommunicator
     {
         Ready();
         Group.Scan(send, receive, op);
-        protocol.Collectives++;
+        channel.Collectives++;
     }
 
     /// <summary>
@@ -297,14 +314,21 @@ public sealed class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ready()
     {
-        if (protocol.AwaitingFirstMigrationPoint)
+        if (protocol.AwaitingFirstMigrationPoint || channel.Freed)
         {
             ThrowNotReady();
         }
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private void ThrowNotReady() => throw new InvalidOperationException(
-        $"rank {Rank} is a replacement that has not reached its first migration point: it must not communicate before it " +
-        "(its predecessor already ran that code with the other ranks); call session.MigrationPoint() first");
+    private void ThrowNotReady()
+    {
+        if (channel.Freed)
+        {
+            throw new ObjectDisposedException($"communicator {Id}", $"communicator {Id} was freed (Free)");
+        }
+        throw new InvalidOperationException(
+            $"rank {Rank} is a replacement that has not reached its first migration point: it must not communicate before it " +
+            "(its predecessor already ran that code with the other ranks); call session.MigrationPoint() first");
+    }
 }

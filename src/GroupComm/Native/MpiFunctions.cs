@@ -87,6 +87,8 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<void*, int, nint, int, nint, int> Bcast;
     internal static delegate* unmanaged<void*, void*, int, nint, nint, int, nint, int> Reduce;
     internal static delegate* unmanaged<void*, void*, int, nint, nint, nint, int> Allreduce;
+    internal static delegate* unmanaged<void*, int, nint, int, nint, nint*, int> Ibcast;
+    internal static delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int> Iallreduce;
     internal static delegate* unmanaged<void*, int, nint, void*, int, nint, int, nint, int> Gather;
     internal static delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, int, nint, int> Gatherv;
     internal static delegate* unmanaged<void*, int, nint, void*, int, nint, int, nint, int> Scatter;
@@ -194,6 +196,8 @@ internal static unsafe class MpiFunctions
         Bcast = (delegate* unmanaged<void*, int, nint, int, nint, int>)Find("MPI_Bcast");
         Reduce = (delegate* unmanaged<void*, void*, int, nint, nint, int, nint, int>)Find("MPI_Reduce");
         Allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Find("MPI_Allreduce");
+        Ibcast = (delegate* unmanaged<void*, int, nint, int, nint, nint*, int>)Find("MPI_Ibcast");
+        Iallreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, nint*, int>)Find("MPI_Iallreduce");
         Gather = (delegate* unmanaged<void*, int, nint, void*, int, nint, int, nint, int>)Find("MPI_Gather");
         Gatherv = (delegate* unmanaged<void*, int, nint, void*, int*, int*, nint, int, nint, int>)Find("MPI_Gatherv");
         Scatter = (delegate* unmanaged<void*, int, nint, void*, int, nint, int, nint, int>)Find("MPI_Scatter");

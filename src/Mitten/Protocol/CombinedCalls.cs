@@ -12,7 +12,7 @@ namespace Mitten.Protocol;
 internal sealed partial class GroupProtocol
 {
     /// <summary>Sends <paramref name="send"/> and receives into <paramref name="receive"/>, in either order, without deadlock.</summary>
-    internal unsafe ReceiveStatus SendReceive<TSend, TReceive>(ReadOnlySpan<TSend> send, int destination, int sendTag,
+    internal unsafe ReceiveStatus SendReceive<TSend, TReceive>(Channel channel, ReadOnlySpan<TSend> send, int destination, int sendTag,
         Span<TReceive> receive, int source, int receiveTag) where TSend : unmanaged where TReceive : unmanaged
     {
         CheckTag(sendTag, allowAny: false);
@@ -24,14 +24,15 @@ internal sealed partial class GroupProtocol
             int slot = Requests.Allocate(isReceive: false);
             ref RequestRecord record = ref Requests.Records[slot];
             record.Pin = default;
+            record.Channel = channel;
             record.Peer = destination;
             record.Tag = sendTag;
-            record.Handle = RequestHandle.StartSend(app, p, send.Length, destination, sendTag);
+            record.Handle = RequestHandle.StartSend(channel.Communicator, p, send.Length, destination, sendTag);
             record.State = RequestState.Active;
             int generation = record.Generation;
             try
             {
-                return Receive(receive, source, receiveTag);
+                return Receive(channel, receive, source, receiveTag);
             }
             finally
             {
@@ -41,13 +42,13 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>Sends the buffer's contents and replaces them with the received message.</summary>
-    internal ReceiveStatus SendReceiveReplace<T>(Span<T> buffer, int destination, int sendTag, int source, int receiveTag) where T : unmanaged
+    internal ReceiveStatus SendReceiveReplace<T>(Channel channel, Span<T> buffer, int destination, int sendTag, int source, int receiveTag) where T : unmanaged
     {
         T[] copy = ArrayPool<T>.Shared.Rent(buffer.Length);
         try
         {
             buffer.CopyTo(copy);
-            return SendReceive<T, T>(copy.AsSpan(0, buffer.Length), destination, sendTag, buffer, source, receiveTag);
+            return SendReceive<T, T>(channel, copy.AsSpan(0, buffer.Length), destination, sendTag, buffer, source, receiveTag);
         }
         finally
         {
@@ -59,15 +60,15 @@ internal sealed partial class GroupProtocol
     /// Synchronous send: returns once the receiver has matched the message. Polled like a large
     /// <see cref="Send{T}"/>; if the receiver stops for a synchronization first, its drain matches it.
     /// </summary>
-    internal unsafe void SynchronousSend<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    internal unsafe void SynchronousSend<T>(Channel channel, ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
         fixed (T* p = data)
         {
-            RequestHandle request = RequestHandle.StartSynchronousSend(app, p, data.Length, destination, tag);
+            RequestHandle request = RequestHandle.StartSynchronousSend(channel.Communicator, p, data.Length, destination, tag);
             if (!request.Test(out _))
             {
-                WaitPolled(ref request, BlockedOperation.Send, destination, tag, out _, ownerSlot: -1);
+                WaitPolled(channel, ref request, BlockedOperation.Send, destination, tag, out _, ownerSlot: -1);
             }
         }
     }

@@ -17,14 +17,27 @@ namespace Mitten.Protocol;
 /// </summary>
 internal sealed partial class GroupProtocol : IDisposable
 {
-    private Communicator app;
+    /// <summary>The group's own channel (the session's communicator); derived ones are in DerivedCommunicators.cs.</summary>
+    internal Channel World { get; }
+
+    /// <summary>The group's MPI communicator (the world channel's).</summary>
+    private Communicator app
+    {
+        get => World.Communicator;
+        set => World.Communicator = value;
+    }
+
     private ControlChannel control;
     private SuperstepWindow window;
     private readonly Action<Stream> captureApplicationState;
     private readonly JobDirectory? job;
 
-    /// <summary>Messages drained off the network that the application has not received yet.</summary>
-    internal ReceivedMessageList Received { get; private set; }
+    /// <summary>Messages drained off the group's channel that the application has not received yet.</summary>
+    internal ReceivedMessageList Received
+    {
+        get => World.Received;
+        private set => World.Received = value;
+    }
 
     internal int Rank { get; private set; }
     internal int Size { get; private set; }
@@ -32,8 +45,12 @@ internal sealed partial class GroupProtocol : IDisposable
     /// <summary>Migration points passed (the superstep of this process).</summary>
     internal long Superstep { get; private set; }
 
-    /// <summary>Collective operations completed on the group.</summary>
-    internal long Collectives;
+    /// <summary>Collective operations completed on the group (its channel's count).</summary>
+    internal long Collectives
+    {
+        get => World.Collectives;
+        set => World.Collectives = value;
+    }
 
     internal List<MigrationReport> History { get; } = [];
 
@@ -64,7 +81,7 @@ internal sealed partial class GroupProtocol : IDisposable
     private GroupProtocol(Communicator app, ControlChannel control, SuperstepWindow window, ReceivedMessageList received,
         long superstep, long collectives, Action<Stream> captureApplicationState, JobDirectory? job)
     {
-        this.app = app;
+        World = new Channel(0, null, app, "0");
         this.control = control;
         this.window = window;
         Received = received;
@@ -132,6 +149,10 @@ internal sealed partial class GroupProtocol : IDisposable
     /// <summary>Called by the application where its state is consistent (the top of its main loop).</summary>
     internal void MigrationPoint()
     {
+        if (outstandingCollectives.Count != 0)
+        {
+            ThrowCollectivesOutstanding();
+        }
         if (resumeAtMigrationPoint)
         {
             // A replacement's first migration point is the one its predecessor stopped at; the
@@ -254,6 +275,7 @@ internal sealed partial class GroupProtocol : IDisposable
 
     public void Dispose()
     {
+        FreeDerivedCommunicators();
         window.Dispose();
         control.Dispose();
         app.Dispose();

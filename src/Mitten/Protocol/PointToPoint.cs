@@ -13,33 +13,33 @@ internal sealed partial class GroupProtocol
     /// part in a synchronization (reports itself blocked, can be woken, drains, rebuilds) and
     /// then repeats the receive on the new group.
     /// </summary>
-    internal unsafe ReceiveStatus Receive<T>(Span<T> buffer, int source, int tag) where T : unmanaged
+    internal unsafe ReceiveStatus Receive<T>(Channel channel, Span<T> buffer, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
         while (true)
         {
             // The list is empty except after a synchronization: test that here, without the call.
-            if (Received.Count != 0 && TryTakeHeld(buffer, source, tag, out ReceiveStatus held))
+            if (channel.Received.Count != 0 && TryTakeHeld(channel, buffer, source, tag, out ReceiveStatus held))
             {
                 return held;
             }
             fixed (T* p = buffer)
             {
-                RequestHandle request = RequestHandle.StartReceive(app, p, buffer.Length, source, tag);
+                RequestHandle request = RequestHandle.StartReceive(channel.Communicator, p, buffer.Length, source, tag);
                 // Fast path: test here while no synchronization is announced (a local read).
                 Status done;
                 for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
                 {
                     if (request.Test(out done))
                     {
-                        if (!TookMarker(done))
+                        if (!TookMarker(channel, done))
                         {
                             return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                         }
                         goto Repeat; // it took a peer's drain marker: the receive is still to be done
                     }
                 }
-                if (WaitPolled(ref request, BlockedOperation.Receive, source, tag, out done, ownerSlot: -1) == WaitResult.Completed)
+                if (WaitPolled(channel, ref request, BlockedOperation.Receive, source, tag, out done, ownerSlot: -1) == WaitResult.Completed)
                 {
                     return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                 }
@@ -52,13 +52,17 @@ internal sealed partial class GroupProtocol
     /// Whether a completed receive took a peer's drain marker instead of an application message
     /// (only a wildcard-tag receive can); if so, the marker is recorded for the drain.
     /// </summary>
-    private bool TookMarker(in Status status)
+    private bool TookMarker(Channel channel, in Status status)
     {
         if (status.Tag != ControlTag.DrainMarker)
         {
             return false;
         }
-        (sync ?? throw new InvalidOperationException($"rank {status.Source}'s drain marker arrived outside a synchronization")).MarkerSeen[status.Source] = true;
+        if (sync is null)
+        {
+            throw new InvalidOperationException($"rank {status.Source}'s drain marker arrived outside a synchronization");
+        }
+        channel.MarkerSeen[status.Source] = true;
         return true;
     }
 
@@ -67,23 +71,23 @@ internal sealed partial class GroupProtocol
     /// application message (in <paramref name="status"/>); false when it was cancelled or had taken
     /// a drain marker (recorded): then the receive is still to be done.
     /// </summary>
-    private bool CancelReceive(ref RequestHandle request, out Status status)
+    private bool CancelReceive(Channel channel, ref RequestHandle request, out Status status)
     {
         request.Cancel();
         status = request.Wait();
-        return !status.Cancelled && !TookMarker(status);
+        return !status.Cancelled && !TookMarker(channel, status);
     }
 
     /// <summary>Polls a blocking operation in place this many times before the full protocol-aware wait.</summary>
     private const int FastPolls = 64;
 
     /// <summary>Takes the first held message matching <paramref name="source"/> and <paramref name="tag"/> into <paramref name="buffer"/>.</summary>
-    private bool TryTakeHeld<T>(Span<T> buffer, int source, int tag, out ReceiveStatus status) where T : unmanaged =>
-        TryTakeHeld(MemoryMarshal.AsBytes(buffer), Unsafe.SizeOf<T>(), source, tag, out status);
+    private static bool TryTakeHeld<T>(Channel channel, Span<T> buffer, int source, int tag, out ReceiveStatus status) where T : unmanaged =>
+        TryTakeHeld(channel, MemoryMarshal.AsBytes(buffer), Unsafe.SizeOf<T>(), source, tag, out status);
 
-    private bool TryTakeHeld(Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status)
+    private static bool TryTakeHeld(Channel channel, Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status)
     {
-        if (!TryTakeHeld(target, elementSize, source, tag, out status, out int truncatedBytes))
+        if (!TryTakeHeld(channel, target, elementSize, source, tag, out status, out int truncatedBytes))
         {
             return false;
         }
@@ -98,10 +102,10 @@ internal sealed partial class GroupProtocol
     /// As above; a held message larger than <paramref name="target"/> is taken (consumed, as MPI
     /// consumes a truncated message) and reported in <paramref name="truncatedBytes"/> (its size) instead of copied.
     /// </summary>
-    private bool TryTakeHeld(Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status, out int truncatedBytes)
+    private static bool TryTakeHeld(Channel channel, Span<byte> target, int elementSize, int source, int tag, out ReceiveStatus status, out int truncatedBytes)
     {
         truncatedBytes = 0;
-        if (Received.Count == 0 || !Received.TryTake(source, tag, Mpi.AnySource, Mpi.AnyTag, out var held))
+        if (channel.Received.Count == 0 || !channel.Received.TryTake(source, tag, Mpi.AnySource, Mpi.AnyTag, out var held))
         {
             status = default;
             return false;
@@ -118,22 +122,22 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>Send, polled like <see cref="Receive{T}"/>; a send is never repeated (its receiver drains it).</summary>
-    internal unsafe void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    internal unsafe void Send<T>(Channel channel, ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
         if ((long)data.Length * sizeof(T) <= EagerSendBytes)
         {
             // Small messages go eagerly (copied out at once), so MPI_Send returns without the
             // receiver; a stopped receiver also takes arrivals into its list. No poll needed.
-            app.Send(data, destination, tag);
+            channel.Communicator.Send(data, destination, tag);
             return;
         }
         fixed (T* p = data)
         {
-            RequestHandle request = RequestHandle.StartSend(app, p, data.Length, destination, tag);
+            RequestHandle request = RequestHandle.StartSend(channel.Communicator, p, data.Length, destination, tag);
             if (!request.Test(out _))
             {
-                WaitPolled(ref request, BlockedOperation.Send, destination, tag, out _, ownerSlot: -1);
+                WaitPolled(channel, ref request, BlockedOperation.Send, destination, tag, out _, ownerSlot: -1);
             }
         }
     }
@@ -145,25 +149,27 @@ internal sealed partial class GroupProtocol
     internal RequestTable Requests { get; } = new();
 
     /// <summary>Starts a send; the protocol tracks it so a drain can complete it.</summary>
-    internal unsafe MittenRequest StartSend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
+    internal unsafe MittenRequest StartSend<T>(Channel channel, ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
         int slot = Requests.Allocate(isReceive: false);
         ref RequestRecord record = ref Requests.Records[slot];
+        record.Channel = channel;
         record.Pin = data.Pin();
         record.Peer = destination;
         record.Tag = tag;
-        record.Handle = RequestHandle.StartSend(app, (T*)record.Pin.Pointer, data.Length, destination, tag);
+        record.Handle = RequestHandle.StartSend(channel.Communicator, (T*)record.Pin.Pointer, data.Length, destination, tag);
         record.State = RequestState.Active;
         return new MittenRequest(this, slot, record.Generation);
     }
 
     /// <summary>Starts a receive: from the received-message-list if a match is held, else posted to MPI.</summary>
-    internal unsafe MittenRequest StartReceive<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
+    internal unsafe MittenRequest StartReceive<T>(Channel channel, Memory<T> buffer, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
         int slot = Requests.Allocate(isReceive: true);
         ref RequestRecord record = ref Requests.Records[slot];
+        record.Channel = channel;
         record.Pin = buffer.Pin();
         record.Buffer = record.Pin.Pointer;
         record.Length = buffer.Length;
@@ -179,10 +185,11 @@ internal sealed partial class GroupProtocol
         RequestHandle.StartReceive(communicator, (T*)buffer, length, source, tag);
 
     /// <summary>(Re)starts a receive on the current communicator, or completes it from the received-message-list.</summary>
-    private unsafe void Post(ref RequestRecord record)
+    private static unsafe void Post(ref RequestRecord record)
     {
-        if (Received.Count != 0
-            && TryTakeHeld(new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag,
+        Channel channel = record.Channel!;
+        if (channel.Received.Count != 0
+            && TryTakeHeld(channel, new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag,
                 out ReceiveStatus held, out record.TruncatedBytes))
         {
             record.Handle = default;
@@ -190,7 +197,7 @@ internal sealed partial class GroupProtocol
             record.State = RequestState.Done;
             return;
         }
-        record.Handle = record.StartReceive(app, record.Buffer, record.Length, record.Peer, record.Tag);
+        record.Handle = record.StartReceive(channel.Communicator, record.Buffer, record.Length, record.Peer, record.Tag);
         record.State = RequestState.Active;
     }
 
@@ -221,7 +228,7 @@ internal sealed partial class GroupProtocol
                 Post(ref record); // not expected outside a synchronization; harmless
                 continue;
             }
-            if (WaitPolled(ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
+            if (WaitPolled(record.Channel!, ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
                     record.Peer, record.Tag, out status, slot) == WaitResult.Completed && record.State == RequestState.Active)
             {
                 OnMpiCompletion(ref record, status);
@@ -264,7 +271,7 @@ internal sealed partial class GroupProtocol
             record.State = RequestState.Done;
             return;
         }
-        if (TookMarker(status))
+        if (TookMarker(record.Channel!, status))
         {
             Post(ref record); // the receive is still to be satisfied
             return;
@@ -305,7 +312,7 @@ internal sealed partial class GroupProtocol
 
     private void Park(ref RequestRecord record)
     {
-        if (CancelReceive(ref record.Handle, out Status status))
+        if (CancelReceive(record.Channel!, ref record.Handle, out Status status))
         {
             record.Result = ResultOf(record, status);
             record.State = RequestState.Done;

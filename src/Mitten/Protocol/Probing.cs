@@ -12,25 +12,25 @@ namespace Mitten.Protocol;
 internal sealed partial class GroupProtocol
 {
     /// <summary>Waits until a message matching <paramref name="source"/> and <paramref name="tag"/> can be received; does not receive it.</summary>
-    internal ReceiveStatus Probe<T>(int source, int tag) where T : unmanaged
+    internal ReceiveStatus Probe<T>(Channel channel, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
         while (true)
         {
-            if (Received.Count != 0 && TryPeekHeld(source, tag, Unsafe.SizeOf<T>(), out ReceiveStatus held))
+            if (channel.Received.Count != 0 && TryPeekHeld(channel, source, tag, Unsafe.SizeOf<T>(), out ReceiveStatus held))
             {
                 return held;
             }
             Status found;
             for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
             {
-                if (app.Iprobe(source, tag, out found) && found.Tag != ControlTag.DrainMarker)
+                if (channel.Communicator.Iprobe(source, tag, out found) && found.Tag != ControlTag.DrainMarker)
                 {
                     return new ReceiveStatus(found.Source, found.Tag, found.GetCount<T>());
                 }
             }
             RequestHandle none = default;
-            if (WaitPolled(ref none, BlockedOperation.Receive, source, tag, out found, ownerSlot: -1, probe: true) == WaitResult.Completed)
+            if (WaitPolled(channel, ref none, BlockedOperation.Receive, source, tag, out found, ownerSlot: -1, probe: true) == WaitResult.Completed)
             {
                 return new ReceiveStatus(found.Source, found.Tag, found.GetCount<T>());
             }
@@ -39,16 +39,16 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>Whether a matching message can be received now, without blocking.</summary>
-    internal bool Iprobe<T>(int source, int tag, out ReceiveStatus status) where T : unmanaged
+    internal static bool Iprobe<T>(Channel channel, int source, int tag, out ReceiveStatus status) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
-        if (Received.Count != 0 && TryPeekHeld(source, tag, Unsafe.SizeOf<T>(), out status))
+        if (channel.Received.Count != 0 && TryPeekHeld(channel, source, tag, Unsafe.SizeOf<T>(), out status))
         {
             return true;
         }
         // A drain marker is only in flight while this process takes part in a synchronization,
         // never while the application runs; it is not an application message either way.
-        if (app.Iprobe(source, tag, out Status found) && found.Tag != ControlTag.DrainMarker)
+        if (channel.Communicator.Iprobe(source, tag, out Status found) && found.Tag != ControlTag.DrainMarker)
         {
             status = new ReceiveStatus(found.Source, found.Tag, found.GetCount<T>());
             return true;
@@ -62,23 +62,23 @@ internal sealed partial class GroupProtocol
     /// there. A drain marker (seen only by a wildcard-tag probe) is taken, as a wildcard receive
     /// would take it, and reported with its tag so the wait records it and repeats the probe.
     /// </summary>
-    private bool ProbeArrived(int source, int tag, out Status status)
+    private static bool ProbeArrived(Channel channel, int source, int tag, out Status status)
     {
-        if (!app.Iprobe(source, tag, out status))
+        if (!channel.Communicator.Iprobe(source, tag, out status))
         {
             return false;
         }
         if (status.Tag == ControlTag.DrainMarker)
         {
-            app.Recv<byte>(Span<byte>.Empty, status.Source, ControlTag.DrainMarker);
+            channel.Communicator.Recv<byte>(Span<byte>.Empty, status.Source, ControlTag.DrainMarker);
         }
         return true;
     }
 
     /// <summary>The first held message matching <paramref name="source"/> and <paramref name="tag"/>, without taking it.</summary>
-    private bool TryPeekHeld(int source, int tag, int elementSize, out ReceiveStatus status)
+    private static bool TryPeekHeld(Channel channel, int source, int tag, int elementSize, out ReceiveStatus status)
     {
-        foreach (var held in Received.Messages)
+        foreach (var held in channel.Received.Messages)
         {
             if ((source == Mpi.AnySource || held.Source == source) && (tag == Mpi.AnyTag || held.Tag == tag))
             {

@@ -38,6 +38,9 @@ internal sealed class ReplacementHeader
 
     /// <summary>The group's spares as Pj knows them (the one taken for this migration is unavailable).</summary>
     public List<Spares.SpareInfo> Spares { get; set; } = [];
+
+    /// <summary>Pj's derived communicators (DerivedCommunicators.cs), made again by Pn on the new group.</summary>
+    public DerivedCommunicatorState? Derived { get; set; }
 }
 
 /// <summary>A request queued at Pj when it moved.</summary>

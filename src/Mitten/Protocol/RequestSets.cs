@@ -192,7 +192,7 @@ internal sealed partial class GroupProtocol
         {
             return;
         }
-        if (WaitPolled(ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
+        if (WaitPolled(record.Channel!, ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
                 record.Peer, record.Tag, out Status status, request.Slot) == WaitResult.Completed && record.State == RequestState.Active)
         {
             OnMpiCompletion(ref record, status);

@@ -29,6 +29,8 @@ internal unsafe struct RequestRecord
     public ReceiveStatus Result;
     public int TruncatedBytes; // receives completed from the received-message-list: size of a message larger than the buffer, else 0
     public int NextFree;
+    /// <summary>The communicator the operation is on (receives are posted again on it after a rebuild).</summary>
+    public Channel? Channel;
     /// <summary>Receives: posts the receive for the element type it was started with.</summary>
     public delegate*<Communicator, void*, int, int, int, RequestHandle> StartReceive;
 }
@@ -89,6 +91,7 @@ internal sealed unsafe class RequestTable
         ref RequestRecord record = ref Records[slot];
         record.Pin.Dispose();
         record.Pin = default;
+        record.Channel = null;
         if (record.IsReceive)
         {
             LiveReceives--;

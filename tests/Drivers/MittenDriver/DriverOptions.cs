@@ -19,6 +19,9 @@ internal sealed class DriverOptions
     /// <summary>Calls: in this iteration rank 0 sends rank 1 a message larger than the buffer rank 1 receives it into (after its next migration point).</summary>
     public int TruncateAt { get; private init; } = -1;
 
+    /// <summary>Derived-blocked: in this iteration row rank 0 starts an Ibarrier on its row before its blocked receive (row rank 1 starts it after its next migration point).</summary>
+    public int NbcAcross { get; private init; } = -1;
+
     /// <summary>Blocked: rank 1 waits across its migration point only in iterations below this one.</summary>
     public int BlockedUntil { get; private init; } = int.MaxValue;
 
@@ -52,7 +55,7 @@ internal sealed class DriverOptions
         int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1, truncateAt = -1;
         string checkpointDir = "";
         bool irecv = false, telemetry = false;
-        int tokenExcept = -2;
+        int tokenExcept = -2, nbcAcross = -1;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -70,6 +73,7 @@ internal sealed class DriverOptions
                     break;
                 case "--crash-at": crashAt = int.Parse(args[++i]); break;
                 case "--truncate-at": truncateAt = int.Parse(args[++i]); break;
+                case "--nbc-across": nbcAcross = int.Parse(args[++i]); break;
                 case "--irecv": irecv = true; break;
                 case "--telemetry": telemetry = true; break;
                 case "--blocked-until": blockedUntil = int.Parse(args[++i]); break;
@@ -81,7 +85,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, Telemetry = telemetry, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, Telemetry = telemetry, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt, NbcAcross = nbcAcross }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

@@ -4,6 +4,7 @@ using Mitten.Tests.Drivers;
 //   transit  --iterations N [--migrate RANK@ITER[:HOST]]...   messages in flight, collectives, migrations
 //   blocked  --iterations N --migrate RANK@ITER               a rank blocked on a stopped partner
 //   calls    --iterations N [--migrate RANK@ITER]... [--truncate-at ITER]   Sendrecv, Ssend, Probe, request sets, v-collectives
+//   derived [derived-blocked] --iterations N [--migrate RANK@ITER]...   derived communicators, Cartesian grids, Ibarrier/Ibcast/Iallreduce
 //   requests                                                  bad requests are refused, the job goes on
 //   payload  --payload-stream-sizes N,N,... | --payload-doubles N   rank 1 moves with payloads checked bit by bit
 // One write() per line: Console's own stdout writer flushes every 256 characters, so a long line
@@ -20,5 +21,7 @@ return options.Scenario switch
     "blocked" => BlockedScenario.Run(options),
     "requests" => RequestScenario.Run(options),
     "calls" => CallsScenario.Run(options),
+    "derived" => DerivedScenario.Run(options, blockedRow: false),
+    "derived-blocked" => DerivedScenario.Run(options, blockedRow: true),
     _ => throw new ArgumentException($"unknown scenario '{options.Scenario}'"),
 };

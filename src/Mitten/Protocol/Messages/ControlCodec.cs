@@ -30,6 +30,7 @@ internal static class ControlCodec
             case SyncReport r:
                 (header[0], header[1], header[2], header[3]) = (r.SyncId, (long)r.Kind, r.Peer, (long)r.Operation);
                 (header[4], header[5], header[6]) = (r.Collectives, r.Superstep, r.OutstandingReceives);
+                text = r.Channels;
                 break;
             case WakeRequest w:
                 (header[0], header[1]) = (w.SyncId, w.Sleeper);
@@ -87,7 +88,7 @@ internal static class ControlCodec
         {
             ControlTag.MigCmd => new MigrationCommand(header[0], Int(header[1]), header[2], Enum<SyncMode>(header[3]), text),
             ControlTag.Report => new SyncReport(header[0], Enum<ReportKind>(header[1]), Int(header[2]), Enum<BlockedOperation>(header[3]),
-                header[4], header[5], Int(header[6])),
+                header[4], header[5], Int(header[6]), text),
             ControlTag.MigWake => new WakeRequest(header[0], Int(header[1])),
             ControlTag.Wake => new Wake(header[0]),
             ControlTag.MigEnd => new SyncEnd(header[0], header[1] == 1, text),

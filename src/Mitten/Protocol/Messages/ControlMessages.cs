@@ -16,8 +16,13 @@ internal sealed record MigrationCommand(long SyncId, int Leader, long GlobalSupe
     internal override int Tag => ControlTag.MigCmd;
 }
 
-/// <summary>REPORT: a process's state during the synchronization.</summary>
-internal sealed record SyncReport(long SyncId, ReportKind Kind, int Peer, BlockedOperation Operation, long Collectives, long Superstep, int OutstandingReceives) : ControlMessage
+/// <summary>
+/// REPORT: a process's state during the synchronization. <paramref name="Channels"/> (the text):
+/// its non-blocking collectives not yet completed and its collective count on every derived
+/// communicator (see DerivedCommunicators.cs); empty when it has neither.
+/// </summary>
+internal sealed record SyncReport(long SyncId, ReportKind Kind, int Peer, BlockedOperation Operation, long Collectives, long Superstep, int OutstandingReceives,
+    string Channels = "") : ControlMessage
 {
     internal override int Tag => ControlTag.Report;
 }

@@ -67,7 +67,7 @@ internal sealed partial class GroupProtocol
         {
             ProtocolTrace.Write(Rank, $"report {kind} peer {peer} superstep {Superstep} collectives {Collectives}");
         }
-        control.Send(new SyncReport(sync!.Id, kind, peer, operation, Collectives, Superstep, Requests.LiveReceives), sync.Leader);
+        control.Send(new SyncReport(sync!.Id, kind, peer, operation, Collectives, Superstep, Requests.LiveReceives, DescribeChannelsForReport()), sync.Leader);
     }
 
     /// <summary>
@@ -106,13 +106,28 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void DrainArrivals()
     {
-        while (app.Iprobe(Mpi.AnySource, Mpi.AnyTag, out Status status))
+        DrainArrivals(World);
+        if (derived.Count > 0)
+        {
+            foreach (Channel channel in LiveChannels())
+            {
+                if (!channel.IsGroup)
+                {
+                    DrainArrivals(channel);
+                }
+            }
+        }
+    }
+
+    private void DrainArrivals(Channel channel)
+    {
+        while (channel.Communicator.Iprobe(Mpi.AnySource, Mpi.AnyTag, out Status status))
         {
             byte[] payload = new byte[status.GetCount<byte>()];
-            app.Recv<byte>(payload, status.Source, status.Tag);
-            if (!TookMarker(status))
+            channel.Communicator.Recv<byte>(payload, status.Source, status.Tag);
+            if (!TookMarker(channel, status))
             {
-                Received.Append(status.Source, status.Tag, payload);
+                channel.Received.Append(status.Source, status.Tag, payload);
             }
         }
     }
@@ -239,7 +254,7 @@ internal sealed partial class GroupProtocol
     private bool IsSettled(int rank) => rank == Rank || sync!.Reports[rank] switch
     {
         { Kind: ReportKind.Arrived or ReportKind.Finishing } => true,
-        { Kind: ReportKind.Blocked } report => report.Collectives == Collectives,
+        { Kind: ReportKind.Blocked } report => report.Collectives == Collectives && !BehindOnDerivedCollectives(report),
         _ => false,
     };
 
@@ -280,7 +295,7 @@ internal sealed partial class GroupProtocol
         for (int i = 0; i < Size; i++)
         {
             SyncReport report = i == Rank
-                ? new SyncReport(session.Id, ReportKind.Arrived, -1, BlockedOperation.None, Collectives, Superstep, Requests.LiveReceives)
+                ? new SyncReport(session.Id, ReportKind.Arrived, -1, BlockedOperation.None, Collectives, Superstep, Requests.LiveReceives, DescribeChannelsForReport())
                 : session.Reports[i]!;
             // A request does not travel with a process: the moving one (or, for a checkpoint,
             // every one) must have waited for its receives before the migration point.
@@ -292,6 +307,11 @@ internal sealed partial class GroupProtocol
             if (report.Kind == ReportKind.Finishing)
             {
                 return $"the job is finishing (rank {i} has left its last migration point)";
+            }
+            if (OutstandingCollectivesIn(report) is > 0 and int started)
+            {
+                return $"rank {i} has {started} non-blocking collective(s) (Ibarrier, Ibcast, Iallreduce) not yet completed; " +
+                       "a collective in progress cannot span the old and the new group, so complete them before the migration point";
             }
             if (report.Collectives != Collectives)
             {
@@ -305,7 +325,7 @@ internal sealed partial class GroupProtocol
                 return $"{BlockedForCheckpoint}: rank {i} is blocked in a {report.Operation.ToString().ToLowerInvariant()} with rank {report.Peer} between migration points";
             }
         }
-        return "";
+        return DerivedCollectivesProblem(session);
     }
 
     /// <summary>Prefix of the abort reason that makes the leader retry a checkpoint at a later superstep.</summary>

@@ -39,6 +39,7 @@ internal sealed partial class GroupProtocol
                 state = buffer.ToArray();
             }
             communication = CheckpointCommunicationState();
+            reason = DerivedMessagesNotCheckpointed(); // a checkpoint holds the group channel's list only
         }
         catch (Exception e)
         {

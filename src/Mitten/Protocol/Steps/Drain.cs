@@ -56,46 +56,74 @@ internal sealed partial class GroupProtocol
     {
         // A posted wildcard-tag receive could take the markers; cancel every posted receive first.
         ParkOutstandingReceives();
-        var markers = new RequestHandle[Size];
-        for (int peer = 0; peer < Size; peer++)
+        var deadline = Deadline.After(ProtocolTimeouts.Step, "the drain markers");
+        // Every channel the application talks on (the group's and each derived one) is closed the
+        // same way, independently: markers to every other member first, on all of them, then
+        // each channel is emptied up to every member's marker.
+        List<Channel> channels = LiveChannels();
+        var markers = new RequestHandle[channels.Count][];
+        for (int c = 0; c < channels.Count; c++)
         {
-            if (peer != Rank)
+            Channel channel = channels[c];
+            markers[c] = new RequestHandle[channel.Size];
+            for (int peer = 0; peer < channel.Size; peer++)
             {
-                markers[peer] = RequestHandle.StartSend<byte>(app, null, 0, peer, ControlTag.DrainMarker);
+                if (peer != channel.Rank)
+                {
+                    markers[c][peer] = RequestHandle.StartSend<byte>(channel.Communicator, null, 0, peer, ControlTag.DrainMarker);
+                }
             }
         }
-        var deadline = Deadline.After(ProtocolTimeouts.Step, "the drain markers");
-        for (int peer = 0; peer < Size; peer++)
+        foreach (Channel channel in channels)
         {
-            while (peer != Rank && !session.MarkerSeen[peer])
+            DrainChannel(channel, deadline);
+        }
+        for (int c = 0; c < channels.Count; c++)
+        {
+            for (int peer = 0; peer < markers[c].Length; peer++)
             {
-                if (!app.Iprobe(peer, Mpi.AnyTag, out Status status))
+                WaitWithin(ref markers[c][peer], deadline, channels[c].ToGroupRank(peer));
+            }
+            channels[c].ResetMarkers();
+        }
+        WaitWithin(ref parkedSend, deadline, -1); // its receiver drained it
+        CompleteOutstandingSends(deadline);
+    }
+
+    /// <summary>
+    /// Takes everything each member sent on <paramref name="channel"/> before its marker into the
+    /// channel's received-message-list. MPI's non-overtaking rule (same sender, same communicator,
+    /// a receive that matches both) guarantees nothing sent before the marker is still on the way.
+    /// </summary>
+    private void DrainChannel(Channel channel, Deadline deadline)
+    {
+        Communicator communicator = channel.Communicator;
+        for (int peer = 0; peer < channel.Size; peer++)
+        {
+            while (peer != channel.Rank && !channel.MarkerSeen[peer])
+            {
+                if (!communicator.Iprobe(peer, Mpi.AnyTag, out Status status))
                 {
                     if (deadline.Expired)
                     {
-                        EndJob(peer, $"rank {peer}'s drain marker: {deadline.Describe()}");
+                        int lost = channel.ToGroupRank(peer);
+                        EndJob(lost, $"rank {lost}'s drain marker{(channel.IsGroup ? "" : $" on derived communicator {channel.Key}")}: {deadline.Describe()}");
                     }
                     Thread.Yield();
                     continue;
                 }
                 byte[] payload = new byte[status.GetCount<byte>()];
-                app.Recv<byte>(payload, peer, status.Tag);
+                communicator.Recv<byte>(payload, peer, status.Tag);
                 if (status.Tag == ControlTag.DrainMarker)
                 {
-                    session.MarkerSeen[peer] = true;
+                    channel.MarkerSeen[peer] = true;
                 }
                 else
                 {
-                    Received.Append(peer, status.Tag, payload);
+                    channel.Received.Append(peer, status.Tag, payload);
                 }
             }
         }
-        for (int peer = 0; peer < Size; peer++)
-        {
-            WaitWithin(ref markers[peer], deadline, peer);
-        }
-        WaitWithin(ref parkedSend, deadline, -1); // its receiver drained it
-        CompleteOutstandingSends(deadline);
     }
 
     /// <summary>

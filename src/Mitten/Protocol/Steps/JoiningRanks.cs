@@ -66,6 +66,7 @@ internal sealed partial class GroupProtocol
         {
             control = new ControlChannel(next.Dup());
             window = new SuperstepWindow(next, publishSuperstep, sharedMemory: false);
+            RebuildDerivedCommunicators(); // collective with the replacement's RestoreDerivedCommunicators
         }
         Rank = next.Rank;
         Size = next.Size;

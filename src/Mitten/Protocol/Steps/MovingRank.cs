@@ -85,6 +85,7 @@ internal sealed partial class GroupProtocol
             PendingRequests = requests.Select(r => new PendingRequest(r.Id, r.Host, r.CheckpointDirectory)).ToList(),
             LastCheckpointDirectory = LastCheckpointDirectory,
             Spares = Spares,
+            Derived = DescribeDerivedCommunicators(),
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);

@@ -34,18 +34,20 @@ internal sealed partial class GroupProtocol
     /// request: it completes when <see cref="ProbeArrived"/> sees a matching message (a drain
     /// marker is taken, as by a wildcard receive), and when woken it is simply repeated.
     /// </remarks>
-    private WaitResult WaitPolled(ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status, int ownerSlot,
+    private WaitResult WaitPolled(Channel channel, ref RequestHandle request, BlockedOperation operation, int peer, int tag, out Status status, int ownerSlot,
         bool probe = false)
     {
+        // The protocol names processes by their rank in the group (the peer's in a derived communicator is translated).
+        int groupPeer = channel.ToGroupRank(peer);
         bool reportedBlocked = false;
         int spins = 0;
         long settledSince = 0;
         Deadline? deadline = null; // set when this wait first takes part in a synchronization
         while (true)
         {
-            if (probe ? ProbeArrived(peer, tag, out status) : request.Test(out status))
+            if (probe ? ProbeArrived(channel, peer, tag, out status) : request.Test(out status))
             {
-                if (operation == BlockedOperation.Receive && TookMarker(status))
+                if (operation == BlockedOperation.Receive && TookMarker(channel, status))
                 {
                     // That peer has drained, so MIG_END(proceed) is on its way here. The receive
                     // is still to be done.
@@ -60,7 +62,7 @@ internal sealed partial class GroupProtocol
                     window.PublishOperation(Collectives, BlockedOperation.None, -1, 0);
                     if (sync is not null && Rank != sync.Leader)
                     {
-                        SendReport(ReportKind.Unblocked, peer, operation);
+                        SendReport(ReportKind.Unblocked, groupPeer, operation);
                     }
                 }
                 return WaitResult.Completed;
@@ -80,7 +82,7 @@ internal sealed partial class GroupProtocol
             deadline ??= Deadline.After(ProtocolTimeouts.Synchronization, $"the end of synchronization {sync!.Id}");
             if (Rank == sync!.Leader)
             {
-                LeadWhileBlocked(operation, peer, ref settledSince, deadline.Value);
+                LeadWhileBlocked(operation, groupPeer, ref settledSince, deadline.Value);
                 if (sync is null)
                 {
                     deadline = null; // the leader aborted its synchronization; the operation is still under way
@@ -89,8 +91,8 @@ internal sealed partial class GroupProtocol
             }
             if (!reportedBlocked)
             {
-                window.PublishOperation(Collectives, operation, peer, tag);
-                SendReport(ReportKind.Blocked, peer, operation);
+                window.PublishOperation(Collectives, operation, groupPeer, tag);
+                SendReport(ReportKind.Blocked, groupPeer, operation);
                 reportedBlocked = true;
                 deadline = Deadline.After(ProtocolTimeouts.Synchronization, $"MIG_END from rank {sync.Leader}");
             }
@@ -115,11 +117,11 @@ internal sealed partial class GroupProtocol
             }
             else if (operation == BlockedOperation.Receive)
             {
-                completed = !probe && CancelReceive(ref request, out status);
+                completed = !probe && CancelReceive(channel, ref request, out status);
             }
             if (ProtocolTrace.Enabled)
             {
-                ProtocolTrace.Write(Rank, $"woken in {operation} with {peer} ({(effect == ControlEffect.Ended ? "MIG_END" : "wake")}); {(completed ? "it had completed" : "pending, repeated after the synchronization")}");
+                ProtocolTrace.Write(Rank, $"woken in {operation} with {groupPeer} ({(effect == ControlEffect.Ended ? "MIG_END" : "wake")}); {(completed ? "it had completed" : "pending, repeated after the synchronization")}");
             }
             SyncEnd end = effect == ControlEffect.Ended ? lastEnd! : WaitForEnd();
             window.PublishOperation(Collectives, BlockedOperation.None, -1, 0);

@@ -105,6 +105,8 @@ internal sealed partial class GroupProtocol
         };
         protocol.KnownHosts.UnionWith(header.KnownHosts);
         protocol.Spares = header.Spares;
+        protocol.RestoreDerivedCommunicators(header.Derived); // collective with the joining ranks' rebuild
+
         foreach (PendingRequest pending in header.PendingRequests)
         {
             protocol.requests.Enqueue(new MigrationRequest(pending.Id, header.Rank, pending.Host, Stopwatch.GetTimestamp(), pending.CheckpointDirectory));

@@ -63,7 +63,7 @@ progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
 
 # Builds the solution through setup.sh when the binding has never been built.
 ensure_setup() {
-  if [ ! -f src/GroupComm/bin/Release/net10.0/Mitten.GroupComm.dll ] || ! command -v mpicc >/dev/null 2>&1 \
+  if [ ! -f src/Mitten.GroupComm/bin/Release/net10.0/Mitten.GroupComm.dll ] || ! command -v mpicc >/dev/null 2>&1 \
       || ! command -v gnuplot >/dev/null 2>&1; then
     progress "build missing: running scripts/setup.sh"
     scripts/setup.sh >&2

@@ -9,7 +9,7 @@ if ! scripts/setup.sh; then
   exit 1
 fi
 log=$(mktemp)
-dotnet test Mitten.sln -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s+(Passed|Failed|Skipped) |^\s*(Failed|Passed)!|error" 
+dotnet test Mitten.sln -m:1 -c Release --no-build -nologo --logger "console;verbosity=normal" "$@" 2>&1 | tee "$log" | grep -E "^\s+(Passed|Failed|Skipped) |^\s*(Failed|Passed)!|error" 
 status=${PIPESTATUS[0]}
 passed=$(grep -Eo "Passed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')
 failed=$(grep -Eo "Failed:\s+[0-9]+" "$log" | awk '{s+=$2} END {print s+0}')

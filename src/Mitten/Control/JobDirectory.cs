@@ -9,7 +9,7 @@ namespace Mitten.Control;
 /// <summary>
 /// The job side of the control directory (docs/CONTROL.md): rank status files, claiming
 /// requests, outcomes, events and the location table, all as the shared contract's documents
-/// (src/ControlDirectory) written with its atomic writer. Nothing here waits for the runtime.
+/// (src/Mitten.ControlDirectory) written with its atomic writer. Nothing here waits for the runtime.
 /// </summary>
 internal sealed class JobDirectory
 {

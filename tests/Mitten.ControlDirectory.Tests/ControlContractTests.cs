@@ -7,7 +7,7 @@ using Xunit;
 namespace Mitten.Tests.ControlDirectory;
 
 /// <summary>
-/// The shared control-directory contract (src/ControlDirectory) against docs/CONTROL.md: every
+/// The shared control-directory contract (src/Mitten.ControlDirectory) against docs/CONTROL.md: every
 /// example file in the document parses, passes the contract's checks, and is written back as
 /// the same JSON; and the rules both sides rely on (escaping, host names, events, non-regular
 /// files, the atomic writer).

@@ -6,7 +6,7 @@ using Mitten.ControlDirectory;
 namespace Mitten.Runtime.Control;
 
 /// <summary>
-/// The runtime's reads and writes of the contract's documents (src/ControlDirectory): strict
+/// The runtime's reads and writes of the contract's documents (src/Mitten.ControlDirectory): strict
 /// (a wrong type, a missing field or a value outside the contract is malformed and never
 /// acted on) and bounded (1 MiB per file).
 /// </summary>

@@ -15,7 +15,7 @@ namespace Mitten.Tests.Runtime;
 internal sealed class MittenCli : IDisposable
 {
     public static string Binary { get; } =
-        Path.Combine(MpiJob.RepositoryRoot, "src", "Runtime", "bin", MpiJob.Configuration, "net10.0", "mitten");
+        Path.Combine(MpiJob.RepositoryRoot, "src", "Mitten.Cli", "bin", MpiJob.Configuration, "net10.0", "mitten");
 
     public static string Driver => MpiJob.Driver("RuntimeDriver");
 

@@ -344,18 +344,36 @@ internal sealed partial class GroupProtocol
 
     private static int IndexOrEnd(string text, char c) => text.IndexOf(c) is >= 0 and int i ? i : text.Length;
 
-    /// <summary>The derived communicators' collective counts in a report, by key.</summary>
-    private static IEnumerable<(string Key, long Count)> DerivedCountsIn(SyncReport report)
+    /// <summary>The derived communicators' collective counts in a report, by key (a plain list: no iterator or LINQ instantiation to compile inside a migration).</summary>
+    private static List<(string Key, long Count)> DerivedCountsIn(SyncReport report)
     {
-        if (report.Channels.Length == 0)
+        var counts = new List<(string Key, long Count)>();
+        string text = report.Channels;
+        int line = text.IndexOf('\n');
+        while (line >= 0)
         {
-            yield break;
+            int start = line + 1;
+            int end = text.IndexOf('\n', start);
+            line = end;
+            ReadOnlySpan<char> entry = text.AsSpan(start, (end < 0 ? text.Length : end) - start);
+            int space = entry.LastIndexOf(' ');
+            counts.Add((entry[..space].ToString(), long.Parse(entry[(space + 1)..], CultureInfo.InvariantCulture)));
         }
-        foreach (string line in report.Channels.Split('\n').Skip(1))
+        return counts;
+    }
+
+    /// <summary>This process's live derived channels' collective counts, as <see cref="DerivedCountsIn"/> gives another's.</summary>
+    private List<(string Key, long Count)> OwnDerivedCounts()
+    {
+        var counts = new List<(string Key, long Count)>(derived.Count);
+        foreach (Channel channel in derived.Values)
         {
-            int space = line.LastIndexOf(' ');
-            yield return (line[..space], long.Parse(line.AsSpan(space + 1), CultureInfo.InvariantCulture));
+            if (!channel.Freed)
+            {
+                counts.Add((channel.Key, channel.Collectives));
+            }
         }
+        return counts;
     }
 
     /// <summary>
@@ -411,9 +429,7 @@ internal sealed partial class GroupProtocol
         var seen = new Dictionary<string, (int Rank, long Count)>(StringComparer.Ordinal);
         for (int i = 0; i < Size; i++)
         {
-            IEnumerable<(string, long)> counts = i == Rank
-                ? derived.Values.Where(c => !c.Freed).Select(c => (c.Key, c.Collectives)).ToList()
-                : DerivedCountsIn(session.Reports[i]!);
+            List<(string Key, long Count)> counts = i == Rank ? OwnDerivedCounts() : DerivedCountsIn(session.Reports[i]!);
             foreach ((string key, long count) in counts)
             {
                 if (seen.TryGetValue(key, out var first) && first.Count != count)

@@ -334,10 +334,22 @@ internal sealed partial class GroupProtocol
     /// <summary>Fig. 9: wake each blocked Pk directly (its peer is the leader or a wildcard) or through its peer (MIG_WAKE).</summary>
     private void WakeBlockedProcesses(SynchronizationSession session)
     {
-        int[] blocked = Enumerable.Range(0, Size).Where(k => k != Rank && session.Reports[k]!.Kind == ReportKind.Blocked).ToArray();
-        if (blocked.Length == 0)
+        int count = 0;
+        for (int k = 0; k < Size; k++)
+        {
+            count += k != Rank && session.Reports[k]!.Kind == ReportKind.Blocked ? 1 : 0;
+        }
+        if (count == 0)
         {
             return;
+        }
+        int[] blocked = new int[count];
+        for (int k = 0, b = 0; k < Size; k++)
+        {
+            if (k != Rank && session.Reports[k]!.Kind == ReportKind.Blocked)
+            {
+                blocked[b++] = k;
+            }
         }
         var operations = window.ReadOperations(blocked);
         for (int b = 0; b < blocked.Length; b++)

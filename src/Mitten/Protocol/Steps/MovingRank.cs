@@ -75,7 +75,7 @@ internal sealed partial class GroupProtocol
             FromPid = Environment.ProcessId,
             SignalUnixMs = SignalUnixMs(),
             TraceParent = migrationSpan?.Id,
-            Timeline = timeline.Select(t => new PhaseTime(t.Phase, t.Seconds)).ToList(),
+            Timeline = TimelineForHeader(),
             ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
             FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
             StateChannel = state.Channel,
@@ -302,5 +302,16 @@ internal sealed partial class GroupProtocol
         // Under "dotnet app.dll", argument 0 is the assembly; with an apphost it is the executable.
         bool hosted = Path.GetFileNameWithoutExtension(process) == "dotnet";
         return hosted ? (process, args) : (process, args[1..]);
+    }
+
+    /// <summary>The phases so far, for the replacement's header (a loop: no LINQ instantiation to compile while frozen).</summary>
+    private List<PhaseTime> TimelineForHeader()
+    {
+        var phases = new List<PhaseTime>(timeline.Count);
+        foreach ((string phase, double seconds) in timeline)
+        {
+            phases.Add(new PhaseTime(phase, seconds));
+        }
+        return phases;
     }
 }

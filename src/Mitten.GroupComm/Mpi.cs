@@ -119,6 +119,22 @@ public static unsafe class Mpi
         }
     }
 
+    /// <summary>
+    /// Environment settings ("NAME=value") for a process this one spawns, so that its MPI_Init
+    /// does not search again for what this process's already chose: with Open MPI, the
+    /// point-to-point layer this process loaded (OMPI_MCA_pml), unless the environment names one.
+    /// Pass them with the "env" info key of <see cref="Communicator.Spawn"/> (newline-separated).
+    /// Empty when there is nothing to pass. Requires MPI to be initialized.
+    /// </summary>
+    public static IReadOnlyList<string> SpawnEnvironment
+    {
+        get
+        {
+            RequireInitialized();
+            return MpiAbi.Current.SpawnEnvironment();
+        }
+    }
+
     /// <summary>The name of the MPI implementation's ABI in use (e.g. "Open MPI").</summary>
     public static string Implementation => MpiAbi.Current.Name;
 

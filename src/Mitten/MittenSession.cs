@@ -106,12 +106,15 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     {
         ArgumentNullException.ThrowIfNull(createInitialState);
         ArgumentNullException.ThrowIfNull(codec);
+        long entered = System.Diagnostics.Stopwatch.GetTimestamp();
         MittenLog.Use(options?.LoggerFactory);
         var signals = new SignalForwarder();
+        long initStart = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!Mpi.IsInitialized)
         {
             Mpi.Init(ThreadLevel.Single); // signal handlers only set a flag; MPI is called from the main thread
         }
+        ProtocolWarmup.NoteStartup(entered, initStart, System.Diagnostics.Stopwatch.GetTimestamp());
         TState? state = null;
         Action<Stream> capture = stream => codec.Save(state!, stream);
         GroupComm.Communicator? parent = GroupComm.Communicator.GetParent();

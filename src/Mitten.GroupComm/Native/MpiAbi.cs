@@ -19,6 +19,13 @@ internal abstract class MpiAbi
     internal abstract string Name { get; }
     internal nint Library { get; private protected set; }
 
+    /// <summary>
+    /// Environment settings ("NAME=value") that let a process this one spawns start the way this
+    /// one did without searching again for what this one already chose (see
+    /// <see cref="Mpi.SpawnEnvironment"/>); none by default.
+    /// </summary>
+    internal virtual IReadOnlyList<string> SpawnEnvironment() => [];
+
     // Sentinels.
     internal abstract int AnySource { get; }
     internal abstract int AnyTag { get; }

@@ -152,4 +152,53 @@ internal sealed class OpenMpiAbi : MpiAbi
     internal override int ThreadLevelToNative(ThreadLevel level) => (int)level;
     internal override ThreadLevel ThreadLevelFromNative(int level) => (ThreadLevel)level;
     internal override CompareResult CompareResultFromNative(int value) => (CompareResult)value;
+
+    private IReadOnlyList<string>? spawnEnvironment;
+
+    /// <summary>
+    /// Open MPI opens every point-to-point messaging layer ("pml") it has at MPI_Init and keeps
+    /// the best; with the OS package that probing (the cm layer and its psm/psm2 transports) took
+    /// about 220 of the 300 ms of MPI_Init here, against 75 ms with the layer named. A spawned
+    /// process must use the layer of the job it joins anyway, so it is named for it: the one
+    /// this process loaded (the only mca_pml_*.so left mapped after MPI_Init), unless the
+    /// environment already names one (OMPI_MCA_pml, which a spawned process inherits).
+    /// </summary>
+    internal override IReadOnlyList<string> SpawnEnvironment()
+    {
+        if (spawnEnvironment is not null)
+        {
+            return spawnEnvironment;
+        }
+        string? pml = Environment.GetEnvironmentVariable("OMPI_MCA_pml") is null ? LoadedComponent("pml") : null;
+        return spawnEnvironment = pml is null ? [] : [$"OMPI_MCA_pml={pml}"];
+    }
+
+    /// <summary>The component of <paramref name="framework"/> whose library this process has mapped (mca_FRAMEWORK_NAME.so), or null when none or several are.</summary>
+    private static string? LoadedComponent(string framework)
+    {
+        string prefix = $"mca_{framework}_";
+        string? found = null;
+        try
+        {
+            foreach (string line in File.ReadLines("/proc/self/maps"))
+            {
+                int slash = line.LastIndexOf('/');
+                if (slash < 0 || string.CompareOrdinal(line, slash + 1, prefix, 0, prefix.Length) != 0 || !line.EndsWith(".so", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+                string name = line[(slash + 1 + prefix.Length)..^3];
+                if (found is not null && found != name)
+                {
+                    return null; // several loaded: no single choice to pass on
+                }
+                found = name;
+            }
+        }
+        catch (IOException)
+        {
+            return null; // no /proc: the spawned process searches as usual
+        }
+        return found;
+    }
 }

@@ -66,6 +66,9 @@ internal sealed partial class GroupProtocol
         }
         _ = derived.Values.Count;
 
+        // What a spawn passes on (read from /proc once, here rather than inside a migration).
+        _ = GroupComm.Mpi.SpawnEnvironment;
+
         // What the moving rank does with its drained messages: serialize them (and the replacement reads them back).
         var drained = new ReceivedMessageList();
         _ = ReceivedMessageList.Deserialize(drained.Serialize());

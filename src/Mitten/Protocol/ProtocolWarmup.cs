@@ -97,6 +97,24 @@ internal static class ProtocolWarmup
         }
     }
 
+    /// <summary>
+    /// Records when <c>MittenSession.Start</c> was entered and how long MPI_Init took there; on a
+    /// replacement (a spawned process) prints, when MITTEN_STARTUP_REPORT=1, "mitten-startup
+    /// replacement pid=P process_ms=... before_init_ms=... mpi_init_ms=...": the process's age when
+    /// Start was entered (the .NET start-up and the program's own code before it), Mitten's work
+    /// before MPI_Init, and MPI_Init (which on a spawned process includes joining its parent).
+    /// </summary>
+    internal static void NoteStartup(long entered, long initStart, long initEnd)
+    {
+        if (!ReportStartup || Mpi.IsInitialized && GroupComm.Communicator.GetParent() is null)
+        {
+            return;
+        }
+        double processMs = (DateTime.Now - Process.GetCurrentProcess().StartTime).TotalMilliseconds - Stopwatch.GetElapsedTime(entered).TotalMilliseconds;
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"mitten-startup replacement pid={Environment.ProcessId} process_ms={processMs:F0} before_init_ms={Stopwatch.GetElapsedTime(entered, initStart).TotalMilliseconds:F1} mpi_init_ms={Stopwatch.GetElapsedTime(initStart, initEnd).TotalMilliseconds:F1} pml={Environment.GetEnvironmentVariable("OMPI_MCA_pml") ?? "(searched)"}"));
+    }
+
     private static int CompileAll()
     {
         int prepared = 0;

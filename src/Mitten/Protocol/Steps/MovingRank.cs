@@ -136,6 +136,7 @@ internal sealed partial class GroupProtocol
             using Info info = Info.Create();
             info.Set("host", host);
             info.Set("wdir", Directory.GetCurrentDirectory());
+            SetSpawnEnvironment(info);
             (string command, string[] arguments) = ReplacementCommand();
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"spawning the replacement on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
             {
@@ -313,5 +314,15 @@ internal sealed partial class GroupProtocol
             phases.Add(new PhaseTime(phase, seconds));
         }
         return phases;
+    }
+
+    /// <summary>Names for the process about to be spawned what this one chose at MPI_Init (<see cref="Mpi.SpawnEnvironment"/>: 220 ms less of MPI_Init with Open MPI here).</summary>
+    internal static void SetSpawnEnvironment(Info info)
+    {
+        IReadOnlyList<string> settings = Mpi.SpawnEnvironment;
+        if (settings.Count > 0)
+        {
+            info.Set("env", string.Join('\n', settings));
+        }
     }
 }

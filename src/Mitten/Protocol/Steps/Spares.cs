@@ -82,6 +82,7 @@ internal sealed partial class GroupProtocol
                 using Info info = Info.Create();
                 info.Set("host", host);
                 info.Set("wdir", Directory.GetCurrentDirectory());
+                SetSpawnEnvironment(info);
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(-1, $"spawning the spares on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
                 {
                     inter = app.Spawn(command, arguments, perHost[host], info, 0, out _);

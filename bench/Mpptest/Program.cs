@@ -12,7 +12,11 @@ using Mitten.GroupComm;
 // MPI_COMM_WORLD with the Mitten layer (a MittenSession's communicator) in the same job;
 // MPI is initialized at thread level single before the session starts, so both variants run
 // at the same level. Both variants make the same calls (Isend/Irecv included). --mitten
-// measures the Mitten variant alone.
+// measures the Mitten variant alone. --compare polled (a micro-benchmark) alternates the plain
+// binding with the plain binding whose blocking receive is MPI_Irecv + MPI_Test polled from
+// managed code (Mitten's structure without its bookkeeping), on a duplicate communicator.
+// --self-loop N (one process; SelfLoop.cs): plain, polled and Mitten exchanging 8-byte messages
+// with themselves in turns, blocks of N iterations, --measurements blocks: ns per iteration.
 // Rank 0 prints a table per pattern and machine-readable "CSV ..." lines.
 
 int[] sizes = [0, 8, 64, 512, 4096, 32768, 262144, 1 << 20, 4 << 20];
@@ -20,6 +24,7 @@ int measurements = 10;
 double minSeconds = 1e-3;
 string patternArg = "all";
 string? compare = null;
+long selfLoop = 0;
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -36,14 +41,15 @@ for (int i = 0; i < args.Length; i++)
             break;
         case "--compare": compare = Value(); break;
         case "--mitten": compare = "mitten-only"; break;
+        case "--self-loop": selfLoop = long.Parse(Value(), CultureInfo.InvariantCulture); break;
         default:
             Console.Error.WriteLine($"Mpptest: unknown option {args[i]}");
             return 2;
     }
 }
-if (compare is not (null or "plain" or "mitten" or "mitten-only"))
+if (compare is not (null or "plain" or "mitten" or "mitten-only" or "polled"))
 {
-    Console.Error.WriteLine($"Mpptest: --compare must be plain or mitten, not {compare}");
+    Console.Error.WriteLine($"Mpptest: --compare must be plain, mitten or polled, not {compare}");
     return 2;
 }
 Pattern[] patterns;
@@ -85,6 +91,27 @@ if (compare is "mitten" or "mitten-only")
     }
     output.Flush();
     session.Finish();
+    return 0;
+}
+if (selfLoop > 0)
+{
+    // The per-message micro-benchmark (SelfLoop.cs): plain, polled and Mitten on this process alone.
+    MittenSession<object> selfSession = MittenSession<object>.Start(() => new object(),
+        StateCodec.FromDelegates<object>((_, _) => { }, _ => new object()));
+    using Communicator polledSelf = world.Dup();
+    SelfLoop.Run(new PlainCommunicator(world), new PolledCommunicator(polledSelf), new MittenMpptestCommunicator(selfSession.Communicator),
+        selfLoop, measurements, Console.Out);
+    selfSession.Finish();
+    return 0;
+}
+if (compare is "polled")
+{
+    using Communicator polledOn = world.Dup();
+    var plainFirst = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), maxBytes);
+    var polled = new PatternKernel<PolledCommunicator>(new PolledCommunicator(polledOn), maxBytes);
+    RunAll(new MpptestSuite<PlainCommunicator, PolledCommunicator>(plainFirst, polled, options), world.Size);
+    output.Flush();
+    Mpi.Finalize();
     return 0;
 }
 using (Communicator? duplicate = compare is "plain" ? world.Dup() : null)

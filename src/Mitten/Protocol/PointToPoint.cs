@@ -13,12 +13,55 @@ internal sealed partial class GroupProtocol
     /// part in a synchronization (reports itself blocked, can be woken, drains, rebuilds) and
     /// then repeats the receive on the new group.
     /// </summary>
+    /// <remarks>
+    /// The common case (nothing held, no synchronization announced, the message arrives within
+    /// <see cref="FastPolls"/> tests, and it is an application message) runs here: one
+    /// MPI_Irecv, MPI_Test until it completes, a local read of the synchronization flag
+    /// between the tests. Everything else (a held message, a drain marker taken by a
+    /// wildcard-tag receive, a longer wait) continues in <see cref="ReceiveSlow{T}"/> with the
+    /// same request, so the process answers a migration while blocked exactly as before.
+    /// </remarks>
     internal unsafe ReceiveStatus Receive<T>(Channel channel, Span<T> buffer, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
+        // The list is empty except after a synchronization: test that here, without the call.
+        if (channel.Received.Count == 0)
+        {
+            fixed (T* p = buffer)
+            {
+                RequestHandle request = RequestHandle.StartReceive(channel.Communicator, p, buffer.Length, source, tag);
+                for (int spin = 0; spin < FastPolls; spin++)
+                {
+                    if (request.Test(out Status done))
+                    {
+                        // Only a wildcard-tag receive can take a peer's drain marker (tags are below it).
+                        if (done.Tag != ControlTag.DrainMarker)
+                        {
+                            return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
+                        }
+                        RecordMarker(channel, done);
+                        return ReceiveSlow(channel, buffer, source, tag); // the receive is still to be done
+                    }
+                    if (window.SyncFlagSeen)
+                    {
+                        break; // a synchronization is announced: take part in it while the receive waits
+                    }
+                }
+                if (WaitPolled(channel, ref request, BlockedOperation.Receive, source, tag, out Status status, ownerSlot: -1) == WaitResult.Completed)
+                {
+                    return new ReceiveStatus(status.Source, status.Tag, status.GetCount<T>());
+                }
+            }
+        }
+        return ReceiveSlow(channel, buffer, source, tag);
+    }
+
+    /// <summary>The receive after a synchronization or a drain marker: the list first, then a new request on the (possibly new) group.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private unsafe ReceiveStatus ReceiveSlow<T>(Channel channel, Span<T> buffer, int source, int tag) where T : unmanaged
+    {
         while (true)
         {
-            // The list is empty except after a synchronization: test that here, without the call.
             if (channel.Received.Count != 0 && TryTakeHeld(channel, buffer, source, tag, out ReceiveStatus held))
             {
                 return held;
@@ -52,18 +95,26 @@ internal sealed partial class GroupProtocol
     /// Whether a completed receive took a peer's drain marker instead of an application message
     /// (only a wildcard-tag receive can); if so, the marker is recorded for the drain.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool TookMarker(Channel channel, in Status status)
     {
         if (status.Tag != ControlTag.DrainMarker)
         {
             return false;
         }
+        RecordMarker(channel, status);
+        return true;
+    }
+
+    /// <summary>Records a drain marker a receive took (only inside a synchronization).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void RecordMarker(Channel channel, in Status status)
+    {
         if (sync is null)
         {
             throw new InvalidOperationException($"rank {status.Source}'s drain marker arrived outside a synchronization");
         }
         channel.MarkerSeen[status.Source] = true;
-        return true;
     }
 
     /// <summary>
@@ -78,8 +129,14 @@ internal sealed partial class GroupProtocol
         return !status.Cancelled && !TookMarker(channel, status);
     }
 
-    /// <summary>Polls a blocking operation in place this many times before the full protocol-aware wait.</summary>
-    private const int FastPolls = 64;
+    /// <summary>
+    /// Polls a blocking operation in place this many times before the full protocol-aware wait
+    /// (which yields the processor between its polls). Each poll reads the synchronization flag,
+    /// so a migration is answered as promptly here; 1024 MPI_Test calls are some tens of
+    /// microseconds, longer than a small message's round trip, so a waiting rank does not give
+    /// up its core (and wait for the scheduler to return it) in the middle of an exchange.
+    /// </summary>
+    private const int FastPolls = 1024;
 
     /// <summary>Takes the first held message matching <paramref name="source"/> and <paramref name="tag"/> into <paramref name="buffer"/>.</summary>
     private static bool TryTakeHeld<T>(Channel channel, Span<T> buffer, int source, int tag, out ReceiveStatus status) where T : unmanaged =>
@@ -177,7 +234,16 @@ internal sealed partial class GroupProtocol
         record.Peer = source;
         record.Tag = tag;
         record.StartReceive = &StartReceiveOf<T>;
-        Post(ref record);
+        if (channel.Received.Count == 0)
+        {
+            // Nothing held (the case except right after a synchronization): post it directly.
+            record.Handle = RequestHandle.StartReceive(channel.Communicator, (T*)record.Buffer, buffer.Length, source, tag);
+            record.State = RequestState.Active;
+        }
+        else
+        {
+            Post(ref record);
+        }
         return new MittenRequest(this, slot, record.Generation);
     }
 
@@ -208,19 +274,40 @@ internal sealed partial class GroupProtocol
             return RequestTable.EmptyStatus; // already found complete
         }
         ref RequestRecord record = ref Requests.Records[slot];
-        Status status;
         if (record.State == RequestState.Active)
         {
             // Fast path: test here while no synchronization is announced (a local read).
-            for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
+            for (int spin = 0; spin < FastPolls; spin++)
             {
-                if (record.Handle.Test(out status))
+                if (record.Handle.Test(out Status status))
                 {
                     OnMpiCompletion(ref record, status);
                     break;
                 }
+                if (window.SyncFlagSeen)
+                {
+                    break;
+                }
             }
         }
+        if (record.State != RequestState.Done)
+        {
+            WaitSlow(slot);
+        }
+        ReceiveStatus result = record.Result;
+        if (record.TruncatedBytes != 0)
+        {
+            ThrowTruncated(slot);
+        }
+        Requests.Retire(slot);
+        return result;
+    }
+
+    /// <summary>The rest of <see cref="Wait"/>: the protocol-aware wait, taking part in a synchronization.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void WaitSlow(int slot)
+    {
+        ref RequestRecord record = ref Requests.Records[slot];
         while (record.State != RequestState.Done)
         {
             if (record.State == RequestState.Parked)
@@ -229,15 +316,11 @@ internal sealed partial class GroupProtocol
                 continue;
             }
             if (WaitPolled(record.Channel!, ref record.Handle, record.IsReceive ? BlockedOperation.Receive : BlockedOperation.Send,
-                    record.Peer, record.Tag, out status, slot) == WaitResult.Completed && record.State == RequestState.Active)
+                    record.Peer, record.Tag, out Status status, slot) == WaitResult.Completed && record.State == RequestState.Active)
             {
                 OnMpiCompletion(ref record, status);
             }
         }
-        ReceiveStatus result = record.Result;
-        ThrowIfTruncated(slot);
-        Requests.Retire(slot);
-        return result;
     }
 
     internal bool Test(int slot, int generation, out ReceiveStatus result)
@@ -258,12 +341,16 @@ internal sealed partial class GroupProtocol
             return false;
         }
         result = record.Result;
-        ThrowIfTruncated(slot);
+        if (record.TruncatedBytes != 0)
+        {
+            ThrowTruncated(slot);
+        }
         Requests.Retire(slot);
         return true;
     }
 
     /// <summary>MPI completed the request's operation (not by a cancel): done, unless a wildcard receive took a drain marker.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void OnMpiCompletion(ref RequestRecord record, in Status status)
     {
         if (!record.IsReceive)
@@ -271,8 +358,9 @@ internal sealed partial class GroupProtocol
             record.State = RequestState.Done;
             return;
         }
-        if (TookMarker(record.Channel!, status))
+        if (status.Tag == ControlTag.DrainMarker)
         {
+            RecordMarker(record.Channel!, status);
             Post(ref record); // the receive is still to be satisfied
             return;
         }
@@ -280,6 +368,7 @@ internal sealed partial class GroupProtocol
         record.State = RequestState.Done;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ReceiveStatus ResultOf(in RequestRecord record, in Status status)
     {
         int bytes = status.GetCount<byte>();
@@ -287,11 +376,16 @@ internal sealed partial class GroupProtocol
         {
             return new ReceiveStatus(status.Source, status.Tag, bytes);
         }
-        if (bytes % record.ElementSize != 0)
+        return ResultOfElements(record.ElementSize, status, bytes);
+    }
+
+    private static ReceiveStatus ResultOfElements(int elementSize, in Status status, int bytes)
+    {
+        if (bytes % elementSize != 0)
         {
-            throw new InvalidOperationException($"the message's size ({bytes} bytes) is not a whole number of {record.ElementSize}-byte elements");
+            throw new InvalidOperationException($"the message's size ({bytes} bytes) is not a whole number of {elementSize}-byte elements");
         }
-        return new ReceiveStatus(status.Source, status.Tag, bytes / record.ElementSize);
+        return new ReceiveStatus(status.Source, status.Tag, bytes / elementSize);
     }
 
     /// <summary>
@@ -367,13 +461,10 @@ internal sealed partial class GroupProtocol
         throw new ArgumentOutOfRangeException(nameof(tag), $"tag {tag} is outside 0..{ControlTag.DrainMarker - 1} (tag {ControlTag.DrainMarker} is reserved by the migration protocol)");
 
     /// <summary>A receive completed from the received-message-list with a message larger than its buffer: spent, and raised.</summary>
-    private void ThrowIfTruncated(int slot)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void ThrowTruncated(int slot)
     {
         ref RequestRecord record = ref Requests.Records[slot];
-        if (record.TruncatedBytes == 0)
-        {
-            return;
-        }
         var error = new MessageTruncatedException(record.Result.Source, record.Result.Tag, record.TruncatedBytes, (long)record.Length * record.ElementSize);
         Requests.Retire(slot);
         throw error;

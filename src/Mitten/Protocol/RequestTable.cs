@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm;
 
 namespace Mitten.Protocol;
@@ -54,6 +55,7 @@ internal sealed unsafe class RequestTable
     internal int LiveReceives { get; private set; }
 
     /// <summary>Takes a free entry; the caller fills it in (its generation is kept).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal int Allocate(bool isReceive)
     {
         int slot;
@@ -64,16 +66,12 @@ internal sealed unsafe class RequestTable
         }
         else
         {
-            if (highWater == Records.Length)
-            {
-                Array.Resize(ref Records, 2 * Records.Length);
-            }
-            slot = highWater++;
+            slot = Grow();
         }
         ref RequestRecord record = ref Records[slot];
         record.IsReceive = isReceive;
         record.Sequence = started++;
-        record.Result = EmptyStatus;
+        record.Result = new ReceiveStatus(-1, -1, 0); // EmptyStatus, as a constant
         record.TruncatedBytes = 0;
         if (isReceive)
         {
@@ -82,10 +80,23 @@ internal sealed unsafe class RequestTable
         return slot;
     }
 
+    /// <summary>The first never-used entry (the table doubles when full).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int Grow()
+    {
+        if (highWater == Records.Length)
+        {
+            Array.Resize(ref Records, 2 * Records.Length);
+        }
+        return highWater++;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsLive(int slot, int generation) =>
         (uint)slot < (uint)highWater && Records[slot].Generation == generation && Records[slot].State != RequestState.Free;
 
     /// <summary>The application has seen the request complete: unpin its buffer and free the entry.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal void Retire(int slot)
     {
         ref RequestRecord record = ref Records[slot];

@@ -25,6 +25,22 @@ internal sealed partial class GroupProtocol
         MarkUnavailable(decision.Text[port.Length..].TrimStart('\n'));
         FaultInjection.At("decided", Rank);
         Communicator next;
+        if (TryParsePoolDecision(port, out int poolId, out int[] members))
+        {
+            // The replacement is a spare of a pool holding the whole group (SparePools.cs).
+            if (!sparePools.TryGetValue(poolId, out Communicator? pool))
+            {
+                EndJob(Rank, $"the new group is to be made from spare pool {poolId}, of which this process is not a member");
+            }
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
+                       $"making the new group with the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
+            {
+                window.Dispose();
+                next = GroupFromPool(pool, members);
+            }
+            InstallGroup(next, publishSuperstep);
+            return;
+        }
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                    $"connecting to the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
         {

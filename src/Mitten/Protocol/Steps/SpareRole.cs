@@ -75,6 +75,7 @@ internal sealed partial class GroupProtocol
             MpiPort = port,
         };
         spawnedBy.Send<byte>(Encoding.UTF8.GetBytes(me.ToLine()), 0, ControlTag.SpareReady);
+        SpareJoinsPool(spawnedBy); // SparePools.cs: the group and this spawn's spares merge once, here
         FaultInjection.At("ready", "spare");
         while (true)
         {
@@ -95,9 +96,21 @@ internal sealed partial class GroupProtocol
                 caller.Dispose();
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
                 Communicator fromMovingRank;
+                // "TAKE id POOL RANK": the moving rank shares this spare's pool and is RANK in it.
+                string[] words = command.Split(' ');
+                Communicator? pool = null;
+                int takerRank = -1;
+                if (words.Length == 4 && poolOfThisSpare is { } mine &&
+                    int.TryParse(words[2], CultureInfo.InvariantCulture, out int poolId) && poolId == mine.Id &&
+                    int.TryParse(words[3], CultureInfo.InvariantCulture, out takerRank))
+                {
+                    pool = mine.Pool;
+                }
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Step, () => LeaveAsReplacement(null, "the moving rank did not connect after taking this spare")))
                 {
-                    fromMovingRank = Mpi.Self.Accept(port, 0);
+                    fromMovingRank = pool is not null
+                        ? Mpi.Self.CreateIntercommunicator(0, pool, takerRank, ControlTag.PoolTake)
+                        : Mpi.Self.Accept(port, 0);
                 }
                 Communicator.ClosePort(port);
                 return fromMovingRank;

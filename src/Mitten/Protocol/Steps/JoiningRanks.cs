@@ -32,11 +32,17 @@ internal sealed partial class GroupProtocol
             {
                 EndJob(Rank, $"the new group is to be made from spare pool {poolId}, of which this process is not a member");
             }
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                        $"making the new group with the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
             {
                 window.Dispose();
                 next = GroupFromPool(pool, members);
+            }
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"new group from spare pool {poolId} in {System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms"));
             }
             InstallGroup(next, publishSuperstep);
             return;

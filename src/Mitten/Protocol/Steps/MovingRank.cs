@@ -95,6 +95,7 @@ internal sealed partial class GroupProtocol
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
+        ProtocolTrace.Write(Rank, "header sent");
         string? sendFailure = null;
         bool replacementFailed = false;
         try

@@ -37,6 +37,7 @@ internal sealed partial class GroupProtocol
         {
             ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
         }
+        ProtocolTrace.Write(header.Rank, "replacement: header received");
         FaultInjection.UseSetting(header.Fault);
         FaultInjection.At("restoring", header.Rank, replacement: true);
         // The state streams in while the codec restores it (StateTransfer): arrival and restore overlap.
@@ -60,6 +61,7 @@ internal sealed partial class GroupProtocol
             state?.Release();
         }
         double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        ProtocolTrace.Write(header.Rank, $"replacement: state restored ({header.StateBytes} bytes)");
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);
         job?.AppendEvent("restore_complete", header.Rank, header.MigrationId, header.RequestId, null);
@@ -69,6 +71,7 @@ internal sealed partial class GroupProtocol
         (int Id, Communicator Pool)? pool = header.PoolMembers is not null && poolOfThisSpare is { } p && p.Id == header.PoolId ? p : null;
         Communicator group, controlCommunicator;
         SuperstepWindow window;
+        long rebuildStart = Stopwatch.GetTimestamp();
         if (pool is { } shared)
         {
             parent.Send<byte>(Encoding.UTF8.GetBytes("pool"), 0, ControlTag.Restored);
@@ -103,6 +106,11 @@ internal sealed partial class GroupProtocol
                 // Pj stopped at its migration point: the rank continues with the next superstep.
                 window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
             }
+        }
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replacement: joined the new group ({(pool is null ? "connect/accept" : "spare pool")}), control channel and window in {Stopwatch.GetElapsedTime(rebuildStart).TotalMilliseconds:F1} ms"));
         }
         Span<long> joined = [1];
         parent.Send<long>(joined, 0, ControlTag.Joined);

@@ -59,9 +59,28 @@ internal sealed partial class GroupProtocol
         }
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(-1, $"merging with the spares on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
         {
-            sparePools[verdict] = spawned.Merge(high: false);
+            Communicator pool = spawned.Merge(high: false);
+            sparePools[verdict] = pool;
+            ConnectAcrossPool(pool, Size, groupSide: true);
         }
         return verdict;
+    }
+
+    /// <summary>
+    /// One empty exchange between every group rank and every spare of a new pool, so that the
+    /// transport's connections (made at a pair's first message) exist before a migration needs
+    /// them: the take (the moving rank and a spare) and the new group's creation (the spare and
+    /// every staying rank). Group ranks are 0 .. <paramref name="groupSize"/>-1 of the pool, spares
+    /// the rest; each side goes through the other side's ranks in order, so the exchanges complete.
+    /// </summary>
+    private static void ConnectAcrossPool(Communicator pool, int groupSize, bool groupSide)
+    {
+        Span<byte> none = [];
+        int first = groupSide ? groupSize : 0, end = groupSide ? pool.Size : groupSize;
+        for (int peer = first; peer < end; peer++)
+        {
+            pool.Sendrecv<byte, byte>(none, peer, ControlTag.PoolTake, none, peer, ControlTag.PoolTake);
+        }
     }
 
     /// <summary>
@@ -88,7 +107,9 @@ internal sealed partial class GroupProtocol
         }
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => LeaveAsSpare("merging with the group did not return")))
         {
-            poolOfThisSpare = ((int)word[0], spawnedBy.Merge(high: true));
+            Communicator pool = spawnedBy.Merge(high: true);
+            ConnectAcrossPool(pool, spawnedBy.RemoteSize, groupSide: false);
+            poolOfThisSpare = ((int)word[0], pool);
         }
     }
 

@@ -84,6 +84,12 @@ internal sealed partial class GroupProtocol
                 LeaveAsSpare(null); // the job's launcher is gone
                 return null!;
             }
+            if (command == SpareDoorbell.Ping)
+            {
+                SpareDoorbell.Answer(caller, "PONG");
+                caller.Dispose();
+                continue;
+            }
             if (command == SpareDoorbell.Exit)
             {
                 SpareDoorbell.Answer(caller, "BYE");

@@ -54,6 +54,7 @@ internal sealed partial class GroupProtocol
     {
         ProtocolWarmup.Start();
         warmRestore();
+        WarmHeaderCode();
         string port;
         TcpListener doorbell;
         try
@@ -77,6 +78,9 @@ internal sealed partial class GroupProtocol
         spawnedBy.Send<byte>(Encoding.UTF8.GetBytes(me.ToLine()), 0, ControlTag.SpareReady);
         SpareJoinsPool(spawnedBy); // SparePools.cs: the group and this spawn's spares merge once, here
         FaultInjection.At("ready", "spare");
+        // Ring this spare's own doorbell once (answered below) so that, should it become a rank
+        // that moves again, its first TAKE of another spare finds the call's code compiled.
+        _ = Task.Run(() => SpareDoorbell.Call(me, SpareDoorbell.Ping, me.Host, out _));
         while (true)
         {
             if (SpareDoorbell.WaitForCall(doorbell) is not var (command, caller))
@@ -123,6 +127,17 @@ internal sealed partial class GroupProtocol
             }
             caller.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Compiles the header's JSON code both ways while idle (the replacement reads a header, and
+    /// writes one if it moves again), so neither costs time while the group is frozen.
+    /// </summary>
+    internal static void WarmHeaderCode()
+    {
+        var sample = new ReplacementHeader { PoolMembers = [0], Spares = [new SpareInfo()], Timeline = [new PhaseTime("warm", 0)] };
+        byte[] bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(sample, ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = System.Text.Json.JsonSerializer.Deserialize(bytes, ReplacementHeaderContext.Default.ReplacementHeader);
     }
 
     /// <summary>A spare that is no longer needed leaves: exit 0, quietly unless something went wrong.</summary>

@@ -143,6 +143,7 @@ internal sealed partial class GroupProtocol
         if (Spares.Count > 0)
         {
             _ = SpareDoorbell.Call(Spares[Rank % Spares.Count], SpareDoorbell.Ping, Mpi.ProcessorName, out _);
+            WarmHeaderCode();
         }
     }
 

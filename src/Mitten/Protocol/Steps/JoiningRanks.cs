@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -11,6 +12,11 @@ namespace Mitten.Protocol;
 internal sealed partial class GroupProtocol
 {
     private GroupDecision? lastDecision;
+
+    /// <summary>How long a rank polls for DECISION before it sleeps between polls (see <see cref="AwaitDecision"/>).</summary>
+    private static readonly long DecisionSpinTicks =
+        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_DECISION_SPIN_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms)
+            ? (ms < 0 ? -1 : (long)(ms * Stopwatch.Frequency / 1000)) : Stopwatch.Frequency / 1000;
 
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {
@@ -62,11 +68,27 @@ internal sealed partial class GroupProtocol
     /// <summary>
     /// The leader spawns, transfers and waits for the restore before it decides, so the limit is
     /// the restore's plus two steps; past it the leader is lost (it can no longer decide) and the
-    /// job is ended.
+    /// job is ended. This wait lasts the whole take (or spawn), transfer and restore, the work of
+    /// Pj and Pn alone: a waiting rank that keeps polling takes the processor from them where
+    /// ranks share cores (8 ranks and a spare on 2 cores here), so after
+    /// <see cref="DecisionSpinTicks"/> it sleeps 1 ms between polls (MITTEN_DECISION_SPIN_MS,
+    /// default 1; a negative value never sleeps).
     /// </summary>
     private GroupDecision AwaitDecision(SynchronizationSession session)
     {
-        PollControlUntil(() => lastDecision?.SyncId == session.Id,
+        long sleepAfter = DecisionSpinTicks < 0 ? long.MaxValue : Stopwatch.GetTimestamp() + DecisionSpinTicks;
+        PollControlUntil(() =>
+        {
+            if (lastDecision?.SyncId == session.Id)
+            {
+                return true;
+            }
+            if (Stopwatch.GetTimestamp() > sleepAfter)
+            {
+                Thread.Sleep(1);
+            }
+            return false;
+        },
             Deadline.After(ProtocolTimeouts.Restore + ProtocolTimeouts.Step + ProtocolTimeouts.Step, "the decision"),
             () => session.Leader, "DECISION");
         GroupDecision decision = lastDecision!;

@@ -164,6 +164,24 @@ public partial class SpareTests
     }
 
     [Fact]
+    public void Derived_communicators_are_rebuilt_on_a_group_made_from_the_pool()
+    {
+        // MittenDriver's derived scenario (row/column splits, a dup, a sub-split, freed ones) on
+        // 4 ranks; three migrations, each taking a spare over the pool, the second one of a
+        // former spare; the derived communicators are made again on every new group.
+        const string derived = "derived --iterations 8";
+        var expected = Run(4, derived, spares: 0, timeoutSeconds: 240);
+        JobAssert.Succeeded(expected, 5 * 4);
+        var job = Run(4, derived + " --migrate 1@1 --migrate 2@3 --migrate 1@5", spares: 3, Trace, timeoutSeconds: 240);
+        JobAssert.Succeeded(job, 5 * 4); // stderr has the trace
+        JobAssert.OkOnRanks(job, "derived-ok", 4);
+        Assert.Equal(ResultLine().Matches(expected.Stdout).Select(m => m.Value).Order(StringComparer.Ordinal),
+            ResultLine().Matches(job.Stdout).Select(m => m.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(3, Regex.Matches(job.Stderr, @"intercomm over pool").Count);
+        Assert.Equal(3, Regex.Matches(job.Stderr, @"replacement: joined the new group \(spare pool\)").Count);
+    }
+
+    [Fact]
     public void Unused_spares_leave_at_the_end_and_mpiexec_exits()
     {
         Assert.Empty(DriverProcesses());

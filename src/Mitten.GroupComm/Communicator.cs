@@ -142,6 +142,38 @@ public sealed unsafe partial class Communicator : IDisposable
         return result == MpiAbi.Current.CommNull ? null : Adopt(result, $"{name}/create");
     }
 
+    /// <summary>
+    /// Creates a communicator of <paramref name="group"/> (a subgroup of this communicator's
+    /// group; MPI_Comm_create_group, MPI-3). Unlike <see cref="Create"/> it is collective only
+    /// over the members of <paramref name="group"/>: processes of this communicator outside it
+    /// take no part (they may be busy, or gone). Every member passes the same group (the same
+    /// processes in the same order, which gives the new ranks) and the same <paramref name="tag"/>,
+    /// which keeps concurrent creations on this communicator apart. Call it only on members.
+    /// </summary>
+    public Communicator CreateFromGroup(Group group, int tag)
+    {
+        ArgumentNullException.ThrowIfNull(group);
+        nint result;
+        MpiException.Check(MpiFunctions.Comm_create_group(Handle, group.Handle, tag, &result), "MPI_Comm_create_group");
+        return Adopt(result, $"{name}/create_group");
+    }
+
+    /// <summary>
+    /// Creates an intercommunicator between this communicator's group and another group
+    /// (MPI_Intercomm_create; collective over both groups). The two leaders
+    /// (<paramref name="localLeader"/> here, <paramref name="remoteLeader"/> there) must both
+    /// be members of <paramref name="peer"/>, where <paramref name="remoteLeader"/> is the other
+    /// leader's rank; <paramref name="peer"/> matters only at the local leader, and no other of
+    /// its members takes part. <paramref name="tag"/> must be the same on both leaders.
+    /// </summary>
+    public Communicator CreateIntercommunicator(int localLeader, Communicator peer, int remoteLeader, int tag)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        nint result;
+        MpiException.Check(MpiFunctions.Intercomm_create(Handle, localLeader, peer.Handle, remoteLeader, tag, &result), "MPI_Intercomm_create");
+        return Adopt(result, $"intercomm({name})");
+    }
+
     /// <summary>Compares two communicators.</summary>
     public CompareResult Compare(Communicator other)
     {

@@ -116,6 +116,71 @@ public partial class SpareTests
         Assert.Contains("spare_taken=", report);
     }
 
+    private static readonly Dictionary<string, string> Trace = new() { ["MITTEN_TRACE"] = "1" };
+
+    [Fact]
+    public void A_spare_is_taken_over_its_pool_and_the_new_group_is_made_without_connect_and_accept()
+    {
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, Trace);
+        JobAssert.Succeeded(job, 6); // stderr has the trace
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(job);
+        Assert.Contains("spare_taken=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        Assert.Matches(@"r1 pid\d+\] took spare 0 \(process \d+ on \S+\): doorbell [\d.]+ ms, intercomm over pool [\d.]+ ms", job.Stderr);
+        // Every staying rank made the new group from the pool, and so did the replacement.
+        Assert.Matches(@"r0 pid\d+\] new group from spare pool 0 in [\d.]+ ms", job.Stderr);
+        Assert.Matches(@"r2 pid\d+\] new group from spare pool 0 in [\d.]+ ms", job.Stderr);
+        Assert.Matches(@"r1 pid\d+\] replacement: joined the new group \(spare pool\)", job.Stderr);
+        Assert.DoesNotContain("connect/accept", job.Stderr);
+    }
+
+    [Fact]
+    public void With_spare_pools_off_a_spare_is_taken_with_connect_and_accept()
+    {
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, new Dictionary<string, string> { ["MITTEN_TRACE"] = "1", ["MITTEN_SPARE_POOLS"] = "0" });
+        JobAssert.Succeeded(job, 6); // stderr has the trace
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(job);
+        Assert.Contains("spare_taken=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        Assert.Matches(@"r1 pid\d+\] took spare 0 \(process \d+ on \S+\): doorbell [\d.]+ ms, connect [\d.]+ ms", job.Stderr);
+        Assert.Matches(@"r1 pid\d+\] replacement: joined the new group \(connect/accept\)", job.Stderr);
+        Assert.DoesNotContain("new group from spare pool", job.Stderr);
+    }
+
+    [Fact]
+    public void Two_migrations_of_different_ranks_both_take_a_spare_over_the_pool()
+    {
+        // Rank 1 takes spare 0; then rank 2 takes spare 1: the new group of the second migration
+        // holds the first one's replacement, a member of the same pool, so it is made from the pool too.
+        var job = Run(3, Scenario + " --migrate 1@2 --migrate 2@4", spares: 2, Trace);
+        JobAssert.Succeeded(job, 6); // stderr has the trace
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(job);
+        Assert.Contains("spare_taken=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        Assert.Contains("spare_taken=", Assert.Single(job.LinesStartingWith("MIGRATION rank=2 ")));
+        Assert.Equal(2, Regex.Matches(job.Stderr, @"took spare \d \(process \d+ on \S+\): doorbell [\d.]+ ms, intercomm over pool").Count);
+        Assert.Equal(2, Regex.Matches(job.Stderr, @"r0 pid\d+\] new group from spare pool 0").Count);
+        Assert.Equal(2, Regex.Matches(job.Stderr, @"replacement: joined the new group \(spare pool\)").Count);
+    }
+
+    [Fact]
+    public void Derived_communicators_are_rebuilt_on_a_group_made_from_the_pool()
+    {
+        // MittenDriver's derived scenario (row/column splits, a dup, a sub-split, freed ones) on
+        // 4 ranks; three migrations, each taking a spare over the pool, the second one of a
+        // former spare; the derived communicators are made again on every new group.
+        const string derived = "derived --iterations 8";
+        var expected = Run(4, derived, spares: 0, timeoutSeconds: 240);
+        JobAssert.Succeeded(expected, 5 * 4);
+        var job = Run(4, derived + " --migrate 1@1 --migrate 2@3 --migrate 1@5", spares: 3, Trace, timeoutSeconds: 240);
+        JobAssert.Succeeded(job, 5 * 4); // stderr has the trace
+        JobAssert.OkOnRanks(job, "derived-ok", 4);
+        Assert.Equal(ResultLine().Matches(expected.Stdout).Select(m => m.Value).Order(StringComparer.Ordinal),
+            ResultLine().Matches(job.Stdout).Select(m => m.Value).Order(StringComparer.Ordinal));
+        Assert.Equal(3, Regex.Matches(job.Stderr, @"intercomm over pool").Count);
+        Assert.Equal(3, Regex.Matches(job.Stderr, @"replacement: joined the new group \(spare pool\)").Count);
+    }
+
     [Fact]
     public void Unused_spares_leave_at_the_end_and_mpiexec_exits()
     {

@@ -28,6 +28,8 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<nint, nint*, int> Comm_dup;
     internal static delegate* unmanaged<nint, int, int, nint*, int> Comm_split;
     internal static delegate* unmanaged<nint, nint, nint*, int> Comm_create;
+    internal static delegate* unmanaged<nint, nint, int, nint*, int> Comm_create_group;
+    internal static delegate* unmanaged<nint, int, nint, int, int, nint*, int> Intercomm_create;
     internal static delegate* unmanaged<nint*, int> Comm_free;
     internal static delegate* unmanaged<nint, nint, int*, int> Comm_compare;
     internal static delegate* unmanaged<nint, nint*, int> Comm_group;
@@ -147,6 +149,8 @@ internal static unsafe class MpiFunctions
         Comm_dup = (delegate* unmanaged<nint, nint*, int>)Find("MPI_Comm_dup");
         Comm_split = (delegate* unmanaged<nint, int, int, nint*, int>)Find("MPI_Comm_split");
         Comm_create = (delegate* unmanaged<nint, nint, nint*, int>)Find("MPI_Comm_create");
+        Comm_create_group = (delegate* unmanaged<nint, nint, int, nint*, int>)Find("MPI_Comm_create_group");
+        Intercomm_create = (delegate* unmanaged<nint, int, nint, int, int, nint*, int>)Find("MPI_Intercomm_create");
         Comm_free = (delegate* unmanaged<nint*, int>)Find("MPI_Comm_free");
         Comm_compare = (delegate* unmanaged<nint, nint, int*, int>)Find("MPI_Comm_compare");
         Comm_group = (delegate* unmanaged<nint, nint*, int>)Find("MPI_Comm_group");

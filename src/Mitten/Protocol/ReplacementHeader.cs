@@ -39,6 +39,14 @@ internal sealed class ReplacementHeader
     /// <summary>The group's spares as Pj knows them (the one taken for this migration is unavailable).</summary>
     public List<Spares.SpareInfo> Spares { get; set; } = [];
 
+    /// <summary>
+    /// When the new group is made from a spare pool (docs/PROTOCOL.md, "Spare pools"): the pool's
+    /// id, and every member of the new group as its rank in the pool, in group-rank order (Pn in
+    /// j's place). Null: the group connects to Pn's port (step 5.5).
+    /// </summary>
+    public int PoolId { get; set; } = -1;
+    public List<int>? PoolMembers { get; set; }
+
     /// <summary>Pj's derived communicators (DerivedCommunicators.cs), made again by Pn on the new group.</summary>
     public DerivedCommunicatorState? Derived { get; set; }
 }

@@ -33,6 +33,15 @@ internal static class ControlTag
     // On the intercommunicator from the group's start-up spawn of its spares (docs/PROTOCOL.md, "Warm spares").
     internal const int SpareRole = 29;     // rank 0 -> spare: [1] you are a spare (a replacement gets Header instead)
     internal const int SpareReady = 30;    // spare -> rank 0: "host TAB pid TAB doorbell TAB mpi-port" once warm (empty: it cannot serve)
+    internal const int SparePool = 31;     // rank 0 -> spare: [pool id], or [-1]: no spare pool for this spawn (docs/PROTOCOL.md, "Spare pools")
+
+    /// <summary>
+    /// MPI tags of the spare pool's calls (MPI_Intercomm_create between a moving rank and the
+    /// spare it took, MPI_Comm_create_group of the new group): never application messages,
+    /// since the pool is Mitten's own communicator.
+    /// </summary>
+    internal const int PoolTake = 40;
+    internal const int PoolRebuild = 41;
 
     /// <summary>
     /// Tag of the end-of-channel marker sent on the application communicator during the drain.

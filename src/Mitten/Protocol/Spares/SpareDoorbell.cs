@@ -21,6 +21,10 @@ internal static class SpareDoorbell
     internal const string Take = "TAKE";
     internal const string Exit = "EXIT";
 
+    /// <summary>Answered "PONG" and otherwise ignored: callers use it at start so that the call's
+    /// code (sockets, tasks) is compiled and ready before a migration, while nobody is frozen.</summary>
+    internal const string Ping = "PING";
+
     /// <summary>The spare's listener, on every interface, on a port the kernel picks.</summary>
     internal static TcpListener Listen()
     {

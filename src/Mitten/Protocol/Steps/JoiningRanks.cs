@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -12,6 +13,11 @@ internal sealed partial class GroupProtocol
 {
     private GroupDecision? lastDecision;
 
+    /// <summary>How long a rank polls for DECISION before it sleeps between polls (see <see cref="AwaitDecision"/>).</summary>
+    private static readonly long DecisionSpinTicks =
+        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_DECISION_SPIN_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms)
+            ? (ms < 0 ? -1 : (long)(ms * Stopwatch.Frequency / 1000)) : Stopwatch.Frequency / 1000;
+
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {
         GroupDecision decision = AwaitDecision(session);
@@ -25,6 +31,28 @@ internal sealed partial class GroupProtocol
         MarkUnavailable(decision.Text[port.Length..].TrimStart('\n'));
         FaultInjection.At("decided", Rank);
         Communicator next;
+        if (TryParsePoolDecision(port, out int poolId, out int[] members))
+        {
+            // The replacement is a spare of a pool holding the whole group (SparePools.cs).
+            if (!sparePools.TryGetValue(poolId, out Communicator? pool))
+            {
+                EndJob(Rank, $"the new group is to be made from spare pool {poolId}, of which this process is not a member");
+            }
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
+                       $"making the new group with the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
+            {
+                window.Dispose();
+                next = GroupFromPool(pool, members);
+            }
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                    $"new group from spare pool {poolId} in {System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms"));
+            }
+            InstallGroup(next, publishSuperstep);
+            return;
+        }
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                    $"connecting to the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
         {
@@ -40,11 +68,27 @@ internal sealed partial class GroupProtocol
     /// <summary>
     /// The leader spawns, transfers and waits for the restore before it decides, so the limit is
     /// the restore's plus two steps; past it the leader is lost (it can no longer decide) and the
-    /// job is ended.
+    /// job is ended. This wait lasts the whole take (or spawn), transfer and restore, the work of
+    /// Pj and Pn alone: a waiting rank that keeps polling takes the processor from them where
+    /// ranks share cores (8 ranks and a spare on 2 cores here), so after
+    /// <see cref="DecisionSpinTicks"/> it sleeps 1 ms between polls (MITTEN_DECISION_SPIN_MS,
+    /// default 1; a negative value never sleeps).
     /// </summary>
     private GroupDecision AwaitDecision(SynchronizationSession session)
     {
-        PollControlUntil(() => lastDecision?.SyncId == session.Id,
+        long sleepAfter = DecisionSpinTicks < 0 ? long.MaxValue : Stopwatch.GetTimestamp() + DecisionSpinTicks;
+        PollControlUntil(() =>
+        {
+            if (lastDecision?.SyncId == session.Id)
+            {
+                return true;
+            }
+            if (Stopwatch.GetTimestamp() > sleepAfter)
+            {
+                Thread.Sleep(1);
+            }
+            return false;
+        },
             Deadline.After(ProtocolTimeouts.Restore + ProtocolTimeouts.Step + ProtocolTimeouts.Step, "the decision"),
             () => session.Leader, "DECISION");
         GroupDecision decision = lastDecision!;

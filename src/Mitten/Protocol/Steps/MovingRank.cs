@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
+using Mitten.Protocol.Spares;
 
 namespace Mitten.Protocol;
 
@@ -33,8 +34,11 @@ internal sealed partial class GroupProtocol
         byte[] communicationState = Received.Serialize();
 
         // A free warm spare on the target host replaces the spawn (Steps/Spares.cs); without one, spawn.
-        Communicator? taken = TakeSpare(host, session);
+        Communicator? taken = TakeSpare(host, session, out SpareInfo? spare);
         bool fromSpare = taken is not null;
+        // With a spare of a pool that holds the whole group, the new group is made from the pool
+        // (SparePools.cs), without connect/accept; otherwise the group connects to Pn's port.
+        List<int>? poolMembers = spare is null ? null : PoolMembersReplacingMe(spare);
         if (fromSpare)
         {
             Mark("spare_taken");
@@ -86,9 +90,12 @@ internal sealed partial class GroupProtocol
             LastCheckpointDirectory = LastCheckpointDirectory,
             Spares = Spares,
             Derived = DescribeDerivedCommunicators(),
+            PoolId = poolMembers is null ? -1 : spare!.Pool,
+            PoolMembers = poolMembers,
         };
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
+        ProtocolTrace.Write(Rank, "header sent");
         string? sendFailure = null;
         bool replacementFailed = false;
         try
@@ -124,7 +131,7 @@ internal sealed partial class GroupProtocol
             return;
         }
         Mark("restored");
-        CommitAndLeave(session, inter, port);
+        CommitAndLeave(session, inter, poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers));
     }
 
     /// <summary>Spawns the replacement on <paramref name="host"/> (today's path without a spare); null when it failed and the migration was rolled back.</summary>
@@ -253,19 +260,24 @@ internal sealed partial class GroupProtocol
 
     /// <summary>
     /// Commit point for the group: DECISION(commit) to all, then the old group's window is freed
-    /// and Pj leaves the connecting communicator (both collective with the others); after Pn's
-    /// JOINED, Pj writes the commit, sends COMMIT and exits without MPI_Finalize. From here on a
-    /// rollback is impossible, so every step has the commit limit and a lost participant ends the job.
+    /// and Pj leaves the connecting communicator (both collective with the others; with a pool
+    /// there is no connecting communicator to leave); after Pn's JOINED, Pj writes the commit,
+    /// sends COMMIT and exits without MPI_Finalize. From here on a rollback is impossible, so
+    /// every step has the commit limit and a lost participant ends the job.
+    /// <paramref name="rebuild"/> is Pn's port, or the pool rebuild ("pool:ID:members", SparePools.cs).
     /// </summary>
-    private void CommitAndLeave(SynchronizationSession session, Communicator inter, string port)
+    private void CommitAndLeave(SynchronizationSession session, Communicator inter, string rebuild)
     {
-        // The text: the port, then the spares the leader knows to be unavailable (taken or dead).
-        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, port + "\n" + UnavailableSpares()), Rank);
+        // The text: the port (or pool), then the spares the leader knows to be unavailable (taken or dead).
+        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, rebuild + "\n" + UnavailableSpares()), Rank);
         FaultInjection.At("decided", Rank);
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
         {
             window.Dispose();
-            using Communicator? withoutMe = app.Split(-1, Rank);
+            if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal))
+            {
+                using Communicator? withoutMe = app.Split(-1, Rank);
+            }
         }
         var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's JOINED");
         Span<long> word = [0];

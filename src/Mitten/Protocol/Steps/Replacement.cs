@@ -37,6 +37,7 @@ internal sealed partial class GroupProtocol
         {
             ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
         }
+        ProtocolTrace.Write(header.Rank, "replacement: header received");
         FaultInjection.UseSetting(header.Fault);
         FaultInjection.At("restoring", header.Rank, replacement: true);
         // The state streams in while the codec restores it (StateTransfer): arrival and restore overlap.
@@ -60,29 +61,56 @@ internal sealed partial class GroupProtocol
             state?.Release();
         }
         double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        ProtocolTrace.Write(header.Rank, $"replacement: state restored ({header.StateBytes} bytes)");
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);
         job?.AppendEvent("restore_complete", header.Rank, header.MigrationId, header.RequestId, null);
 
-        string port = Communicator.OpenPort();
-        parent.Send<byte>(Encoding.UTF8.GetBytes(port), 0, ControlTag.Restored);
-        FaultInjection.At("restored", header.Rank, replacement: true);
-        Communicator fromGroup;
-        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => LeaveAsReplacement(header, "the group did not connect (the migration was rolled back or the group is lost)")))
-        {
-            fromGroup = Mpi.Self.Accept(port, 0);
-        }
+        // A spare of a pool holding the whole group joins it with MPI_Comm_create_group over the
+        // pool (SparePools.cs); otherwise the group connects to a port (step 5.5).
+        (int Id, Communicator Pool)? pool = header.PoolMembers is not null && poolOfThisSpare is { } p && p.Id == header.PoolId ? p : null;
         Communicator group, controlCommunicator;
         SuperstepWindow window;
-        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(fromGroup, 75)))
+        long rebuildStart = Stopwatch.GetTimestamp();
+        if (pool is { } shared)
         {
-            using Communicator merged = fromGroup.Merge(high: true);
-            group = merged.Split(0, header.Rank)!;
-            fromGroup.Dispose();
-            Communicator.ClosePort(port);
-            controlCommunicator = group.Dup();
-            // Pj stopped at its migration point: the rank continues with the next superstep.
-            window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
+            parent.Send<byte>(Encoding.UTF8.GetBytes("pool"), 0, ControlTag.Restored);
+            FaultInjection.At("restored", header.Rank, replacement: true);
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => LeaveAsReplacement(header, "the group did not make the new group (the migration was rolled back or the group is lost)")))
+            {
+                group = GroupFromPool(shared.Pool, header.PoolMembers!);
+            }
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
+            {
+                controlCommunicator = group.Dup();
+                window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
+            }
+        }
+        else
+        {
+            string port = Communicator.OpenPort();
+            parent.Send<byte>(Encoding.UTF8.GetBytes(port), 0, ControlTag.Restored);
+            FaultInjection.At("restored", header.Rank, replacement: true);
+            Communicator fromGroup;
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => LeaveAsReplacement(header, "the group did not connect (the migration was rolled back or the group is lost)")))
+            {
+                fromGroup = Mpi.Self.Accept(port, 0);
+            }
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(fromGroup, 75)))
+            {
+                using Communicator merged = fromGroup.Merge(high: true);
+                group = merged.Split(0, header.Rank)!;
+                fromGroup.Dispose();
+                Communicator.ClosePort(port);
+                controlCommunicator = group.Dup();
+                // Pj stopped at its migration point: the rank continues with the next superstep.
+                window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
+            }
+        }
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replacement: joined the new group ({(pool is null ? "connect/accept" : "spare pool")}), control channel and window in {Stopwatch.GetElapsedTime(rebuildStart).TotalMilliseconds:F1} ms"));
         }
         Span<long> joined = [1];
         parent.Send<long>(joined, 0, ControlTag.Joined);
@@ -105,6 +133,10 @@ internal sealed partial class GroupProtocol
         };
         protocol.KnownHosts.UnionWith(header.KnownHosts);
         protocol.Spares = header.Spares;
+        if (poolOfThisSpare is { } kept)
+        {
+            protocol.sparePools[kept.Id] = kept.Pool; // a former spare can take another spare of its pool
+        }
         protocol.RestoreDerivedCommunicators(header.Derived); // collective with the joining ranks' rebuild
 
         foreach (PendingRequest pending in header.PendingRequests)

@@ -54,6 +54,7 @@ internal sealed partial class GroupProtocol
     {
         ProtocolWarmup.Start();
         warmRestore();
+        WarmHeaderCode();
         string port;
         TcpListener doorbell;
         try
@@ -75,13 +76,23 @@ internal sealed partial class GroupProtocol
             MpiPort = port,
         };
         spawnedBy.Send<byte>(Encoding.UTF8.GetBytes(me.ToLine()), 0, ControlTag.SpareReady);
+        SpareJoinsPool(spawnedBy); // SparePools.cs: the group and this spawn's spares merge once, here
         FaultInjection.At("ready", "spare");
+        // Ring this spare's own doorbell once (answered below) so that, should it become a rank
+        // that moves again, its first TAKE of another spare finds the call's code compiled.
+        _ = Task.Run(() => SpareDoorbell.Call(me, SpareDoorbell.Ping, me.Host, out _));
         while (true)
         {
             if (SpareDoorbell.WaitForCall(doorbell) is not var (command, caller))
             {
                 LeaveAsSpare(null); // the job's launcher is gone
                 return null!;
+            }
+            if (command == SpareDoorbell.Ping)
+            {
+                SpareDoorbell.Answer(caller, "PONG");
+                caller.Dispose();
+                continue;
             }
             if (command == SpareDoorbell.Exit)
             {
@@ -95,15 +106,38 @@ internal sealed partial class GroupProtocol
                 caller.Dispose();
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
                 Communicator fromMovingRank;
+                // "TAKE id POOL RANK": the moving rank shares this spare's pool and is RANK in it.
+                string[] words = command.Split(' ');
+                Communicator? pool = null;
+                int takerRank = -1;
+                if (words.Length == 4 && poolOfThisSpare is { } mine &&
+                    int.TryParse(words[2], CultureInfo.InvariantCulture, out int poolId) && poolId == mine.Id &&
+                    int.TryParse(words[3], CultureInfo.InvariantCulture, out takerRank))
+                {
+                    pool = mine.Pool;
+                }
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Step, () => LeaveAsReplacement(null, "the moving rank did not connect after taking this spare")))
                 {
-                    fromMovingRank = Mpi.Self.Accept(port, 0);
+                    fromMovingRank = pool is not null
+                        ? Mpi.Self.CreateIntercommunicator(0, pool, takerRank, ControlTag.PoolTake)
+                        : Mpi.Self.Accept(port, 0);
                 }
                 Communicator.ClosePort(port);
                 return fromMovingRank;
             }
             caller.Dispose();
         }
+    }
+
+    /// <summary>
+    /// Compiles the header's JSON code both ways while idle (the replacement reads a header, and
+    /// writes one if it moves again), so neither costs time while the group is frozen.
+    /// </summary>
+    internal static void WarmHeaderCode()
+    {
+        var sample = new ReplacementHeader { PoolMembers = [0], Spares = [new SpareInfo()], Timeline = [new PhaseTime("warm", 0)] };
+        byte[] bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(sample, ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = System.Text.Json.JsonSerializer.Deserialize(bytes, ReplacementHeaderContext.Default.ReplacementHeader);
     }
 
     /// <summary>A spare that is no longer needed leaves: exit 0, quietly unless something went wrong.</summary>

@@ -97,12 +97,27 @@ internal sealed partial class GroupProtocol
                 continue;
             }
             spareSpawns.Add(inter);
+            var ready = new List<string>();
             if (Rank == 0)
             {
+                // One limit for the whole spawn (its spares warm up side by side), so a spare
+                // waiting for SPARE_POOL after its SPARE_READY never waits longer than its own limit.
+                var deadline = Deadline.After(ProtocolTimeouts.Restore, $"the spares on '{host}' reporting ready");
                 for (int s = 0; s < inter.RemoteSize; s++)
                 {
-                    lines.Append(WelcomeSpare(inter, s, host)).Append('\n');
+                    ready.Add(WelcomeSpare(inter, s, deadline));
                 }
+            }
+            // Off the critical path: the group and these spares become one intracommunicator (SparePools.cs).
+            int poolId = JoinSparePool(inter, spareSpawns.Count - 1, ready, host);
+            for (int s = 0; s < ready.Count; s++)
+            {
+                lines.Append(ready[s]);
+                if (poolId >= 0 && ready[s].Length > 0)
+                {
+                    lines.Append(CultureInfo.InvariantCulture, $"\t{poolId}\t{Size + s}");
+                }
+                lines.Append('\n');
             }
         }
         // Every member learns the table from rank 0 (an empty line is a spare that cannot serve).
@@ -122,6 +137,14 @@ internal sealed partial class GroupProtocol
                 KnownHosts.Add(spare.Host);
             }
         }
+        // Each rank rings one spare's doorbell once now (PING), so the call's code is compiled
+        // before a migration needs it: otherwise the first TAKE, while the group is frozen,
+        // pays for it (30-45 ms measured). Answered PONG; a spare that does not answer is not marked.
+        if (Spares.Count > 0)
+        {
+            _ = SpareDoorbell.Call(Spares[Rank % Spares.Count], SpareDoorbell.Ping, Mpi.ProcessorName, out _);
+            WarmHeaderCode();
+        }
     }
 
     /// <summary>
@@ -129,15 +152,15 @@ internal sealed partial class GroupProtocol
     /// SPARE_READY line once it is warm; an empty line when it does not answer within the limits
     /// (it is then left alone: it leaves by itself when it sees no role, or at the job's end).
     /// </summary>
-    private static string WelcomeSpare(Communicator inter, int spare, string host)
+    private static string WelcomeSpare(Communicator inter, int spare, Deadline deadline)
     {
-        if (ReceiveText(inter, spare, ControlTag.Hello, Deadline.After(ProtocolTimeouts.Restore, $"the hello of the spare on '{host}'")) is null)
+        if (ReceiveText(inter, spare, ControlTag.Hello, deadline) is null)
         {
             return "";
         }
         Span<long> role = [1];
         inter.Send<long>(role, spare, ControlTag.SpareRole);
-        string? ready = ReceiveText(inter, spare, ControlTag.SpareReady, Deadline.After(ProtocolTimeouts.Restore, $"the spare on '{host}' reporting ready"));
+        string? ready = ReceiveText(inter, spare, ControlTag.SpareReady, deadline);
         return ready ?? "";
     }
 
@@ -160,16 +183,19 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>
-    /// The moving rank: takes a free spare on <paramref name="host"/> — doorbell TAKE, then
-    /// MPI_Comm_connect to its port (this process alone) — and returns the intercommunicator to
-    /// it, shaped like a spawn's (one remote process, rank 0). A spare that does not answer is
-    /// marked unavailable and skipped; null when no spare could be taken (the caller spawns).
-    /// Runs while the group is frozen, so every wait here is short and bounded: the doorbell
-    /// call by <see cref="SpareDoorbell.CallLimit"/>, the connect (to a spare that has just said
-    /// yes) by the restore limit, past which the job is ended as for a spawn that never returns.
+    /// The moving rank: takes a free spare on <paramref name="host"/> — doorbell TAKE, then,
+    /// when this rank shares a pool with it, MPI_Intercomm_create over the pool (the two
+    /// processes alone), otherwise MPI_Comm_connect to its port (this process alone) — and
+    /// returns the intercommunicator to it, shaped like a spawn's (one remote process, rank 0).
+    /// A spare that does not answer is marked unavailable and skipped; null when no spare could
+    /// be taken (the caller spawns). Runs while the group is frozen, so every wait here is short
+    /// and bounded: the doorbell call by <see cref="SpareDoorbell.CallLimit"/>, the connection
+    /// (to a spare that has just said yes) by the restore limit, past which the job is ended as
+    /// for a spawn that never returns.
     /// </summary>
-    private Communicator? TakeSpare(string host, SynchronizationSession session)
+    private Communicator? TakeSpare(string host, SynchronizationSession session, out SpareInfo? taken)
     {
+        taken = null;
         string self = Mpi.ProcessorName;
         string target = host == "localhost" ? self : host;
         foreach (SpareInfo spare in Spares)
@@ -180,7 +206,11 @@ internal sealed partial class GroupProtocol
             }
             spare.Unavailable = true; // taken now, or gone: it never waits on its doorbell again
             long start = Stopwatch.GetTimestamp();
-            string? answer = SpareDoorbell.Call(spare, $"{SpareDoorbell.Take} {session.Id}", self, out string failure);
+            Communicator? pool = SharedPool(spare);
+            string take = pool is null
+                ? $"{SpareDoorbell.Take} {session.Id}"
+                : string.Create(CultureInfo.InvariantCulture, $"{SpareDoorbell.Take} {session.Id} {spare.Pool} {pool.Rank}");
+            string? answer = SpareDoorbell.Call(spare, take, self, out string failure);
             if (answer != "OK")
             {
                 Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: {(answer is null ? failure : $"it answered '{answer}'")}");
@@ -191,12 +221,15 @@ internal sealed partial class GroupProtocol
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
                 {
                     long called = Stopwatch.GetTimestamp();
-                    Communicator inter = Mpi.Self.Connect(spare.MpiPort, 0);
+                    Communicator inter = pool is null
+                        ? Mpi.Self.Connect(spare.MpiPort, 0)
+                        : Mpi.Self.CreateIntercommunicator(0, pool, spare.PoolRank, ControlTag.PoolTake);
                     if (ProtocolTrace.Enabled)
                     {
                         ProtocolTrace.Write(Rank, string.Create(CultureInfo.InvariantCulture,
-                            $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, connect {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
+                            $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, {(pool is null ? "connect" : "intercomm over pool")} {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
                     }
+                    taken = spare;
                     return inter;
                 }
             }

@@ -1,0 +1,41 @@
+using Mitten.Tests.Support;
+using Xunit;
+
+namespace Mitten.Tests.Hosts;
+
+/// <summary>
+/// A warm spare on another host (docs/PROTOCOL.md, "Warm spares" and "Spare pools"): the spare
+/// started on h2 at the job's start is taken by a rank moving from h1 to h2, over the spare pool
+/// (no connect/accept), across Open MPI's TCP transport between the namespace hosts.
+/// </summary>
+public sealed partial class CrossHostTests
+{
+    [Fact]
+    public void A_spare_on_h2_is_taken_over_the_pool_by_a_rank_moving_from_h1_to_h2()
+    {
+        hosts.RequireHosts();
+        const string scenario = "transit --iterations 12";
+        MpiJob baseline = Baseline(Ranks, scenario);
+        string jobDir = NewControlDirectory();
+        MpiJob job = RunOnHosts(hosts.TwoHosts, Ranks, scenario + " --migrate 1@3:h2", new Dictionary<string, string>
+        {
+            ["MITTEN_JOB_DIR"] = jobDir,
+            ["MITTEN_SPARES"] = "1",
+            ["MITTEN_SPARE_HOSTS"] = "h2",
+            ["MITTEN_TRACE"] = "1",
+        });
+        output.WriteLine(job.Describe());
+        JobAssert.Succeeded(job, 2 * Ranks);
+        JobAssert.OkOnRanks(job, "all-delivered-once", Ranks);
+        JobAssert.OkOnRanks(job, "in-order", Ranks);
+        Assert.Equal(Results(baseline), Results(job));
+        string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
+        Assert.Matches(@"rank 1 h1 -> h2 Committed", report);
+        Assert.Contains("spare_taken=", report);
+        Assert.DoesNotContain("spawned=", report);
+        Assert.Matches(@"r1 pid\d+\] took spare 0 \(process \d+ on h2\): doorbell [\d.]+ ms, intercomm over pool", job.Stderr);
+        Assert.Matches(@"r0 pid\d+\] new group from spare pool 0 in", job.Stderr);
+        Assert.Matches(@"r1 pid\d+\] replacement: joined the new group \(spare pool\)", job.Stderr);
+        Assert.Equal("h2", ReportedHost(jobDir, 1));
+    }
+}

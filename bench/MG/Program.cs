@@ -93,31 +93,35 @@ if (mitten)
 }
 
 Mpi.Init(ThreadLevel.Single);
-var comm = new PlainMgCommunicator(Mpi.World);
 int status;
+PlainMgCommunicator? grid = null;
 try
 {
+    // The process grid: a periodic Cartesian communicator over MPI_COMM_WORLD (MPI_Cart_create).
+    var comm = new PlainMgCommunicator(Mpi.World);
+    grid = comm;
     var benchmark = new MgBenchmark<PlainMgCommunicator>(comm, problem);
     MgState state = benchmark.CreateState();
     if (comm.Rank == 0)
     {
-        MgReport.Header(problem, comm.Size);
+        MgReport.Header(problem, comm.Size, comm.ProcessGrid);
     }
     MgResult result = benchmark.Run(state);
     if (comm.Rank == 0)
     {
-        MgReport.Results(problem, result);
+        MgReport.Results(problem, result, comm.ProcessGrid);
     }
     status = result.Verified ? 0 : 1;
 }
 catch (ArgumentException e)
 {
-    if (comm.Rank == 0)
+    if (Mpi.World.Rank == 0)
     {
         Console.Error.WriteLine("MG: " + e.Message);
     }
     status = 2;
 }
+grid?.Dispose();
 Console.Out.Flush();
 Mpi.Finalize();
 return status;

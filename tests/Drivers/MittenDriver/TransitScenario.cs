@@ -62,7 +62,9 @@ internal static class TransitScenario
     {
         using var session = Mitten.MittenSession<TransitState>.Start(() => new TransitState(), TransitState.Codec,
             options.Telemetry ? TelemetryProbe.Attach() : null);
-        var comm = session.Communicator;
+        // --on-split: everything on a derived communicator with the ranks reversed (made again by
+        // a restarted job, and given back to a replacement, before the loop).
+        var comm = options.OnSplit ? session.Communicator.Split(0, -session.Communicator.Rank)! : session.Communicator;
         int rank = comm.Rank, size = comm.Size;
         TransitState state = session.State;
         options.DrawRandomMigrations(size);

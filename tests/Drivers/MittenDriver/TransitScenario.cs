@@ -122,7 +122,7 @@ internal static class TransitScenario
                 }
             }
             Trace($"rank {rank} it {k} mp done");
-            if (k == options.CheckpointAt && rank == 0 && session.LastCheckpointEpoch < 0 && Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is null)
+            if (k == options.CheckpointAt && session.Communicator.Rank == 0 && session.LastCheckpointEpoch < 0 && Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is null)
             {
                 session.RequestCheckpoint(options.CheckpointDirectory); // taken at the next migration point
             }

@@ -1,7 +1,8 @@
 namespace Mitten.Bench.MG;
 
 /// <summary>
-/// Everything the MG kernel needs from the group it runs in. The kernel is generic over a
+/// Everything the MG kernel needs from the group it runs in: a periodic 3-D Cartesian process
+/// grid (its neighbours and the halo exchange on it) and the collectives. The kernel is generic over a
 /// <c>struct</c> implementing this interface, so the JIT compiles one specialized copy per
 /// implementation. <see cref="PlainMgCommunicator"/> runs on the plain binding;
 /// <see cref="MittenMgCommunicator"/> routes the same calls through the Mitten layer and acts
@@ -16,15 +17,27 @@ public interface IMgCommunicator
     int Size { get; }
 
     /// <summary>
-    /// One axis of a halo exchange: sends the first <paramref name="count"/> elements of
-    /// <paramref name="sendLower"/> to <paramref name="lower"/> and of <paramref name="sendUpper"/>
-    /// to <paramref name="upper"/>; <paramref name="receiveLower"/> gets what
-    /// <paramref name="lower"/> sent upwards, <paramref name="receiveUpper"/> what
-    /// <paramref name="upper"/> sent downwards (the two neighbours may be the same process).
-    /// Tags <paramref name="tagUp"/> and <paramref name="tagUp"/> + 1 mark the directions.
+    /// The process grid this communicator runs on, e.g. "cartesian:2x2x1" (the extents, z, y, x; periodic), with ":mitten-derived-ID" for a derived Mitten communicator;
+    /// the halo exchange's neighbours come from it.
+    /// </summary>
+    string ProcessGrid { get; }
+
+    /// <summary>The neighbour below along grid axis <paramref name="axis"/> (0 = x), from the Cartesian topology (MPI_Cart_shift).</summary>
+    int LowerNeighbour(int axis);
+
+    /// <summary>The neighbour above along grid axis <paramref name="axis"/> (0 = x), from the Cartesian topology (MPI_Cart_shift).</summary>
+    int UpperNeighbour(int axis);
+
+    /// <summary>
+    /// One axis of a halo exchange on the Cartesian communicator: sends the first
+    /// <paramref name="count"/> elements of <paramref name="sendLower"/> to the lower neighbour
+    /// along <paramref name="axis"/> and of <paramref name="sendUpper"/> to the upper one;
+    /// <paramref name="receiveLower"/> gets what the lower neighbour sent upwards,
+    /// <paramref name="receiveUpper"/> what the upper one sent downwards (the two neighbours may
+    /// be the same process). Tags <paramref name="tagUp"/> and <paramref name="tagUp"/> + 1 mark the directions.
     /// </summary>
     void Exchange(double[] sendLower, double[] sendUpper, double[] receiveLower, double[] receiveUpper, int count,
-        int lower, int upper, int tagUp);
+        int axis, int tagUp);
 
     /// <summary>Everyone gathers equal blocks, in rank order.</summary>
     void Allgather(ReadOnlySpan<double> send, Span<double> receive);

@@ -222,7 +222,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
                 MgKernels.CopyPlane(box, mx, my, mz, axis, m, su, toBuffer: true);
             }
             comm.Exchange(state.SendLower, state.SendUpper, state.ReceiveLower, state.ReceiveUpper, count,
-                g.Lower[axis], g.Upper[axis], HaloTag + 2 * axis);
+                axis, HaloTag + 2 * axis);
             fixed (double* rl = state.ReceiveLower, ru = state.ReceiveUpper)
             {
                 MgKernels.CopyPlane(box, mx, my, mz, axis, 0, rl, toBuffer: false);

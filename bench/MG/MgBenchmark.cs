@@ -71,7 +71,8 @@ public sealed unsafe partial class MgBenchmark<TComm> where TComm : struct, IMgC
     }
 
     /// <summary>
-    /// Checks that <paramref name="state"/> belongs to this process, then (if not done yet)
+    /// Checks that <paramref name="state"/> belongs to this process and that the communicator's
+    /// Cartesian neighbours are the decomposition's, then (if not done yet)
     /// builds v, runs the untimed warm-up (residual, one V-cycle, residual), and resets u and v.
     /// </summary>
     public void Prepare(MgState state)
@@ -81,11 +82,19 @@ public sealed unsafe partial class MgBenchmark<TComm> where TComm : struct, IMgC
             throw new ArgumentException(
                 $"the state is for rank {state.Rank} of {state.Processes}, class {state.ClassName}; this is rank {rank} of {size}, class {problem.Name}");
         }
+        MgGrid g = state.Grid;
+        for (int axis = 0; axis < 3; axis++)
+        {
+            if (comm.LowerNeighbour(axis) != g.Lower[axis] || comm.UpperNeighbour(axis) != g.Upper[axis])
+            {
+                throw new InvalidOperationException(
+                    $"rank {rank}: the communicator's grid ({comm.ProcessGrid}) gives neighbours {comm.LowerNeighbour(axis)}/{comm.UpperNeighbour(axis)} along axis {axis}, the decomposition {g.Lower[axis]}/{g.Upper[axis]}");
+            }
+        }
         if (state.SetupDone)
         {
             return;
         }
-        MgGrid g = state.Grid;
         Array.Clear(state.U);
         BuildRightHandSide(state);
         Residual(state, g.TopLevel, fromV: true);

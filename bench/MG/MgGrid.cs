@@ -23,13 +23,8 @@ public sealed class MgGrid
     /// <exception cref="ArgumentException">The process count is not a power of two, or too large for the grid.</exception>
     public MgGrid(MgClass problem, int rank, int processes)
     {
-        if (processes < 1 || (processes & (processes - 1)) != 0)
-        {
-            throw new ArgumentException($"MG needs a power-of-two number of processes, not {processes}");
-        }
         TopLevel = problem.Log2Size;
-        int log2 = System.Numerics.BitOperations.Log2((uint)processes);
-        ProcessDims = [1 << ((log2 + 2) / 3), 1 << ((log2 + 1) / 3), 1 << (log2 / 3)];
+        ProcessDims = ProcessGrid(processes);
         int largest = Math.Max(ProcessDims[0], Math.Max(ProcessDims[1], ProcessDims[2]));
         BottomLevel = Math.Max(1, System.Numerics.BitOperations.Log2((uint)largest));
         if (BottomLevel >= TopLevel)
@@ -59,6 +54,35 @@ public sealed class MgGrid
         }
     }
 
+    /// <summary>
+    /// Processes per dimension (x, y, z) for <paramref name="processes"/> processes: the factors
+    /// of two split over the dimensions, x first (as the original's setup).
+    /// </summary>
+    /// <exception cref="ArgumentException">The process count is not a power of two.</exception>
+    public static int[] ProcessGrid(int processes)
+    {
+        if (processes < 1 || (processes & (processes - 1)) != 0)
+        {
+            throw new ArgumentException($"MG needs a power-of-two number of processes, not {processes}");
+        }
+        int log2 = System.Numerics.BitOperations.Log2((uint)processes);
+        return [1 << ((log2 + 2) / 3), 1 << ((log2 + 1) / 3), 1 << (log2 / 3)];
+    }
+
+    /// <summary>
+    /// The process grid as the extents of an MPI Cartesian topology, (z, y, x): MPI numbers the
+    /// ranks of a grid row-major (last dimension fastest), so this order gives every process the
+    /// rank x + Px (y + Py z) of <see cref="RankOf"/>; axis a of the grid is dimension 2 - a.
+    /// </summary>
+    public static int[] CartesianDimensions(int processes)
+    {
+        int[] p = ProcessGrid(processes);
+        return [p[2], p[1], p[0]];
+    }
+
+    /// <summary>The dimension of the Cartesian topology (<see cref="CartesianDimensions"/>) that holds grid axis <paramref name="axis"/> (0 = x).</summary>
+    public static int CartesianDimension(int axis) => 2 - axis;
+
     /// <summary>This process's rank.</summary>
     public int Rank { get; }
 
@@ -71,7 +95,11 @@ public sealed class MgGrid
     /// <summary>This process's coordinates in the process grid.</summary>
     public int[] Coords { get; }
 
-    /// <summary>The neighbour below in each dimension (periodic; may be this process).</summary>
+    /// <summary>
+    /// The neighbour below in each dimension (periodic; may be this process), computed from the
+    /// decomposition; the halo exchange takes its neighbours from the communicator's Cartesian
+    /// topology, and the kernel checks that both agree.
+    /// </summary>
     public int[] Lower { get; }
 
     /// <summary>The neighbour above in each dimension (periodic; may be this process).</summary>

@@ -41,13 +41,13 @@ public static class MgMitten
         var benchmark = new MgBenchmark<MittenMgCommunicator>(comm, problem);
         if (comm.Rank == 0 && !session.IsReplacement)
         {
-            MgReport.Header(problem, comm.Size);
+            MgReport.Header(problem, comm.Size, comm.ProcessGrid);
             MigratableRun.Announce(plans);
         }
         MgResult result = benchmark.Run(state);
         if (comm.Rank == 0)
         {
-            MgReport.Results(problem, result);
+            MgReport.Results(problem, result, comm.ProcessGrid);
         }
         state.Completed = true;
         state.Verified = result.Verified;
@@ -71,10 +71,15 @@ public static class MgMitten
         Mpi.Init(ThreadLevel.Single);
         using MittenSession<MgState> session = MittenSession<MgState>.Start(
             () => new MgState(problem, Mpi.World.Rank, Mpi.World.Size), Codec);
-        var plain = new MgBenchmark<PlainMgCommunicator>(new PlainMgCommunicator(Mpi.World), problem);
+        // Each variant on its own periodic Cartesian grid: plain on MPI_Cart_create over
+        // MPI_COMM_WORLD (or over a duplicate of it for "plain-dup"), Mitten on a Cartesian
+        // communicator derived from the session's.
+        var plainGrid = new PlainMgCommunicator(Mpi.World);
+        var plain = new MgBenchmark<PlainMgCommunicator>(plainGrid, problem);
         var mitten = new MgBenchmark<MittenMgCommunicator>(new MittenMgCommunicator(session, []), problem);
         Communicator? duplicate = againstPlainDuplicate ? Mpi.World.Dup() : null;
-        var plainDuplicate = new MgBenchmark<PlainMgCommunicator>(new PlainMgCommunicator(duplicate ?? Mpi.World), problem);
+        PlainMgCommunicator duplicateGrid = againstPlainDuplicate ? new PlainMgCommunicator(duplicate!) : plainGrid;
+        var plainDuplicate = new MgBenchmark<PlainMgCommunicator>(duplicateGrid, problem);
         string second = againstPlainDuplicate ? "plain-dup" : "mitten";
         int rank = session.Rank;
         bool allVerified = true;
@@ -154,6 +159,11 @@ public static class MgMitten
         {
             MeasureExchanges(problem, plain, mitten, session.Rank);
         }
+        if (againstPlainDuplicate)
+        {
+            duplicateGrid.Dispose();
+        }
+        plainGrid.Dispose();
         duplicate?.Dispose();
         session.Finish();
         return allVerified ? 0 : 1;

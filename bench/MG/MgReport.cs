@@ -6,7 +6,7 @@ namespace Mitten.Bench.MG;
 public static class MgReport
 {
     /// <summary>The banner printed before the run.</summary>
-    public static void Header(MgClass problem, int processes)
+    public static void Header(MgClass problem, int processes, string processGrid)
     {
         Console.WriteLine();
         Console.WriteLine(" NAS Parallel Benchmarks - MG Benchmark (Mitten C# port of the MPI version)");
@@ -14,11 +14,12 @@ public static class MgReport
         Console.WriteLine(Invariant($" Size:  {problem.Size}x{problem.Size}x{problem.Size}  (class {problem.Name})"));
         Console.WriteLine(Invariant($" Iterations:   {problem.Iterations}"));
         Console.WriteLine(Invariant($" Number of processes:     {processes}"));
+        Console.WriteLine(" Process grid:  " + processGrid + " (extents z, y, x; periodic)");
         Console.WriteLine();
     }
 
     /// <summary>The report printed after the run.</summary>
-    public static void Results(MgClass problem, MgResult result)
+    public static void Results(MgClass problem, MgResult result, string processGrid)
     {
         Console.WriteLine();
         Console.WriteLine(" MG Benchmark Completed");
@@ -35,15 +36,16 @@ public static class MgReport
         Console.WriteLine(Invariant($" Reference value is   {problem.VerificationValue:E13}"));
         Console.WriteLine(Invariant($" Error is             {Math.Abs(result.Rnm2 - problem.VerificationValue) / problem.VerificationValue:E13}"));
         Console.WriteLine();
-        Console.WriteLine(ResultLine(problem, result));
+        Console.WriteLine(ResultLine(problem, result, processGrid));
     }
 
     /// <summary>
-    /// RESULT class= ranks= iterations= seconds= mops= mops_per_process= verified= rnm2= rnmu= allocated_bytes=
-    /// (rnm2 and rnmu printed in full, round-trip precision, so runs can be compared bit for bit).
+    /// RESULT class= ranks= iterations= seconds= mops= mops_per_process= verified= rnm2= rnmu= allocated_bytes= grid=
+    /// (rnm2 and rnmu printed in full, round-trip precision, so runs can be compared bit for bit;
+    /// grid: the Cartesian communicator the halo exchange ran on, <see cref="IMgCommunicator.ProcessGrid"/>).
     /// </summary>
-    public static string ResultLine(MgClass problem, MgResult result) => Invariant(
-        $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} rnm2={result.Rnm2:R} rnmu={result.Rnmu:R} allocated_bytes={result.TimedLoopAllocatedBytes}");
+    public static string ResultLine(MgClass problem, MgResult result, string processGrid) => Invariant(
+        $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} rnm2={result.Rnm2:R} rnmu={result.Rnmu:R} allocated_bytes={result.TimedLoopAllocatedBytes} grid={processGrid}");
 
     private static void Line(string name, string value) => Console.WriteLine($" {name,-15} = {value,24}");
 

@@ -2,17 +2,38 @@ using Mitten.GroupComm;
 
 namespace Mitten.Bench.MG;
 
-/// <summary>The MG communicator on the plain binding (<see cref="Communicator"/>); no migration.</summary>
-public readonly unsafe struct PlainMgCommunicator : IMgCommunicator
+/// <summary>
+/// The MG communicator on the plain binding: a periodic 3-D Cartesian communicator
+/// (<see cref="Communicator.CreateCartesian"/>, MPI_Cart_create) made from the given one, the
+/// halo exchange's neighbours from <see cref="Communicator.Shift"/> (MPI_Cart_shift), and all
+/// of the benchmark's communication on it; no migration. <see cref="Dispose"/> frees the grid
+/// (collective); copies of this struct share it.
+/// </summary>
+public readonly unsafe struct PlainMgCommunicator : IMgCommunicator, IDisposable
 {
-    private readonly Communicator communicator;
+    private readonly Communicator grid;
+    private readonly int[] lower;
+    private readonly int[] upper;
 
-    /// <summary>Wraps <paramref name="communicator"/> (rank and size are read once).</summary>
-    public PlainMgCommunicator(Communicator communicator)
+    /// <summary>
+    /// Builds the process grid over all of <paramref name="parent"/> (collective): extents
+    /// <see cref="MgGrid.CartesianDimensions"/>, periodic in x, y and z, no reordering.
+    /// </summary>
+    /// <exception cref="ArgumentException">The process count is not a power of two.</exception>
+    public PlainMgCommunicator(Communicator parent)
     {
-        this.communicator = communicator;
-        Rank = communicator.Rank;
-        Size = communicator.Size;
+        int[] dims = MgGrid.CartesianDimensions(parent.Size);
+        grid = parent.CreateCartesian(dims, [true, true, true])
+            ?? throw new InvalidOperationException("the Cartesian grid left out a process although it spans all of them");
+        Rank = grid.Rank;
+        Size = grid.Size;
+        lower = new int[3];
+        upper = new int[3];
+        for (int axis = 0; axis < 3; axis++)
+        {
+            (lower[axis], upper[axis]) = grid.Shift(MgGrid.CartesianDimension(axis), 1);
+        }
+        ProcessGrid = $"cartesian:{string.Join('x', dims)}";
     }
 
     /// <inheritdoc/>
@@ -22,17 +43,27 @@ public readonly unsafe struct PlainMgCommunicator : IMgCommunicator
     public int Size { get; }
 
     /// <inheritdoc/>
+    public string ProcessGrid { get; }
+
+    /// <inheritdoc/>
+    public int LowerNeighbour(int axis) => lower[axis];
+
+    /// <inheritdoc/>
+    public int UpperNeighbour(int axis) => upper[axis];
+
+    /// <inheritdoc/>
     public void Exchange(double[] sendLower, double[] sendUpper, double[] receiveLower, double[] receiveUpper, int count,
-        int lower, int upper, int tagUp)
+        int axis, int tagUp)
     {
+        int below = lower[axis], above = upper[axis];
         // Receives first, then sends, then wait for all four: the same pattern as the Mitten
         // variant (no allocation: the buffers are pinned by 'fixed' for the whole exchange).
         fixed (double* sl = sendLower, su = sendUpper, rl = receiveLower, ru = receiveUpper)
         {
-            RequestHandle fromLower = RequestHandle.StartReceive(communicator, rl, count, lower, tagUp);
-            RequestHandle fromUpper = RequestHandle.StartReceive(communicator, ru, count, upper, tagUp + 1);
-            RequestHandle toUpper = RequestHandle.StartSend(communicator, su, count, upper, tagUp);
-            RequestHandle toLower = RequestHandle.StartSend(communicator, sl, count, lower, tagUp + 1);
+            RequestHandle fromLower = RequestHandle.StartReceive(grid, rl, count, below, tagUp);
+            RequestHandle fromUpper = RequestHandle.StartReceive(grid, ru, count, above, tagUp + 1);
+            RequestHandle toUpper = RequestHandle.StartSend(grid, su, count, above, tagUp);
+            RequestHandle toLower = RequestHandle.StartSend(grid, sl, count, below, tagUp + 1);
             fromLower.Wait();
             fromUpper.Wait();
             toUpper.Wait();
@@ -41,16 +72,16 @@ public readonly unsafe struct PlainMgCommunicator : IMgCommunicator
     }
 
     /// <inheritdoc/>
-    public void Allgather(ReadOnlySpan<double> send, Span<double> receive) => communicator.Allgather(send, receive);
+    public void Allgather(ReadOnlySpan<double> send, Span<double> receive) => grid.Allgather(send, receive);
 
     /// <inheritdoc/>
-    public double AllreduceSum(double value) => communicator.Allreduce(value, Op.Sum);
+    public double AllreduceSum(double value) => grid.Allreduce(value, Op.Sum);
 
     /// <inheritdoc/>
-    public double AllreduceMax(double value) => communicator.Allreduce(value, Op.Max);
+    public double AllreduceMax(double value) => grid.Allreduce(value, Op.Max);
 
     /// <inheritdoc/>
-    public void Barrier() => communicator.Barrier();
+    public void Barrier() => grid.Barrier();
 
     /// <inheritdoc/>
     public double Wtime() => Mpi.Wtime();
@@ -59,4 +90,7 @@ public readonly unsafe struct PlainMgCommunicator : IMgCommunicator
     public void MigrationPoint(int iteration)
     {
     }
+
+    /// <summary>Frees the Cartesian communicator (collective).</summary>
+    public void Dispose() => grid?.Dispose();
 }

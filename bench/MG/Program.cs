@@ -6,7 +6,9 @@ using Mitten.GroupComm;
 // NAS MG (multigrid), MPI version, in C#. Usage:
 //   mpiexec -n NP MG --class S|W|A|B|C [--mitten] [--migrate RANK@ITERATION[:HOST]]...
 //                    [--compare mitten|plain [--repeats N] [--interleave]]
-// NP must be a power of two (1..64 verified for class S).
+// NP must be a power of two (1..64 verified for class S). The process grid is a periodic 3-D
+//   Cartesian communicator (MPI_Cart_create plain; MittenCommunicator.CreateCartesian through
+//   Mitten, which survives migrations); the halo neighbours come from its Shift.
 // --mitten runs through the Mitten layer (MittenSession; needs
 //   mpiexec --mca orte_allowed_exit_without_sync 1 when ranks migrate). --migrate (repeatable,
 //   implies --mitten) makes RANK request its own move to HOST (default: its own host) at the
@@ -19,7 +21,7 @@ using Mitten.GroupComm;
 // --interleave (with --compare): each repetition alternates the variants iteration by
 //   iteration and also prints "COMPARE_ITER rep=R iteration=I ... plain_s=... <variant>_s=...".
 // Rank 0 prints the original report and a machine-readable line
-//   RESULT class=S ranks=4 iterations=4 seconds=... mops=... mops_per_process=... verified=yes rnm2=... rnmu=... allocated_bytes=0
+//   RESULT class=S ranks=4 iterations=4 seconds=... mops=... mops_per_process=... verified=yes rnm2=... rnmu=... allocated_bytes=0 grid=cartesian:1x2x2
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over processes).
 
 string className = "S";
@@ -93,31 +95,35 @@ if (mitten)
 }
 
 Mpi.Init(ThreadLevel.Single);
-var comm = new PlainMgCommunicator(Mpi.World);
 int status;
+PlainMgCommunicator? grid = null;
 try
 {
+    // The process grid: a periodic Cartesian communicator over MPI_COMM_WORLD (MPI_Cart_create).
+    var comm = new PlainMgCommunicator(Mpi.World);
+    grid = comm;
     var benchmark = new MgBenchmark<PlainMgCommunicator>(comm, problem);
     MgState state = benchmark.CreateState();
     if (comm.Rank == 0)
     {
-        MgReport.Header(problem, comm.Size);
+        MgReport.Header(problem, comm.Size, comm.ProcessGrid);
     }
     MgResult result = benchmark.Run(state);
     if (comm.Rank == 0)
     {
-        MgReport.Results(problem, result);
+        MgReport.Results(problem, result, comm.ProcessGrid);
     }
     status = result.Verified ? 0 : 1;
 }
 catch (ArgumentException e)
 {
-    if (comm.Rank == 0)
+    if (Mpi.World.Rank == 0)
     {
         Console.Error.WriteLine("MG: " + e.Message);
     }
     status = 2;
 }
+grid?.Dispose();
 Console.Out.Flush();
 Mpi.Finalize();
 return status;

@@ -51,33 +51,45 @@ public partial class MgTests
         }
     }
 
-    [Fact]
-    public void Through_Mitten_with_migrations_of_rank_0_and_another_rank_the_result_is_the_plain_one()
+    /// <summary>
+    /// The halo exchange runs on a periodic Cartesian communicator: plain, MPI_Cart_create over
+    /// MPI_COMM_WORLD; through Mitten, a Cartesian communicator derived from the session's, which
+    /// the moving ranks' replacements get back (rank 0's replacement prints the RESULT line).
+    /// On 8 ranks the grid is 2x2x2, so every axis exchanges with neighbours.
+    /// </summary>
+    [Theory]
+    [InlineData(4, "1x2x2", 0, 2)]
+    [InlineData(8, "2x2x2", 0, 5)]
+    public void Through_Mitten_with_migrations_of_two_ranks_on_the_Cartesian_grid_the_result_is_the_plain_one(
+        int ranks, string extents, int first, int second)
     {
-        var plain = Run(4, "--class", "S");
+        var plain = Run(ranks, "--class", "S");
         Assert.True(plain.ExitCode == 0, plain.Describe());
         var expected = Result(plain);
+        Assert.Equal("cartesian:" + extents, expected["grid"]);
 
         // A request at iteration k is carried out at the group's next migration point (k + 1):
         // both moves happen inside the timed loop of 4 iterations.
-        var job = Run(4, "--class", "S", "--migrate", "0@1", "--migrate", "2@2");
+        var job = Run(ranks, "--class", "S", "--migrate", $"{first}@1", "--migrate", $"{second}@2");
         Assert.True(job.ExitCode == 0, job.Describe());
         var result = Result(job);
         Assert.Equal("yes", result["verified"]);
         Assert.Equal(expected["rnm2"], result["rnm2"]);
         Assert.Equal(expected["rnmu"], result["rnmu"]);
+        Assert.Matches(@"^cartesian:" + extents + @":mitten-derived-[1-9]\d*$", result["grid"]);
         Assert.Single(Regex.Matches(job.Stdout, @"(?m)^ MG Benchmark Completed$"));
-        Assert.Contains("Running through Mitten: migrations rank 0 at iteration 1, rank 2 at iteration 2", job.Stdout);
+        Assert.Contains($"Running through Mitten: migrations rank {first} at iteration 1, rank {second} at iteration 2", job.Stdout);
 
         var migrations = job.LinesStartingWith("MIGRATION rank=").Select(l => Fields("rank=" + l)).ToList();
         Assert.True(migrations.Count == 2, job.Describe());
-        Assert.Equal([0, 2], migrations.Select(m => int.Parse(m["rank"], CultureInfo.InvariantCulture)).Order());
+        Assert.Equal([first, second], migrations.Select(m => int.Parse(m["rank"], CultureInfo.InvariantCulture)).Order());
         foreach (var m in migrations)
         {
             Assert.Equal("Committed", m["outcome"]);
             Assert.InRange(int.Parse(m["iteration"], CultureInfo.InvariantCulture), 2, 4);
-            // The grids travel: u, r and v of the finest 16x16x32 box with its ghosts (18x18x34) at least.
-            Assert.True(long.Parse(m["state_bytes"], CultureInfo.InvariantCulture) > 3 * 18 * 18 * 34 * 8, job.Describe());
+            // The grids travel: u, r and v of the finest box with its ghosts at least.
+            int box = 32 * 32 * 32 / ranks;
+            Assert.True(long.Parse(m["state_bytes"], CultureInfo.InvariantCulture) > 3 * box * 8, job.Describe());
         }
     }
 
@@ -103,6 +115,7 @@ public partial class MgTests
         var result = Result(job);
         Assert.Equal("yes", result["verified"]);
         Assert.Equal("0", result["allocated_bytes"]);
+        Assert.StartsWith("cartesian:1x1x2:mitten-derived-", result["grid"]); // the halo on the derived grid, still no allocation
     }
 
     [Theory]

@@ -35,7 +35,8 @@ public class BindingTests
         var job = Run("comm", ranks);
         JobAssert.Clean(job, ranks * 20);
         foreach (string name in new[] { "dup-congruent", "split-size", "split-rank", "group-translate", "group-incl-rank",
-                     "create-member", "use-after-free", "world-survives-dispose" })
+                     "create-member", "use-after-free", "world-survives-dispose",
+                     "cart-rank", "cart-shift-source", "cart-shift-destination", "cart-left-out" })
         {
             JobAssert.OkOnRanks(job, name, ranks);
         }

@@ -45,6 +45,10 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged<nint, int, int*, nint*, int> Group_excl;
     internal static delegate* unmanaged<nint, int, int*, nint, int*, int> Group_translate_ranks;
     internal static delegate* unmanaged<nint*, int> Group_free;
+    internal static delegate* unmanaged<nint, int, int*, int*, int, nint*, int> Cart_create;
+    internal static delegate* unmanaged<nint, int, int, int*, int*, int> Cart_shift;
+    internal static delegate* unmanaged<nint, int, int, int*, int> Cart_coords;
+    internal static delegate* unmanaged<nint, int*, int> Cartdim_get;
 
     internal static delegate* unmanaged<nint, byte*, int> Open_port;
     internal static delegate* unmanaged<byte*, int> Close_port;
@@ -170,6 +174,10 @@ internal static unsafe class MpiFunctions
         Group_excl = (delegate* unmanaged<nint, int, int*, nint*, int>)Find("MPI_Group_excl");
         Group_translate_ranks = (delegate* unmanaged<nint, int, int*, nint, int*, int>)Find("MPI_Group_translate_ranks");
         Group_free = (delegate* unmanaged<nint*, int>)Find("MPI_Group_free");
+        Cart_create = (delegate* unmanaged<nint, int, int*, int*, int, nint*, int>)Find("MPI_Cart_create");
+        Cart_shift = (delegate* unmanaged<nint, int, int, int*, int*, int>)Find("MPI_Cart_shift");
+        Cart_coords = (delegate* unmanaged<nint, int, int, int*, int>)Find("MPI_Cart_coords");
+        Cartdim_get = (delegate* unmanaged<nint, int*, int>)Find("MPI_Cartdim_get");
 
         Info_create = (delegate* unmanaged<nint*, int>)Find("MPI_Info_create");
         Info_set = (delegate* unmanaged<nint, byte*, byte*, int>)Find("MPI_Info_set");

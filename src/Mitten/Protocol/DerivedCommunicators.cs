@@ -14,6 +14,8 @@ namespace Mitten.Protocol;
 /// before its children: the same splits with the same colors and ranks, so the replacement has
 /// the moving rank's place and every rank its number. The replacement gets the moving rank's
 /// creations, drained messages and counts in its header (<see cref="DerivedCommunicatorState"/>).
+/// A coordinated checkpoint saves every derived communicator's drained messages by key
+/// (GroupProtocol.Restart.cs); a restart gives them back when the program makes that communicator again.
 /// </summary>
 internal sealed partial class GroupProtocol
 {
@@ -66,6 +68,7 @@ internal sealed partial class GroupProtocol
                 RankAtCreation = made.Rank,
             };
             derived.Add(channel.Id, channel);
+            ClaimCheckpointMessages(channel);
         }
         parent.Creations.Add(new Creation { Index = index, Color = color < 0 ? -1 : color, Piece = channel });
         creationCalls.Add(new CreationCall { Id = channel?.Id ?? -1, Signature = signature });
@@ -221,6 +224,39 @@ internal sealed partial class GroupProtocol
         parent.Creations.AddRange(kept);
     }
 
+    /// <summary>
+    /// A restart: messages a checkpoint saved for derived communicators, by <see cref="Channel.Key"/>,
+    /// until the restarted program makes each communicator again (null when none are waiting).
+    /// </summary>
+    private Dictionary<string, ReceivedMessageList>? checkpointMessagesToClaim;
+
+    /// <summary>A restart: holds the messages a checkpoint saved for the derived communicator with <paramref name="key"/>.</summary>
+    private void HoldCheckpointMessages(string key, ReceivedMessageList messages)
+    {
+        checkpointMessagesToClaim ??= [];
+        if (!checkpointMessagesToClaim.TryAdd(key, messages))
+        {
+            throw new InvalidDataException($"the checkpoint holds the messages of derived communicator {key} twice");
+        }
+    }
+
+    /// <summary>A derived channel was made: the messages a checkpoint saved for it (same key) become its drained messages.</summary>
+    private void ClaimCheckpointMessages(Channel channel)
+    {
+        if (checkpointMessagesToClaim is not null && checkpointMessagesToClaim.Remove(channel.Key, out ReceivedMessageList? held))
+        {
+            channel.Received = held; // a channel just made holds no messages of its own yet
+            if (checkpointMessagesToClaim.Count == 0)
+            {
+                checkpointMessagesToClaim = null;
+            }
+        }
+    }
+
+    /// <summary>Saved messages of derived communicators not made again yet (carried into checkpoints and migrations).</summary>
+    private IEnumerable<(string Key, byte[] List)> UnclaimedCheckpointMessages() =>
+        checkpointMessagesToClaim is null ? [] : checkpointMessagesToClaim.Select(p => (p.Key, p.Value.Serialize())).ToList();
+
     /// <summary>The moving rank: its derived channels, creations and drained messages, for the replacement's header.</summary>
     private DerivedCommunicatorState DescribeDerivedCommunicators()
     {
@@ -229,6 +265,7 @@ internal sealed partial class GroupProtocol
             NextId = nextChannelId,
             GroupCreationsMade = World.CreationsMade,
             Calls = [.. creationCalls],
+            UnclaimedCheckpointMessages = checkpointMessagesToClaim is null ? null : UnclaimedCheckpointMessages().ToDictionary(p => p.Key, p => p.List),
         };
         Describe(World, state.Channels);
         return state;
@@ -298,22 +335,12 @@ internal sealed partial class GroupProtocol
             parent.Creations.Add(new Creation { Index = record.Index, Color = record.Color, Piece = piece });
         }
         creationCalls.AddRange(state.Calls);
+        foreach ((string key, byte[] list) in state.UnclaimedCheckpointMessages ?? [])
+        {
+            HoldCheckpointMessages(key, ReceivedMessageList.Deserialize(list));
+        }
         replayPosition = 0;
         Rebuild(World);
-    }
-
-    /// <summary>Why this process cannot be checkpointed: messages drained on a derived communicator (a checkpoint holds the group's list only); empty when none.</summary>
-    private string DerivedMessagesNotCheckpointed()
-    {
-        foreach (Channel channel in derived.Values)
-        {
-            if (channel.Received.Count > 0)
-            {
-                return $"rank {Rank}: {channel.Received.Count} message(s) were in transit on a derived communicator ({channel.Key}); " +
-                       "a checkpoint saves the session communicator's messages only, so take checkpoints where derived communicators have none in transit";
-            }
-        }
-        return "";
     }
 
     /// <summary>
@@ -455,6 +482,9 @@ internal sealed class DerivedCommunicatorState
 
     /// <summary>The program's creation calls in order (replayed before the replacement's first migration point).</summary>
     public List<CreationCall> Calls { get; set; } = [];
+
+    /// <summary>After a restart: messages a checkpoint saved for derived communicators the program has not made again yet, by key.</summary>
+    public Dictionary<string, byte[]>? UnclaimedCheckpointMessages { get; set; }
 }
 
 /// <summary>One creation on a channel and, when this process got a communicator from it, that communicator.</summary>

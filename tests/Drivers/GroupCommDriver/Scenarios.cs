@@ -52,6 +52,28 @@ internal static class Scenarios
         }
         Check.Equal("split-undefined", true, World.Split(-1, 0) is null);
 
+        // A periodic 1-D ring and a 2 x (size / 2) grid (no reordering: a rank keeps its number).
+        using (Communicator ring = World.CreateCartesian([size], [true])!)
+        {
+            Check.Equal("cart-rank", rank, ring.Rank);
+            Check.Sequence<int>("cart-coords", [rank], ring.Coordinates(rank));
+            (int source, int destination) = ring.Shift(0, 1);
+            Check.Equal("cart-shift-source", (rank + size - 1) % size, source);
+            Check.Equal("cart-shift-destination", (rank + 1) % size, destination);
+        }
+        if (size % 2 == 0)
+        {
+            using Communicator grid = World.CreateCartesian([2, size / 2], [false, true])!;
+            Check.Sequence<int>("cart-grid-coords", [rank / (size / 2), rank % (size / 2)], grid.Coordinates(rank));
+            (int up, int down) = grid.Shift(0, 1);
+            Check.Equal("cart-edge", rank < size / 2 ? Mpi.ProcNull : rank - size / 2, up);
+            Check.Equal("cart-edge-down", rank < size / 2 ? rank + size / 2 : Mpi.ProcNull, down);
+        }
+        using (Communicator? first = World.CreateCartesian([1], [false]))
+        {
+            Check.Equal("cart-left-out", rank != 0, first is null);
+        }
+
         using Group group = World.Group;
         Check.Equal("group-size", size, group.Size);
         Check.Equal("group-rank", (int?)rank, group.Rank);

@@ -28,6 +28,9 @@ internal sealed class DriverOptions
     /// <summary>Transit: receive with non-blocking receives (all posted, then waited in reverse order).</summary>
     public bool NonBlockingReceives { get; private init; }
 
+    /// <summary>Transit: the point-to-point traffic on a derived communicator (a Split of the session's, ranks in reverse order) made before the loop.</summary>
+    public bool OnSplit { get; private init; }
+
     /// <summary>Transit: register an ActivityListener and give the session a logger (see TelemetryProbe).</summary>
     public bool Telemetry { get; private init; }
 
@@ -54,7 +57,7 @@ internal sealed class DriverOptions
         int blockedUntil = int.MaxValue;
         int iterations = 10, seed = 1, compute = 0, delayRank = -1, delayMs = 0, randomMigrations = 0, checkpointAt = -1, crashAt = -1, truncateAt = -1;
         string checkpointDir = "";
-        bool irecv = false, telemetry = false;
+        bool irecv = false, telemetry = false, onSplit = false;
         int tokenExcept = -2, nbcAcross = -1;
         for (int i = 1; i < args.Length; i++)
         {
@@ -75,6 +78,7 @@ internal sealed class DriverOptions
                 case "--truncate-at": truncateAt = int.Parse(args[++i]); break;
                 case "--nbc-across": nbcAcross = int.Parse(args[++i]); break;
                 case "--irecv": irecv = true; break;
+                case "--on-split": onSplit = true; break;
                 case "--telemetry": telemetry = true; break;
                 case "--blocked-until": blockedUntil = int.Parse(args[++i]); break;
                 case "--token-across-except": tokenExcept = int.Parse(args[++i]); break;
@@ -85,7 +89,7 @@ internal sealed class DriverOptions
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
-        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, Telemetry = telemetry, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt, NbcAcross = nbcAcross }.With(options.Migrations);
+        return new DriverOptions { Scenario = options.Scenario, Iterations = iterations, Seed = seed, ComputeMilliseconds = compute, DelayRank = delayRank, DelayMilliseconds = delayMs, RandomMigrations = randomMigrations, CheckpointAt = checkpointAt, CheckpointDirectory = checkpointDir, CrashAt = crashAt, NonBlockingReceives = irecv, Telemetry = telemetry, TokenReceiveExceptRank = tokenExcept, BlockedUntil = blockedUntil, TruncateAt = truncateAt, NbcAcross = nbcAcross, OnSplit = onSplit }.With(options.Migrations);
     }
 
     private DriverOptions With(List<MigrationPlan> plans)

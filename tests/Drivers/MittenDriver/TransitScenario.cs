@@ -62,7 +62,9 @@ internal static class TransitScenario
     {
         using var session = Mitten.MittenSession<TransitState>.Start(() => new TransitState(), TransitState.Codec,
             options.Telemetry ? TelemetryProbe.Attach() : null);
-        var comm = session.Communicator;
+        // --on-split: everything on a derived communicator with the ranks reversed (made again by
+        // a restarted job, and given back to a replacement, before the loop).
+        var comm = options.OnSplit ? session.Communicator.Split(0, -session.Communicator.Rank)! : session.Communicator;
         int rank = comm.Rank, size = comm.Size;
         TransitState state = session.State;
         options.DrawRandomMigrations(size);
@@ -120,7 +122,7 @@ internal static class TransitScenario
                 }
             }
             Trace($"rank {rank} it {k} mp done");
-            if (k == options.CheckpointAt && rank == 0 && session.LastCheckpointEpoch < 0 && Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is null)
+            if (k == options.CheckpointAt && session.Communicator.Rank == 0 && session.LastCheckpointEpoch < 0 && Environment.GetEnvironmentVariable("MITTEN_RESTART_DIR") is null)
             {
                 session.RequestCheckpoint(options.CheckpointDirectory); // taken at the next migration point
             }

@@ -38,8 +38,7 @@ internal sealed partial class GroupProtocol
                 captureApplicationState(buffer);
                 state = buffer.ToArray();
             }
-            communication = CheckpointCommunicationState();
-            reason = DerivedMessagesNotCheckpointed(); // a checkpoint holds the group channel's list only
+            communication = CheckpointCommunicationState(); // the drained messages of every channel, derived ones by key
         }
         catch (Exception e)
         {

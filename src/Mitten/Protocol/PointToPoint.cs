@@ -189,6 +189,13 @@ internal sealed partial class GroupProtocol
             channel.Communicator.Send(data, destination, tag);
             return;
         }
+        SendPolled(channel, data, destination, tag);
+    }
+
+    /// <summary>A send above the eager size, out of line so that the eager send stays small.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private unsafe void SendPolled<T>(Channel channel, ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    {
         fixed (T* p = data)
         {
             RequestHandle request = RequestHandle.StartSend(channel.Communicator, p, data.Length, destination, tag);

@@ -35,12 +35,9 @@ internal sealed partial class GroupProtocol
                     if (request.Test(out Status done))
                     {
                         // Only a wildcard-tag receive can take a peer's drain marker (tags are below it).
-                        if (done.Tag != ControlTag.DrainMarker)
-                        {
-                            return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
-                        }
-                        RecordMarker(channel, done);
-                        return ReceiveSlow(channel, buffer, source, tag); // the receive is still to be done
+                        return TookMarker(channel, done)
+                            ? ReceiveSlow(channel, buffer, source, tag) // the receive is still to be done
+                            : new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                     }
                     if (window.SyncFlagSeen)
                     {
@@ -373,9 +370,8 @@ internal sealed partial class GroupProtocol
             record.State = RequestState.Done;
             return;
         }
-        if (status.Tag == ControlTag.DrainMarker)
+        if (TookMarker(record.Channel!, status))
         {
-            RecordMarker(record.Channel!, status);
             Post(ref record); // the receive is still to be satisfied
             return;
         }

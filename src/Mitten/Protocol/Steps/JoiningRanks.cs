@@ -38,7 +38,7 @@ internal sealed partial class GroupProtocol
             {
                 EndJob(Rank, $"the new group is to be made from spare pool {poolId}, of which this process is not a member");
             }
-            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            long start = Stopwatch.GetTimestamp();
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                        $"making the new group with the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
             {
@@ -48,7 +48,7 @@ internal sealed partial class GroupProtocol
             if (ProtocolTrace.Enabled)
             {
                 ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"new group from spare pool {poolId} in {System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms"));
+                    $"new group from spare pool {poolId} in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms"));
             }
             InstallGroup(next, publishSuperstep);
             return;

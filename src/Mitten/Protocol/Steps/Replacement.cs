@@ -61,7 +61,10 @@ internal sealed partial class GroupProtocol
             state?.Release();
         }
         double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        ProtocolTrace.Write(header.Rank, $"replacement: state restored ({header.StateBytes} bytes)");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(header.Rank, $"replacement: state restored ({header.StateBytes} bytes)");
+        }
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);
         job?.AppendEvent("restore_complete", header.Rank, header.MigrationId, header.RequestId, null);

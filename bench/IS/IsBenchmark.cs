@@ -13,7 +13,7 @@ namespace Mitten.Bench.IS;
 /// <param name="TimedLoopAllocatedBytes">Managed bytes allocated during the timed iterations (largest over processes; 0 expected).</param>
 /// <param name="KeyRankChecksum">Sum over processes of <see cref="IsState.KeyRankChecksum"/>: depends only on the computed key ranks.</param>
 public readonly record struct IsResult(double Seconds, int Passed, int Expected, int Iterations, long TotalKeys, int Processes,
-    long TimedLoopAllocatedBytes, long KeyRankChecksum)
+    long TimedLoopAllocatedBytes, long KeyRankChecksum) : Mitten.Bench.Common.IBenchmarkResult
 {
     /// <summary>Whether partial and full verification succeeded.</summary>
     public bool Verified => Passed == Expected;

@@ -100,82 +100,19 @@ public static class IsMitten
         var plainDuplicate = new IsBenchmark<PlainCommunicator>(new PlainCommunicator(duplicate ?? Mpi.World), problem);
         string second = againstPlainDuplicate ? "plain-dup" : "mitten";
         int rank = session.Rank;
-        bool allVerified = true;
         if (rank == 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"IS class {problem.Name} on {session.Size} processes: plain vs {second}, {repeats} runs each after a warm-up pair (rep=0), alternating"));
         }
-        IsState[] statePair = interleaved ? [plain.CreateState(iterations), plain.CreateState(iterations)] : [];
-        for (int r = 0; r <= repeats && interleaved; r++)
-        {
-            // The same two states serve every repetition, reset (untimed), and they swap variants
-            // from one repetition to the next (layout 0: plain on the first, layout 1: plain on
-            // the second): where a state's arrays lie in memory moves an iteration's time by
-            // several percent (the control showed it), and this way neither variant keeps the
-            // better placement.
-            int layout = r % 2;
-            statePair[0].Reset();
-            statePair[1].Reset();
-            IsState plainState = statePair[layout], secondState = statePair[1 - layout];
-            plain.Prepare(plainState);
-            if (againstPlainDuplicate)
-            {
-                plainDuplicate.Prepare(secondState);
-            }
-            else
-            {
-                mitten.Prepare(secondState);
-            }
-            var times = new double[2 * iterations]; // [plain, second] per iteration
-            for (int i = 0; i < iterations; i++)
-            {
-                bool plainFirst = (r + i) % 2 == 0;
-                for (int step = 0; step < 2; step++)
-                {
-                    bool secondNow = plainFirst == (step == 1);
-                    times[2 * i + (secondNow ? 1 : 0)] = !secondNow ? plain.TimedIteration(plainState)
-                        : againstPlainDuplicate ? plainDuplicate.TimedIteration(secondState)
-                        : mitten.TimedIteration(secondState);
-                }
-            }
-            IsResult plainResult = plain.Conclude(plainState, 0);
-            IsResult secondResult = againstPlainDuplicate ? plainDuplicate.Conclude(secondState, 0) : mitten.Conclude(secondState, 0);
-            allVerified &= plainResult.Verified && secondResult.Verified;
-            Mpi.World.AllreduceInPlace(times.AsSpan(), Op.Max);
-            if (rank == 0)
-            {
-                for (int i = 0; i < iterations; i++)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"COMPARE_ITER rep={r} iteration={i + 1} first={((r + i) % 2 == 0 ? "plain" : second)} layout={layout} plain_s={times[2 * i]:F6} {second}_s={times[2 * i + 1]:F6}"));
-                }
-                foreach (var (name, result) in new[] { ("plain", plainResult), (second, secondResult) })
-                {
-                    Console.WriteLine(CompareLine(r, name, problem, result, allocatedBytes: -1)); // -1: not measured when interleaved
-                }
-                Console.Out.Flush();
-            }
-        }
-        for (int r = 0; r <= repeats && !interleaved; r++)
-        {
-            for (int step = 0; step < 2; step++)
-            {
-                bool plainFirst = r == 0 || r % 2 == 1;
-                bool secondNow = plainFirst == (step == 1);
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                IsResult result = !secondNow ? plain.Run(plain.CreateState(iterations))
-                    : againstPlainDuplicate ? plainDuplicate.Run(plainDuplicate.CreateState(iterations))
-                    : mitten.Run(mitten.CreateState(iterations));
-                allVerified &= result.Verified;
-                if (rank == 0)
-                {
-                    Console.WriteLine(CompareLine(r, secondNow ? second : "plain", problem, result, result.TimedLoopAllocatedBytes));
-                    Console.Out.Flush();
-                }
-            }
-        }
+        var comparison = new AlternatingComparison<IsState, IsResult>(
+            new Variant<PlainCommunicator>(plain, iterations),
+            againstPlainDuplicate ? new Variant<PlainCommunicator>(plainDuplicate, iterations) : new Variant<MittenIsCommunicator>(mitten, iterations),
+            second,
+            (repetition, variant, result, allocatedBytes) => CompareLine(repetition, variant, problem, result, allocatedBytes));
+        bool allVerified = interleaved
+            ? comparison.RunInterleaved(repeats, iterations, state => state.Reset())
+            : comparison.RunAlternating(repeats);
         // The cost Mitten adds per iteration without migrations is one migration point (plus a
         // counter per collective): measured directly, since it is far below the run-to-run noise.
         const int Calls = 2000;
@@ -194,6 +131,21 @@ public static class IsMitten
         duplicate?.Dispose();
         session.Finish();
         return allVerified ? 0 : 1;
+    }
+
+    /// <summary>One IS kernel as a side of the comparison.</summary>
+    private sealed class Variant<TComm>(IsBenchmark<TComm> benchmark, int iterations) : IComparedVariant<IsState, IsResult>
+        where TComm : struct, IIsCommunicator
+    {
+        public IsState CreateState() => benchmark.CreateState(iterations);
+
+        public void PrepareTimed(IsState state) => benchmark.Prepare(state);
+
+        public double TimedIteration(IsState state) => benchmark.TimedIteration(state);
+
+        public IsResult Conclude(IsState state) => benchmark.Conclude(state, 0);
+
+        public IsResult Run(IsState state) => benchmark.Run(state);
     }
 
     /// <summary>The COMPARE line rank 0 prints for one run of one variant.</summary>

@@ -10,7 +10,7 @@ namespace Mitten.Bench.MG;
 /// <param name="Processes">Number of processes.</param>
 /// <param name="TimedLoopAllocatedBytes">Managed bytes allocated during the timed iterations (largest over processes; 0 expected).</param>
 public readonly record struct MgResult(double Seconds, double Rnm2, double Rnmu, bool Verified, int Iterations, int GridSize,
-    int Processes, long TimedLoopAllocatedBytes)
+    int Processes, long TimedLoopAllocatedBytes) : Mitten.Bench.Common.IBenchmarkResult
 {
     /// <summary>Mop/s of all processes together: 58 nit n^3 / time / 1e6.</summary>
     public double MopsTotal => 58.0 * Iterations * GridSize * (double)GridSize * GridSize / Seconds / 1e6;

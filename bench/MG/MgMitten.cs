@@ -82,79 +82,19 @@ public static class MgMitten
         var plainDuplicate = new MgBenchmark<PlainMgCommunicator>(duplicateGrid, problem);
         string second = againstPlainDuplicate ? "plain-dup" : "mitten";
         int rank = session.Rank;
-        bool allVerified = true;
-        int iterations = problem.Iterations;
         if (rank == 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"MG class {problem.Name} on {session.Size} processes: plain vs {second}, {repeats} runs each after a warm-up pair (rep=0), {(interleaved ? "interleaved iteration by iteration" : "alternating")}"));
         }
-        MgState[] statePair = interleaved ? [plain.CreateState(), plain.CreateState()] : [];
-        for (int r = 0; r <= repeats && interleaved; r++)
-        {
-            int layout = r % 2;
-            statePair[0].Reset();
-            statePair[1].Reset();
-            MgState plainState = statePair[layout], secondState = statePair[1 - layout];
-            plain.Prepare(plainState);
-            plain.StartTimed(plainState);
-            if (againstPlainDuplicate)
-            {
-                plainDuplicate.Prepare(secondState);
-                plainDuplicate.StartTimed(secondState);
-            }
-            else
-            {
-                mitten.Prepare(secondState);
-                mitten.StartTimed(secondState);
-            }
-            var times = new double[2 * iterations];
-            for (int i = 0; i < iterations; i++)
-            {
-                bool plainFirst = (r + i) % 2 == 0;
-                for (int step = 0; step < 2; step++)
-                {
-                    bool secondNow = plainFirst == (step == 1);
-                    times[2 * i + (secondNow ? 1 : 0)] = !secondNow ? plain.TimedIteration(plainState)
-                        : againstPlainDuplicate ? plainDuplicate.TimedIteration(secondState)
-                        : mitten.TimedIteration(secondState);
-                }
-            }
-            MgResult plainResult = plain.Conclude(plainState, 0);
-            MgResult secondResult = againstPlainDuplicate ? plainDuplicate.Conclude(secondState, 0) : mitten.Conclude(secondState, 0);
-            allVerified &= plainResult.Verified && secondResult.Verified;
-            Mpi.World.AllreduceInPlace(times.AsSpan(), Op.Max);
-            if (rank == 0)
-            {
-                for (int i = 0; i < iterations; i++)
-                {
-                    Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"COMPARE_ITER rep={r} iteration={i + 1} first={((r + i) % 2 == 0 ? "plain" : second)} layout={layout} plain_s={times[2 * i]:F6} {second}_s={times[2 * i + 1]:F6}"));
-                }
-                Console.WriteLine(CompareLine(r, "plain", problem, plainResult, -1));
-                Console.WriteLine(CompareLine(r, second, problem, secondResult, -1));
-                Console.Out.Flush();
-            }
-        }
-        for (int r = 0; r <= repeats && !interleaved; r++)
-        {
-            for (int step = 0; step < 2; step++)
-            {
-                bool plainFirst = r == 0 || r % 2 == 1;
-                bool secondNow = plainFirst == (step == 1);
-                GC.Collect();
-                GC.WaitForPendingFinalizers();
-                MgResult result = !secondNow ? plain.Run(plain.CreateState())
-                    : againstPlainDuplicate ? plainDuplicate.Run(plainDuplicate.CreateState())
-                    : mitten.Run(mitten.CreateState());
-                allVerified &= result.Verified;
-                if (rank == 0)
-                {
-                    Console.WriteLine(CompareLine(r, secondNow ? second : "plain", problem, result, result.TimedLoopAllocatedBytes));
-                    Console.Out.Flush();
-                }
-            }
-        }
+        var comparison = new AlternatingComparison<MgState, MgResult>(
+            new Variant<PlainMgCommunicator>(plain),
+            againstPlainDuplicate ? new Variant<PlainMgCommunicator>(plainDuplicate) : new Variant<MittenMgCommunicator>(mitten),
+            second,
+            (repetition, variant, result, allocatedBytes) => CompareLine(repetition, variant, problem, result, allocatedBytes));
+        bool allVerified = interleaved
+            ? comparison.RunInterleaved(repeats, problem.Iterations, state => state.Reset())
+            : comparison.RunAlternating(repeats);
         if (!againstPlainDuplicate)
         {
             MeasureExchanges(problem, plain, mitten, session.Rank);
@@ -215,6 +155,25 @@ public static class MgMitten
                 Console.Out.Flush();
             }
         }
+    }
+
+    /// <summary>One MG kernel as a side of the comparison.</summary>
+    private sealed class Variant<TComm>(MgBenchmark<TComm> benchmark) : IComparedVariant<MgState, MgResult>
+        where TComm : struct, IMgCommunicator
+    {
+        public MgState CreateState() => benchmark.CreateState();
+
+        public void PrepareTimed(MgState state)
+        {
+            benchmark.Prepare(state);
+            benchmark.StartTimed(state);
+        }
+
+        public double TimedIteration(MgState state) => benchmark.TimedIteration(state);
+
+        public MgResult Conclude(MgState state) => benchmark.Conclude(state, 0);
+
+        public MgResult Run(MgState state) => benchmark.Run(state);
     }
 
     /// <summary>The COMPARE line rank 0 prints for one run of one variant.</summary>

@@ -24,9 +24,16 @@
 #       same way as IS (MG --compare mitten|plain --interleave): mg_pct. --only-mg runs just the MG
 #       part and ends with "overhead: mg_pct=Z".
 #   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)] [--hosts H] [--spares S (0)]
-#       IS migrating rank K at iteration I, R times per rank count; phase medians per rank count.
+#                                 [--repeats-large R2 (R)] [--job-timeout SECONDS (900)]
+#       IS migrating rank K at iteration I, R times per rank count (R2 times from 32 ranks up); phase medians per rank count.
 #       --spares S: every job (IS and MG) starts S warm spares (MITTEN_SPARES); the moving rank takes one
 #       instead of spawning, and spawn_ms is then the time to take it (synchronized .. spare_taken).
+#       --spares "0 1" (several counts): the scaling sweep (no MG part): every repetition runs each spare
+#       count at each rank count, alternating which goes first; files migration-scaling*.csv/png (log-log,
+#       one line per phase and variant); per phase the slope of log(median) against log(ranks) (1 = linear);
+#       ends with "migration: sweep=yes class=C ranks=... spares=0,1 protocol_ms_16=P0,P1 protocol_goal_16=met|missed
+#       exp_<phase>=E0,E1 ... ratio_<phase>=Q0,Q1 ... linear_ratio=L faster_than_linear=none|phase:spares,... runs= failed= verified=".
+#       A job that fails or passes --job-timeout is recorded in migration*-failures.txt and the sweep goes on.
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
 #       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
@@ -54,7 +61,7 @@ NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
   overhead|migration) ;;
-  *) sed -n '2,38p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,45p' "$0" >&2; exit 2 ;;
 esac
 
 progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
@@ -87,6 +94,8 @@ build() {
     fi
   done
 }
+
+. bench/Mitten/scaling.sh   # the migration options' checks and the scaling sweep's report
 
 gnuplot_terminal() {
   if gnuplot -e "set terminal pngcairo" >/dev/null 2>&1; then echo "pngcairo size 900,600 font ',10'"; else echo "png size 900,600"; fi
@@ -376,11 +385,16 @@ EOF
 
 # ---------------------------------------------------------------------------------------------
 migration() {
-  local repeats=5 ranks_list="2 4 8" class=A moving=1 iteration=5
+  local repeats=5 repeats_large="" ranks_list="2 4 8" class=A moving=1 iteration=5 spares_list="" job_timeout=900
   local mg_class=W mg_ranks=8 mg_moving=1 mg_iteration=2 only_mg=0 hosts=0
   while [ $# -gt 0 ]; do
     case "$1" in
+      --repeats|--repeats-large|--ranks|--class|--rank|--iteration|--mg-class|--mg-ranks|--mg-rank|--mg-iteration|--hosts|--spares|--job-timeout)
+        [ $# -ge 2 ] || { echo "migration: option $1 needs a value" >&2; exit 2; } ;;
+    esac
+    case "$1" in
       --repeats) repeats=$2; shift 2 ;;
+      --repeats-large) repeats_large=$2; shift 2 ;;
       --ranks) ranks_list=$2; shift 2 ;;
       --class) class=$2; shift 2 ;;
       --rank) moving=$2; shift 2 ;;
@@ -391,10 +405,23 @@ migration() {
       --mg-iteration) mg_iteration=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
       --hosts) hosts=$2; shift 2 ;;
-      --spares) export MITTEN_SPARES=$2; shift 2 ;;
+      --spares) spares_list=$2; shift 2 ;;
+      --job-timeout) job_timeout=$2; shift 2 ;;
       *) echo "migration: unknown option $1" >&2; exit 2 ;;
     esac
   done
+  # Refuse what cannot run before building anything (bench/Mitten/scaling.sh).
+  migration_check_options "$repeats" "$repeats_large" "$ranks_list" "$class" "$moving" "$iteration" "$spares_list" "$hosts" "$job_timeout" || exit 2
+  [ -n "$repeats_large" ] || repeats_large=$repeats
+  # One spare count: every job runs with it (MITTEN_SPARES), as before. Several ("0 1"): the
+  # scaling sweep; each repetition runs every spare count at every rank count, alternating which
+  # goes first, and the files are migration-scaling*.
+  local sweep=0
+  if [ "$(echo "$spares_list" | wc -w)" -gt 1 ]; then
+    sweep=1
+  elif [ -n "$spares_list" ]; then
+    export MITTEN_SPARES=$spares_list
+  fi
   build
   if [ "$only_mg" -eq 1 ]; then
     echo "migration: $(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")"
@@ -406,7 +433,6 @@ migration() {
   # Without --hosts: one variant on this machine (local), as before.
   local variants="local"
   if [ "$hosts" -gt 0 ]; then
-    [ "$hosts" -ge 2 ] || { echo "migration: error=hosts-needs-at-least-2"; exit 2; }
     [ "$(id -u)" -eq 0 ] || { echo "migration: error=hosts-needs-root"; exit 1; }
     local state=${MITTEN_HOSTS_STATE:-/tmp/mitten-hosts}
     if [ ! -f "$state/hostfile" ] || [ "$(wc -l <"$state/hostfile")" -lt "$hosts" ]; then
@@ -415,14 +441,20 @@ migration() {
     fi
     eval "$(bash scripts/hosts.sh env)"
     variants="same-host cross-host"
+  elif [ "$sweep" -eq 1 ]; then
+    variants=$(for s in $spares_list; do printf 'spares%s ' "$s"; done)
   fi
-  local raw=$RESULTS/migration.csv
-  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to" >"$raw"
-  local total=0 done_runs=0 rep ranks variant nvariants
+  local files=migration
+  [ "$sweep" -eq 1 ] && files=migration-scaling
+  local raw=$RESULTS/$files.csv
+  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1" >"$raw"
+  : >"$RESULTS/$files-failures.txt"
+  local total=0 done_runs=0 failed_runs=0 rep ranks variant nvariants started=$SECONDS
   nvariants=$(echo "$variants" | wc -w)
-  for ranks in $ranks_list; do total=$((total + repeats * nvariants)); done
+  for ranks in $ranks_list; do total=$((total + $(migration_repeats_for "$ranks" "$repeats" "$repeats_large") * nvariants)); done
   for rep in $(seq 1 "$repeats"); do
     for ranks in $ranks_list; do
+      [ "$rep" -le "$(migration_repeats_for "$ranks" "$repeats" "$repeats_large")" ] || continue
       local order=$variants hostfile_args=() from="" to=""
       if [ "$hosts" -gt 0 ]; then
         local slots=$(( (ranks + hosts - 1) / hosts )) h
@@ -431,43 +463,60 @@ migration() {
         hostfile_args=(--hostfile "$TMP/migration-hostfile")
         from=h$(( moving / slots + 1 ))
         to=h$(( (moving / slots + 1) % hosts + 1 ))
-        [ $((rep % 2)) -eq 0 ] && order="cross-host same-host"
       fi
+      # Which variant goes first alternates with the repetition.
+      [ $((rep % 2)) -eq 0 ] && order=$(echo "$variants" | awk '{ for (i = NF; i >= 1; i--) printf "%s ", $i }')
       for variant in $order; do
         done_runs=$((done_runs + 1))
-        local target=""
+        local target="" spares=${MITTEN_SPARES:-0}
         case "$variant" in
           same-host) target=":$from" ;;
           cross-host) target=":$to" ;;
+          spares*) spares=${variant#spares} ;;
         esac
-        progress "[$done_runs/$total] IS class $class on $ranks ranks, rank $moving moves at iteration $iteration${target:+ ($variant: $from -> ${target#:})} (repetition $rep/$repeats)"
-        if ! mpi_job 900 "$ranks" "${hostfile_args[@]}" "$IS" --class "$class" --migrate "$moving@$iteration$target" >"$TMP/migration.out" 2>"$TMP/migration.err"; then
-          progress "run failed:"
-          tail -5 "$TMP/migration.out" "$TMP/migration.err" >&2 || true
+        progress "[$done_runs/$total] IS class $class on $ranks ranks, spares $spares, rank $moving moves at iteration $iteration${target:+ ($variant: $from -> ${target#:})} (repetition $rep/$repeats; $((SECONDS - started)) s so far)"
+        local job_started=$SECONDS rc=0 load1
+        load1=$(cut -d' ' -f1 /proc/loadavg)
+        MITTEN_SPARES=$spares mpi_job "$job_timeout" "$ranks" "${hostfile_args[@]}" "$IS" --class "$class" --migrate "$moving@$iteration$target" >"$TMP/migration.out" 2>"$TMP/migration.err" || rc=$?
+        local job_s=$((SECONDS - job_started))
+        if [ "$rc" -ne 0 ]; then
+          failed_runs=$((failed_runs + 1))
+          local why="exit code $rc"
+          [ "$rc" -eq 124 ] && why="timeout after $job_timeout s"
+          progress "run failed ($why):"
+          { echo "rep=$rep ranks=$ranks variant=$variant: $why"; tail -5 "$TMP/migration.out" "$TMP/migration.err"; } | tee -a "$RESULTS/$files-failures.txt" >&2 || true
+          cp "$TMP/migration.out" "$TMP/migration-failed-$ranks-$variant-$rep.out" 2>/dev/null || true
+          cp "$TMP/migration.err" "$TMP/migration-failed-$ranks-$variant-$rep.err" 2>/dev/null || true
           continue
         fi
         local verified
         verified=$(grep -q '^RESULT .*verified=yes' "$TMP/migration.out" && echo yes || echo no)
-        grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v variant="$variant" '{
+        grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v variant="$variant" -v sp="$spares" -v js="$job_s" -v ld="$load1" '{
             for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
             s = f["synchronized_ms"]; y = ("spawned_ms" in f) ? f["spawned_ms"] : f["spare_taken_ms"]; r = f["restored_ms"]
-            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
-              y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"]
+            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
+              y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"], sp, js, ld
           }' >>"$raw"
-        grep -q '^MIGRATION rank=' "$TMP/migration.out" || progress "no migration was reported in this run"
+        if grep -q '^MIGRATION rank=' "$TMP/migration.out"; then
+          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s, spawn/take %s, transfer %s, total %s ms; verified %s; job %s s", $6, $7, $8, $9, $10, $18, $23 }'); load $load1 at start"
+        else
+          progress "no migration was reported in this run"
+        fi
       done
     done
   done
 
-  local summary=$RESULTS/migration-summary.csv
-  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified,variant" >"$summary"
+  local summary=$RESULTS/$files-summary.csv
+  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified,variant,spares" >"$summary"
   for variant in $variants; do
     for ranks in $ranks_list; do
       local sel runs
       sel=$(awk -F, -v n="$ranks" -v w="$variant" 'NR > 1 && $3 == n && $19 == w' "$raw")
       runs=$(printf '%s\n' "$sel" | grep -c . || true)
+      local spares=${MITTEN_SPARES:-0}
+      case "$variant" in spares*) spares=${variant#spares} ;; esac
       if [ "$runs" -eq 0 ]; then
-        echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no,$variant" >>"$summary"
+        echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no,$variant,$spares" >>"$summary"
         continue
       fi
       col() { printf '%s\n' "$sel" | cut -d, -f"$1" | median; }
@@ -478,15 +527,24 @@ migration() {
       verified=yes
       if printf '%s\n' "$sel" | cut -d, -f18 | grep -qv yes; then verified=no; fi
       # Membership management = synchronized .. resumed; the spawn share is spawn / that.
-      awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" -v w="$variant" \
-        'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s,%s\n", n, r, s, p, y, z, t - s - y - z, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v, w }' >>"$summary"
+      # commit_resume is the median of the runs' resumed - restored (not a difference of medians).
+      local cr
+      cr=$(printf '%s\n' "$sel" | awk -F, '{ print $16 - $14 }' | median)
+      awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v cr="$cr" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" -v w="$variant" -v sp="$spares" \
+        'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s,%s,%s\n", n, r, s, p, y, z, cr, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v, w, sp }' >>"$summary"
     done
   done
   {
-    echo "migration: IS class $class, rank $moving moved at iteration $iteration, medians over $repeats runs (ms since the request was seen):"
-    printf '%11s %6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %11s %9s\n' variant ranks runs sync protocol spawn transfer commit+resume total freeze total_min..max spawn_share verified
-    awk -F, 'NR > 1 { printf "%11s %6s %5s %9s %11s %9s %11s %13s %9s %9s %15s %10s%% %9s\n", $15, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
+    echo "migration: IS class $class, rank $moving moved at iteration $iteration, medians (ms since the request was seen; runs per rank count in 'runs'):"
+    printf '%11s %6s %6s %5s %9s %11s %10s %11s %13s %9s %9s %15s %11s %9s\n' variant spares ranks runs sync protocol spawn/take transfer commit+resume total freeze total_min..max spawn_share verified
+    awk -F, 'NR > 1 { printf "%11s %6s %6s %5s %9s %11s %10s %11s %13s %9s %9s %15s %10s%% %9s\n", $15, $16, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
   } >&2
+
+  if [ "$sweep" -eq 1 ]; then
+    # Growth per phase and variant, the log-log plot, and the one summary line (bench/Mitten/scaling.sh).
+    migration_scaling_report "$raw" "$summary" "$class" "$ranks_list" "$variants" "$total" "$failed_runs"
+    return
+  fi
 
   # The plot and the summary line are of the last variant (local, or cross-host).
   local term last_ranks shown
@@ -494,7 +552,7 @@ migration() {
   last_ranks=$(echo "$ranks_list" | awk '{ print $NF }')
   shown=$(echo "$variants" | awk '{ print $NF }')
   awk -F, -v w="$shown" 'NR == 1 || $15 == w' "$summary" >"$TMP/migration-plot.csv"
-  gnuplot <<EOF
+  gnuplot <<GNUPLOT
 set terminal $term
 set output '$RESULTS/migration.png'
 set datafile separator ','
@@ -508,7 +566,7 @@ set ylabel 'ms since the request was seen'
 set key outside right
 set grid ytics
 plot '$TMP/migration-plot.csv' every ::1 using 3:xticlabels(1) title 'synchronize', '' every ::1 using 5 title 'spawn replacement', '' every ::1 using 6 title 'move + restore state', '' every ::1 using 7 title 'rebuild group + resume'
-EOF
+GNUPLOT
   progress "wrote $raw, $summary, $RESULTS/migration.png"
   local last
   last=$(awk -F, -v n="$last_ranks" -v w="$shown" 'NR > 1 && $1 == n && $15 == w' "$summary")

@@ -112,6 +112,7 @@ set datafile separator ','
 set title "Migrating one rank of NAS IS class $class on $(nproc) cores (oversubscribed): each phase, medians\n(solid: spawn, dashed: warm spare; dotted gray: linear in the rank count)"
 set logscale xy 2
 set xtics ($ticks)
+set xrange [$lo / 1.25:$hi * 1.25]
 set format y '%g'
 set xlabel 'processes'
 set ylabel 'ms (log scale)'

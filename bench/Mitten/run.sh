@@ -448,7 +448,7 @@ migration() {
   [ "$sweep" -eq 1 ] && files=migration-scaling
   local raw=$RESULTS/$files.csv
   echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1" >"$raw"
-  : >"$RESULTS/$files-failures.txt"
+  rm -f "$RESULTS/$files-failures.txt"   # written only when a job fails
   local total=0 done_runs=0 failed_runs=0 rep ranks variant nvariants started=$SECONDS
   nvariants=$(echo "$variants" | wc -w)
   for ranks in $ranks_list; do total=$((total + $(migration_repeats_for "$ranks" "$repeats" "$repeats_large") * nvariants)); done

@@ -31,13 +31,25 @@ public static class MigratableCodec
     public static IStateCodec<TState> For<TState>(StateTypeRegistry types, Action<TState>? afterRestore = null) where TState : class
     {
         ArgumentNullException.ThrowIfNull(types);
-        return StateCodec.FromDelegates<TState>(
-            (state, stream) => StateSerializer.Save(state, stream, types),
-            stream =>
-            {
-                TState state = StateSerializer.Restore<TState>(stream, types);
-                afterRestore?.Invoke(state);
-                return state;
-            });
+        return new RegistryCodec<TState>(types, afterRestore);
+    }
+
+    /// <summary>
+    /// The serializer over a registry. It can warm itself up (Protocol/CodecWarmup.cs): its save
+    /// and restore code runs once on a stand-in at start-up, so a migration does not compile it.
+    /// </summary>
+    private sealed class RegistryCodec<TState>(StateTypeRegistry types, Action<TState>? afterRestore) : IStateCodec<TState>, Protocol.IWarmableStateCodec
+        where TState : class
+    {
+        public void Save(TState state, Stream destination) => StateSerializer.Save(state, destination, types);
+
+        public TState Restore(Stream source)
+        {
+            TState state = StateSerializer.Restore<TState>(source, types);
+            afterRestore?.Invoke(state);
+            return state;
+        }
+
+        public long Warm() => Protocol.CodecWarmup.RoundTrip<TState>(types);
     }
 }

@@ -131,8 +131,8 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
                     }
                     return JobDirectory.Open(path);
                 },
-                () => ProtocolWarmup.PrepareCodec(codec.GetType()));
-            ProtocolWarmup.StartInBackground(); // after the restore, which it would otherwise slow down; the group is waiting
+                () => ProtocolWarmup.WarmCodec(codec));
+            ProtocolWarmup.StartInBackground(codec); // after the restore, which it would otherwise slow down; the group is waiting
             return new MittenSession<TState>(state!, replacement, isReplacement: true, signals);
         }
         JobDirectory? job = JobDirectory.Open();
@@ -161,7 +161,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
             state = createInitialState();
         }
         // The protocol was compiled in StartOriginal; its fast path runs once here, before the application's work.
-        ProtocolWarmup.ExerciseMigrationPoint(protocol, typeof(MittenSession<TState>));
+        ProtocolWarmup.ExerciseMigrationPoint(protocol, typeof(MittenSession<TState>), codec);
         return new MittenSession<TState>(state, protocol, isReplacement: false, signals);
     }
 

@@ -66,6 +66,24 @@ internal sealed partial class GroupProtocol
         }
         _ = derived.Values.Count;
 
+        // The moving rank's header, as a migration builds it (with this job's spare table and,
+        // when a spare of a pool could replace this rank, the pool's members), written and read
+        // back: JSON of real lengths and characters, not of an empty sample.
+        List<int>? poolMembers = null;
+        int poolId = -1;
+        foreach (Spares.SpareInfo spare in Spares)
+        {
+            if (PoolMembersReplacingMe(spare) is { } members)
+            {
+                (poolMembers, poolId) = (members, spare.Pool);
+                break;
+            }
+        }
+        ReplacementHeader sample = BuildHeader(session, GroupComm.Mpi.ProcessorName, "shm:1:1", poolId, poolMembers);
+        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(sample, ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = UnavailableSpares();
+
         // What a spawn passes on (read from /proc once, here rather than inside a migration).
         _ = GroupComm.Mpi.SpawnEnvironment;
 
@@ -74,5 +92,19 @@ internal sealed partial class GroupProtocol
         _ = ReceivedMessageList.Deserialize(drained.Serialize());
         drained.Append(0, 0, [1]);
         _ = ReceivedMessageList.Deserialize(drained.Serialize());
+    }
+
+    /// <summary>
+    /// What a spare does first when it becomes a replacement, once while it is idle: the
+    /// received-message-list read back and put in front of an empty one (its checksum included),
+    /// and both ends of the same-host state channel on a file of its own. No MPI, no application data.
+    /// </summary>
+    internal static void ExerciseReplacementPath()
+    {
+        var drained = new ReceivedMessageList();
+        drained.Append(0, 0, [1]);
+        var received = new ReceivedMessageList();
+        received.PrependAll(ReceivedMessageList.Deserialize(drained.Serialize()));
+        ProtocolWarmup.ExerciseStateChannels();
     }
 }

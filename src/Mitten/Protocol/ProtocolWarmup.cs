@@ -36,6 +36,11 @@ internal static class ProtocolWarmup
     /// <summary>Wall-clock milliseconds of <see cref="ExerciseMigrationPoint"/> (0 when it did not run).</summary>
     internal static double ExerciseMilliseconds { get; private set; }
 
+    /// <summary>Wall-clock milliseconds of <see cref="WarmCodec"/> (0 when it did not run), and what it reported.</summary>
+    internal static double CodecMilliseconds { get; private set; }
+
+    private static string codecOutcome = "no";
+
     private static bool Disabled => Environment.GetEnvironmentVariable("MITTEN_PREJIT") == "0";
 
     private static bool ReportStartup => Environment.GetEnvironmentVariable("MITTEN_STARTUP_REPORT") == "1";
@@ -52,14 +57,21 @@ internal static class ProtocolWarmup
         CompileMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
     }
 
-    /// <summary>Compiles the protocol on a background thread at normal priority (a replacement; once per process).</summary>
-    internal static void StartInBackground()
+    /// <summary>
+    /// Compiles the protocol on a background thread at normal priority (a replacement; once per
+    /// process), then warms <paramref name="codec"/>'s save path for when this rank moves again.
+    /// </summary>
+    internal static void StartInBackground(object codec)
     {
         if (Disabled || Interlocked.Exchange(ref started, 1) == 1)
         {
             return;
         }
-        var thread = new Thread(() => MethodsPrepared = CompileAll())
+        var thread = new Thread(() =>
+        {
+            MethodsPrepared = CompileAll();
+            WarmCodec(codec);
+        })
         {
             IsBackground = true,
             Name = "mitten-prejit",
@@ -75,7 +87,7 @@ internal static class ProtocolWarmup
     /// migration point meets compiled code and a warmed window. Then prints the start-up
     /// figures when MITTEN_STARTUP_REPORT=1.
     /// </summary>
-    internal static void ExerciseMigrationPoint(GroupProtocol protocol, Type sessionType)
+    internal static void ExerciseMigrationPoint(GroupProtocol protocol, Type sessionType, object codec)
     {
         bool exercised = false;
         if (!Disabled)
@@ -87,13 +99,66 @@ internal static class ProtocolWarmup
             RuntimeHelpers.RunClassConstructor(typeof(ProtocolTrace).TypeHandle); // read at every migration point
             protocol.ExerciseIdleMigrationPoint();
             protocol.ExerciseSynchronization();
+            ExerciseStateChannels();
             exercised = true;
             ExerciseMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+            WarmCodec(codec); // the moving rank's capture (Save) path; measured on its own
         }
         if (ReportStartup)
         {
             Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"mitten-startup rank={protocol.Rank} prejit_ms={CompileMilliseconds:F1} methods={MethodsPrepared} exercise_ms={ExerciseMilliseconds:F3} exercised={(exercised ? "yes" : "no")}"));
+                $"mitten-startup rank={protocol.Rank} prejit_ms={CompileMilliseconds:F1} methods={MethodsPrepared} exercise_ms={ExerciseMilliseconds:F3} exercised={(exercised ? "yes" : "no")} codec_ms={CodecMilliseconds:F1} codec={codecOutcome}"));
+        }
+    }
+
+    /// <summary>
+    /// Runs the application codec's save and restore once on a stand-in of its state
+    /// (<see cref="CodecWarmup"/>; never the application's state), when the codec can do that
+    /// (those of <see cref="MigratableCodec"/>); for another codec only its own methods are
+    /// compiled. A stand-in the codec cannot handle costs nothing but the compile-on-first-use
+    /// it was meant to avoid: the failure is noted for MITTEN_STARTUP_REPORT and ignored.
+    /// </summary>
+    internal static void WarmCodec(object codec)
+    {
+        if (Disabled)
+        {
+            return;
+        }
+        long begin = Stopwatch.GetTimestamp();
+        if (codec is IWarmableStateCodec warmable)
+        {
+            try
+            {
+                codecOutcome = string.Create(CultureInfo.InvariantCulture, $"warmed:{warmable.Warm()}B");
+            }
+            catch (Exception e) when (e is NotSupportedException or InvalidOperationException or ArgumentException or InvalidCastException
+                                          or NullReferenceException or Checkpoint.State.StateFormatException or MemberAccessException or TargetInvocationException)
+            {
+                codecOutcome = "failed:" + e.GetType().Name;
+            }
+        }
+        else
+        {
+            Prepare(codec.GetType(), null);
+            codecOutcome = "prepared";
+        }
+        CodecMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+    }
+
+    /// <summary>
+    /// Both ends of a same-host state transfer once, inside this process and without MPI: an
+    /// anonymous memory file written, opened through /proc, read and its pages given back
+    /// (<see cref="SharedMemoryStateSender.ExerciseFileCalls"/>), so their native call stubs exist.
+    /// </summary>
+    internal static void ExerciseStateChannels()
+    {
+        try
+        {
+            SharedMemoryStateSender.ExerciseFileCalls();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or StateTransferException)
+        {
+            // Compiled on first use instead; the transfer reports its own failure then.
         }
     }
 
@@ -139,6 +204,8 @@ internal static class ProtocolWarmup
         prepared += Compile(typeof(Communicator), [typeof(byte)]);
         prepared += Compile(typeof(RequestHandle), null);
         prepared += Compile(typeof(RequestHandle), [typeof(byte)]);
+        prepared += Compile(typeof(RequestHandle), [typeof(long)]); // the state notices
+        prepared += Compile(typeof(Group), null);                   // the pool's rank translation
         prepared += Compile(typeof(Status), null);
         prepared += Compile(typeof(Info), null);
         prepared += Compile(typeof(Mpi), null);
@@ -160,15 +227,6 @@ internal static class ProtocolWarmup
         // The header's JSON (written by a moving rank right after the spawn returns).
         _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
         return prepared;
-    }
-
-    /// <summary>A spare compiles the application's codec (the restore path) while it waits.</summary>
-    internal static void PrepareCodec(Type codecType)
-    {
-        if (!Disabled)
-        {
-            Prepare(codecType, null);
-        }
     }
 
     /// <summary>

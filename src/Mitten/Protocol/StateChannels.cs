@@ -300,6 +300,26 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         base.Dispose(disposing);
     }
 
+    /// <summary>
+    /// The file calls of both ends once, on a one-page file of this process's own (at start-up,
+    /// never during a migration): create, write, open through /proc, read, punch a hole, close.
+    /// Their native call stubs are then made before a migration needs them.
+    /// </summary>
+    internal static void ExerciseFileCalls()
+    {
+        int fd = MemfdCreate("mitten-warmup", 1 /* MFD_CLOEXEC */);
+        if (fd < 0)
+        {
+            throw new StateTransferException($"memfd_create failed (errno {Marshal.GetLastPInvokeError()})");
+        }
+        using var file = new SafeFileHandle(fd, ownsHandle: true);
+        byte[] page = new byte[4096];
+        RandomAccess.Write(file, page, 0);
+        using SafeFileHandle reader = File.OpenHandle($"/proc/{Environment.ProcessId}/fd/{fd}", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        _ = RandomAccess.Read(reader, page, 0);
+        _ = SharedMemoryStateReceiver.Fallocate((int)reader.DangerousGetHandle(), 3 /* FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE */, 0, page.Length);
+    }
+
     [DllImport("libc", EntryPoint = "memfd_create", SetLastError = true)]
     private static extern int MemfdCreate(string name, uint flags);
 }
@@ -374,5 +394,5 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
     internal override void Release() => file.Dispose();
 
     [DllImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-    private static extern int Fallocate(int fd, int mode, long offset, long length);
+    internal static extern int Fallocate(int fd, int mode, long offset, long length);
 }

@@ -66,33 +66,7 @@ internal sealed partial class GroupProtocol
         }
         using StateSender stateInFlight = state; // open until the replacement has read everything
 
-        var header = new ReplacementHeader
-        {
-            MigrationId = session.Id,
-            RequestId = session.Request?.Id ?? "",
-            Rank = Rank,
-            Size = Size,
-            Superstep = Superstep,
-            Collectives = Collectives,
-            FromHost = Mpi.ProcessorName,
-            ToHost = host,
-            FromPid = Environment.ProcessId,
-            SignalUnixMs = SignalUnixMs(),
-            TraceParent = migrationSpan?.Id,
-            Timeline = TimelineForHeader(),
-            ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
-            FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
-            StateChannel = state.Channel,
-            JobDirectory = job?.Path,
-            KnownHosts = KnownHosts.ToList(),
-            Fault = Environment.GetEnvironmentVariable("MITTEN_TEST_REPLACEMENT_FAULT") ?? FaultInjection.Setting,
-            PendingRequests = requests.Select(r => new PendingRequest(r.Id, r.Host, r.CheckpointDirectory)).ToList(),
-            LastCheckpointDirectory = LastCheckpointDirectory,
-            Spares = Spares,
-            Derived = DescribeDerivedCommunicators(),
-            PoolId = poolMembers is null ? -1 : spare!.Pool,
-            PoolMembers = poolMembers,
-        };
+        ReplacementHeader header = BuildHeader(session, host, state.Channel, poolMembers is null ? -1 : spare!.Pool, poolMembers);
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
         ProtocolTrace.Write(Rank, "header sent");
@@ -133,6 +107,36 @@ internal sealed partial class GroupProtocol
         Mark("restored");
         CommitAndLeave(session, inter, poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers));
     }
+
+    /// <summary>The header for the replacement (also built once at start-up, ExerciseSynchronization, so its code is compiled).</summary>
+    private ReplacementHeader BuildHeader(SynchronizationSession session, string host, string stateChannel, int poolId, List<int>? poolMembers) =>
+        new()
+        {
+            MigrationId = session.Id,
+            RequestId = session.Request?.Id ?? "",
+            Rank = Rank,
+            Size = Size,
+            Superstep = Superstep,
+            Collectives = Collectives,
+            FromHost = Mpi.ProcessorName,
+            ToHost = host,
+            FromPid = Environment.ProcessId,
+            SignalUnixMs = SignalUnixMs(),
+            TraceParent = migrationSpan?.Id,
+            Timeline = TimelineForHeader(),
+            ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
+            FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
+            StateChannel = stateChannel,
+            JobDirectory = job?.Path,
+            KnownHosts = KnownHosts.ToList(),
+            Fault = Environment.GetEnvironmentVariable("MITTEN_TEST_REPLACEMENT_FAULT") ?? FaultInjection.Setting,
+            PendingRequests = requests.Select(r => new PendingRequest(r.Id, r.Host, r.CheckpointDirectory)).ToList(),
+            LastCheckpointDirectory = LastCheckpointDirectory,
+            Spares = Spares,
+            Derived = DescribeDerivedCommunicators(),
+            PoolId = poolId,
+            PoolMembers = poolMembers,
+        };
 
     /// <summary>Spawns the replacement on <paramref name="host"/> (today's path without a spare); null when it failed and the migration was rolled back.</summary>
     private Communicator? SpawnReplacement(SynchronizationSession session, string host)

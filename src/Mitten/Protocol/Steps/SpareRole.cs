@@ -53,8 +53,9 @@ internal sealed partial class GroupProtocol
     private static Communicator ServeAsSpare(Communicator spawnedBy, Action warmRestore)
     {
         ProtocolWarmup.Start();
-        warmRestore();
+        warmRestore();   // the application codec's restore (and save) on a stand-in (CodecWarmup)
         WarmHeaderCode();
+        ExerciseReplacementPath();
         string port;
         TcpListener doorbell;
         try

@@ -112,6 +112,19 @@ internal static class ProtocolWarmup
     }
 
     /// <summary>
+    /// On a warm spare, once it is warm (MITTEN_STARTUP_REPORT=1): "mitten-startup spare
+    /// pid=P prejit_ms=... codec_ms=... codec=warmed:NB|prepared|failed:TYPE|no".
+    /// </summary>
+    internal static void ReportSpareStartup()
+    {
+        if (ReportStartup)
+        {
+            Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"mitten-startup spare pid={Environment.ProcessId} prejit_ms={CompileMilliseconds:F1} codec_ms={CodecMilliseconds:F1} codec={codecOutcome}"));
+        }
+    }
+
+    /// <summary>
     /// Runs the application codec's save and restore once on a stand-in of its state
     /// (<see cref="CodecWarmup"/>; never the application's state), when the codec can do that
     /// (those of <see cref="MigratableCodec"/>); for another codec only its own methods are

@@ -39,17 +39,36 @@ internal sealed class SuperstepWindow : IDisposable
     /// an array instead (MPI_Win_create, which osc/sm does not serve, so osc/pt2pt does): with
     /// osc/sm over such a group, Open MPI 4.1.4 hung in a later migration's spawn.
     /// </summary>
+    /// <remarks>
+    /// Every entry must hold its initial value before anyone reads it. MPI memory exists only
+    /// once MPI_Win_allocate has returned, so that window is initialised afterwards and a barrier
+    /// follows. An exposed array is initialised before MPI_Win_create, which every member calls
+    /// with its entry already set and no member can reach another's entry before that one's
+    /// MPI_Win_create: no barrier is needed (one collective less in every rebuild).
+    /// </remarks>
     internal SuperstepWindow(Communicator group, long initialSuperstep, bool sharedMemory)
     {
         rank = group.Rank;
-        window = sharedMemory ? Window<long>.Allocate(group, EntryLength) : Window<long>.Create(group, new long[EntryLength]);
-        window.Local[SuperstepSlot] = initialSuperstep;
+        if (sharedMemory)
+        {
+            window = Window<long>.Allocate(group, EntryLength);
+            window.Local[SuperstepSlot] = initialSuperstep;
+        }
+        else
+        {
+            long[] entry = new long[EntryLength];
+            entry[SuperstepSlot] = initialSuperstep;
+            window = Window<long>.Create(group, entry);
+        }
         unsafe
         {
             localSuperstep = (long*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref window.Local[SuperstepSlot]);
         }
         window.LockAll();
-        group.Barrier(); // every entry is initialised before anyone reads one
+        if (sharedMemory)
+        {
+            group.Barrier(); // every entry is initialised before anyone reads one
+        }
     }
 
     /// <summary>Raw superstep word of this rank as last stored (includes <see cref="SyncFlag"/>).</summary>

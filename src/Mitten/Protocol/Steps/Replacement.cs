@@ -83,6 +83,7 @@ internal sealed partial class GroupProtocol
             {
                 group = GroupFromPool(shared.Pool, header.PoolMembers!);
             }
+            SendJoined(parent, header);
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
             {
                 controlCommunicator = group.Dup();
@@ -103,6 +104,7 @@ internal sealed partial class GroupProtocol
             {
                 using Communicator merged = fromGroup.Merge(high: true);
                 group = merged.Split(0, header.Rank)!;
+                SendJoined(parent, header);
                 fromGroup.Dispose();
                 Communicator.ClosePort(port);
                 controlCommunicator = group.Dup();
@@ -115,9 +117,6 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"replacement: joined the new group ({(pool is null ? "connect/accept" : "spare pool")}), control channel and window in {Stopwatch.GetElapsedTime(rebuildStart).TotalMilliseconds:F1} ms"));
         }
-        Span<long> joined = [1];
-        parent.Send<long>(joined, 0, ControlTag.Joined);
-        FaultInjection.At("joined", header.Rank, replacement: true);
         bool committed = AwaitCommit(parent);
         if (committed)
         {
@@ -169,6 +168,18 @@ internal sealed partial class GroupProtocol
         }
         protocol.WriteStatus("running");
         return protocol;
+    }
+
+    /// <summary>
+    /// JOINED to Pj as soon as the new group exists (made from the pool, or merged and split):
+    /// Pj is in none of what follows (the control channel and the window are made over the new
+    /// group), so its commit (journal event, COMMIT, disconnect) runs while the new group makes them.
+    /// </summary>
+    private static void SendJoined(Communicator parent, ReplacementHeader header)
+    {
+        Span<long> joined = [1];
+        parent.Send<long>(joined, 0, ControlTag.Joined);
+        FaultInjection.At("joined", header.Rank, replacement: true);
     }
 
     /// <summary>Receives one transfer message from Pj within the step limit; ABANDON (Pj rolled back) or silence makes the replacement leave.</summary>

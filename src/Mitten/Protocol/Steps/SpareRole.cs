@@ -56,6 +56,7 @@ internal sealed partial class GroupProtocol
         warmRestore();   // the application codec's restore (and save) on a stand-in (CodecWarmup)
         WarmHeaderCode();
         ExerciseReplacementPath();
+        ProtocolWarmup.ReportSpareStartup();
         string port;
         TcpListener doorbell;
         try

@@ -41,6 +41,7 @@ public sealed partial class MittenCommunicator
     public static int AnyTag => Mpi.AnyTag;
 
     /// <summary>Sends <paramref name="data"/> to <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
@@ -51,6 +52,7 @@ public sealed partial class MittenCommunicator
     public void Send<T>(T value, int destination, int tag) where T : unmanaged => Send(new ReadOnlySpan<T>(in value), destination, tag);
 
     /// <summary>Starts a send of <paramref name="data"/>; complete it with <see cref="MittenRequest.Wait"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
@@ -62,6 +64,7 @@ public sealed partial class MittenCommunicator
     /// it with <see cref="MittenRequest.Wait"/>. Receives match messages in the order they were
     /// started, also across a migration of another rank.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
     {
         Ready();
@@ -70,6 +73,7 @@ public sealed partial class MittenCommunicator
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
     {
         Ready();
@@ -163,6 +167,7 @@ public sealed partial class MittenCommunicator
         new(source, tag, -1, bufferBytes, e);
 
     /// <summary>Blocks until every process has called it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Barrier()
     {
         Ready();
@@ -171,6 +176,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
         Ready();
@@ -179,6 +185,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Bcast<T>(T value, int root) where T : unmanaged
     {
         Bcast(new Span<T>(ref value), root);
@@ -186,6 +193,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Reduces to <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
         Ready();
@@ -194,6 +202,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Reduces; everyone gets the result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Ready();
@@ -202,6 +211,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Allreduce in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
         Ready();
@@ -210,6 +220,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Allreduce of one value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
         Ready();
@@ -219,6 +230,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Gathers equal blocks to <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
         Ready();
@@ -227,6 +239,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Everyone gathers equal blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         Ready();
@@ -235,6 +248,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
         Ready();
@@ -243,6 +257,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Personalized all-to-all with equal blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         Ready();
@@ -251,6 +266,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>All-to-all with varying blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
@@ -260,6 +276,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
         Ready();
@@ -268,6 +285,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
         Ready();
@@ -276,6 +294,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Everyone gathers blocks of varying size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
         Ready();
@@ -284,6 +303,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Ready();
@@ -292,6 +312,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Ready();
@@ -300,6 +321,7 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Ready();
@@ -311,10 +333,14 @@ public sealed partial class MittenCommunicator
     /// Refuses communication on a replacement before its first migration point (the program's
     /// code there already ran on the old process, with the other ranks: repeating it would hang).
     /// </summary>
+    /// <remarks>
+    /// On every call, so kept to two byte loads from objects the call touches anyway and one
+    /// branch (no short-circuit); the message is built out of line.
+    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ready()
     {
-        if (protocol.AwaitingFirstMigrationPoint || channel.Freed)
+        if (protocol.AwaitingFirstMigrationPoint | channel.Freed)
         {
             ThrowNotReady();
         }

@@ -26,7 +26,34 @@ public sealed partial class MittenCommunicator
         channel.Facade = this;
     }
 
-    private GroupComm.Communicator Group => channel.Communicator;
+    /// <summary>
+    /// The channel's MPI communicator while this communicator may be used, else null: the one
+    /// load and test a call makes before its MPI call. Filled by <see cref="Refresh"/> (which
+    /// checks what <see cref="Ready"/> checks); emptied by the channel when its communicator is
+    /// replaced (a rebuild) or it is freed. A protocol only ever leaves the "replacement before
+    /// its first migration point" state, so that state needs no emptying.
+    /// </summary>
+    private GroupComm.Communicator? usable;
+
+    /// <summary>The MPI communicator to call, after the readiness check.</summary>
+    private GroupComm.Communicator Group
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => usable ?? Refresh();
+    }
+
+    /// <summary>The channel's communicator changed or it was freed (called by <see cref="Channel"/>).</summary>
+    internal void ForgetUsable() => usable = null;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private GroupComm.Communicator Refresh()
+    {
+        if (protocol.AwaitingFirstMigrationPoint || channel.Freed)
+        {
+            ThrowNotReady();
+        }
+        return usable = channel.Communicator;
+    }
 
     /// <summary>This process's rank (in this communicator; a derived one keeps its ranks across migrations).</summary>
     public int Rank => channel.IsGroup ? protocol.Rank : channel.RankAtCreation;
@@ -170,7 +197,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Barrier()
     {
-        Ready();
         Group.Barrier();
         channel.Collectives++;
     }
@@ -179,7 +205,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
-        Ready();
         Group.Bcast(buffer, root);
         channel.Collectives++;
     }
@@ -196,7 +221,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
-        Ready();
         Group.Reduce(send, receive, op, root);
         channel.Collectives++;
     }
@@ -205,7 +229,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.Allreduce(send, receive, op);
         channel.Collectives++;
     }
@@ -214,7 +237,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
-        Ready();
         Group.AllreduceInPlace(buffer, op);
         channel.Collectives++;
     }
@@ -223,7 +245,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
-        Ready();
         T result = Group.Allreduce(value, op);
         channel.Collectives++;
         return result;
@@ -233,7 +254,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        Ready();
         Group.Gather(send, receive, root);
         channel.Collectives++;
     }
@@ -242,7 +262,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        Ready();
         Group.Allgather(send, receive);
         channel.Collectives++;
     }
@@ -251,7 +270,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        Ready();
         Group.Scatter(send, receive, root);
         channel.Collectives++;
     }
@@ -260,7 +278,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        Ready();
         Group.Alltoall(send, receive);
         channel.Collectives++;
     }
@@ -270,7 +287,6 @@ public sealed partial class MittenCommunicator
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
-        Ready();
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
         channel.Collectives++;
     }
@@ -279,7 +295,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
-        Ready();
         Group.Gatherv(send, receive, counts, displacements, root);
         channel.Collectives++;
     }
@@ -288,7 +303,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
-        Ready();
         Group.Scatterv(send, counts, displacements, receive, root);
         channel.Collectives++;
     }
@@ -297,7 +311,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
-        Ready();
         Group.Allgatherv(send, receive, counts, displacements);
         channel.Collectives++;
     }
@@ -306,7 +319,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.ReduceScatterBlock(send, receive, op);
         channel.Collectives++;
     }
@@ -315,7 +327,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.Exscan(send, receive, op);
         channel.Collectives++;
     }
@@ -324,7 +335,6 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.Scan(send, receive, op);
         channel.Collectives++;
     }
@@ -333,16 +343,13 @@ public sealed partial class MittenCommunicator
     /// Refuses communication on a replacement before its first migration point (the program's
     /// code there already ran on the old process, with the other ranks: repeating it would hang).
     /// </summary>
-    /// <remarks>
-    /// On every call, so kept to two byte loads from objects the call touches anyway and one
-    /// branch (no short-circuit); the message is built out of line.
-    /// </remarks>
+    /// <remarks>On every call: one load and test of <see cref="usable"/>; the checks themselves are in <see cref="Refresh"/>.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ready()
     {
-        if (protocol.AwaitingFirstMigrationPoint | channel.Freed)
+        if (usable is null)
         {
-            ThrowNotReady();
+            Refresh();
         }
     }
 

@@ -98,9 +98,11 @@ if (selfLoop > 0)
     // The per-message micro-benchmark (SelfLoop.cs): plain, polled and Mitten on this process alone.
     MittenSession<object> selfSession = MittenSession<object>.Start(() => new object(),
         StateCodec.FromDelegates<object>((_, _) => { }, _ => new object()));
-    using Communicator polledSelf = world.Dup();
-    SelfLoop.Run(new PlainCommunicator(world), new PolledCommunicator(polledSelf), new MittenMpptestCommunicator(selfSession.Communicator),
-        selfLoop, measurements, Console.Out);
+    using (Communicator polledSelf = world.Dup())
+    {
+        SelfLoop.Run(new PlainCommunicator(world), new PolledCommunicator(polledSelf), new MittenMpptestCommunicator(selfSession.Communicator),
+            selfLoop, measurements, Console.Out);
+    } // freed before Finish (MPI_Finalize): freeing it after aborted the job
     selfSession.Finish();
     return 0;
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Mitten.GroupComm.Native;
 
@@ -36,6 +37,12 @@ public static unsafe class Mpi
         providedLevel = abi.ThreadLevelFromNative(provided);
         world = Communicator.Predefined(abi.CommWorld, "MPI_COMM_WORLD");
         self = Communicator.Predefined(abi.CommSelf, "MPI_COMM_SELF");
+        // The hot paths' ABI-derived statics (status layout, MPI_REQUEST_NULL), set now: code the
+        // JIT compiles from here on reads them as constants instead of as fields behind a
+        // class-initialization check (code compiled once, with tiering off or ahead of time by a
+        // layer's start-up, keeps whatever it saw).
+        RuntimeHelpers.RunClassConstructor(typeof(Status).TypeHandle);
+        RuntimeHelpers.RunClassConstructor(typeof(RequestHandle).TypeHandle);
         return providedLevel;
     }
 

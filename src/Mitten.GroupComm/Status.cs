@@ -34,12 +34,39 @@ public struct Status
     public readonly int Error => Raw[ErrorIndex];
 
     /// <summary>Number of elements of type <typeparamref name="T"/> in the message.</summary>
+    /// <remarks>
+    /// Inlined: where the status holds the byte count (Open MPI), a whole number of elements that
+    /// fits an int is read here; everything else (the library call, the errors) is out of line.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly unsafe int GetCount<T>() where T : unmanaged
     {
         if (ByteCountIndex >= 0)
         {
+            long bytes = ByteCount;
+            long count = bytes / sizeof(T);
+            if (count * sizeof(T) == bytes && (ulong)count <= int.MaxValue)
+            {
+                return (int)count;
+            }
+        }
+        return GetCountSlow<T>();
+    }
+
+    /// <summary>The byte count the status holds (only where <see cref="ByteCountIndex"/> says where).</summary>
+    private readonly long ByteCount
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => Unsafe.ReadUnaligned<long>(ref Unsafe.As<int, byte>(ref Unsafe.AsRef(in Raw[ByteCountIndex])));
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private readonly unsafe int GetCountSlow<T>() where T : unmanaged
+    {
+        if (ByteCountIndex >= 0)
+        {
             // Read from the status itself (the ABI table says where): no library call.
-            long bytes = Unsafe.ReadUnaligned<long>(ref Unsafe.As<int, byte>(ref Unsafe.AsRef(in Raw[ByteCountIndex])));
+            long bytes = ByteCount;
             if (bytes % sizeof(T) != 0)
             {
                 throw new InvalidOperationException(

@@ -26,7 +26,34 @@ public sealed partial class MittenCommunicator
         channel.Facade = this;
     }
 
-    private GroupComm.Communicator Group => channel.Communicator;
+    /// <summary>
+    /// The channel's MPI communicator while this communicator may be used, else null: the one
+    /// load and test a call makes before its MPI call. Filled by <see cref="Refresh"/> (which
+    /// checks what <see cref="Ready"/> checks); emptied by the channel when its communicator is
+    /// replaced (a rebuild) or it is freed. A protocol only ever leaves the "replacement before
+    /// its first migration point" state, so that state needs no emptying.
+    /// </summary>
+    private GroupComm.Communicator? usable;
+
+    /// <summary>The MPI communicator to call, after the readiness check.</summary>
+    private GroupComm.Communicator Group
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => usable ?? Refresh();
+    }
+
+    /// <summary>The channel's communicator changed or it was freed (called by <see cref="Channel"/>).</summary>
+    internal void ForgetUsable() => usable = null;
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private GroupComm.Communicator Refresh()
+    {
+        if (protocol.AwaitingFirstMigrationPoint || channel.Freed)
+        {
+            ThrowNotReady();
+        }
+        return usable = channel.Communicator;
+    }
 
     /// <summary>This process's rank (in this communicator; a derived one keeps its ranks across migrations).</summary>
     public int Rank => channel.IsGroup ? protocol.Rank : channel.RankAtCreation;
@@ -41,6 +68,7 @@ public sealed partial class MittenCommunicator
     public static int AnyTag => Mpi.AnyTag;
 
     /// <summary>Sends <paramref name="data"/> to <paramref name="destination"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
@@ -51,6 +79,7 @@ public sealed partial class MittenCommunicator
     public void Send<T>(T value, int destination, int tag) where T : unmanaged => Send(new ReadOnlySpan<T>(in value), destination, tag);
 
     /// <summary>Starts a send of <paramref name="data"/>; complete it with <see cref="MittenRequest.Wait"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         Ready();
@@ -62,6 +91,7 @@ public sealed partial class MittenCommunicator
     /// it with <see cref="MittenRequest.Wait"/>. Receives match messages in the order they were
     /// started, also across a migration of another rank.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
     {
         Ready();
@@ -70,6 +100,7 @@ public sealed partial class MittenCommunicator
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
     {
         Ready();
@@ -163,22 +194,23 @@ public sealed partial class MittenCommunicator
         new(source, tag, -1, bufferBytes, e);
 
     /// <summary>Blocks until every process has called it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Barrier()
     {
-        Ready();
         Group.Barrier();
         channel.Collectives++;
     }
 
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
-        Ready();
         Group.Bcast(buffer, root);
         channel.Collectives++;
     }
 
     /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Bcast<T>(T value, int root) where T : unmanaged
     {
         Bcast(new Span<T>(ref value), root);
@@ -186,123 +218,123 @@ public sealed partial class MittenCommunicator
     }
 
     /// <summary>Reduces to <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
-        Ready();
         Group.Reduce(send, receive, op, root);
         channel.Collectives++;
     }
 
     /// <summary>Reduces; everyone gets the result.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.Allreduce(send, receive, op);
         channel.Collectives++;
     }
 
     /// <summary>Allreduce in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
-        Ready();
         Group.AllreduceInPlace(buffer, op);
         channel.Collectives++;
     }
 
     /// <summary>Allreduce of one value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
-        Ready();
         T result = Group.Allreduce(value, op);
         channel.Collectives++;
         return result;
     }
 
     /// <summary>Gathers equal blocks to <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        Ready();
         Group.Gather(send, receive, root);
         channel.Collectives++;
     }
 
     /// <summary>Everyone gathers equal blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        Ready();
         Group.Allgather(send, receive);
         channel.Collectives++;
     }
 
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        Ready();
         Group.Scatter(send, receive, root);
         channel.Collectives++;
     }
 
     /// <summary>Personalized all-to-all with equal blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        Ready();
         Group.Alltoall(send, receive);
         channel.Collectives++;
     }
 
     /// <summary>All-to-all with varying blocks.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
-        Ready();
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
         channel.Collectives++;
     }
 
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
-        Ready();
         Group.Gatherv(send, receive, counts, displacements, root);
         channel.Collectives++;
     }
 
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
-        Ready();
         Group.Scatterv(send, counts, displacements, receive, root);
         channel.Collectives++;
     }
 
     /// <summary>Everyone gathers blocks of varying size.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
-        Ready();
         Group.Allgatherv(send, receive, counts, displacements);
         channel.Collectives++;
     }
 
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.ReduceScatterBlock(send, receive, op);
         channel.Collectives++;
     }
 
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.Exscan(send, receive, op);
         channel.Collectives++;
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Ready();
         Group.Scan(send, receive, op);
         channel.Collectives++;
     }
@@ -311,12 +343,13 @@ public sealed partial class MittenCommunicator
     /// Refuses communication on a replacement before its first migration point (the program's
     /// code there already ran on the old process, with the other ranks: repeating it would hang).
     /// </summary>
+    /// <remarks>On every call: one load and test of <see cref="usable"/>; the checks themselves are in <see cref="Refresh"/>.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Ready()
     {
-        if (protocol.AwaitingFirstMigrationPoint || channel.Freed)
+        if (usable is null)
         {
-            ThrowNotReady();
+            Refresh();
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm;
 using Mitten.Protocol;
 
@@ -47,6 +48,7 @@ public readonly struct MittenRequest : IEquatable<MittenRequest>
     /// with source -1.
     /// </summary>
     /// <exception cref="MessageTruncatedException">A receive got a message larger than its buffer (the request is spent).</exception>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReceiveStatus Wait()
     {
         if (protocol is null)

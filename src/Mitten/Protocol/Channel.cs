@@ -40,6 +40,7 @@ internal sealed class Channel
         {
             communicator = value;
             MarkerSeen = new bool[value.Size];
+            (Facade as MittenCommunicator)?.ForgetUsable();
         }
     }
 
@@ -67,7 +68,17 @@ internal sealed class Channel
     internal int RankAtCreation { get; init; }
 
     /// <summary>The program freed it (kept while channels derived from it live, to rebuild them).</summary>
-    internal bool Freed { get; set; }
+    internal bool Freed
+    {
+        get => freed;
+        set
+        {
+            freed = value;
+            (Facade as MittenCommunicator)?.ForgetUsable();
+        }
+    }
+
+    private bool freed;
 
     /// <summary>Creations made on this channel (collective over its members, so the same list on each), in order.</summary>
     internal List<Creation> Creations { get; } = [];
@@ -90,7 +101,11 @@ internal sealed class Channel
     /// <summary>Whether the channel must be rebuilt: the program uses it, or a channel derived from it lives.</summary>
     internal bool Needed => !Freed || Creations.Any(c => c.Piece is { Needed: true });
 
-    /// <summary>The application's object for this channel (one per channel, kept across rebuilds).</summary>
+    /// <summary>
+    /// The application's object for this channel (one per channel, kept across rebuilds). It
+    /// caches <see cref="Communicator"/> while the channel is usable; setting the communicator
+    /// or <see cref="Freed"/> empties that cache.
+    /// </summary>
     internal object? Facade { get; set; }
 
     internal void ResetMarkers() => Array.Clear(MarkerSeen);

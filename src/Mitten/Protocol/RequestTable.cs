@@ -91,6 +91,19 @@ internal sealed unsafe class RequestTable
         return highWater++;
     }
 
+    /// <summary>
+    /// Sets the entry's channel. A freed entry keeps its last one, so a request on the same
+    /// channel skips the store and its GC write barrier (only live entries' channels are read).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void SetChannel(ref RequestRecord record, Channel channel)
+    {
+        if (!ReferenceEquals(record.Channel, channel))
+        {
+            record.Channel = channel;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsLive(int slot, int generation) =>
         (uint)slot < (uint)highWater && Records[slot].Generation == generation && Records[slot].State != RequestState.Free;
@@ -102,7 +115,7 @@ internal sealed unsafe class RequestTable
         ref RequestRecord record = ref Records[slot];
         record.Pin.Dispose();
         record.Pin = default;
-        record.Channel = null;
+        // record.Channel is kept (see SetChannel): the next request on the entry is usually on the same one.
         if (record.IsReceive)
         {
             LiveReceives--;

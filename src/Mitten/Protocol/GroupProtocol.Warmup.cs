@@ -79,19 +79,26 @@ internal sealed partial class GroupProtocol
                 break;
             }
         }
-        ReplacementHeader sample = BuildHeader(session, GroupComm.Mpi.ProcessorName, "shm:1:1", poolId, poolMembers);
-        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(sample, ReplacementHeaderContext.Default.ReplacementHeader);
-        _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
+        WarmHeaderCode(BuildHeader(session, GroupComm.Mpi.ProcessorName, "shm:1:1", poolId, poolMembers));
         _ = UnavailableSpares();
 
         // What a spawn passes on (read from /proc once, here rather than inside a migration).
         _ = GroupComm.Mpi.SpawnEnvironment;
 
-        // What the moving rank does with its drained messages: serialize them (and the replacement reads them back).
+        ExerciseReceivedMessageList();
+    }
+
+    /// <summary>
+    /// What the moving rank does with its drained messages and the replacement with what arrives:
+    /// an empty and a one-message list serialized, read back and put in front of another.
+    /// </summary>
+    private static void ExerciseReceivedMessageList()
+    {
         var drained = new ReceivedMessageList();
         _ = ReceivedMessageList.Deserialize(drained.Serialize());
         drained.Append(0, 0, [1]);
-        _ = ReceivedMessageList.Deserialize(drained.Serialize());
+        var received = new ReceivedMessageList();
+        received.PrependAll(ReceivedMessageList.Deserialize(drained.Serialize()));
     }
 
     /// <summary>
@@ -101,10 +108,7 @@ internal sealed partial class GroupProtocol
     /// </summary>
     internal static void ExerciseReplacementPath()
     {
-        var drained = new ReceivedMessageList();
-        drained.Append(0, 0, [1]);
-        var received = new ReceivedMessageList();
-        received.PrependAll(ReceivedMessageList.Deserialize(drained.Serialize()));
+        ExerciseReceivedMessageList();
         ProtocolWarmup.ExerciseStateChannels();
     }
 }

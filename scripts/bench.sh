@@ -7,10 +7,14 @@ cd "$(dirname "$0")/.."
 . scripts/env.sh
 export TERM=dumb   # .NET prints terminal mode sequences into the output when TERM is a terminal
 
-RESULTS=bench/results
+# MITTEN_BENCH_RESULTS=DIR sends the results elsewhere (a side run that must not replace the
+# recorded figures); relative to the checkout's root when not absolute.
+RESULTS=${MITTEN_BENCH_RESULTS:-bench/results}
+case "$RESULTS" in /*) ;; *) RESULTS=$PWD/$RESULTS ;; esac
+mkdir -p "$RESULTS"
 TMP=$RESULTS/tmp
 LOCK=/tmp/mitten-mpi-jobs.lock
-export MITTEN_BENCH_LOCK=$LOCK MITTEN_BENCH_RESULTS=$PWD/$RESULTS
+export MITTEN_BENCH_LOCK=$LOCK MITTEN_BENCH_RESULTS=$RESULTS
 
 usage() {
   cat <<'EOF'
@@ -49,7 +53,7 @@ names:
               lost/duplicated/reordered/corrupted messages, wrong results (bench/Soak/run.sh)
               options: --migrations N (1000)  --quick (20)  --seed S (one job)  --max-jobs J  --stall-seconds T (90)
 
-Every name writes CSV and PNG files into bench/results/ and ends with one line "NAME: key=value ...".
+Every name writes CSV and PNG files into bench/results/ (or $MITTEN_BENCH_RESULTS) and ends with one line "NAME: key=value ...".
 EOF
 }
 

@@ -23,6 +23,10 @@
 #       NAS MG (--mg-classes "W A", --mg-ranks 2, --mg-repeats 30), once after the K repetitions, the
 #       same way as IS (MG --compare mitten|plain --interleave): mg_pct. --only-mg runs just the MG
 #       part and ends with "overhead: mg_pct=Z".
+#       Idle warm spares (--spare-pairs P (7); 0 skips): IS class A through Mitten without and with a
+#       spare (MITTEN_SPARES=1), one job each per pair, alternating; spares_idle_pct = median over the
+#       pairs of the ratio of the jobs' median iteration times, minus 1 (spares_idle_range: lo..hi).
+#       --only-spares runs just that part: "overhead: spares_idle_pct=X spares_idle_range=lo..hi".
 #   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)] [--hosts H] [--spares S (0)]
 #                                 [--repeats-large R2 (R)] [--job-timeout SECONDS (900)]
 #       IS migrating rank K at iteration I, R times per rank count (R2 times from 32 ranks up); phase medians per rank count.
@@ -61,7 +65,7 @@ NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
   overhead|migration) ;;
-  *) sed -n '2,45p' "$0" >&2; exit 2 ;;
+  *) sed -n '2,50p' "$0" >&2; exit 2 ;;
 esac
 
 progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
@@ -96,6 +100,7 @@ build() {
 }
 
 . bench/Mitten/scaling.sh   # the migration options' checks and the scaling sweep's report
+. bench/Mitten/idle-spares.sh   # what idle warm spares cost (overhead's last part)
 
 gnuplot_terminal() {
   if gnuplot -e "set terminal pngcairo" >/dev/null 2>&1; then echo "pngcairo size 900,600 font ',10'"; else echo "png size 900,600"; fi
@@ -104,7 +109,7 @@ gnuplot_terminal() {
 # ---------------------------------------------------------------------------------------------
 overhead() {
   local repeats=60 classes="A W" is_ranks=2 rounds=9 measurements=10 collective_ranks=2 quick=() repetitions=3
-  local mg_classes="W A" mg_ranks=2 mg_repeats=30 only_mg=0
+  local mg_classes="W A" mg_ranks=2 mg_repeats=30 only_mg=0 spare_pairs=7 only_spares=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeat) repetitions=$2; shift 2 ;;
@@ -119,6 +124,8 @@ overhead() {
       --mg-ranks) mg_ranks=$2; shift 2 ;;
       --mg-repeats) mg_repeats=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
+      --spare-pairs) spare_pairs=$2; shift 2 ;;
+      --only-spares) only_spares=1; shift ;;
       --hosts) hosts=$2; shift 2 ;;
       *) echo "overhead: unknown option $1" >&2; exit 2 ;;
     esac
@@ -126,6 +133,12 @@ overhead() {
   build
   if [ "$only_mg" -eq 1 ]; then
     echo "overhead: mg_pct=$(overhead_mg "$mg_classes" "$mg_ranks" "$mg_repeats")"
+    return
+  fi
+  if [ "$only_spares" -eq 1 ]; then
+    local only
+    only=$(overhead_idle_spares "$spare_pairs" A "$is_ranks")
+    echo "overhead: spares_idle_pct=${only% *} spares_idle_range=${only#* } spare_pairs=$spare_pairs"
     return
   fi
 
@@ -182,7 +195,9 @@ overhead() {
   exercise_med=$(awk -F, 'NR > 1 && $7 != "nan" && $7 != "" { print $7 }' "$reps_csv" | median)
   local mg_pct
   mg_pct=$(overhead_mg "$mg_classes" "$mg_ranks" "$mg_repeats")
-  echo "overhead: is_pct=$worst_is mpptest_pct=$worst_mpp is_pct_median=$med_is is_pct_range=$range_is mpptest_pct_median=$med_mpp mpptest_pct_range=$range_mpp pattern_worst=$pattern_worst repetitions=$repetitions startup_prejit_ms=$prejit_med startup_exercise_ms=$exercise_med mg_pct=$mg_pct"
+  local idle="nan nan..nan"
+  [ "$spare_pairs" -gt 0 ] && idle=$(overhead_idle_spares "$spare_pairs" A "$is_ranks")
+  echo "overhead: is_pct=$worst_is mpptest_pct=$worst_mpp is_pct_median=$med_is is_pct_range=$range_is mpptest_pct_median=$med_mpp mpptest_pct_range=$range_mpp pattern_worst=$pattern_worst repetitions=$repetitions startup_prejit_ms=$prejit_med startup_exercise_ms=$exercise_med mg_pct=$mg_pct spares_idle_pct=${idle% *} spares_idle_range=${idle#* }"
 }
 
 # One repetition of the overhead measurement (the options of overhead() in scope); writes its
@@ -404,6 +419,8 @@ migration() {
       --mg-rank) mg_moving=$2; shift 2 ;;
       --mg-iteration) mg_iteration=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
+      --spare-pairs) spare_pairs=$2; shift 2 ;;
+      --only-spares) only_spares=1; shift ;;
       --hosts) hosts=$2; shift 2 ;;
       --spares) spares_list=$2; shift 2 ;;
       --job-timeout) job_timeout=$2; shift 2 ;;

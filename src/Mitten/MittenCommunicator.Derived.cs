@@ -276,7 +276,7 @@ public sealed partial class MittenCommunicator
     }
 
     private static MittenCommunicator For(GroupProtocol protocol, Channel channel) =>
-        channel.Facade as MittenCommunicator ?? new MittenCommunicator(protocol, channel);
+        channel.Facade ?? new MittenCommunicator(protocol, channel);
 
     private Channel Grid()
     {

@@ -35,6 +35,13 @@ public sealed partial class MittenCommunicator
     /// </summary>
     private GroupComm.Communicator? usable;
 
+    /// <summary>
+    /// Collective operations completed on this communicator (the protocol reads and sets it as
+    /// <see cref="Channel.Collectives"/>). Kept here rather than in the channel so that a
+    /// collective counts itself with one increment on the object it was called on.
+    /// </summary>
+    internal long CollectiveCount;
+
     /// <summary>The MPI communicator to call, after the readiness check.</summary>
     private GroupComm.Communicator Group
     {
@@ -198,7 +205,7 @@ public sealed partial class MittenCommunicator
     public void Barrier()
     {
         Group.Barrier();
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
@@ -206,7 +213,7 @@ public sealed partial class MittenCommunicator
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
         Group.Bcast(buffer, root);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
@@ -222,7 +229,7 @@ public sealed partial class MittenCommunicator
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
         Group.Reduce(send, receive, op, root);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Reduces; everyone gets the result.</summary>
@@ -230,7 +237,7 @@ public sealed partial class MittenCommunicator
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Group.Allreduce(send, receive, op);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Allreduce in place.</summary>
@@ -238,7 +245,7 @@ public sealed partial class MittenCommunicator
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
         Group.AllreduceInPlace(buffer, op);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Allreduce of one value.</summary>
@@ -246,7 +253,7 @@ public sealed partial class MittenCommunicator
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
         T result = Group.Allreduce(value, op);
-        channel.Collectives++;
+        CollectiveCount++;
         return result;
     }
 
@@ -255,7 +262,7 @@ public sealed partial class MittenCommunicator
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
         Group.Gather(send, receive, root);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Everyone gathers equal blocks.</summary>
@@ -263,7 +270,7 @@ public sealed partial class MittenCommunicator
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         Group.Allgather(send, receive);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
@@ -271,7 +278,7 @@ public sealed partial class MittenCommunicator
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
         Group.Scatter(send, receive, root);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Personalized all-to-all with equal blocks.</summary>
@@ -279,7 +286,7 @@ public sealed partial class MittenCommunicator
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         Group.Alltoall(send, receive);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>All-to-all with varying blocks.</summary>
@@ -288,7 +295,7 @@ public sealed partial class MittenCommunicator
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
         Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
@@ -296,7 +303,7 @@ public sealed partial class MittenCommunicator
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
         Group.Gatherv(send, receive, counts, displacements, root);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
@@ -304,7 +311,7 @@ public sealed partial class MittenCommunicator
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
         Group.Scatterv(send, counts, displacements, receive, root);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Everyone gathers blocks of varying size.</summary>
@@ -312,7 +319,7 @@ public sealed partial class MittenCommunicator
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
         Group.Allgatherv(send, receive, counts, displacements);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
@@ -320,7 +327,7 @@ public sealed partial class MittenCommunicator
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Group.ReduceScatterBlock(send, receive, op);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
@@ -328,7 +335,7 @@ public sealed partial class MittenCommunicator
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Group.Exscan(send, receive, op);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
@@ -336,7 +343,7 @@ public sealed partial class MittenCommunicator
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Group.Scan(send, receive, op);
-        channel.Collectives++;
+        CollectiveCount++;
     }
 
     /// <summary>

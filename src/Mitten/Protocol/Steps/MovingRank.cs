@@ -93,6 +93,10 @@ internal sealed partial class GroupProtocol
             RollBack(session, sendFailure, spawnAttempted: true);
             return;
         }
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state written ({state.BytesSent} bytes, {state.Channel})"));
+        }
         Mark("state_sent", state.BytesSent);
         FaultInjection.At("state_sent", Rank);
         job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{state.BytesSent}");

@@ -6,6 +6,7 @@ using Mitten.Control;
 using Mitten.Diagnostics;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
+using Mitten.Protocol.Spares;
 
 namespace Mitten.Protocol;
 
@@ -43,6 +44,7 @@ internal sealed partial class GroupProtocol
         // The state streams in while the codec restores it (StateTransfer): arrival and restore overlap.
         var received = new ReceivedMessageList();
         StateReceiver? state = null;
+        long faultsBefore = ProtocolTrace.Enabled ? HeapHugePages.MinorFaults() : 0;
         try
         {
             state = StateTransfer.OpenReceiver(parent, header.StateChannel, why => LeaveAsReplacement(header, why));
@@ -63,7 +65,8 @@ internal sealed partial class GroupProtocol
         double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (ProtocolTrace.Enabled)
         {
-            ProtocolTrace.Write(header.Rank, $"replacement: state restored ({header.StateBytes} bytes)");
+            ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replacement: state restored ({header.StateBytes} bytes, {HeapHugePages.MinorFaults() - faultsBefore} minor faults; heap huge pages: {HeapHugePages.LastAdvisedBytes} bytes marked in {HeapHugePages.LastAdviseMs:F2} ms)"));
         }
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);

@@ -56,6 +56,7 @@ internal sealed partial class GroupProtocol
         warmRestore();   // the application codec's restore (and save) on a stand-in (CodecWarmup)
         WarmHeaderCode();
         ExerciseReplacementPath();
+        HeapHugePages.Advise(); // compiled and marked while idle; marked again when taken (the warm-up's collections may have remapped parts)
         ProtocolWarmup.ReportSpareStartup();
         string port;
         TcpListener doorbell;
@@ -107,6 +108,7 @@ internal sealed partial class GroupProtocol
                 SpareDoorbell.Answer(caller, "OK");
                 caller.Dispose();
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
+                HeapHugePages.AdviseInBackground(); // done by the time the header arrives (StateTransfer.OpenReceiver waits for it)
                 Communicator fromMovingRank;
                 // "TAKE id POOL RANK": the moving rank shares this spare's pool and is RANK in it.
                 string[] words = command.Split(' ');

@@ -371,13 +371,14 @@ bench_is() {
 kernel_jit_listing() {
   local name=$1 program=$2 methods=$3
   local jit=$RESULTS/$name-jit.txt jit_csv=$RESULTS/$name-jit.csv
+  rm -f "$jit"   # the JIT appends to its file
   DOTNET_JitDisasm="$methods" DOTNET_JitStdOutFile="$jit" \
     mpi_job 120 1 "$program" --class S >/dev/null 2>&1 || progress "the JIT listing run failed"
   echo "method,code_bytes,stack_operands,unconditional_jumps,range_checks,tier" >"$jit_csv"
-  # Only the kernel classes' methods (IsKernels, MgKernels: a name may also match a wrapper), one
+  # Only the kernel classes' methods (IsKernels, MgKernels, MgRows: a name may also match a wrapper), one
   # row per compilation (a method compiled at Tier0 and again optimized has two; tier: the JIT's).
   awk 'function flush() { if (m != "") printf "%s,%s,%d,%d,%d,%s\n", m, size, st, jm, rc, tier; m = "" }
-       /^; Assembly listing for method/ { flush(); if ($0 !~ /Kernels:/) next
+       /^; Assembly listing for method/ { flush(); if ($0 !~ /(Kernels|Rows):/) next
          split($0, a, ":"); m = a[2]; sub(/\(.*/, "", m); tier = $0; sub(/.*\(/, "", tier); sub(/\).*/, "", tier)
          size = 0; st = 0; jm = 0; rc = 0; next }
        m == "" { next }
@@ -532,7 +533,7 @@ bench_mgkernel() {
   mpicc -O3 -march=native -ffp-contract=off -o bench/native/build/mg bench/native/mg.c -lm
   build_project bench/MG/MG.csproj
   local c_program=bench/native/build/mg cs_program=bench/MG/bin/Release/net10.0/MG
-  kernel_jit_listing mgkernel "$cs_program" 'Residual Smooth Restrict Interpolate Norms CopyPlane WrapAxis'
+  kernel_jit_listing mgkernel "$cs_program" 'Residual Smooth Restrict Interpolate Norms CopyPlane WrapAxis PlaneSums ResidualRow SmoothRow RestrictRow CoarseSums InterpolateRow'
   kernel_alternate mgkernel "$c_program" "$cs_program" "$classes" "$ranks_list" "$pairs" "$repeats" rnm2 %.17g
   kernel_summary mgkernel "$classes" "$ranks_list" "$pairs" "$repeats" norms_equal 'NAS MG' 0
 }

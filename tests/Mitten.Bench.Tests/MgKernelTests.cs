@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using System.Text.RegularExpressions;
 using Mitten.Tests.Support;
 using Xunit;
 
@@ -12,43 +10,14 @@ namespace Mitten.Tests.Bench;
 /// give the same final norms, bit for bit, in every repetition of a job, on 1 and 2 processes;
 /// the C# port allocates nothing in its timed iterations and prints its report once.
 /// </summary>
-public partial class MgKernelTests
+public class MgKernelTests
 {
     private static string CsharpProgram => Path.Combine(MpiJob.RepositoryRoot, "bench", "MG", "bin", MpiJob.Configuration, "net10.0", "MG");
 
-    private static readonly Lazy<string?> CProgram = new(BuildCBaseline);
+    // -ffp-contract=off as in scripts/bench.sh: no fused multiply-adds, the port's rounding.
+    private static readonly Lazy<string?> CProgram = new(() => NativeBaseline.Build("mg.c", "-ffp-contract=off"));
 
-    /// <summary>Compiles bench/native/mg.c with the benchmark's flags (null when mpicc is missing).</summary>
-    private static string? BuildCBaseline()
-    {
-        string output = Path.Combine(Path.GetTempPath(), $"mitten-mg-c-{Environment.ProcessId}");
-        var psi = new ProcessStartInfo("mpicc") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { "-O3", "-march=native", "-ffp-contract=off", "-o", output,
-                     Path.Combine(MpiJob.RepositoryRoot, "bench", "native", "mg.c"), "-lm" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        try
-        {
-            using Process process = Process.Start(psi)!;
-            string errors = process.StandardError.ReadToEnd();
-            if (!process.WaitForExit(120_000))
-            {
-                process.Kill();
-                throw new TimeoutException("mpicc did not finish in 120 s");
-            }
-            Assert.True(process.ExitCode == 0, "mpicc failed: " + errors);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-        return output;
-    }
-
-    private static List<Dictionary<string, string>> Results(MpiJob job, string impl) =>
-        job.LinesStartingWith("RESULT impl=" + impl + " ")
-            .Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+    private static List<Dictionary<string, string>> Results(MpiJob job, string impl) => NativeBaseline.Results(job, impl);
 
     [Theory]
     [InlineData(1)]
@@ -92,7 +61,4 @@ public partial class MgKernelTests
         string report = Assert.Single(csJob.LinesStartingWith("RESULT class="));
         Assert.Contains("rnm2=" + csResults[1]["rnm2"] + " ", report);
     }
-
-    [GeneratedRegex(@"(\w+)=(\S+)")]
-    private static partial Regex Field();
 }

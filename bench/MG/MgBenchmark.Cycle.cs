@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Mitten.Bench.MG;
 
 public sealed unsafe partial class MgBenchmark<TComm>
@@ -9,6 +11,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     /// bottom level, solve the coarsest levels on the whole grid (<see cref="BottomSolve"/>),
     /// then on the way up interpolate, recompute the residual and smooth at each level.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // this and the helpers below: optimized at once (a class S run is over before tiering would)
     private void VCycle(MgState state)
     {
         MgGrid g = state.Grid;
@@ -44,6 +47,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     }
 
     /// <summary>u(k) += Q u(k - 1), then the ghosts of u(k).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Interpolate(MgState state, double* u, int k, double* a, double* b, double* c)
     {
         MgGrid g = state.Grid;
@@ -53,6 +57,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     }
 
     /// <summary>r(k) = v - A u(k) at the finest level (fromV) or r(k) = r(k) - A u(k), then the ghosts of r(k).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Residual(MgState state, int k, bool fromV)
     {
         MgGrid g = state.Grid;
@@ -91,6 +96,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     /// to level 1, smooths there, comes back up to the bottom level as the V-cycle does, and
     /// takes this process's box of u(bottom) and r(bottom) (ghosts included) from the result.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void BottomSolve(MgState state, double* u, double* r)
     {
         MgGrid g = state.Grid;
@@ -160,6 +166,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     /// <summary>
     /// Copies the interior of a box (strides of a box with ghosts unless given) to or from a packed array.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void CopyBox(double* box, int mx, int my, int mz, double* packed, bool toPacked, int sx = -1, int sxy = -1)
     {
         if (sx < 0)
@@ -189,6 +196,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     }
 
     /// <summary>The periodic ghosts of a whole-grid box of m^3 points.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Wrap(double* box, int m)
     {
         for (int axis = 0; axis < 3; axis++)
@@ -202,6 +210,7 @@ public sealed unsafe partial class MgBenchmark<TComm>
     /// (of U, R or V): axis by axis, from the neighbours, or from the box itself where one
     /// process holds the whole axis.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Halo(MgState state, double* box, int k)
     {
         MgGrid g = state.Grid;

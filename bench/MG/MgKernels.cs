@@ -7,61 +7,44 @@ namespace Mitten.Bench.MG;
 /// and m + 1), stored x fastest at a pointer. Every operator writes only interior points; the
 /// caller fills the ghosts afterwards. Row temporaries (sums over the y/z neighbours of each x)
 /// follow the original's loop structure, and operator coefficients that are zero are left out
-/// (c1 of A, c3 of S), as in the original.
+/// (c1 of A, c3 of S), as in the original. The x loops of the stencils are in <see cref="MgRows"/>
+/// (vectorized); every method here is compiled fully optimized on first use (a class S run is
+/// over before tiered compilation would have optimized the loops) and kept out of line.
+/// <c>scripts/bench.sh mgkernel</c> compares these loops with the same ones in C
+/// (<c>bench/native/mg.c</c>); bench/RESULTS.md records what the JIT makes of each.
 /// </summary>
 internal static unsafe class MgKernels
 {
+    private const MethodImplOptions Kernel = MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization;
+
     /// <summary>r = v - A u (r and v may be the same box).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(Kernel)]
     internal static void Residual(double* u, double* v, double* r, int mx, int my, int mz, double* t1, double* t2)
     {
-        const double A0 = -8.0 / 3.0, A2 = 1.0 / 6.0, A3 = 1.0 / 12.0;
-        int sx = mx + 2, sxy = sx * (my + 2);
-        for (int z = 1; z <= mz; z++)
+        nint sx = mx + 2, sxy = sx * (my + 2);
+        for (nint z = 1; z <= mz; z++)
         {
-            for (int y = 1; y <= my; y++)
+            for (nint y = 1; y <= my; y++)
             {
-                int row = y * sx + z * sxy;
-                double* c = u + row;
-                double* ym = c - sx, yp = c + sx, zm = c - sxy, zp = c + sxy;
-                double* ymzm = ym - sxy, ypzm = yp - sxy, ymzp = ym + sxy, ypzp = yp + sxy;
-                for (int x = 0; x < sx; x++)
-                {
-                    t1[x] = ym[x] + yp[x] + zm[x] + zp[x];
-                    t2[x] = ymzm[x] + ypzm[x] + ymzp[x] + ypzp[x];
-                }
-                double* vr = v + row, rr = r + row;
-                for (int x = 1; x <= mx; x++)
-                {
-                    rr[x] = vr[x] - A0 * c[x] - A2 * (t2[x] + t1[x - 1] + t1[x + 1]) - A3 * (t2[x - 1] + t2[x + 1]);
-                }
+                nint row = y * sx + z * sxy;
+                MgRows.PlaneSums(u + row, sx, sxy, t1, t2, sx);
+                MgRows.ResidualRow(u + row, v + row, r + row, t1, t2, mx);
             }
         }
     }
 
     /// <summary>u = u + S r (the smoother with coefficients <paramref name="c0"/>, <paramref name="c1"/>, <paramref name="c2"/>; c3 is 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(Kernel)]
     internal static void Smooth(double* r, double* u, int mx, int my, int mz, double c0, double c1, double c2, double* t1, double* t2)
     {
-        int sx = mx + 2, sxy = sx * (my + 2);
-        for (int z = 1; z <= mz; z++)
+        nint sx = mx + 2, sxy = sx * (my + 2);
+        for (nint z = 1; z <= mz; z++)
         {
-            for (int y = 1; y <= my; y++)
+            for (nint y = 1; y <= my; y++)
             {
-                int row = y * sx + z * sxy;
-                double* c = r + row;
-                double* ym = c - sx, yp = c + sx, zm = c - sxy, zp = c + sxy;
-                double* ymzm = ym - sxy, ypzm = yp - sxy, ymzp = ym + sxy, ypzp = yp + sxy;
-                for (int x = 0; x < sx; x++)
-                {
-                    t1[x] = ym[x] + yp[x] + zm[x] + zp[x];
-                    t2[x] = ymzm[x] + ypzm[x] + ymzp[x] + ypzp[x];
-                }
-                double* ur = u + row;
-                for (int x = 1; x <= mx; x++)
-                {
-                    ur[x] = ur[x] + c0 * c[x] + c1 * (c[x - 1] + c[x + 1] + t1[x]) + c2 * (t2[x] + t1[x - 1] + t1[x + 1]);
-                }
+                nint row = y * sx + z * sxy;
+                MgRows.PlaneSums(r + row, sx, sxy, t1, t2, sx);
+                MgRows.SmoothRow(r + row, u + row, t1, t2, mx, c0, c1, c2);
             }
         }
     }
@@ -71,34 +54,18 @@ internal static unsafe class MgKernels
     /// fine points around fine array index 2j (global fine point 2j' + 1 for coarse j' = j - 1).
     /// Reads the fine box's upper ghosts.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(Kernel)]
     internal static void Restrict(double* r, int fx, int fy, double* s, int cx, int cy, int cz, double* x1, double* y1)
     {
-        int fsx = fx + 2, fsxy = fsx * (fy + 2);
-        int csx = cx + 2, csxy = csx * (cy + 2);
-        for (int j3 = 1; j3 <= cz; j3++)
+        nint fsx = fx + 2, fsxy = fsx * (fy + 2);
+        nint csx = cx + 2, csxy = csx * (cy + 2);
+        for (nint j3 = 1; j3 <= cz; j3++)
         {
-            for (int j2 = 1; j2 <= cy; j2++)
+            for (nint j2 = 1; j2 <= cy; j2++)
             {
                 double* c = r + 2 * j2 * fsx + 2 * j3 * fsxy;
-                double* ym = c - fsx, yp = c + fsx, zm = c - fsxy, zp = c + fsxy;
-                double* ymzm = ym - fsxy, ypzm = yp - fsxy, ymzp = ym + fsxy, ypzp = yp + fsxy;
-                for (int i = 1; i <= 2 * cx + 1; i++)
-                {
-                    x1[i] = ym[i] + yp[i] + zm[i] + zp[i];
-                    y1[i] = ymzm[i] + ypzm[i] + ymzp[i] + ypzp[i];
-                }
-                double* sr = s + j2 * csx + j3 * csxy;
-                for (int j1 = 1; j1 <= cx; j1++)
-                {
-                    int i = 2 * j1;
-                    double x2 = x1[i];
-                    double y2 = y1[i];
-                    sr[j1] = 0.5 * c[i]
-                        + 0.25 * (c[i - 1] + c[i + 1] + x2)
-                        + 0.125 * (x1[i - 1] + x1[i + 1] + y2)
-                        + 0.0625 * (y1[i - 1] + y1[i + 1]);
-                }
+                MgRows.PlaneSums(c + 1, fsx, fsxy, x1 + 1, y1 + 1, 2 * cx + 1);
+                MgRows.RestrictRow(c, x1, y1, s + j2 * csx + j3 * csxy, cx);
             }
         }
     }
@@ -108,44 +75,27 @@ internal static unsafe class MgKernels
     /// lies between coarse j - 1 and j (weights 1, 1/2, 1/4, 1/8 by the number of dimensions
     /// in which the fine point lies between). Reads the coarse box's lower ghosts.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(Kernel)]
     internal static void Interpolate(double* z, int cx, int cy, int cz, double* u, int fx, int fy, double* z1, double* z2, double* z3)
     {
-        int csx = cx + 2, csxy = csx * (cy + 2);
-        int fsx = fx + 2, fsxy = fsx * (fy + 2);
-        for (int j3 = 1; j3 <= cz; j3++)
+        nint csx = cx + 2, csxy = csx * (cy + 2);
+        nint fsx = fx + 2, fsxy = fsx * (fy + 2);
+        for (nint j3 = 1; j3 <= cz; j3++)
         {
-            for (int j2 = 1; j2 <= cy; j2++)
+            for (nint j2 = 1; j2 <= cy; j2++)
             {
                 double* c = z + j2 * csx + j3 * csxy;
-                double* ym = c - csx, zm = c - csxy, ymzm = ym - csxy;
-                for (int j1 = 0; j1 <= cx; j1++)
-                {
-                    z1[j1] = ym[j1] + c[j1];
-                    z2[j1] = zm[j1] + c[j1];
-                    z3[j1] = ymzm[j1] + zm[j1] + z1[j1];
-                }
+                MgRows.CoarseSums(c, csx, csxy, z1, z2, z3, cx + 1);
                 double* f = u + 2 * j2 * fsx + 2 * j3 * fsxy; // coincident in y and z
                 double* fy1 = f - fsx;                           // between in y
                 double* fz1 = f - fsxy;                          // between in z
-                double* fyz = fy1 - fsxy;                        // between in y and z
-                for (int j1 = 1; j1 <= cx; j1++)
-                {
-                    int i = 2 * j1;
-                    f[i] += c[j1];
-                    f[i - 1] += 0.5 * (c[j1 - 1] + c[j1]);
-                    fy1[i] += 0.5 * z1[j1];
-                    fy1[i - 1] += 0.25 * (z1[j1 - 1] + z1[j1]);
-                    fz1[i] += 0.5 * z2[j1];
-                    fz1[i - 1] += 0.25 * (z2[j1 - 1] + z2[j1]);
-                    fyz[i] += 0.25 * z3[j1];
-                    fyz[i - 1] += 0.125 * (z3[j1 - 1] + z3[j1]);
-                }
+                MgRows.InterpolateRow(c, z1, z2, z3, f, fy1, fz1, fy1 - fsxy, cx);
             }
         }
     }
 
-    /// <summary>Sum of squares and largest magnitude over the interior.</summary>
+    /// <summary>Sum of squares and largest magnitude over the interior (in order: the sum is not vectorized).</summary>
+    [MethodImpl(Kernel)]
     internal static (double SumOfSquares, double Largest) Norms(double* r, int mx, int my, int mz)
     {
         int sx = mx + 2, sxy = sx * (my + 2);
@@ -172,6 +122,7 @@ internal static unsafe class MgKernels
     /// <paramref name="axis"/> include their ghosts (already filled), later ones only interior
     /// points, so three axis passes in order fill edges and corners too.
     /// </summary>
+    [MethodImpl(Kernel)]
     internal static int CopyPlane(double* box, int mx, int my, int mz, int axis, int plane, double* buffer, bool toBuffer)
     {
         int sx = mx + 2, sxy = sx * (my + 2);
@@ -220,6 +171,7 @@ internal static unsafe class MgKernels
     }
 
     /// <summary>Periodic ghosts of one axis from this box itself (the whole grid along that axis is here).</summary>
+    [MethodImpl(Kernel)]
     internal static void WrapAxis(double* box, int mx, int my, int mz, int axis)
     {
         int sx = mx + 2, sxy = sx * (my + 2);

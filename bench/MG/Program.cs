@@ -5,7 +5,7 @@ using Mitten.GroupComm;
 
 // NAS MG (multigrid), MPI version, in C#. Usage:
 //   mpiexec -n NP MG --class S|W|A|B|C [--mitten] [--migrate RANK@ITERATION[:HOST]]...
-//                    [--compare mitten|plain [--repeats N] [--interleave]]
+//                    [--compare mitten|plain [--repeats N] [--interleave]] [--repeats N]
 // NP must be a power of two (1..64 verified for class S). The process grid is a periodic 3-D
 //   Cartesian communicator (MPI_Cart_create plain; MittenCommunicator.CreateCartesian through
 //   Mitten, which survives migrations); the halo neighbours come from its Shift.
@@ -20,6 +20,10 @@ using Mitten.GroupComm;
 //   --compare plain compares the plain binding with itself on a duplicate communicator.
 // --interleave (with --compare): each repetition alternates the variants iteration by
 //   iteration and also prints "COMPARE_ITER rep=R iteration=I ... plain_s=... <variant>_s=...".
+// --repeats N without --compare (plain binding): the whole benchmark (set-up, warm-up, timed part)
+//   N times in one job on fresh arrays, printing
+//   "RESULT impl=csharp rep=R class=... seconds=... mops=... verified=... rnm2=... rnmu=..." per run (the format
+//   of the C baseline bench/native/mg.c, for scripts/bench.sh mgkernel), the report once after the last.
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=4 seconds=... mops=... mops_per_process=... verified=yes rnm2=... rnmu=... allocated_bytes=0 grid=cartesian:1x2x2
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over processes).
@@ -29,6 +33,7 @@ bool mitten = false;
 string? compare = null;
 bool interleave = false;
 int repeats = 5;
+bool repeatsGiven = false;
 var migrations = new List<MigrationPlan>();
 try
 {
@@ -48,9 +53,10 @@ try
             case "--repeats":
                 repeats = int.TryParse(Value(), NumberStyles.None, CultureInfo.InvariantCulture, out int n) && n >= 1
                     ? n : throw new ArgumentException("--repeats wants a positive number");
+                repeatsGiven = true;
                 break;
             case "-h" or "--help":
-                Console.WriteLine("usage: MG --class S|W|A|B|C [--mitten] [--migrate RANK@ITERATION[:HOST]]... [--compare mitten|plain [--repeats N] [--interleave]]");
+                Console.WriteLine("usage: MG --class S|W|A|B|C [--mitten] [--migrate RANK@ITERATION[:HOST]]... [--compare mitten|plain [--repeats N] [--interleave]] [--repeats N]");
                 return 0;
             default:
                 throw new ArgumentException($"unknown option {args[i]}");
@@ -63,6 +69,10 @@ try
     if (interleave && compare is null)
     {
         throw new ArgumentException("--interleave needs --compare mitten|plain");
+    }
+    if (repeatsGiven && compare is null && mitten)
+    {
+        throw new ArgumentException("--repeats without --compare runs the plain binding; it cannot be combined with --mitten or --migrate");
     }
     if (compare is not null && mitten)
     {
@@ -109,11 +119,25 @@ try
         MgReport.Header(problem, comm.Size, comm.ProcessGrid);
     }
     MgResult result = benchmark.Run(state);
+    status = result.Verified ? 0 : 1;
+    for (int rep = 2; rep <= (repeatsGiven ? repeats : 1); rep++)
+    {
+        if (comm.Rank == 0)
+        {
+            MgReport.RepetitionLine(problem, result, rep - 1, comm.ProcessGrid);
+        }
+        state.Reset();
+        result = benchmark.Run(state);
+        status = result.Verified ? status : 1;
+    }
     if (comm.Rank == 0)
     {
+        if (repeatsGiven)
+        {
+            MgReport.RepetitionLine(problem, result, repeats, comm.ProcessGrid);
+        }
         MgReport.Results(problem, result, comm.ProcessGrid);
     }
-    status = result.Verified ? 0 : 1;
 }
 catch (ArgumentException e)
 {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Mitten.Tests.Support;
@@ -16,38 +15,9 @@ public partial class IsKernelTests
 {
     private static string CsharpProgram => Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
 
-    private static readonly Lazy<string?> CProgram = new(BuildCBaseline);
+    private static readonly Lazy<string?> CProgram = new(() => NativeBaseline.Build("is.c"));
 
-    /// <summary>Compiles bench/native/is.c as the benchmark does (null when mpicc is missing).</summary>
-    private static string? BuildCBaseline()
-    {
-        string output = Path.Combine(Path.GetTempPath(), $"mitten-is-c-{Environment.ProcessId}");
-        var psi = new ProcessStartInfo("mpicc") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string a in new[] { "-O3", "-march=native", "-o", output, Path.Combine(MpiJob.RepositoryRoot, "bench", "native", "is.c") })
-        {
-            psi.ArgumentList.Add(a);
-        }
-        try
-        {
-            using Process process = Process.Start(psi)!;
-            string errors = process.StandardError.ReadToEnd();
-            if (!process.WaitForExit(120_000))
-            {
-                process.Kill();
-                throw new TimeoutException("mpicc did not finish in 120 s");
-            }
-            Assert.True(process.ExitCode == 0, "mpicc failed: " + errors);
-        }
-        catch (System.ComponentModel.Win32Exception)
-        {
-            return null;
-        }
-        return output;
-    }
-
-    private static List<Dictionary<string, string>> Results(MpiJob job, string impl) =>
-        job.LinesStartingWith("RESULT impl=" + impl + " ")
-            .Select(l => Field().Matches(l).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value)).ToList();
+    private static List<Dictionary<string, string>> Results(MpiJob job, string impl) => NativeBaseline.Results(job, impl);
 
     [Theory]
     [InlineData("S", 1)]
@@ -104,9 +74,6 @@ public partial class IsKernelTests
         Assert.True(off.ExitCode == 0, off.Describe());
         Assert.All(StartupLine().Matches(off.Stderr), m => Assert.Equal("0", m.Groups["methods"].Value));
     }
-
-    [GeneratedRegex(@"(\w+)=(\S+)")]
-    private static partial Regex Field();
 
     [GeneratedRegex(@"mitten-startup rank=\d+ prejit_ms=(?<prejit>[0-9.]+) methods=(?<methods>\d+) exercise_ms=[0-9.]+ exercised=(?<exercised>yes|no)")]
     private static partial Regex StartupLine();

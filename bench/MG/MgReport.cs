@@ -51,8 +51,8 @@ public static class MgReport
     /// One run of several in a job (option --repeats), in the format of the C baseline
     /// (bench/native/mg.c): "RESULT impl=csharp rep=R class=... seconds=... mops=... rnm2=...".
     /// </summary>
-    public static void RepetitionLine(MgClass problem, MgResult result, int repetition, string processGrid) => Console.WriteLine(Invariant(
-        $"RESULT impl=csharp rep={repetition} class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} rnm2={result.Rnm2:R} rnmu={result.Rnmu:R} allocated_bytes={result.TimedLoopAllocatedBytes} grid={processGrid}"));
+    public static void RepetitionLine(MgClass problem, MgResult result, int repetition, string processGrid) => Console.WriteLine(
+        Invariant($"RESULT impl=csharp rep={repetition} ") + ResultLine(problem, result, processGrid)["RESULT ".Length..]);
 
     private static void Line(string name, string value) => Console.WriteLine($" {name,-15} = {value,24}");
 

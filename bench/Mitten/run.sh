@@ -419,8 +419,6 @@ migration() {
       --mg-rank) mg_moving=$2; shift 2 ;;
       --mg-iteration) mg_iteration=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
-      --spare-pairs) spare_pairs=$2; shift 2 ;;
-      --only-spares) only_spares=1; shift ;;
       --hosts) hosts=$2; shift 2 ;;
       --spares) spares_list=$2; shift 2 ;;
       --job-timeout) job_timeout=$2; shift 2 ;;

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "baseline_cli.h"
 
 #define MAX_ITERATIONS 10
 #define TEST_ARRAY_SIZE 5
@@ -228,16 +229,10 @@ int main(int argc, char **argv)
     MPI_Comm_size(MPI_COMM_WORLD, &s.size);
     char name = 'S';
     int repeats = 1;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--class") && i + 1 < argc) name = argv[++i][0];
-        else if (!strcmp(argv[i], "--repeats") && i + 1 < argc) repeats = atoi(argv[++i]);
-        else {
-            if (s.rank == 0) fprintf(stderr, "usage: is --class S|W|A|B|C [--repeats R]\n");
-            MPI_Finalize();
-            return 2;
-        }
+    if (!parse_class_args(argc, argv, s.rank, "is", &name, &repeats)) {
+        MPI_Finalize();
+        return 2;
     }
-    if (name >= 'a') name -= 'a' - 'A';
     for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
         if (classes[i].name == name) s.c = &classes[i];
     if (!s.c || (s.size & (s.size - 1)) || repeats < 1) {

@@ -352,13 +352,7 @@ public sealed partial class MittenCommunicator
     /// </summary>
     /// <remarks>On every call: one load and test of <see cref="usable"/>; the checks themselves are in <see cref="Refresh"/>.</remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Ready()
-    {
-        if (usable is null)
-        {
-            Refresh();
-        }
-    }
+    private void Ready() => _ = Group;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void ThrowNotReady()

@@ -290,7 +290,7 @@ internal sealed partial class GroupProtocol
         ref RequestRecord record = ref Requests.Live(slot, generation);
         if (Unsafe.IsNullRef(ref record))
         {
-            return new ReceiveStatus(-1, -1, 0); // RequestTable.EmptyStatus: already found complete
+            return RequestTable.EmptyStatus; // already found complete
         }
         if (record.State == RequestState.Active)
         {
@@ -304,16 +304,15 @@ internal sealed partial class GroupProtocol
                     if (!record.IsReceive)
                     {
                         Requests.Retire(ref record, slot);
-                        return new ReceiveStatus(-1, -1, 0);
+                        return RequestTable.EmptyStatus;
                     }
-                    if (status.Tag != ControlTag.DrainMarker)
+                    if (!TookMarker(record.Channel!, status))
                     {
                         ReceiveStatus received = ResultOf(record, status);
                         Requests.Retire(ref record, slot);
                         return received;
                     }
-                    RecordMarker(record.Channel!, status); // a wildcard-tag receive took a peer's drain marker
-                    Post(ref record); // the receive is still to be satisfied
+                    Post(ref record); // a wildcard-tag receive took a peer's drain marker: still to be satisfied
                     break;
                 }
                 if (window.SyncFlagSeen)

@@ -43,7 +43,11 @@ internal unsafe struct RequestRecord
 /// </summary>
 internal sealed unsafe class RequestTable
 {
-    internal static readonly ReceiveStatus EmptyStatus = new(-1, -1, 0);
+    /// <summary>
+    /// The status of a request with nothing to report (a send, or one already found complete).
+    /// A property, not a static field, so hot paths get it as constants without a class-initialization check.
+    /// </summary>
+    internal static ReceiveStatus EmptyStatus => new(-1, -1, 0);
 
     internal RequestRecord[] Records = new RequestRecord[16];
     private int firstFree = -1;
@@ -89,7 +93,7 @@ internal sealed unsafe class RequestTable
         ref RequestRecord record = ref records[slot];
         record.IsReceive = isReceive;
         record.Sequence = started++;
-        record.Result = new ReceiveStatus(-1, -1, 0); // EmptyStatus, as a constant
+        record.Result = EmptyStatus;
         record.TruncatedBytes = 0;
         return ref record;
     }

@@ -39,9 +39,14 @@ internal static unsafe class HeapHugePages
         }
     }
 
+    /// <summary>How long a receive waits for a marking started in the background; past it the state is received into the heap as it is.</summary>
+    private static readonly TimeSpan BackgroundLimit = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Before a receive: waits for a marking started by <see cref="AdviseInBackground"/> (it
-    /// reads one file and makes one system call, no wait of its own), or marks now.
+    /// reads one file and makes one system call, no wait of its own), at most
+    /// <see cref="BackgroundLimit"/> (the marking only saves page faults, so the receive goes on
+    /// without it), or marks now.
     /// </summary>
     internal static void EnsureAdvised()
     {
@@ -52,7 +57,7 @@ internal static unsafe class HeapHugePages
         Task<long>? started = Interlocked.Exchange(ref pending, null);
         if (started is not null)
         {
-            started.Wait();
+            _ = started.Wait(BackgroundLimit);
         }
         else
         {

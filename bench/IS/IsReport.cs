@@ -33,9 +33,15 @@ public static class IsReport
         Line("Verification", result.Verified ? "SUCCESSFUL" : "UNSUCCESSFUL");
         Line("Passed tests", Invariant($"{result.Passed} of {result.Expected}"));
         Console.WriteLine();
-        Console.WriteLine(Invariant(
-            $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}"));
+        Console.WriteLine(ResultLine(problem, result));
     }
+
+    /// <summary>
+    /// The machine-readable line: RESULT class= ranks= iterations= seconds= mops= mops_per_process=
+    /// verified= passed= expected= allocated_bytes= key_rank_checksum=
+    /// </summary>
+    public static string ResultLine(IsClass problem, IsResult result) => Invariant(
+        $"RESULT class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} allocated_bytes={result.TimedLoopAllocatedBytes} key_rank_checksum={result.KeyRankChecksum}");
 
     /// <summary>
     /// One run of several in a job (option --repeats), in the format of the C baseline
@@ -43,8 +49,7 @@ public static class IsReport
     /// </summary>
     public static void RepetitionLine(IsClass problem, IsResult result, int repetition)
     {
-        Console.WriteLine(Invariant(
-            $"RESULT impl=csharp rep={repetition} class={problem.Name} ranks={result.Processes} iterations={result.Iterations} seconds={result.Seconds:F6} mops={result.MopsTotal:F2} mops_per_process={result.MopsTotal / result.Processes:F2} verified={(result.Verified ? "yes" : "no")} passed={result.Passed} expected={result.Expected} key_rank_checksum={result.KeyRankChecksum} allocated_bytes={result.TimedLoopAllocatedBytes}"));
+        Console.WriteLine(Invariant($"RESULT impl=csharp rep={repetition} ") + ResultLine(problem, result)["RESULT ".Length..]);
         Console.Out.Flush();
     }
 

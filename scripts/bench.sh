@@ -44,10 +44,12 @@ names:
               options: --repeat K (3)  --spare-pairs P (7; idle warm spares, 0 skips)  --only-spares  --only-mg
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
               options: --repeats R (5)  --ranks "2 4 8"  --class A  --hosts H (same-host vs cross-host, root)
-                       --spares S (S warm spares, MITTEN_SPARES: the moving rank takes one instead of spawning)
+                       --spares S (S warm spares, MITTEN_SPARES: the moving rank takes one instead of spawning;
+                                   with --hosts they start on each variant's target host)
                        --spares "0 1" (scaling sweep: both at every rank count, alternating; log-log plot, per-phase growth)
                        --repeats-large R2 (repetitions from 32 ranks up)  --job-timeout SECONDS (900)
               e.g. scripts/bench.sh migration --ranks "2 4 8 16 32 64" --class S --repeats 3 --spares "0 1"
+                   scripts/bench.sh migration --hosts 2 --spares 1 --class B --ranks 4 --repeats 5
   plots       redraw is.png, mg.png and the mpptest plots from the results already in bench/results
               (no run); the Mitten-vs-plain mpptest plots come from overhead-mpptest.txt
   statetransfer  a migration's state transfer (bench/StateTransfer/run.sh): 1..256 MiB double[] and the 1M-node

@@ -44,8 +44,12 @@
 #       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the
 #       end, when not up already), each repetition moving rank K to the host it is on (same-host)
 #       and to the next host (cross-host), alternating which goes first; no MG part. The phases are
-#       the cross-host medians; the line is "migration: hosts=H ranks=N ... same_host_total_ms=
-#       same_host_spawn_ms= cross_vs_same_total= cross_vs_same_spawn=" (medians of per-repetition ratios).
+#       the cross-host medians; the line is "migration: hosts=H class=C ranks=N spares=S sync_ms= protocol_ms=
+#       spawn_ms= (take_ms= with spares) transfer_ms= commit_resume_ms= total_ms= freeze_ms= same_host_<each>_ms=
+#       cross_vs_same_total= cross_vs_same_freeze= cross_vs_same_protocol= cross_vs_same_spawn|take= [spare_taken=K/N]
+#       load1=median(min..max)" (ratios: medians of per-repetition ratios). With --spares S the spares
+#       start on each variant's TARGET host (MITTEN_SPARE_HOSTS: h1 for same-host, h2 for cross-host),
+#       so the moving rank takes one there; spare_taken counts the runs that did (the rest spawned).
 #
 # Results: CSV and PNG files in bench/results/ (or $MITTEN_BENCH_RESULTS); progress on stderr.
 # Every MPI job runs under flock $MITTEN_BENCH_LOCK (default /tmp/mitten-mpi-jobs.lock).
@@ -462,7 +466,7 @@ migration() {
   local files=migration
   [ "$sweep" -eq 1 ] && files=migration-scaling
   local raw=$RESULTS/$files.csv
-  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1" >"$raw"
+  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement" >"$raw"
   rm -f "$RESULTS/$files-failures.txt"   # written only when a job fails
   local total=0 done_runs=0 failed_runs=0 rep ranks variant nvariants started=$SECONDS
   nvariants=$(echo "$variants" | wc -w)
@@ -483,16 +487,19 @@ migration() {
       [ $((rep % 2)) -eq 0 ] && order=$(echo "$variants" | awk '{ for (i = NF; i >= 1; i--) printf "%s ", $i }')
       for variant in $order; do
         done_runs=$((done_runs + 1))
-        local target="" spares=${MITTEN_SPARES:-0}
+        local target="" spares=${MITTEN_SPARES:-0} spare_hosts=${MITTEN_SPARE_HOSTS:-}
         case "$variant" in
           same-host) target=":$from" ;;
           cross-host) target=":$to" ;;
           spares*) spares=${variant#spares} ;;
         esac
-        progress "[$done_runs/$total] IS class $class on $ranks ranks, spares $spares, rank $moving moves at iteration $iteration${target:+ ($variant: $from -> ${target#:})} (repetition $rep/$repeats; $((SECONDS - started)) s so far)"
+        # Over hosts with spares: the spares start on the TARGET host of the variant (h1 for
+        # same-host, h2 for cross-host), so the moving rank takes one there instead of spawning.
+        [ -n "$target" ] && [ "$spares" -gt 0 ] && spare_hosts=${target#:}
+        progress "[$done_runs/$total] IS class $class on $ranks ranks, spares $spares${spare_hosts:+ on $spare_hosts}, rank $moving moves at iteration $iteration${target:+ ($variant: $from -> ${target#:})} (repetition $rep/$repeats; $((SECONDS - started)) s so far)"
         local job_started=$SECONDS rc=0 load1
         load1=$(cut -d' ' -f1 /proc/loadavg)
-        MITTEN_SPARES=$spares mpi_job "$job_timeout" "$ranks" "${hostfile_args[@]}" "$IS" --class "$class" --migrate "$moving@$iteration$target" >"$TMP/migration.out" 2>"$TMP/migration.err" || rc=$?
+        MITTEN_SPARES=$spares MITTEN_SPARE_HOSTS=$spare_hosts mpi_job "$job_timeout" "$ranks" "${hostfile_args[@]}" "$IS" --class "$class" --migrate "$moving@$iteration$target" >"$TMP/migration.out" 2>"$TMP/migration.err" || rc=$?
         local job_s=$((SECONDS - job_started))
         if [ "$rc" -ne 0 ]; then
           failed_runs=$((failed_runs + 1))
@@ -509,11 +516,12 @@ migration() {
         grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v variant="$variant" -v sp="$spares" -v js="$job_s" -v ld="$load1" '{
             for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
             s = f["synchronized_ms"]; y = ("spawned_ms" in f) ? f["spawned_ms"] : f["spare_taken_ms"]; r = f["restored_ms"]
-            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
-              y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"], sp, js, ld
+            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
+              y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"], sp, js, ld,
+              ("spare_taken_ms" in f) ? "spare" : "spawn"
           }' >>"$raw"
         if grep -q '^MIGRATION rank=' "$TMP/migration.out"; then
-          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s, spawn/take %s, transfer %s, total %s ms; verified %s; job %s s", $6, $7, $8, $9, $10, $18, $23 }'); load $load1 at start"
+          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s, %s %s, transfer %s, total %s, freeze %s ms; verified %s; job %s s", $6, $7, ($25 == "spare" ? "take" : "spawn"), $8, $9, $10, $11, $18, $23 }'); load $load1 at start"
         else
           progress "no migration was reported in this run"
         fi
@@ -600,8 +608,20 @@ GNUPLOT
   }
   ratio=$(pair_ratio 10)
   spawn_ratio=$(pair_ratio 8)
-  printf '%s\n%s\n' "$last" "$same" | awk -F, -v h="$hosts" -v r="$ratio" -v sr="$spawn_ratio" 'NR == 1 { split($0, x, ",") } NR == 2 { split($0, y, ",") }
-    END { printf "migration: hosts=%s ranks=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s same_host_total_ms=%s same_host_spawn_ms=%s cross_vs_same_total=%s cross_vs_same_spawn=%s\n", h, x[1], x[3], x[4], x[5], x[6], x[8], x[9], y[8], y[5], r, sr }'
+  local freeze_ratio protocol_ratio spares_run=${MITTEN_SPARES:-0} taken load
+  freeze_ratio=$(pair_ratio 11)
+  protocol_ratio=$(pair_ratio 7)
+  # How many runs (both variants, last rank count) took a spare, and the load average at the runs' starts (median, range).
+  taken=$(awk -F, -v n="$last_ranks" 'NR > 1 && $3 == n { k++; if ($25 == "spare") t++ } END { printf "%d/%d", t, k }' "$raw")
+  load=$(awk -F, 'NR > 1 { print $24 }' "$raw" | median)
+  load="$load($(awk -F, 'NR > 1 { print $24 }' "$raw" | minimum)..$(awk -F, 'NR > 1 { print $24 }' "$raw" | maximum))"
+  # With spares, spawn_ms is the take (synchronized .. spare_taken); take_ms names it so.
+  printf '%s\n%s\n' "$last" "$same" | awk -F, -v h="$hosts" -v r="$ratio" -v sr="$spawn_ratio" -v fr="$freeze_ratio" -v pr="$protocol_ratio" -v sp="$spares_run" -v tk="$taken" -v ld="$load" -v cl="$class" 'NR == 1 { split($0, x, ",") } NR == 2 { split($0, y, ",") }
+    END {
+      w = (sp > 0) ? "take" : "spawn"
+      printf "migration: hosts=%s class=%s ranks=%s spares=%s sync_ms=%s protocol_ms=%s %s_ms=%s transfer_ms=%s commit_resume_ms=%s total_ms=%s freeze_ms=%s same_host_sync_ms=%s same_host_protocol_ms=%s same_host_%s_ms=%s same_host_transfer_ms=%s same_host_commit_resume_ms=%s same_host_total_ms=%s same_host_freeze_ms=%s cross_vs_same_total=%s cross_vs_same_freeze=%s cross_vs_same_protocol=%s cross_vs_same_%s=%s", h, cl, x[1], sp, x[3], x[4], w, x[5], x[6], x[7], x[8], x[9], y[3], y[4], w, y[5], y[6], y[7], y[8], y[9], r, fr, pr, w, sr
+      if (sp > 0) printf " spare_taken=%s", tk
+      printf " load1=%s\n", ld }'
 }
 
 

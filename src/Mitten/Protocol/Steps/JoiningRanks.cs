@@ -38,17 +38,18 @@ internal sealed partial class GroupProtocol
             {
                 EndJob(Rank, $"the new group is to be made from spare pool {poolId}, of which this process is not a member");
             }
-            long start = Stopwatch.GetTimestamp();
+            long start = Stopwatch.GetTimestamp(), freed;
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                        $"making the new group with the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
             {
                 window.Dispose();
+                freed = Stopwatch.GetTimestamp();
                 next = GroupFromPool(pool, members);
             }
             if (ProtocolTrace.Enabled)
             {
                 ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                    $"new group from spare pool {poolId} in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms"));
+                    $"new group from spare pool {poolId} in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms (old window freed {Stopwatch.GetElapsedTime(start, freed).TotalMilliseconds:F1}, MPI_Comm_create_group {Stopwatch.GetElapsedTime(freed).TotalMilliseconds:F1})"));
             }
             InstallGroup(next, publishSuperstep);
             return;
@@ -106,11 +107,19 @@ internal sealed partial class GroupProtocol
         control.Dispose();
         app.Dispose();
         app = next;
+        long start = Stopwatch.GetTimestamp(), duplicated, windowMade;
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "creating the new group's control channel and window did not finish in time")))
         {
             control = new ControlChannel(next.Dup());
+            duplicated = Stopwatch.GetTimestamp();
             window = new SuperstepWindow(next, publishSuperstep, sharedMemory: false);
+            windowMade = Stopwatch.GetTimestamp();
             RebuildDerivedCommunicators(); // collective with the replacement's RestoreDerivedCommunicators
+        }
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(next.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"new group installed: control channel (MPI_Comm_dup) {Stopwatch.GetElapsedTime(start, duplicated).TotalMilliseconds:F1} ms, window (MPI_Win_create) {Stopwatch.GetElapsedTime(duplicated, windowMade).TotalMilliseconds:F1} ms, derived communicators {Stopwatch.GetElapsedTime(windowMade).TotalMilliseconds:F1} ms"));
         }
         Rank = next.Rank;
         Size = next.Size;

@@ -45,11 +45,15 @@ internal sealed partial class GroupProtocol
         var received = new ReceivedMessageList();
         StateReceiver? state = null;
         long faultsBefore = ProtocolTrace.Enabled ? HeapHugePages.MinorFaults() : 0;
+        long restoreStart = Stopwatch.GetTimestamp(), opened = 0, listRead = 0, codecDone = 0;
         try
         {
             state = StateTransfer.OpenReceiver(parent, header.StateChannel, why => LeaveAsReplacement(header, why));
+            opened = Stopwatch.GetTimestamp();
             received.PrependAll(ReceivedMessageList.Deserialize(state.ReadCommunicationState()));
+            listRead = Stopwatch.GetTimestamp();
             restoreApplicationState(state);
+            codecDone = Stopwatch.GetTimestamp();
             state.DrainToEnd();
             header.StateBytes = state.BytesReceived;
         }
@@ -66,7 +70,9 @@ internal sealed partial class GroupProtocol
         if (ProtocolTrace.Enabled)
         {
             ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"replacement: state restored ({header.StateBytes} bytes, {HeapHugePages.MinorFaults() - faultsBefore} minor faults; heap huge pages: {HeapHugePages.LastAdvisedBytes} bytes marked in {HeapHugePages.LastAdviseMs:F2} ms)"));
+                $"replacement: state restored ({header.StateBytes} bytes, {HeapHugePages.MinorFaults() - faultsBefore} minor faults; heap huge pages: {HeapHugePages.LastAdvisedBytes} bytes marked in {HeapHugePages.LastAdviseMs:F2} ms): " +
+                $"receiver opened {Stopwatch.GetElapsedTime(restoreStart, opened).TotalMilliseconds:F1} ms, message list {Stopwatch.GetElapsedTime(opened, listRead).TotalMilliseconds:F1} ms, " +
+                $"application codec {Stopwatch.GetElapsedTime(listRead, codecDone).TotalMilliseconds:F1} ms, rest of the stream {Stopwatch.GetElapsedTime(codecDone).TotalMilliseconds:F1} ms"));
         }
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);
@@ -86,11 +92,18 @@ internal sealed partial class GroupProtocol
             {
                 group = GroupFromPool(shared.Pool, header.PoolMembers!);
             }
+            long made = Stopwatch.GetTimestamp();
             SendJoined(parent, header);
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
             {
                 controlCommunicator = group.Dup();
+                long duplicated = Stopwatch.GetTimestamp();
                 window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
+                if (ProtocolTrace.Enabled)
+                {
+                    ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                        $"replacement: MPI_Comm_create_group {Stopwatch.GetElapsedTime(rebuildStart, made).TotalMilliseconds:F1} ms, MPI_Comm_dup {Stopwatch.GetElapsedTime(made, duplicated).TotalMilliseconds:F1} ms, MPI_Win_create {Stopwatch.GetElapsedTime(duplicated).TotalMilliseconds:F1} ms"));
+                }
             }
         }
         else
@@ -209,13 +222,14 @@ internal sealed partial class GroupProtocol
     private static bool AwaitCommit(Communicator parent)
     {
         var deadline = Deadline.After(ProtocolTimeouts.Commit, "COMMIT");
+        QuietWait quiet = QuietWait.Start();
         while (!parent.Iprobe(0, ControlTag.Commit, out _))
         {
             if (deadline.Expired)
             {
                 return false;
             }
-            Thread.Yield();
+            quiet.Pause();
         }
         Span<long> commit = [0];
         parent.Recv<long>(commit, 0, ControlTag.Commit);

@@ -44,7 +44,7 @@
 #       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the
 #       end, when not up already), each repetition moving rank K to the host it is on (same-host)
 #       and to the next host (cross-host), alternating which goes first; no MG part. The phases are
-#       the cross-host medians; the line is "migration: hosts=H class=C ranks=N spares=S sync_ms= protocol_ms=
+#       the cross-host medians (files migration-hosts*.csv/png); the line is "migration: hosts=H class=C ranks=N spares=S sync_ms= protocol_ms=
 #       spawn_ms= (take_ms= with spares) transfer_ms= commit_resume_ms= total_ms= freeze_ms= same_host_<each>_ms=
 #       cross_vs_same_total= cross_vs_same_freeze= cross_vs_same_protocol= cross_vs_same_spawn|take= [spare_taken=K/N]
 #       load1=median(min..max)" (ratios: medians of per-repetition ratios). With --spares S the spares
@@ -465,6 +465,7 @@ migration() {
   fi
   local files=migration
   [ "$sweep" -eq 1 ] && files=migration-scaling
+  [ "$hosts" -gt 0 ] && files=migration-hosts   # its own files: a cross-host run does not replace the local figures
   local raw=$RESULTS/$files.csv
   echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement" >"$raw"
   rm -f "$RESULTS/$files-failures.txt"   # written only when a job fails
@@ -577,7 +578,7 @@ migration() {
   awk -F, -v w="$shown" 'NR == 1 || $15 == w' "$summary" >"$TMP/migration-plot.csv"
   gnuplot <<GNUPLOT
 set terminal $term
-set output '$RESULTS/migration.png'
+set output '$RESULTS/$files.png'
 set datafile separator ','
 set title 'Migrating one rank of NAS IS class $class ($shown): phases (median of $repeats runs)'
 set style data histograms
@@ -590,7 +591,7 @@ set key outside right
 set grid ytics
 plot '$TMP/migration-plot.csv' every ::1 using 3:xticlabels(1) title 'synchronize', '' every ::1 using 5 title 'spawn replacement', '' every ::1 using 6 title 'move + restore state', '' every ::1 using 7 title 'rebuild group + resume'
 GNUPLOT
-  progress "wrote $raw, $summary, $RESULTS/migration.png"
+  progress "wrote $raw, $summary, $RESULTS/$files.png"
   local last
   last=$(awk -F, -v n="$last_ranks" -v w="$shown" 'NR > 1 && $1 == n && $15 == w' "$summary")
   if [ "$hosts" -eq 0 ]; then

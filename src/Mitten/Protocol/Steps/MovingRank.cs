@@ -174,7 +174,6 @@ internal sealed partial class GroupProtocol
         bool replacementIsLocal = host == Mpi.ProcessorName || host == "localhost";
         long nextLivenessCheck = 0;
         var deadline = Deadline.After(ProtocolTimeouts.Restore, "the replacement's restore_complete");
-        QuietWait quiet = QuietWait.Start(); // the replacement restores meanwhile: leave it the processor
         while (true)
         {
             if (inter.Iprobe(0, Mpi.AnyTag, out Status status))
@@ -206,7 +205,7 @@ internal sealed partial class GroupProtocol
             }
             else
             {
-                quiet.Pause();
+                Thread.Sleep(0);
             }
         }
     }
@@ -289,7 +288,6 @@ internal sealed partial class GroupProtocol
             }
         }
         var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's JOINED");
-        QuietWait quiet = QuietWait.Start(); // the new group's members make it meanwhile
         Span<long> word = [0];
         while (!inter.Iprobe(0, ControlTag.Joined, out _))
         {
@@ -297,7 +295,7 @@ internal sealed partial class GroupProtocol
             {
                 EndJob(Rank, "the replacement did not join the new group: " + deadline.Describe());
             }
-            quiet.Pause();
+            Thread.Yield();
         }
         inter.Recv<long>(word, 0, ControlTag.Joined);
         // The old process's part of the commit is its journal event; the outcome file, with the

@@ -222,14 +222,13 @@ internal sealed partial class GroupProtocol
     private static bool AwaitCommit(Communicator parent)
     {
         var deadline = Deadline.After(ProtocolTimeouts.Commit, "COMMIT");
-        QuietWait quiet = QuietWait.Start();
         while (!parent.Iprobe(0, ControlTag.Commit, out _))
         {
             if (deadline.Expired)
             {
                 return false;
             }
-            quiet.Pause();
+            Thread.Yield();
         }
         Span<long> commit = [0];
         parent.Recv<long>(commit, 0, ControlTag.Commit);

@@ -9,6 +9,7 @@ using Mitten.Bench.Checkpoint;
 using Mitten.Checkpoint.State;
 using Mitten.GroupComm;
 using Mitten.Protocol;
+using Mitten.Protocol.Spares;
 
 // The state transfer of a migration, measured between a rank and a process it spawned (as a
 // replacement is): `mpiexec -n 1 StateTransferBench [--rounds R] [--sizes "1 16 64 256"] [--graph-nodes N]`.
@@ -29,7 +30,7 @@ return code;
 
 internal static class Bench
 {
-    private const int CommandTag = 1, ChannelTag = 2, AckTag = 3, PortTag = 4;
+    private const int CommandTag = 1, ChannelTag = 2, AckTag = 3, PortTag = 4, ReadyTag = 5;
     private const long Shm = 0, MpiChunks = 1, Tcp = 2, Exit = -1;
     private const long DoublesCase = 0, GraphCase = 1;
 
@@ -74,6 +75,7 @@ internal static class Bench
                 {
                     string variant = arrayVariants[(v + round) % arrayVariants.Length];
                     Settle();
+                    AwaitReady(child);
                     double seconds = variant switch
                     {
                         "shm" => SendState(child, Shm, DoublesCase, s => ArrayCodec.Save(state, s)),
@@ -88,6 +90,7 @@ internal static class Bench
             {
                 long route = (v + round) % 2 == 0 ? Shm : MpiChunks;
                 Settle();
+                AwaitReady(child);
                 long bytes = 0;
                 double seconds = SendState(child, route, GraphCase, s =>
                 {
@@ -97,17 +100,28 @@ internal static class Bench
                 Row(round, "graph", route == Shm ? "shm" : "mpi", bytes, seconds);
             }
         }
+        AwaitReady(child);
         Command(child, Exit, 0, 0);
         child.Disconnect();
         return 0;
     }
+
+    private const int AckWords = 6;
+
+    /// <summary>The last Mitten transfer's phases (ms from its start), printed as a "phase," row after its "row," row.</summary>
+    private static string? LastPhases;
 
     private static void Row(int round, string @case, string variant, long bytes, double seconds)
     {
         if (round > 0)
         {
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"row,{round},{@case},{variant},{bytes},{seconds:F6},{bytes / seconds / 1e6:F1}"));
+            if (LastPhases is not null)
+            {
+                Console.WriteLine($"phase,{round},{@case},{variant},{LastPhases}");
+            }
         }
+        LastPhases = null;
     }
 
     private static void Settle()
@@ -117,10 +131,25 @@ internal static class Bench
         GC.Collect();
     }
 
+    /// <summary>Waits (untimed) until the child has prepared its receiving memory, as an idle spare has.</summary>
+    private static void AwaitReady(Communicator child)
+    {
+        if (!readyPending)
+        {
+            return;
+        }
+        Span<long> ready = [0];
+        child.Recv<long>(ready, 0, ReadyTag);
+        readyPending = false;
+    }
+
+    private static bool readyPending = true;
+
     private static void Command(Communicator child, long variant, long @case, long bytes)
     {
         Span<long> command = [variant, @case, bytes];
         child.Send<long>(command, 0, CommandTag);
+        readyPending = variant != Exit;
     }
 
     /// <summary>Mitten's transfer: the codec writes into the route's stream; the child restores and acknowledges.</summary>
@@ -131,13 +160,19 @@ internal static class Bench
         using StateSender sender = route == Shm ? new SharedMemoryStateSender(child, StateTransfer.ChunkBytes) : new MpiChunkStateSender(child, StateTransfer.ChunkBytes);
         child.Send<byte>(Encoding.ASCII.GetBytes(sender.Channel), 0, ChannelTag);
         sender.Send([], save);
-        Span<long> ack = [0];
+        long saved = Stopwatch.GetTimestamp();
+        Span<long> ack = stackalloc long[AckWords];
         child.Recv<long>(ack, 0, AckTag);
-        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        long end = Stopwatch.GetTimestamp();
+        double seconds = Stopwatch.GetElapsedTime(start, end).TotalSeconds;
         if (ack[0] != 1)
         {
             throw new InvalidDataException("the child's restored state differs");
         }
+        // Where the time went (ms from the start): the sender's capture+write ended; the child had the channel, had opened it, had restored, had read to the end.
+        double Ms(long t) => (t - start) * 1000.0 / Stopwatch.Frequency;
+        LastPhases = string.Create(CultureInfo.InvariantCulture,
+            $"saved={Ms(saved):F1} channel={Ms(ack[1]):F1} opened={Ms(ack[2]):F1} restored={Ms(ack[3]):F1} drained={Ms(ack[4]):F1} acked={Ms(end):F1} child_faults={ack[5]}");
         return seconds;
     }
 
@@ -177,11 +212,25 @@ internal static class Bench
         Span<long> command = [0, 0, 0];
         while (true)
         {
+            // Like an idle spare: memory for the next state, prepared before it comes
+            // (MITTEN_RECEIVE_MEMORY_MIB; untimed: the parent waits for READY before its clock starts).
+            ReceiveMemory.Prepare(ReceiveMemory.ConfiguredBytes);
+            parent.Send<long>([1], 0, ReadyTag);
             parent.Recv<long>(command, 0, CommandTag);
             if (command[0] == Exit)
             {
                 break;
             }
+            Serve(parent, socket, command);
+        }
+        ReceiveMemory.Release();
+        parent.Disconnect();
+        return 0;
+    }
+
+    private static void Serve(Communicator parent, Socket socket, Span<long> command)
+    {
+        {
             if (command[0] == Tcp)
             {
                 double[] received = new double[command[2] / 8];
@@ -191,7 +240,7 @@ internal static class Bench
                     got += socket.Receive(bytes[got..]);
                 }
                 socket.Send([(byte)1]);
-                continue;
+                return;
             }
             Status status;
             while (!parent.Iprobe(0, ChannelTag, out status))
@@ -200,7 +249,10 @@ internal static class Bench
             }
             byte[] channel = new byte[status.GetCount<byte>()];
             parent.Recv<byte>(channel, 0, ChannelTag);
+            long faults = Mitten.Protocol.Spares.HeapHugePages.MinorFaults();
+            long tChannel = Stopwatch.GetTimestamp();
             StateReceiver receiver = StateTransfer.OpenReceiver(parent, Encoding.ASCII.GetString(channel), why => throw new InvalidOperationException(why));
+            long tOpened = Stopwatch.GetTimestamp();
             receiver.ReadCommunicationState();
             bool ok;
             if (command[1] == DoublesCase)
@@ -213,13 +265,13 @@ internal static class Bench
                 Node graph = GraphCodec.Restore(receiver);
                 ok = graph is not null;
             }
+            long tRestored = Stopwatch.GetTimestamp();
             receiver.DrainToEnd();
             receiver.Release();
-            Span<long> ack = [ok ? 1 : 0];
+            long tDrained = Stopwatch.GetTimestamp();
+            Span<long> ack = [ok ? 1 : 0, tChannel, tOpened, tRestored, tDrained, Mitten.Protocol.Spares.HeapHugePages.MinorFaults() - faults];
             parent.Send<long>(ack, 0, AckTag);
             GC.Collect();
         }
-        parent.Disconnect();
-        return 0;
     }
 }

@@ -270,6 +270,10 @@ public sealed partial class StateReader
         }
         var sum = new Checksum();
         Span<byte> rest = swap || !TryReadFromMemoryStream(data, ref sum) ? data : default;
+        if (!rest.IsEmpty && source is IPreparesReadDestination prepares)
+        {
+            prepares.PrepareDestination(rest);
+        }
         while (rest.Length > 0)
         {
             int n = Math.Min(StreamFormat.SliceSize, rest.Length);

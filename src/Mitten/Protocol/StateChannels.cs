@@ -171,7 +171,7 @@ internal sealed unsafe class MpiChunkStateReceiver : StateReceiver
         return status;
     }
 
-    internal override void Release()
+    protected override void ReleaseTransport()
     {
         for (int i = 0; i < Depth; i++)
         {
@@ -195,6 +195,8 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     private readonly int chunk;
     private readonly SafeFileHandle file;
     private readonly int descriptor;
+    /// <summary>Writes from this size on skip the gathering copy.</summary>
+    private const int DirectWriteBytes = 64 * 1024;
     private readonly byte[] gather = new byte[256 * 1024];
     /// <summary>The notice's words, pinned for good: a notice send that never completes may outlive the transfer.</summary>
     private static readonly long[] Notice = GC.AllocateArray<long>(2, pinned: true);
@@ -220,32 +222,31 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
 
     protected override void Put(ReadOnlySpan<byte> data)
     {
-        if (gathered + data.Length <= gather.Length)
+        if (data.Length >= DirectWriteBytes)
         {
-            data.CopyTo(gather.AsSpan(gathered));
-            gathered += data.Length;
-            if (gathered == gather.Length)
+            // Large writes (the codec's array slices) go straight from the caller's memory into
+            // the file, in chunk-sized pieces, so the replacement can start on each.
+            WriteGathered();
+            while (!data.IsEmpty)
             {
-                WriteGathered();
+                int n = (int)Math.Min(data.Length, chunk);
+                Reserve(n);
+                RandomAccess.Write(file, data[..n], offset);
+                offset += n;
+                data = data[n..];
+                AnnounceIfDue();
             }
             return;
         }
-        WriteGathered();
-        if (data.Length < gather.Length)
+        if (gathered + data.Length > gather.Length)
         {
-            data.CopyTo(gather);
-            gathered = data.Length;
-            return;
+            WriteGathered();
         }
-        // Large writes go in chunk-sized pieces, so the replacement can start on each.
-        while (!data.IsEmpty)
+        data.CopyTo(gather.AsSpan(gathered));
+        gathered += data.Length;
+        if (gathered == gather.Length)
         {
-            int n = (int)Math.Min(data.Length, chunk);
-            Reserve(n);
-            RandomAccess.Write(file, data[..n], offset);
-            offset += n;
-            data = data[n..];
-            AnnounceIfDue();
+            WriteGathered();
         }
     }
 
@@ -419,8 +420,9 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
         complete = notice[1] == 1;
     }
 
-    internal override void Release() => file.Dispose();
+    protected override void ReleaseTransport() => file.Dispose();
 
     [DllImport("libc", EntryPoint = "fallocate", SetLastError = true)]
     internal static extern int Fallocate(int fd, int mode, long offset, long length);
 }
+

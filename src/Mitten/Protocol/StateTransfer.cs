@@ -62,6 +62,8 @@ internal static class StateTransfer
     {
         // The restore writes into memory the serializer allocates now: huge pages for it (HeapHugePages).
         Spares.HeapHugePages.EnsureAdvised();
+        // ... and, on a spare, memory written while it was idle, moved into the large arrays (ReceiveMemory).
+        Spares.ReceiveMemory.AwaitPreparing();
         string[] parts = channel.Split(':');
         return parts[0] switch
         {
@@ -141,8 +143,11 @@ internal abstract class StateSender : Stream
     }
 }
 
-/// <summary>The replacement's side of one state transfer.</summary>
-internal abstract class StateReceiver : Stream
+/// <summary>
+/// The replacement's side of one state transfer. A large array the codec is about to read gets
+/// memory prepared before the state came, where there is some (<see cref="Spares.ReceiveMemory"/>).
+/// </summary>
+internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.IPreparesReadDestination
 {
     private long read;
     private bool ended;
@@ -207,8 +212,17 @@ internal abstract class StateReceiver : Stream
     /// <summary>Codecs may dispose the stream they read (a BinaryReader does); the transfer ends it.</summary>
     protected override void Dispose(bool disposing) { }
 
-    /// <summary>Releases the transport (the stream itself ignores Dispose, see above).</summary>
-    internal abstract void Release();
+    /// <summary>Releases the transport (the stream itself ignores Dispose, see above) and the prepared memory the restore did not use.</summary>
+    internal void Release()
+    {
+        ReleaseTransport();
+        Spares.ReceiveMemory.Release();
+    }
+
+    /// <summary>Releases the transport.</summary>
+    protected abstract void ReleaseTransport();
+
+    void global::Mitten.Checkpoint.State.IPreparesReadDestination.PrepareDestination(Span<byte> destination) => Spares.ReceiveMemory.Place(destination);
 
     public override bool CanRead => true;
     public override bool CanSeek => false;

@@ -57,6 +57,7 @@ internal sealed partial class GroupProtocol
         WarmHeaderCode();
         ExerciseReplacementPath();
         HeapHugePages.Advise(); // compiled and marked while idle; marked again when taken (the warm-up's collections may have remapped parts)
+        ReceiveMemory.PrepareInBackground(); // memory for the state, written once while idle (MITTEN_RECEIVE_MEMORY_MIB)
         ProtocolWarmup.ReportSpareStartup();
         string port;
         TcpListener doorbell;

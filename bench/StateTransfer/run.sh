@@ -9,7 +9,11 @@
 # memcpy into a fresh array in the rank. Mitten's figures are the whole pipeline: the codec
 # (MigratableCodec, the checkpoint serializer) captures into the transport while the other
 # process restores into a new state; the time ends with the receiver's acknowledgement. Then the
-# 1M-node graph of bench/Checkpoint by shm and mpi. Medians over the rounds (a warm-up round is
+# 1M-node graph of bench/Checkpoint by shm and mpi. The spawned process acts as a spare: before
+# every transfer (untimed) it prepares its receiving memory (MITTEN_RECEIVE_MEMORY_MIB, default
+# 64 MiB; 0 turns it off) as an idle spare does. stdout also has "phase," rows per shm/mpi transfer:
+# ms from the start until the sender had written everything, the receiver had opened the channel,
+# restored, read to the end, and the acknowledgement came, and the receiver's minor faults. Medians over the rounds (a warm-up round is
 # not counted); MB = 10^6 bytes of payload.
 # Ends with "statetransfer: mib64_MBps=<shm> memcpy_MBps=<64 MiB> tcp_MBps=<64 MiB> mpi_MBps=<64 MiB>
 #   mib1_MBps= mib16_MBps= mib256_MBps= graph_MBps= graph_mpi_MBps= rounds=R".

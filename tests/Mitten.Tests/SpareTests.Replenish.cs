@@ -81,8 +81,8 @@ public partial class SpareTests
         // A short step limit bounds rank 0's wait at the end for a slot that never answers again.
         var job = Run(3, TwoMigrations, spares: 1,
             new Dictionary<string, string> { ["MITTEN_TRACE"] = "1", ["MITTEN_TEST_FAULT"] = "replenished:ready:kill", ["MITTEN_STEP_TIMEOUT_SECONDS"] = "10" },
-            mpiexecOptions: ["--mca", "orte_abort_on_non_zero_status", "0"], timeoutSeconds: 90);
-        Assert.Contains("test fault: kill the replenished at step ready", job.Stderr);
+            mpiexecOptions: ["--mca", "orte_abort_on_non_zero_status", "0"], timeoutSeconds: 60);
+        Assert.Contains("test fault: kill the replenished spare at step ready", job.Stderr);
         Assert.Contains("spare_taken=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
         string second = Assert.Single(job.LinesStartingWith("MIGRATION rank=2 "));
         Assert.Contains("Committed", second);

@@ -32,7 +32,7 @@ internal static class FaultInjection
         {
             return;
         }
-        Console.Error.WriteLine($"mitten: test fault: {parts[2]} {(who is "replacement" or "spare" ? "the " + who : $"rank {who}")} at step {step} (process {Environment.ProcessId})");
+        Console.Error.WriteLine($"mitten: test fault: {parts[2]} {(who is "replacement" or "spare" ? "the " + who : who == "replenished" ? "the replenished spare" : $"rank {who}")} at step {step} (process {Environment.ProcessId})");
         Console.Error.Flush();
         _ = kill(Environment.ProcessId, parts[2] == "stop" ? 19 : 9);
         Thread.Sleep(100); // the signal is delivered; a stopped process continues here after SIGCONT

@@ -5,7 +5,8 @@ namespace Mitten.Protocol;
 /// there: MITTEN_TEST_FAULT=WHO:STEP:ACTION, WHO a rank number or "replacement", ACTION "kill"
 /// (SIGKILL) or "stop" (SIGSTOP). Steps: frozen, stopped, drained, spawned, state_sent (moving
 /// rank); restoring, restored, joined (replacement); decided (every rank, after DECISION commit);
-/// ready (WHO "spare": every warm spare, just after it reported ready, before it waits).
+/// ready (WHO "spare": every warm spare started with the job, just after it reported ready,
+/// before it waits; WHO "replenished": every spare started to replace a used one, likewise).
 /// A replacement gets the setting through the migration header (also a spare taken as one);
 /// a spare reads MITTEN_TEST_FAULT from its environment. Unset: one field test per step.
 /// </summary>
@@ -31,7 +32,7 @@ internal static class FaultInjection
         {
             return;
         }
-        Console.Error.WriteLine($"mitten: test fault: {parts[2]} {(who is "replacement" or "spare" ? "the " + who : $"rank {who}")} at step {step} (process {Environment.ProcessId})");
+        Console.Error.WriteLine($"mitten: test fault: {parts[2]} {(who is "replacement" or "spare" ? "the " + who : who == "replenished" ? "the replenished spare" : $"rank {who}")} at step {step} (process {Environment.ProcessId})");
         Console.Error.Flush();
         _ = kill(Environment.ProcessId, parts[2] == "stop" ? 19 : 9);
         Thread.Sleep(100); // the signal is delivered; a stopped process continues here after SIGCONT

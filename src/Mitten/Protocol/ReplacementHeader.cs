@@ -47,6 +47,9 @@ internal sealed class ReplacementHeader
     public int PoolId { get; set; } = -1;
     public List<int>? PoolMembers { get; set; }
 
+    /// <summary>The spare Pj took and replaces after the commit (docs/PROTOCOL.md, "Replenishing"), or -1.</summary>
+    public int ReplenishedSpare { get; set; } = -1;
+
     /// <summary>Pj's derived communicators (DerivedCommunicators.cs), made again by Pn on the new group.</summary>
     public DerivedCommunicatorState? Derived { get; set; }
 }

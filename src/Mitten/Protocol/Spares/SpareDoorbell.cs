@@ -25,11 +25,19 @@ internal static class SpareDoorbell
     /// code (sockets, tasks) is compiled and ready before a migration, while nobody is frozen.</summary>
     internal const string Ping = "PING";
 
-    /// <summary>The spare's listener, on every interface, on a port the kernel picks.</summary>
-    internal static TcpListener Listen()
+    /// <summary>Answered by a replenished spare that is still warming up: not ready yet (the caller skips it this time, and spawns).</summary>
+    internal const string Busy = "BUSY";
+
+    /// <summary>
+    /// The spare's listener, on every interface, on <paramref name="port"/>, or a port the kernel
+    /// picks (0). A replenished spare asks for the port of the spare it replaces, so every
+    /// member's table stays right (address reuse on: the old connections may linger in TIME_WAIT).
+    /// </summary>
+    internal static TcpListener Listen(int port = 0)
     {
-        var listener = new TcpListener(IPAddress.IPv6Any, 0);
+        var listener = new TcpListener(IPAddress.IPv6Any, port);
         listener.Server.DualMode = true;
+        listener.Server.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Start(4);
         return listener;
     }
@@ -44,30 +52,41 @@ internal static class SpareDoorbell
         int launcher = getppid();
         while (true)
         {
-            if (listener.Server.Poll(1_000_000, SelectMode.SelectRead))
+            if (NextCall(listener, 1_000_000) is { } call)
             {
-                Socket caller = listener.AcceptSocket();
-                caller.ReceiveTimeout = (int)CallLimit.TotalMilliseconds;
-                caller.NoDelay = true;
-                try
-                {
-                    string? line = ReadLine(caller);
-                    if (line is not null)
-                    {
-                        return (line, caller);
-                    }
-                }
-                catch (SocketException)
-                {
-                    // a caller that went away before its line: wait for the next one
-                }
-                caller.Dispose();
+                return call;
             }
-            else if (getppid() != launcher)
+            if (getppid() != launcher)
             {
                 return null;
             }
         }
+    }
+
+    /// <summary>The next call within <paramref name="microseconds"/>, or null (none, or a caller that left before its line).</summary>
+    internal static (string Command, Socket Caller)? NextCall(TcpListener listener, int microseconds)
+    {
+        if (!listener.Server.Poll(microseconds, SelectMode.SelectRead))
+        {
+            return null;
+        }
+        Socket caller = listener.AcceptSocket();
+        caller.ReceiveTimeout = (int)CallLimit.TotalMilliseconds;
+        caller.NoDelay = true;
+        try
+        {
+            string? line = ReadLine(caller);
+            if (line is not null)
+            {
+                return (line, caller);
+            }
+        }
+        catch (SocketException)
+        {
+            // a caller that went away before its line: wait for the next one
+        }
+        caller.Dispose();
+        return null;
     }
 
     /// <summary>The spare's answer to a call.</summary>
@@ -88,9 +107,15 @@ internal static class SpareDoorbell
     /// answer, or null (with why) when it cannot be reached or does not answer within
     /// <see cref="CallLimit"/>.
     /// </summary>
-    internal static string? Call(SpareInfo spare, string command, string localHost, out string failure)
+    internal static string? Call(SpareInfo spare, string command, string localHost, out string failure) =>
+        Call(spare, command, localHost, out failure, out _);
+
+    /// <summary>As above; <paramref name="silent"/> tells a doorbell that did not answer in time
+    /// (its host may be gone) from one that refused or closed (nobody listens there now).</summary>
+    internal static string? Call(SpareInfo spare, string command, string localHost, out string failure, out bool silent)
     {
         failure = "";
+        silent = false;
         try
         {
             IPAddress[] addresses = string.Equals(spare.Host, localHost, StringComparison.OrdinalIgnoreCase) || spare.Host == "localhost"
@@ -101,6 +126,7 @@ internal static class SpareDoorbell
             socket.SendTimeout = (int)CallLimit.TotalMilliseconds;
             if (!socket.ConnectAsync(addresses, spare.DoorbellPort).Wait(CallLimit))
             {
+                silent = true;
                 failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} did not answer within {CallLimit.TotalSeconds:0} s";
                 return null;
             }
@@ -114,6 +140,7 @@ internal static class SpareDoorbell
         }
         catch (Exception e) when (e is SocketException or AggregateException or IOException)
         {
+            silent = (e as SocketException ?? e.InnerException as SocketException)?.SocketErrorCode == SocketError.TimedOut;
             failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} cannot be reached ({(e is AggregateException a ? a.InnerException?.Message : e.Message)})";
             return null;
         }

@@ -24,6 +24,16 @@ internal sealed class SpareInfo
     /// <summary>The spare's rank in <see cref="Pool"/>.</summary>
     public int PoolRank { get; set; } = -1;
 
+    /// <summary>
+    /// This slot's spare was taken by a committed migration and a new spare is being started
+    /// behind the same doorbell (docs/PROTOCOL.md, "Replenishing"): a refused or BUSY call is
+    /// "not ready yet", not "dead", and the end of the job waits for it until <see cref="ReplenishDeadlineUnixMs"/>.
+    /// </summary>
+    public bool Replenishing { get; set; }
+
+    /// <summary>When a replenished spare must have opened its doorbell, or have left (Unix ms; 0 when not replenishing).</summary>
+    public long ReplenishDeadlineUnixMs { get; set; }
+
     /// <summary>One line of the table the spares send at start: "host TAB pid TAB doorbell TAB mpi-port".</summary>
     internal string ToLine() => string.Create(CultureInfo.InvariantCulture, $"{Host}\t{Pid}\t{DoorbellPort}\t{MpiPort}");
 

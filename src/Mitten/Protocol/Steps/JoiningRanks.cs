@@ -27,8 +27,14 @@ internal sealed partial class GroupProtocol
             ResumeAfterAbort(publishSuperstep);
             return;
         }
-        string port = decision.Text.Split('\n')[0];
-        MarkUnavailable(decision.Text[port.Length..].TrimStart('\n'));
+        // "port-or-pool \n unavailable-spares [\n replenished-spare]" (MovingRank.CommitAndLeave).
+        string[] lines = decision.Text.Split('\n');
+        string port = lines[0];
+        MarkUnavailable(lines.Length > 1 ? lines[1] : "");
+        if (lines.Length > 2 && int.TryParse(lines[2], System.Globalization.CultureInfo.InvariantCulture, out int replenished))
+        {
+            MarkReplenishing(replenished);
+        }
         FaultInjection.At("decided", Rank);
         Communicator next;
         if (TryParsePoolDecision(port, out int poolId, out int[] members))

@@ -67,6 +67,7 @@ internal sealed partial class GroupProtocol
         using StateSender stateInFlight = state; // open until the replacement has read everything
 
         ReplacementHeader header = BuildHeader(session, host, state.Channel, poolMembers is null ? -1 : spare!.Pool, poolMembers);
+        header.ReplenishedSpare = SlotToReplenish(spare)?.Id ?? -1;
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
         ProtocolTrace.Write(Rank, "header sent");
@@ -109,7 +110,7 @@ internal sealed partial class GroupProtocol
             return;
         }
         Mark("restored");
-        CommitAndLeave(session, inter, poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers));
+        CommitAndLeave(session, inter, poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers), SlotToReplenish(spare));
     }
 
     /// <summary>The header for the replacement (also built once at start-up, ExerciseSynchronization, so its code is compiled).</summary>
@@ -274,10 +275,13 @@ internal sealed partial class GroupProtocol
     /// every step has the commit limit and a lost participant ends the job.
     /// <paramref name="rebuild"/> is Pn's port, or the pool rebuild ("pool:ID:members", SparePools.cs).
     /// </summary>
-    private void CommitAndLeave(SynchronizationSession session, Communicator inter, string rebuild)
+    private void CommitAndLeave(SynchronizationSession session, Communicator inter, string rebuild, SpareInfo? replenish)
     {
-        // The text: the port (or pool), then the spares the leader knows to be unavailable (taken or dead).
-        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, rebuild + "\n" + UnavailableSpares()), Rank);
+        // The text: the port (or pool), then the spares the leader knows to be unavailable (taken
+        // or dead), then the spare this process replaces after its commit (SpareReplenishment.cs).
+        string replenished = replenish is null ? "" : "\n" + replenish.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, rebuild + "\n" + UnavailableSpares(replenish) + replenished), Rank);
+        long bindDeadline = ReplenishBindDeadline();
         FaultInjection.At("decided", Rank);
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
         {
@@ -309,6 +313,11 @@ internal sealed partial class GroupProtocol
         }
         RecordPhaseSpan("committed");
         EndMigrationSpan(MigrationOutcome.Committed, "");
+        if (replenish is not null)
+        {
+            // Off the critical path: the group has resumed on Cnew without this process.
+            ReplenishSpare(replenish, bindDeadline, session);
+        }
         Console.Out.Flush();
         Console.Error.Flush();
         // Leave without MPI_Finalize: it would wait for every rank of the job.

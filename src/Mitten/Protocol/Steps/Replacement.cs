@@ -24,11 +24,11 @@ internal sealed partial class GroupProtocol
     {
         ProtocolWarmup.PrepareStateReceiveInBackground();
         SendHello(parent);
-        if (AwaitRole(parent))
+        if (AwaitRole(parent) is { } role)
         {
             // A warm spare (Steps/SpareRole.cs): it waits until a moving rank takes it, then is
             // that rank's replacement from here on, over the intercommunicator the rank connected.
-            parent = ServeAsSpare(parent, warmRestore);
+            parent = ServeAsSpare(parent, warmRestore, role);
             SendHello(parent);
         }
         byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
@@ -151,6 +151,10 @@ internal sealed partial class GroupProtocol
         };
         protocol.KnownHosts.UnionWith(header.KnownHosts);
         protocol.Spares = header.Spares;
+        if (header.ReplenishedSpare >= 0)
+        {
+            protocol.MarkReplenishing(header.ReplenishedSpare);
+        }
         if (poolOfThisSpare is { } kept)
         {
             protocol.sparePools[kept.Id] = kept.Pool; // a former spare can take another spare of its pool

@@ -22,24 +22,26 @@ internal sealed partial class GroupProtocol
         parent.Send<byte>(Encoding.UTF8.GetBytes(Environment.ProcessId.ToString(CultureInfo.InvariantCulture)), 0, ControlTag.Hello);
 
     /// <summary>
-    /// A spawned process's role: true for a spare (SPARE_ROLE from rank 0), false for a
-    /// replacement (its header is there; it is read next). ABANDON or nothing within the
-    /// restore limit plus a step: the process leaves.
+    /// A spawned process's role: null for a replacement (its header is there; it is read next),
+    /// else the SPARE_ROLE message: [1] from rank 0 for a spare started with the job, or
+    /// [2, doorbell port, deadline in Unix ms] from a moving rank that replenishes a used spare
+    /// (docs/PROTOCOL.md, "Replenishing"). ABANDON or nothing within the restore limit plus a
+    /// step: the process leaves.
     /// </summary>
-    private static bool AwaitRole(Communicator parent)
+    private static long[]? AwaitRole(Communicator parent)
     {
         var deadline = Deadline.After(ProtocolTimeouts.Step + ProtocolTimeouts.Restore, "a role (migration header or SPARE_ROLE) from the group");
         while (true)
         {
             if (parent.Iprobe(0, ControlTag.Header, out _))
             {
-                return false;
+                return null;
             }
-            if (parent.Iprobe(0, ControlTag.SpareRole, out _))
+            if (parent.Iprobe(0, ControlTag.SpareRole, out Status found))
             {
-                Span<long> role = [0];
+                long[] role = new long[Math.Max(1, found.GetCount<long>())];
                 parent.Recv<long>(role, 0, ControlTag.SpareRole);
-                return true;
+                return role;
             }
             if (parent.Iprobe(0, ControlTag.Abandon, out _) || deadline.Expired)
             {
@@ -50,8 +52,11 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>Warms up, reports ready, waits for TAKE or EXIT; returns the intercommunicator to the rank that took it.</summary>
-    private static Communicator ServeAsSpare(Communicator spawnedBy, Action warmRestore)
+    private static Communicator ServeAsSpare(Communicator spawnedBy, Action warmRestore, long[] role)
     {
+        // A replenished spare (SpareReplenishment.cs) opens the used spare's doorbell first, and
+        // answers it (BUSY, or BYE to EXIT) while it warms up, so no caller waits on it.
+        ReplenishedDoorbell? early = role.Length >= 3 && role[0] == 2 ? OpenReplenishedDoorbell(spawnedBy, (int)role[1], role[2]) : null;
         ProtocolWarmup.Start();
         warmRestore();   // the application codec's restore (and save) on a stand-in (CodecWarmup)
         WarmHeaderCode();
@@ -64,7 +69,7 @@ internal sealed partial class GroupProtocol
         try
         {
             port = Communicator.OpenPort();
-            doorbell = SpareDoorbell.Listen();
+            doorbell = early?.Finish(spawnedBy) ?? SpareDoorbell.Listen();
         }
         catch (Exception e) when (e is MpiException or SocketException)
         {
@@ -80,8 +85,15 @@ internal sealed partial class GroupProtocol
             MpiPort = port,
         };
         spawnedBy.Send<byte>(Encoding.UTF8.GetBytes(me.ToLine()), 0, ControlTag.SpareReady);
-        SpareJoinsPool(spawnedBy); // SparePools.cs: the group and this spawn's spares merge once, here
-        FaultInjection.At("ready", "spare");
+        if (early is null)
+        {
+            SpareJoinsPool(spawnedBy); // SparePools.cs: the group and this spawn's spares merge once, here
+        }
+        else
+        {
+            LeaveReplenisher(spawnedBy); // no pool: it is taken over the connect/accept path
+        }
+        FaultInjection.At("ready", early is null ? "spare" : "replenished");
         // Ring this spare's own doorbell once (answered below) so that, should it become a rank
         // that moves again, its first TAKE of another spare finds the call's code compiled.
         _ = Task.Run(() => SpareDoorbell.Call(me, SpareDoorbell.Ping, me.Host, out _));
@@ -106,7 +118,9 @@ internal sealed partial class GroupProtocol
             }
             if (command.StartsWith(SpareDoorbell.Take + " ", StringComparison.Ordinal))
             {
-                SpareDoorbell.Answer(caller, "OK");
+                // A replenished spare is in no pool and its MPI port is new: it tells the caller,
+                // who then connects (the TAKE's pool words, if any, are ignored).
+                SpareDoorbell.Answer(caller, early is null ? "OK" : $"OK {Environment.ProcessId} {port}");
                 caller.Dispose();
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
                 HeapHugePages.AdviseInBackground(); // done by the time the header arrives (StateTransfer.OpenReceiver waits for it)
@@ -115,7 +129,7 @@ internal sealed partial class GroupProtocol
                 string[] words = command.Split(' ');
                 Communicator? pool = null;
                 int takerRank = -1;
-                if (words.Length == 4 && poolOfThisSpare is { } mine &&
+                if (early is null && words.Length == 4 && poolOfThisSpare is { } mine &&
                     int.TryParse(words[2], CultureInfo.InvariantCulture, out int poolId) && poolId == mine.Id &&
                     int.TryParse(words[3], CultureInfo.InvariantCulture, out takerRank))
                 {

@@ -198,7 +198,8 @@ internal sealed partial class GroupProtocol
         taken = null;
         string self = Mpi.ProcessorName;
         string target = host == "localhost" ? self : host;
-        foreach (SpareInfo spare in Spares)
+        // Spares known to be warm first, then slots being replenished (SpareReplenishment.cs).
+        foreach (SpareInfo spare in Spares.Where(s => !s.Replenishing).Concat(Spares.Where(s => s.Replenishing)))
         {
             if (spare.Unavailable || !string.Equals(spare.Host, target, StringComparison.OrdinalIgnoreCase))
             {
@@ -210,12 +211,30 @@ internal sealed partial class GroupProtocol
             string take = pool is null
                 ? $"{SpareDoorbell.Take} {session.Id}"
                 : string.Create(CultureInfo.InvariantCulture, $"{SpareDoorbell.Take} {session.Id} {spare.Pool} {pool.Rank}");
-            string? answer = SpareDoorbell.Call(spare, take, self, out string failure);
-            if (answer != "OK")
+            string? answer = SpareDoorbell.Call(spare, take, self, out string failure, out bool silent);
+            if (answer is null || !(answer == "OK" || answer.StartsWith("OK ", StringComparison.Ordinal)))
             {
-                Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: {(answer is null ? failure : $"it answered '{answer}'")}");
+                // A slot being replenished that refuses or is BUSY is not ready yet: tried again next time.
+                string why = answer is null ? failure : $"it answered '{answer}'";
+                if (spare.Replenishing && (answer == SpareDoorbell.Busy || (answer is null && !silent && DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < spare.ReplenishDeadlineUnixMs)))
+                {
+                    spare.Unavailable = false; // expected while the new spare starts: the trace only, not stderr
+                    ProtocolTrace.Write(Rank, $"{spare} not ready yet (being replenished): {why}");
+                    continue;
+                }
+                Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: {why}");
                 continue;
             }
+            if (answer.Split(' ', 3) is [_, var pid, var newPort])
+            {
+                // A replenished spare (SpareReplenishment.cs): a new process, in no pool, reached by its new port.
+                spare.Pid = int.TryParse(pid, CultureInfo.InvariantCulture, out int p) ? p : 0;
+                spare.MpiPort = newPort;
+                spare.Pool = -1;
+                spare.PoolRank = -1;
+                pool = null;
+            }
+            spare.Replenishing = false;
             try
             {
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
@@ -242,7 +261,8 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>The spares the leader knows are unavailable, for DECISION(commit): "id,id,...".</summary>
-    private string UnavailableSpares() => string.Join(',', Spares.Where(s => s.Unavailable).Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
+    private string UnavailableSpares(SpareInfo? replenished = null) =>
+        string.Join(',', Spares.Where(s => s.Unavailable && s != replenished).Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));
 
     /// <summary>A joining rank marks the spares the leader named in DECISION(commit) as unavailable.</summary>
     private void MarkUnavailable(string ids)
@@ -268,10 +288,16 @@ internal sealed partial class GroupProtocol
             return;
         }
         string self = Mpi.ProcessorName;
-        foreach (SpareInfo spare in Spares.Where(s => !s.Unavailable))
+        foreach (SpareInfo spare in Spares.Where(s => !s.Unavailable || s.Replenishing))
         {
             spare.Unavailable = true;
-            _ = SpareDoorbell.Call(spare, SpareDoorbell.Exit, self, out _);
+            // A slot being replenished may not have opened its doorbell yet: asked again every
+            // 100 ms until its deadline (its new spare leaves by itself if it misses it).
+            while (SpareDoorbell.Call(spare, SpareDoorbell.Exit, self, out _, out bool silent) != "BYE" && spare.Replenishing && !silent &&
+                   DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() < spare.ReplenishDeadlineUnixMs)
+            {
+                Thread.Sleep(100);
+            }
         }
     }
 }

@@ -228,11 +228,16 @@ public partial class SpareTests
     public void Mitten_run_with_spares_starts_them_and_the_migration_takes_one()
     {
         using var mitten = new global::Mitten.Tests.Runtime.MittenCli();
-        var job = mitten.Launch(["run", "-n", "3", "--spares", "1", "--", MpiJob.Driver("MittenDriver"), .. (Scenario + " --migrate 1@3").Split(' ')], timeoutSeconds: 120);
+        var job = mitten.Launch(["run", "-n", "3", "--spares", "1", "--", MpiJob.Driver("MittenDriver"), .. (Scenario + " --migrate 1@3").Split(' ')], timeoutSeconds: 120,
+            new Dictionary<string, string> { ["MITTEN_SPARE_REPLENISH"] = "0" });
         JobAssert.Succeeded(job, 6);
         SameResults(job);
         string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
         Assert.Contains("spare_taken=", report);
+        // The caller's MITTEN_* settings are exported to the ranks on every host (mpiexec -x).
+        string command = Assert.Single((job.Stdout + job.Stderr).Split('\n'), l => l.Contains("mpiexec pid", StringComparison.Ordinal));
+        Assert.Contains("-x MITTEN_SPARES ", command);
+        Assert.Contains("-x MITTEN_SPARE_REPLENISH ", command);
         string dir = Assert.Single(Directory.GetDirectories(mitten.JobsRoot));
         var events = global::Mitten.Tests.Runtime.MittenCli.ReadJsonLines(Path.Combine(dir, "events.jsonl"));
         var spawned = Assert.Single(events, e => (string?)e["event"] == "spawned");

@@ -43,14 +43,13 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
             environment[HostsVariable] = string.Join(',', known);
             args.AddRange(["-x", HostsVariable]);
         }
-        // Warm spares (mitten run --spares / --spare-hosts, or set by the caller): the ranks start them.
-        foreach (string variable in new[] { SparesVariable, SpareHostsVariable })
+        // Every other MITTEN_* setting of the caller (warm spares from mitten run --spares /
+        // --spare-hosts, MITTEN_SPARE_REPLENISH, MITTEN_TRACE, deadlines, ...) reaches the ranks on
+        // every host: mpiexec gives remote daemons only what -x names.
+        foreach (string variable in CallerSettings())
         {
-            if (System.Environment.GetEnvironmentVariable(variable) is { Length: > 0 } value)
-            {
-                environment[variable] = value;
-                args.AddRange(["-x", variable]);
-            }
+            environment[variable] = System.Environment.GetEnvironmentVariable(variable)!;
+            args.AddRange(["-x", variable]);
         }
         // .NET switches a terminal's keypad mode (ESC[?1h ESC=) when its output is a terminal,
         // and Open MPI gives each rank a pseudo-terminal: without a capable TERM the program's
@@ -71,6 +70,26 @@ internal sealed record LaunchPlan(string Mpiexec, IReadOnlyList<string> Argument
         args.AddRange(arguments);
         string mpiexec = System.Environment.GetEnvironmentVariable("MITTEN_MPIEXEC") is { Length: > 0 } m ? m : "mpiexec";
         return new LaunchPlan(mpiexec, args, environment);
+    }
+
+    /// <summary>
+    /// The caller's non-empty MITTEN_* variables other than those this plan sets itself and
+    /// MITTEN_MPIEXEC (which only chooses the launcher), in name order.
+    /// </summary>
+    internal static IEnumerable<string> CallerSettings()
+    {
+        string[] own = [JobDirVariable, RestartDirVariable, HostsVariable, "MITTEN_MPIEXEC"];
+        var names = new List<string>();
+        foreach (System.Collections.DictionaryEntry entry in System.Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string name && name.StartsWith("MITTEN_", StringComparison.Ordinal) && !own.Contains(name)
+                && entry.Value is string { Length: > 0 })
+            {
+                names.Add(name);
+            }
+        }
+        names.Sort(StringComparer.Ordinal);
+        return names;
     }
 }
 

@@ -78,8 +78,7 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
-        Ready();
-        protocol.Send(channel, data, destination, tag);
+        protocol.Send(channel, Group, data, destination, tag);
     }
 
     /// <summary>Sends one value.</summary>
@@ -89,8 +88,7 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
-        Ready();
-        return protocol.StartSend(channel, data, destination, tag);
+        return protocol.StartSend(channel, Group, data, destination, tag);
     }
 
     /// <summary>
@@ -101,25 +99,14 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
     {
-        Ready();
-        return protocol.StartReceive(channel, buffer, source, tag);
+        return protocol.StartReceive(channel, Group, buffer, source, tag);
     }
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
-    {
-        Ready();
-        try
-        {
-            return protocol.Receive(channel, buffer, source, tag);
-        }
-        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
-        {
-            throw Truncated(e, source, tag, buffer.Length * (long)Unsafe.SizeOf<T>());
-        }
-    }
+    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged =>
+        protocol.Receive(channel, Group, buffer, source, tag); // raises a truncation as MessageTruncatedException itself
 
     /// <summary>Receives one value.</summary>
     public T Recv<T>(int source, int tag) where T : unmanaged

@@ -37,6 +37,14 @@ public sealed class MpiException : Exception
         }
     }
 
+    /// <summary>
+    /// The exception for an error code an MPI call returned (what the binding's throwing calls
+    /// raise), e.g. from <see cref="RequestHandle.TestWithoutThrowing"/>.
+    /// </summary>
+    /// <param name="errorCode">The error code, not MPI_SUCCESS.</param>
+    /// <param name="function">The MPI function that returned it, e.g. "MPI_Test".</param>
+    public static MpiException FromErrorCode(int errorCode, string function) => Create(errorCode, function);
+
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void Throw(int rc, string function) => throw Create(rc, function);
 

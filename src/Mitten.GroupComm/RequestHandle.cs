@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm.Native;
 
 namespace Mitten.GroupComm;
@@ -63,6 +64,34 @@ public unsafe struct RequestHandle
         }
         handle = h;
         return flag != 0;
+    }
+
+    /// <summary>
+    /// <see cref="Test"/> without the exception, for polling loops that must stay small enough to
+    /// be inlined: returns MPI_Test's error code (0 is success; <see cref="MpiException.FromErrorCode"/>
+    /// makes the exception <see cref="Test"/> would throw) and sets <paramref name="completed"/>.
+    /// <paramref name="status"/> is meaningful only when the operation completed with success.
+    /// </summary>
+    [SkipLocalsInit]
+    public int TestWithoutThrowing(out bool completed, out Status status)
+    {
+        Unsafe.SkipInit(out status);
+        if (IsCompleted)
+        {
+            status = default;
+            completed = true;
+            return 0;
+        }
+        int flag;
+        int rc;
+        nint h = handle;
+        fixed (Status.Storage* s = &status.Raw)
+        {
+            rc = MpiFunctions.Test(&h, &flag, s);
+        }
+        handle = h;
+        completed = flag != 0;
+        return rc;
     }
 
     /// <summary>Blocks until the operation completes.</summary>

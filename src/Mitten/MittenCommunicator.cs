@@ -40,6 +40,13 @@ public sealed partial class MittenCommunicator
     /// <see cref="Channel.Collectives"/>). Kept here rather than in the channel so that a
     /// collective counts itself with one increment on the object it was called on.
     /// </summary>
+    /// <remarks>
+    /// A blocking collective counts itself after the readiness check and before its MPI call (so
+    /// nothing of this object is needed after the call: no register is saved around it). The
+    /// count is read only on this thread at protocol points, never during the call, so that is
+    /// the same count at every point the protocol looks; a collective the binding refuses (an
+    /// argument error, or an MPI error, after which MPI's state is undefined) counts as made.
+    /// </remarks>
     internal long CollectiveCount;
 
     /// <summary>The MPI communicator to call, after the readiness check.</summary>
@@ -78,8 +85,7 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Send<T>(ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
-        Ready();
-        protocol.Send(channel, data, destination, tag);
+        protocol.Send(channel, Group, data, destination, tag);
     }
 
     /// <summary>Sends one value.</summary>
@@ -89,8 +95,7 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Isend<T>(ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
-        Ready();
-        return protocol.StartSend(channel, data, destination, tag);
+        return protocol.StartSend(channel, Group, data, destination, tag);
     }
 
     /// <summary>
@@ -101,25 +106,14 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public MittenRequest Irecv<T>(Memory<T> buffer, int source, int tag) where T : unmanaged
     {
-        Ready();
-        return protocol.StartReceive(channel, buffer, source, tag);
+        return protocol.StartReceive(channel, Group, buffer, source, tag);
     }
 
     /// <summary>Receives into <paramref name="buffer"/> (source and tag may be wildcards).</summary>
     /// <exception cref="MessageTruncatedException">The message is larger than <paramref name="buffer"/>.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged
-    {
-        Ready();
-        try
-        {
-            return protocol.Receive(channel, buffer, source, tag);
-        }
-        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
-        {
-            throw Truncated(e, source, tag, buffer.Length * (long)Unsafe.SizeOf<T>());
-        }
-    }
+    public ReceiveStatus Recv<T>(Span<T> buffer, int source, int tag) where T : unmanaged =>
+        protocol.Receive(channel, Group, buffer, source, tag); // raises a truncation as MessageTruncatedException itself
 
     /// <summary>Receives one value.</summary>
     public T Recv<T>(int source, int tag) where T : unmanaged
@@ -204,16 +198,18 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Barrier()
     {
-        Group.Barrier();
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Barrier();
     }
 
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
-        Group.Bcast(buffer, root);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Bcast(buffer, root);
     }
 
     /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
@@ -228,65 +224,72 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
-        Group.Reduce(send, receive, op, root);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Reduce(send, receive, op, root);
     }
 
     /// <summary>Reduces; everyone gets the result.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Group.Allreduce(send, receive, op);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Allreduce(send, receive, op);
     }
 
     /// <summary>Allreduce in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
-        Group.AllreduceInPlace(buffer, op);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.AllreduceInPlace(buffer, op);
     }
 
     /// <summary>Allreduce of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
-        T result = Group.Allreduce(value, op);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
-        return result;
+        return group.Allreduce(value, op);
     }
 
     /// <summary>Gathers equal blocks to <paramref name="root"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        Group.Gather(send, receive, root);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Gather(send, receive, root);
     }
 
     /// <summary>Everyone gathers equal blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        Group.Allgather(send, receive);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Allgather(send, receive);
     }
 
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        Group.Scatter(send, receive, root);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Scatter(send, receive, root);
     }
 
     /// <summary>Personalized all-to-all with equal blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        Group.Alltoall(send, receive);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Alltoall(send, receive);
     }
 
     /// <summary>All-to-all with varying blocks.</summary>
@@ -294,56 +297,63 @@ public sealed partial class MittenCommunicator
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
-        Group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
     }
 
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
-        Group.Gatherv(send, receive, counts, displacements, root);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Gatherv(send, receive, counts, displacements, root);
     }
 
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
-        Group.Scatterv(send, counts, displacements, receive, root);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Scatterv(send, counts, displacements, receive, root);
     }
 
     /// <summary>Everyone gathers blocks of varying size.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
-        Group.Allgatherv(send, receive, counts, displacements);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Allgatherv(send, receive, counts, displacements);
     }
 
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Group.ReduceScatterBlock(send, receive, op);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.ReduceScatterBlock(send, receive, op);
     }
 
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Group.Exscan(send, receive, op);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Exscan(send, receive, op);
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        Group.Scan(send, receive, op);
+        GroupComm.Communicator group = Group;
         CollectiveCount++;
+        group.Scan(send, receive, op);
     }
 
     /// <summary>

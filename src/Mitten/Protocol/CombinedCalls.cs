@@ -31,7 +31,7 @@ internal sealed partial class GroupProtocol
             int generation = record.Generation;
             try
             {
-                return Receive(channel, receive, source, receiveTag);
+                return ReceiveOutOfLine(channel, receive, source, receiveTag);
             }
             finally
             {

@@ -15,14 +15,19 @@ internal sealed partial class GroupProtocol
     /// </summary>
     /// <remarks>
     /// The common case (nothing held, no synchronization announced, the message arrives within
-    /// <see cref="FastPolls"/> tests, and it is an application message) runs here: one
-    /// MPI_Irecv, MPI_Test until it completes, a local read of the synchronization flag
+    /// <see cref="FastPolls"/> tests, and it is an application message) runs here, inlined into
+    /// the caller: one MPI_Irecv on <paramref name="communicator"/> (the channel's, which the
+    /// caller has already loaded), MPI_Test until it completes (the binding's non-throwing test,
+    /// so no exception frame is needed here: on Linux x64 the JIT makes every MPI call inside a
+    /// try region through a helper instead of inline), a local read of the synchronization flag
     /// between the tests. Everything else (a held message, a drain marker taken by a
-    /// wildcard-tag receive, a longer wait) continues in <see cref="ReceiveSlow{T}"/> with the
-    /// same request, so the process answers a migration while blocked exactly as before.
+    /// wildcard-tag receive, a longer wait) continues out of line in <see cref="ReceiveWaiting{T}"/>
+    /// or <see cref="ReceiveRest{T}"/> with the same request, so the process answers a migration
+    /// while blocked exactly as before. An MPI_ERR_TRUNCATE is raised as <see cref="MessageTruncatedException"/>.
     /// </remarks>
     [SkipLocalsInit]
-    internal unsafe ReceiveStatus Receive<T>(Channel channel, Span<T> buffer, int source, int tag) where T : unmanaged
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal unsafe ReceiveStatus Receive<T>(Channel channel, Communicator communicator, Span<T> buffer, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
         // The list is empty except after a synchronization: test that here, without the call.
@@ -30,28 +35,82 @@ internal sealed partial class GroupProtocol
         {
             fixed (T* p = buffer)
             {
-                RequestHandle request = RequestHandle.StartReceive(channel.Communicator, p, buffer.Length, source, tag);
+                RequestHandle request = RequestHandle.StartReceive(communicator, p, buffer.Length, source, tag);
                 for (int spin = 0; spin < FastPolls; spin++)
                 {
-                    if (request.Test(out Status done))
+                    int error = request.TestWithoutThrowing(out bool completed, out Status done);
+                    if (error != 0)
+                    {
+                        ThrowReceiveFailed(error, source, tag, buffer.Length * (long)sizeof(T));
+                    }
+                    if (completed)
                     {
                         // Only a wildcard-tag receive can take a peer's drain marker (tags are below it).
-                        return TookMarker(channel, done)
-                            ? ReceiveSlow(channel, buffer, source, tag) // the receive is still to be done
-                            : new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
+                        if (done.Tag != ControlTag.DrainMarker)
+                        {
+                            return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
+                        }
+                        RecordMarker(channel, done);
+                        return ReceiveRest(channel, buffer, source, tag); // the receive is still to be done
                     }
                     if (window.SyncFlagSeen)
                     {
                         break; // a synchronization is announced: take part in it while the receive waits
                     }
                 }
-                if (WaitPolled(channel, ref request, BlockedOperation.Receive, source, tag, out Status status, ownerSlot: -1) == WaitResult.Completed)
-                {
-                    return new ReceiveStatus(status.Source, status.Tag, status.GetCount<T>());
-                }
+                return ReceiveWaiting(channel, request, buffer, source, tag); // inside the fixed block: the buffer stays pinned
             }
         }
-        return ReceiveSlow(channel, buffer, source, tag);
+        return ReceiveRest(channel, buffer, source, tag);
+    }
+
+    /// <summary><see cref="Receive{T}"/> as a call of its own (for a caller inside a try region).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReceiveStatus ReceiveOutOfLine<T>(Channel channel, Span<T> buffer, int source, int tag) where T : unmanaged =>
+        Receive(channel, channel.Communicator, buffer, source, tag);
+
+    /// <summary>A posted receive that did not complete in the in-place polls: the protocol-aware wait, then <see cref="ReceiveSlow{T}"/> if a synchronization intervened.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReceiveStatus ReceiveWaiting<T>(Channel channel, RequestHandle request, Span<T> buffer, int source, int tag) where T : unmanaged
+    {
+        try
+        {
+            if (WaitPolled(channel, ref request, BlockedOperation.Receive, source, tag, out Status status, ownerSlot: -1) == WaitResult.Completed)
+            {
+                return new ReceiveStatus(status.Source, status.Tag, status.GetCount<T>());
+            }
+            return ReceiveSlow(channel, buffer, source, tag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw new MessageTruncatedException(source, tag, -1, buffer.Length * (long)Unsafe.SizeOf<T>(), e);
+        }
+    }
+
+    /// <summary><see cref="ReceiveSlow{T}"/> with MPI_ERR_TRUNCATE raised as <see cref="MessageTruncatedException"/>.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReceiveStatus ReceiveRest<T>(Channel channel, Span<T> buffer, int source, int tag) where T : unmanaged
+    {
+        try
+        {
+            return ReceiveSlow(channel, buffer, source, tag);
+        }
+        catch (MpiException e) when (MessageTruncatedException.IsTruncation(e))
+        {
+            throw new MessageTruncatedException(source, tag, -1, buffer.Length * (long)Unsafe.SizeOf<T>(), e);
+        }
+    }
+
+    /// <summary>MPI_Test failed in <see cref="Receive{T}"/>: a truncation as <see cref="MessageTruncatedException"/>, anything else as the binding raises it.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowReceiveFailed(int error, int source, int tag, long bufferBytes)
+    {
+        MpiException e = MpiException.FromErrorCode(error, "MPI_Test");
+        if (MessageTruncatedException.IsTruncation(e))
+        {
+            throw new MessageTruncatedException(source, tag, -1, bufferBytes, e);
+        }
+        throw e;
     }
 
     /// <summary>The receive after a synchronization or a drain marker: the list first, then a new request on the (possibly new) group.</summary>
@@ -176,15 +235,19 @@ internal sealed partial class GroupProtocol
         return true;
     }
 
-    /// <summary>Send, polled like <see cref="Receive{T}"/>; a send is never repeated (its receiver drains it).</summary>
-    internal unsafe void Send<T>(Channel channel, ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
+    /// <summary>
+    /// Send, polled like <see cref="Receive{T}"/>; a send is never repeated (its receiver drains it).
+    /// <paramref name="communicator"/> is the channel's, which the caller has already loaded.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal unsafe void Send<T>(Channel channel, Communicator communicator, ReadOnlySpan<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
         if ((long)data.Length * sizeof(T) <= EagerSendBytes)
         {
             // Small messages go eagerly (copied out at once), so MPI_Send returns without the
             // receiver; a stopped receiver also takes arrivals into its list. No poll needed.
-            channel.Communicator.Send(data, destination, tag);
+            communicator.Send(data, destination, tag);
             return;
         }
         SendPolled(channel, data, destination, tag);
@@ -218,9 +281,9 @@ internal sealed partial class GroupProtocol
     /// <summary>Non-blocking requests the application has started and not yet found complete.</summary>
     internal RequestTable Requests { get; } = new();
 
-    /// <summary>Starts a send; the protocol tracks it so a drain can complete it.</summary>
+    /// <summary>Starts a send on <paramref name="communicator"/> (the channel's, already loaded by the caller); the protocol tracks it so a drain can complete it.</summary>
     [SkipLocalsInit]
-    internal unsafe MittenRequest StartSend<T>(Channel channel, ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
+    internal unsafe MittenRequest StartSend<T>(Channel channel, Communicator communicator, ReadOnlyMemory<T> data, int destination, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: false);
         ref RequestRecord record = ref Requests.Allocate(isReceive: false, out int slot);
@@ -228,14 +291,14 @@ internal sealed partial class GroupProtocol
         record.Pin = data.Pin();
         record.Peer = destination;
         record.Tag = tag;
-        record.Handle = RequestHandle.StartSend(channel.Communicator, (T*)record.Pin.Pointer, data.Length, destination, tag);
+        record.Handle = RequestHandle.StartSend(communicator, (T*)record.Pin.Pointer, data.Length, destination, tag);
         record.State = RequestState.Active;
         return new MittenRequest(this, slot, record.Generation);
     }
 
     /// <summary>Starts a receive: from the received-message-list if a match is held, else posted to MPI.</summary>
     [SkipLocalsInit]
-    internal unsafe MittenRequest StartReceive<T>(Channel channel, Memory<T> buffer, int source, int tag) where T : unmanaged
+    internal unsafe MittenRequest StartReceive<T>(Channel channel, Communicator communicator, Memory<T> buffer, int source, int tag) where T : unmanaged
     {
         CheckTag(tag, allowAny: true);
         ref RequestRecord record = ref Requests.Allocate(isReceive: true, out int slot);
@@ -249,7 +312,7 @@ internal sealed partial class GroupProtocol
         if (channel.Received.Count == 0)
         {
             // Nothing held (the case except right after a synchronization): post it directly.
-            record.Handle = RequestHandle.StartReceive(channel.Communicator, (T*)record.Pin.Pointer, buffer.Length, source, tag);
+            record.Handle = RequestHandle.StartReceive(communicator, (T*)record.Pin.Pointer, buffer.Length, source, tag);
             record.State = RequestState.Active;
         }
         else

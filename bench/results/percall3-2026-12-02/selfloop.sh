@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# usage: selfloop.sh PAIRS LABEL_A DIR_A LABEL_B DIR_B  (alternating, A first on odd pairs)
+. /work/wt/percall3/scripts/env.sh
+export TERM=dumb
+pairs=$1; la=$2; da=$3; lb=$4; db=$5
+run() { flock /tmp/mitten-mpi-jobs.lock mpiexec -n 1 $2/bench/Mpptest/bin/Release/net10.0/Mpptest --self-loop 5000 --measurements 200 2>&1 | grep SELFLOOP | sed "s/^/$1 /"; }
+for i in $(seq 1 $pairs); do
+  if [ $((i%2)) = 1 ]; then run $la $da; run $lb $db; else run $lb $db; run $la $da; fi
+done

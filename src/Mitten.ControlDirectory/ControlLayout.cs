@@ -27,7 +27,7 @@ internal static class ControlLayout
     /// <summary>Every event name of <c>events.jsonl</c>.</summary>
     public static readonly string[] Events =
     [
-        "migration_start", "synchronized", "spawned", "state_sent", "restore_complete", "migration_commit", "resumed",
+        "migration_start", "synchronized", "spawned", "state_sent", "restore_complete", "migration_commit", "spare_replenished", "resumed",
         "rollback", "rejected", "checkpoint", "job_failed",
     ];
 

@@ -43,12 +43,7 @@ public partial class SpareTests
         // NAS IS on 4 ranks with a spare, rank 1 moving at iteration 3: the replacement's trace
         // says how much of its heap was marked when the state came (none with MITTEN_HUGEPAGES=0),
         // and IS verifies its keys either way.
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
-        var job = MpiJob.Run(4, program, ["--class", "S", "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
-            new Dictionary<string, string> { ["MITTEN_SPARES"] = "1", ["MITTEN_TRACE"] = "1", ["MITTEN_HUGEPAGES"] = hugePages });
-        Assert.True(job.ExitCode == 0, job.Describe());
-        Assert.Matches(@"RESULT .*verified=yes", job.Stdout);
-        Assert.Contains("spare_taken_ms=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        var job = IsMovingRank1ToASpare(4, "S", "MITTEN_HUGEPAGES", hugePages);
         Match restored = Regex.Match(job.Stderr, @"replacement: state restored \(\d+ bytes, -?\d+ minor faults; heap huge pages: (-?\d+) bytes marked");
         Assert.True(restored.Success, job.Describe());
         long marked = long.Parse(restored.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
@@ -60,5 +55,21 @@ public partial class SpareTests
         {
             Assert.True(marked > 0, $"the spare marked {marked} bytes of its heap");
         }
+    }
+
+    /// <summary>
+    /// NAS IS of <paramref name="className"/> on <paramref name="ranks"/> ranks with one spare and
+    /// MITTEN_TRACE, rank 1 moving at iteration 3, with <paramref name="setting"/> set to
+    /// <paramref name="value"/>: asserts that IS verified its keys and that the migration took the spare.
+    /// </summary>
+    private static MpiJob IsMovingRank1ToASpare(int ranks, string className, string setting, string value)
+    {
+        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+        var job = MpiJob.Run(ranks, program, ["--class", className, "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
+            new Dictionary<string, string> { ["MITTEN_SPARES"] = "1", ["MITTEN_TRACE"] = "1", [setting] = value });
+        Assert.True(job.ExitCode == 0, job.Describe());
+        Assert.Matches(@"RESULT .*verified=yes", job.Stdout);
+        Assert.Contains("spare_taken_ms=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        return job;
     }
 }

@@ -96,12 +96,7 @@ public partial class SpareTests
         // NAS IS class W on 2 ranks with a spare, rank 1 moving at iteration 3: its state (MigratableCodec,
         // arrays of some MiB) is more than 1 MiB of prepared memory; the replacement's trace says how much
         // of it went into the state (none with 0), and IS verifies its keys either way.
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
-        var job = MpiJob.Run(2, program, ["--class", "W", "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
-            new Dictionary<string, string> { ["MITTEN_SPARES"] = "1", ["MITTEN_TRACE"] = "1", ["MITTEN_RECEIVE_MEMORY_MIB"] = mib });
-        Assert.True(job.ExitCode == 0, job.Describe());
-        Assert.Matches(@"RESULT .*verified=yes", job.Stdout);
-        Assert.Contains("spare_taken_ms=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        var job = IsMovingRank1ToASpare(2, "W", "MITTEN_RECEIVE_MEMORY_MIB", mib);
         Match restored = Regex.Match(job.Stderr, @"replacement: state restored \((\d+) bytes, .*prepared memory placed: (\d+) bytes\)");
         Assert.True(restored.Success, job.Describe());
         long stateBytes = long.Parse(restored.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);

@@ -291,13 +291,16 @@ internal sealed partial class GroupProtocol
                 using Communicator? withoutMe = app.Split(-1, Rank);
             }
         }
-        var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's JOINED");
+        // A step longer than the staying ranks' connect (or create_group), whose commit limit
+        // started before this one: when Pn stops answering they notice first and name the
+        // replacement; Pj's own limit is the backstop (docs/PROTOCOL.md, "Deadlines").
+        var deadline = Deadline.After(ProtocolTimeouts.Commit + ProtocolTimeouts.Step, "the replacement's JOINED");
         Span<long> word = [0];
         while (!inter.Iprobe(0, ControlTag.Joined, out _))
         {
             if (deadline.Expired)
             {
-                EndJob(Rank, "the replacement did not join the new group: " + deadline.Describe());
+                EndJob(Rank, $"the replacement of rank {Rank} did not join the new group: " + deadline.Describe());
             }
             Thread.Yield();
         }

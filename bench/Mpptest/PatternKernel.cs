@@ -14,20 +14,35 @@ public sealed class PatternKernel<TComm> where TComm : struct, IMpptestCommunica
     private readonly int rank;
     private readonly int size;
 
-    /// <summary>A kernel for messages up to <paramref name="maxBytes"/> bytes.</summary>
+    /// <summary>A kernel for messages up to <paramref name="maxBytes"/> bytes, with buffers of its own.</summary>
     public PatternKernel(TComm communicator, int maxBytes)
+        : this(communicator, new PatternBuffers(maxBytes, communicator.Size))
     {
+    }
+
+    /// <summary>
+    /// A kernel on <paramref name="buffers"/>, which the variants of a comparison share (see
+    /// <see cref="PatternBuffers"/>); they must have been sized for this communicator's group.
+    /// </summary>
+    public PatternKernel(TComm communicator, PatternBuffers buffers)
+    {
+        ArgumentNullException.ThrowIfNull(buffers);
         comm = communicator;
         rank = communicator.Rank;
         size = communicator.Size;
-        int buffer = checked(Math.Max(2 * maxBytes, maxBytes * size));
-        send = new byte[buffer];
-        receive = new byte[buffer];
-        send.AsSpan().Fill(1);
-        sendDoubles = new double[maxBytes / sizeof(double) + 1];
-        receiveDoubles = new double[maxBytes / sizeof(double) + 1];
-        sendDoubles.AsSpan().Fill(1.0);
+        if (buffers.Processes < size)
+        {
+            throw new ArgumentException($"buffers sized for {buffers.Processes} processes, the group has {size}", nameof(buffers));
+        }
+        Buffers = buffers;
+        send = buffers.Send;
+        receive = buffers.Receive;
+        sendDoubles = buffers.SendDoubles;
+        receiveDoubles = buffers.ReceiveDoubles;
     }
+
+    /// <summary>The message buffers this kernel sends from and receives into.</summary>
+    public PatternBuffers Buffers { get; }
 
     /// <summary>The adapter's name.</summary>
     public string Name => comm.Name;

@@ -72,6 +72,8 @@ catch (ArgumentException e)
 Mpi.Init(ThreadLevel.Single);
 Communicator world = Mpi.World;
 int maxBytes = sizes.Max();
+// One set of buffers for every variant of the job: both variants of a comparison move the same memory.
+var buffers = new PatternBuffers(maxBytes, world.Size);
 var options = new MpptestOptions(sizes, measurements, minSeconds);
 TextWriter output = world.Rank == 0 ? Console.Out : TextWriter.Null;
 if (compare is "mitten" or "mitten-only")
@@ -79,10 +81,10 @@ if (compare is "mitten" or "mitten-only")
     // Mpptest keeps no state worth moving; the session exists for its communicator.
     MittenSession<object> session = MittenSession<object>.Start(() => new object(),
         StateCodec.FromDelegates<object>((_, _) => { }, _ => new object()));
-    var mitten = new PatternKernel<MittenMpptestCommunicator>(new MittenMpptestCommunicator(session.Communicator), maxBytes);
+    var mitten = new PatternKernel<MittenMpptestCommunicator>(new MittenMpptestCommunicator(session.Communicator), buffers);
     if (compare is "mitten")
     {
-        var plain = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), maxBytes);
+        var plain = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), buffers);
         RunAll(new MpptestSuite<PlainCommunicator, MittenMpptestCommunicator>(plain, mitten, options), world.Size);
     }
     else
@@ -109,8 +111,8 @@ if (selfLoop > 0)
 if (compare is "polled")
 {
     using Communicator polledOn = world.Dup();
-    var plainFirst = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), maxBytes);
-    var polled = new PatternKernel<PolledCommunicator>(new PolledCommunicator(polledOn), maxBytes);
+    var plainFirst = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), buffers);
+    var polled = new PatternKernel<PolledCommunicator>(new PolledCommunicator(polledOn), buffers);
     RunAll(new MpptestSuite<PlainCommunicator, PolledCommunicator>(plainFirst, polled, options), world.Size);
     output.Flush();
     Mpi.Finalize();
@@ -118,9 +120,9 @@ if (compare is "polled")
 }
 using (Communicator? duplicate = compare is "plain" ? world.Dup() : null)
 {
-    var first = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), maxBytes);
+    var first = new PatternKernel<PlainCommunicator>(new PlainCommunicator(world), buffers);
     PatternKernel<PlainCommunicator>? second = duplicate is null ? null
-        : new PatternKernel<PlainCommunicator>(new PlainCommunicator(duplicate, "plain-dup"), maxBytes);
+        : new PatternKernel<PlainCommunicator>(new PlainCommunicator(duplicate, "plain-dup"), buffers);
     RunAll(new MpptestSuite<PlainCommunicator, PlainCommunicator>(first, second, options), world.Size);
     output.Flush();
 }

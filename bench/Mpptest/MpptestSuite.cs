@@ -115,8 +115,12 @@ public sealed class MpptestSuite<TFirst, TSecond>
         }
         LinearFit? fit = Report(pattern, processes, sizes, k, times, output);
         string[] names = second is null ? [first.Name] : [first.Name, second.Name];
+        int[] bufferIds = second is null ? [first.Buffers.Id] : [first.Buffers.Id, second.Buffers.Id];
         for (int v = 0; v < variants; v++)
         {
+            // Which message buffers the variant moved (the same for both variants of a comparison).
+            output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"CSV buffers,{Patterns.Name(pattern)},{names[v]},{bufferIds[v]}"));
             double perRepetitionBytes = (double)allocated[v] / repetitionsRun[v];
             output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"allocated {names[v]}: {perRepetitionBytes:F1} managed bytes per repetition on rank 0"));

@@ -9,6 +9,8 @@ namespace Mitten.Bench.Mpptest;
 /// </summary>
 public sealed class PatternBuffers
 {
+    private static int created;
+
     /// <summary>Buffers for messages up to <paramref name="maxBytes"/> bytes on a group of <paramref name="processes"/>.</summary>
     public PatternBuffers(int maxBytes, int processes)
     {
@@ -21,7 +23,11 @@ public sealed class PatternBuffers
         SendDoubles.AsSpan().Fill(1.0);
         MaxBytes = maxBytes;
         Processes = processes;
+        Id = Interlocked.Increment(ref created);
     }
+
+    /// <summary>Which set of buffers this is in the process (1, 2, ...): the report prints it per variant.</summary>
+    public int Id { get; }
 
     /// <summary>The largest message size the buffers hold.</summary>
     public int MaxBytes { get; }

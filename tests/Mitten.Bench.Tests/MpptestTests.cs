@@ -61,6 +61,7 @@ public class MpptestTests
         var geomean = Assert.Single(job.LinesStartingWith("CSV geomean,")).Split(',');
         Assert.Equal("plain-dup/plain", geomean[1]);
         Assert.True(Parse(geomean[3]) > 0.2 && Parse(geomean[3]) < 5, job.Describe());
+        AssertVariantsShareBuffers(job, ["pingpong"], ["plain", "plain-dup"]);
     }
 
     [Fact]
@@ -78,6 +79,22 @@ public class MpptestTests
         var variants = job.LinesStartingWith("CSV measure,").Select(l => l.Split(',')[1]).Distinct().Order();
         Assert.Equal(["mitten", "plain"], variants);
         Assert.Equal(2, job.LinesStartingWith("CSV geomean,").Count());
+        AssertVariantsShareBuffers(job, ["pingpong", "halo"], ["plain", "mitten"]);
+    }
+
+    /// <summary>
+    /// Both variants of a comparison send from and receive into the same buffers ("CSV buffers,pattern,variant,id":
+    /// one line per variant with the same id), so where a job's arrays lie cannot tell the variants apart.
+    /// </summary>
+    private static void AssertVariantsShareBuffers(MpiJob job, string[] patterns, string[] variants)
+    {
+        var rows = job.LinesStartingWith("CSV buffers,").Select(l => l.Split(',')).ToList();
+        foreach (string pattern in patterns)
+        {
+            var ofPattern = rows.Where(r => r[0] == pattern).ToList();
+            Assert.True(ofPattern.Select(r => r[1]).Order().SequenceEqual(variants.Order()), $"{pattern}: buffer lines\n" + job.Describe());
+            Assert.True(ofPattern.Select(r => r[2]).Distinct().Count() == 1, $"{pattern}: the variants moved different buffers\n" + job.Describe());
+        }
     }
 
     private static double Parse(string s) => double.Parse(s, CultureInfo.InvariantCulture);

@@ -56,7 +56,7 @@ internal sealed partial class GroupProtocol
         StateSender state;
         try
         {
-            state = StateTransfer.OpenSender(inter, sameHost);
+            state = StateTransfer.OpenSender(inter, sameHost, fromSpare ? spare?.Pid ?? 0 : 0); // a spare's prepared state ring, if it has one
         }
         catch (StateTransferException e)
         {

@@ -221,6 +221,8 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
 
     internal override string Channel => "shm:" + ring.Address;
 
+    internal override int ReaderPid => ring.File.IsClosed ? 0 : ring.ReaderPid;
+
     /// <summary>Whether the ring was prepared by the receiver (warm from the first byte).</summary>
     internal bool UsesPreparedRing => ring.WasPrepared;
 

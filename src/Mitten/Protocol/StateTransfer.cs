@@ -90,6 +90,9 @@ internal abstract class StateSender : Stream
     /// <summary>What the replacement needs to open the receiving side ("shm:PID:FD:RINGBYTES" or "mpi:CHUNK").</summary>
     internal abstract string Channel { get; }
 
+    /// <summary>The replacement's process id where the route knows it (the shared-memory reader says it on the ring), else 0.</summary>
+    internal virtual int ReaderPid => 0;
+
     /// <summary>Bytes of state sent (the communication state's frame included).</summary>
     internal long BytesSent => written;
 

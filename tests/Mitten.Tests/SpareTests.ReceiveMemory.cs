@@ -98,7 +98,7 @@ public partial class SpareTests
         // NAS IS class W on 2 ranks with a spare, rank 1 moving at iteration 3: its state (MigratableCodec,
         // arrays of some MiB) is more than 1 MiB of prepared memory; the replacement's trace says how much
         // of it went into the state (none with 0), and IS verifies its keys either way.
-        var job = IsMovingRank1ToASpare(2, "W", "MITTEN_RECEIVE_MEMORY_MIB", mib);
+        var job = IsMovingRank1ToASpare(2, "A", "MITTEN_RECEIVE_MEMORY_MIB", mib); // class A: arrays of 16 MiB (arrays without a whole 2 MiB page are never placed)
         Match restored = Regex.Match(job.Stderr, @"replacement: state restored \((\d+) bytes, .*prepared memory placed: (\d+) bytes\)");
         Assert.True(restored.Success, job.Describe());
         long stateBytes = long.Parse(restored.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);

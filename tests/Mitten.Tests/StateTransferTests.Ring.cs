@@ -52,7 +52,7 @@ public partial class StateTransferTests
         Assert.True(written.Success, job.Describe());
         Assert.NotEqual(written.Groups[1].Value, written.Groups[2].Value); // the ring is the spare's
         Assert.Equal(SmallRing.ToString(), written.Groups[3].Value);
-        Assert.Matches(@"MIGRATION rank=1 .*spare_taken=[\d.]+ms", job.Stdout);
+        Assert.Matches(@"MIGRATION migration \d+: rank 1 .* spare_taken=[\d.]+ms", job.Stdout);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ internal static class Bench
         return 0;
     }
 
-    private const int AckWords = 6;
+    private const int AckWords = 7;
 
     /// <summary>The last Mitten transfer's phases (ms from its start), printed as a "phase," row after its "row," row.</summary>
     private static string? LastPhases;
@@ -131,7 +131,7 @@ internal static class Bench
         GC.Collect();
     }
 
-    /// <summary>Waits (untimed) until the child has prepared its receiving memory, as an idle spare has.</summary>
+    /// <summary>Waits (untimed) until the child has prepared its receiving memory and state ring, as an idle spare has; READY carries its process id.</summary>
     private static void AwaitReady(Communicator child)
     {
         if (!readyPending)
@@ -140,8 +140,12 @@ internal static class Bench
         }
         Span<long> ready = [0];
         child.Recv<long>(ready, 0, ReadyTag);
+        childPid = (int)ready[0];
         readyPending = false;
     }
+
+    /// <summary>The child's process id (a moving rank knows the spare it took), so the sender can use the child's prepared state ring.</summary>
+    private static int childPid;
 
     private static bool readyPending = true;
 
@@ -157,7 +161,7 @@ internal static class Bench
     {
         long start = Stopwatch.GetTimestamp();
         Command(child, route, @case, 0);
-        using StateSender sender = route == Shm ? new SharedMemoryStateSender(child, StateTransfer.ChunkBytes) : new MpiChunkStateSender(child, StateTransfer.ChunkBytes);
+        using StateSender sender = route == Shm ? new SharedMemoryStateSender(child, StateTransfer.ChunkBytes, childPid) : new MpiChunkStateSender(child, StateTransfer.ChunkBytes);
         child.Send<byte>(Encoding.ASCII.GetBytes(sender.Channel), 0, ChannelTag);
         sender.Send([], save);
         long saved = Stopwatch.GetTimestamp();
@@ -169,10 +173,15 @@ internal static class Bench
         {
             throw new InvalidDataException("the child's restored state differs");
         }
+        if (ack[6] != sender.BytesSent)
+        {
+            throw new InvalidDataException($"the child read {ack[6]} bytes of a {sender.BytesSent}-byte stream");
+        }
+        string ring = sender is SharedMemoryStateSender shm ? (shm.UsesPreparedRing ? " ring=prepared" : " ring=own") : "";
         // Where the time went (ms from the start): the sender's capture+write ended; the child had the channel, had opened it, had restored, had read to the end.
         double Ms(long t) => (t - start) * 1000.0 / Stopwatch.Frequency;
         LastPhases = string.Create(CultureInfo.InvariantCulture,
-            $"saved={Ms(saved):F1} channel={Ms(ack[1]):F1} opened={Ms(ack[2]):F1} restored={Ms(ack[3]):F1} drained={Ms(ack[4]):F1} acked={Ms(end):F1} child_faults={ack[5]}");
+            $"saved={Ms(saved):F1} channel={Ms(ack[1]):F1} opened={Ms(ack[2]):F1} restored={Ms(ack[3]):F1} drained={Ms(ack[4]):F1} acked={Ms(end):F1} child_faults={ack[5]}{ring}");
         return seconds;
     }
 
@@ -215,7 +224,8 @@ internal static class Bench
             // Like an idle spare: memory for the next state, prepared before it comes
             // (MITTEN_RECEIVE_MEMORY_MIB; untimed: the parent waits for READY before its clock starts).
             ReceiveMemory.Prepare(ReceiveMemory.ConfiguredBytes);
-            parent.Send<long>([1], 0, ReadyTag);
+            StateRing.PrepareForReceiving(); // MITTEN_STATE_RING_PREPARED=0: the sender makes its own ring, as for a spawned replacement
+            parent.Send<long>([Environment.ProcessId], 0, ReadyTag);
             parent.Recv<long>(command, 0, CommandTag);
             if (command[0] == Exit)
             {
@@ -269,7 +279,7 @@ internal static class Bench
             receiver.DrainToEnd();
             receiver.Release();
             long tDrained = Stopwatch.GetTimestamp();
-            Span<long> ack = [ok ? 1 : 0, tChannel, tOpened, tRestored, tDrained, Mitten.Protocol.Spares.HeapHugePages.MinorFaults() - faults];
+            Span<long> ack = [ok ? 1 : 0, tChannel, tOpened, tRestored, tDrained, Mitten.Protocol.Spares.HeapHugePages.MinorFaults() - faults, receiver.BytesReceived];
             parent.Send<long>(ack, 0, AckTag);
             GC.Collect();
         }

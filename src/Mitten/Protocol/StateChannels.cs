@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -185,16 +183,18 @@ internal sealed unsafe class MpiChunkStateReceiver : StateReceiver
 }
 
 /// <summary>
-/// Shared memory, sending side: an anonymous memory file (memfd_create) the codec's output is
-/// written into (small writes gathered first); a notice [bytes available, complete] goes to the
-/// replacement after every chunk and at the end.
+/// Shared memory, sending side: the codec's output goes into a <see cref="StateRing"/> (the
+/// receiving spare's prepared ring when there is one, else a ring of this process's own) with
+/// pwrite (small writes gathered first); a notice [bytes available, complete] goes to the
+/// replacement every <see cref="announceEvery"/> bytes, at the end, and before every wait for
+/// room. The writer never gets more than the ring ahead of the reader's credit.
 /// </summary>
 internal sealed unsafe class SharedMemoryStateSender : StateSender
 {
     private readonly Communicator inter;
     private readonly int chunk;
-    private readonly SafeFileHandle file;
-    private readonly int descriptor;
+    private readonly StateRing ring;
+    private readonly long announceEvery;
     /// <summary>Writes from this size on skip the gathering copy.</summary>
     private const int DirectWriteBytes = 64 * 1024;
     private readonly byte[] gather = new byte[256 * 1024];
@@ -203,39 +203,36 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     private int gathered;
     private long offset;
     private long announced;
-    /// <summary>Bytes of the file allocated ahead of the writes (see <see cref="Reserve"/>).</summary>
+    /// <summary>Bytes of the ring's data allocated ahead of the writes (see <see cref="Reserve"/>).</summary>
     private long reserved;
 
-    internal SharedMemoryStateSender(Communicator inter, int chunk)
+    /// <summary>
+    /// Opens the ring: the one <paramref name="receiverPid"/> (a spare on this host, 0 when not
+    /// known) prepared, else a new one of this process's own.
+    /// </summary>
+    internal SharedMemoryStateSender(Communicator inter, int chunk, int receiverPid = 0)
     {
         this.inter = inter;
         this.chunk = chunk;
-        descriptor = MemfdCreate("mitten-state", 1 /* MFD_CLOEXEC */);
-        if (descriptor < 0)
-        {
-            throw new StateTransferException($"memfd_create failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-        file = new SafeFileHandle(descriptor, ownsHandle: true);
+        ring = StateRing.TryClaim(receiverPid) ?? StateRing.CreateForSending();
+        reserved = ring.WasPrepared ? ring.DataBytes : 0;
+        announceEvery = Math.Max(1, Math.Min(chunk, ring.DataBytes / 4));
     }
 
-    internal override string Channel => $"shm:{Environment.ProcessId}:{descriptor}";
+    internal override string Channel => "shm:" + ring.Address;
+
+    internal override int ReaderPid => ring.File.IsClosed ? 0 : ring.ReaderPid;
+
+    /// <summary>Whether the ring was prepared by the receiver (warm from the first byte).</summary>
+    internal bool UsesPreparedRing => ring.WasPrepared;
 
     protected override void Put(ReadOnlySpan<byte> data)
     {
         if (data.Length >= DirectWriteBytes)
         {
-            // Large writes (the codec's array slices) go straight from the caller's memory into
-            // the file, in chunk-sized pieces, so the replacement can start on each.
+            // Large writes (the codec's array slices) go straight from the caller's memory into the ring.
             WriteGathered();
-            while (!data.IsEmpty)
-            {
-                int n = (int)Math.Min(data.Length, chunk);
-                Reserve(n);
-                RandomAccess.Write(file, data[..n], offset);
-                offset += n;
-                data = data[n..];
-                AnnounceIfDue();
-            }
+            WriteToRing(data);
             return;
         }
         if (gathered + data.Length > gather.Length)
@@ -254,44 +251,95 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     {
         if (gathered > 0)
         {
-            Reserve(gathered);
-            RandomAccess.Write(file, gather.AsSpan(0, gathered), offset);
-            offset += gathered;
+            WriteToRing(gather.AsSpan(0, gathered));
             gathered = 0;
-            AnnounceIfDue();
+        }
+    }
+
+    /// <summary>pwrite into the ring, in pieces that end at the ring's end, at a chunk, or where the reader's credit ends.</summary>
+    private void WriteToRing(ReadOnlySpan<byte> data)
+    {
+        long size = ring.DataBytes;
+        while (!data.IsEmpty)
+        {
+            long at = offset % size;
+            long room = AwaitRoom();
+            int n = (int)Math.Min(Math.Min(data.Length, room), Math.Min(size - at, chunk));
+            Reserve(at, n);
+            RandomAccess.Write(ring.File, data[..n], StateRing.ControlBytes + at);
+            offset += n;
+            data = data[n..];
+            if (offset - announced >= announceEvery)
+            {
+                Announce(complete: false);
+            }
         }
     }
 
     /// <summary>
-    /// Allocates the file's pages a chunk ahead of a write of <paramref name="n"/> bytes at the
-    /// current offset (fallocate): a write into a memory file's pages that do not exist yet
-    /// allocates and clears them one by one, which here ran 20-30 times slower than allocating
-    /// the chunk in one call and then writing (4 MiB: about 20 ms against 1.5 ms). A failure
-    /// only leaves the allocation to the write, as before.
+    /// Bytes the ring has room for now (more than 0). When it is full: announces what is written
+    /// but not announced (so the reader can go on), then waits for the reader's credit, polling
+    /// with a deadline (the restore limit, restarted whenever the reader advances). Ends in a
+    /// <see cref="StateTransferException"/> (and the migration's rollback) when the deadline
+    /// passes, the reader's process is gone, or the replacement reports RESTORE_FAILED.
     /// </summary>
-    private void Reserve(int n)
+    private long AwaitRoom()
     {
-        if (offset + n <= reserved)
+        long room = ring.DataBytes - (offset - ring.Consumed);
+        if (room > 0)
         {
-            return;
+            return room;
         }
-        long grow = Math.Max(chunk, offset + n - reserved);
-        if (SharedMemoryStateReceiver.Fallocate(descriptor, 0, reserved, grow) == 0)
-        {
-            reserved += grow;
-        }
-        else
-        {
-            reserved = long.MaxValue; // not supported here: leave it to the writes
-        }
-    }
-
-    private void AnnounceIfDue()
-    {
-        if (offset - announced >= chunk)
+        if (offset > announced)
         {
             Announce(complete: false);
         }
+        long seen = ring.Consumed;
+        var deadline = Deadline.After(ProtocolTimeouts.Restore, "the replacement's reading of the state (room in the state ring)");
+        long nextLivenessCheck = 0;
+        while ((room = ring.DataBytes - (offset - ring.Consumed)) <= 0)
+        {
+            ThrowIfReplacementFailed(inter);
+            long consumed = ring.Consumed;
+            if (consumed != seen)
+            {
+                seen = consumed;
+                deadline = Deadline.After(ProtocolTimeouts.Restore, deadline.WaitingFor);
+            }
+            if (deadline.Expired)
+            {
+                throw new StateTransferException(deadline.Describe());
+            }
+            long now = System.Diagnostics.Stopwatch.GetTimestamp();
+            if (now > nextLivenessCheck)
+            {
+                nextLivenessCheck = now + System.Diagnostics.Stopwatch.Frequency / 10;
+                int reader = ring.ReaderPid;
+                if (reader > 0 && reader != Environment.ProcessId && !StateRing.IsAlive(reader))
+                {
+                    throw new StateTransferException($"the replacement (process {reader}) died while reading the state");
+                }
+            }
+            Thread.Yield();
+        }
+        return room;
+    }
+
+    /// <summary>
+    /// On a ring of this process's own, first lap: allocates the pages a chunk ahead of a write of
+    /// <paramref name="n"/> bytes at ring offset <paramref name="at"/> (fallocate): a write into a
+    /// memory file's pages that do not exist yet allocates and clears them one by one, which ran
+    /// 20-30 times slower than allocating the chunk in one call and then writing (4 MiB: about 20
+    /// ms against 1.5 ms). A failure only leaves the allocation to the write.
+    /// </summary>
+    private void Reserve(long at, int n)
+    {
+        if (at + n <= reserved)
+        {
+            return;
+        }
+        long grow = Math.Min(Math.Max(chunk, at + n - reserved), ring.DataBytes - reserved);
+        reserved = ring.Allocate(reserved, grow) ? reserved + grow : long.MaxValue;
     }
 
     protected override void Complete()
@@ -325,53 +373,52 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
 
     protected override void Dispose(bool disposing)
     {
-        file.Dispose();
+        ring.Dispose();
         base.Dispose(disposing);
     }
 
     /// <summary>
-    /// The file calls of both ends once, on a one-page file of this process's own (at start-up,
-    /// never during a migration): create, write, open through /proc, read, punch a hole, close.
-    /// Their native call stubs are then made before a migration needs them.
+    /// The file calls of both ends once, on a small ring of this process's own (at start-up,
+    /// never during a migration): create and write it, claim it through /proc, write, read,
+    /// credit, close. Their native call stubs and code are then made before a migration needs them.
     /// </summary>
     internal static void ExerciseFileCalls()
     {
-        int fd = MemfdCreate("mitten-warmup", 1 /* MFD_CLOEXEC */);
-        if (fd < 0)
-        {
-            throw new StateTransferException($"memfd_create failed (errno {Marshal.GetLastPInvokeError()})");
-        }
-        using var file = new SafeFileHandle(fd, ownsHandle: true);
+        const string name = StateRing.Name + "-warmup"; // not the name a writer looks for
+        using StateRing owned = StateRing.Create(8192, write: true, name);
+        owned.Consumed = 0;
         byte[] page = new byte[4096];
-        RandomAccess.Write(file, page, 0);
-        using SafeFileHandle reader = File.OpenHandle($"/proc/{Environment.ProcessId}/fd/{fd}", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-        _ = RandomAccess.Read(reader, page, 0);
-        _ = SharedMemoryStateReceiver.Fallocate((int)reader.DangerousGetHandle(), 3 /* FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE */, 0, page.Length);
+        _ = StateRing.IsAlive(Environment.ProcessId);
+        using StateRing? claimed = StateRing.TryClaim(Environment.ProcessId, name); // not ready: null, but the scan ran
+        using StateRing reader = StateRing.OpenForReading(Environment.ProcessId, owned.Descriptor, owned.DataBytes);
+        RandomAccess.Write(owned.File, page, StateRing.ControlBytes);
+        _ = RandomAccess.Read(reader.File, page, StateRing.ControlBytes);
+        reader.Consumed = page.Length;
+        reader.ReaderPid = Environment.ProcessId;
+        _ = owned.Allocate(0, page.Length);
     }
-
-    [DllImport("libc", EntryPoint = "memfd_create", SetLastError = true)]
-    private static extern int MemfdCreate(string name, uint flags);
 }
 
 /// <summary>
-/// Shared memory, receiving side: opens the moving rank's memory file through /proc, reads
-/// what the notices announce, and gives back the pages it has read (FALLOC_FL_PUNCH_HOLE), so
-/// the state is held twice at most by a chunk.
+/// Shared memory, receiving side: opens the ring the channel names (its own prepared ring, or
+/// the moving rank's through /proc), reads what the notices announce, wrapping at the ring's end,
+/// and gives the writer credit for every byte it has read (the control page's consumed word).
 /// </summary>
 internal sealed class SharedMemoryStateReceiver : StateReceiver
 {
     private readonly Communicator parent;
     private readonly Action<string> leave;
-    private readonly SafeFileHandle file;
+    private readonly StateRing ring;
     private readonly long[] notice = new long[2];
-    private long available, position, released;
-    private bool complete;
+    private long available, position;
+    private bool complete, wrapped;
 
-    internal SharedMemoryStateReceiver(Communicator parent, int pid, int descriptor, Action<string> leave)
+    internal SharedMemoryStateReceiver(Communicator parent, int pid, int descriptor, long ringBytes, Action<string> leave)
     {
         this.parent = parent;
         this.leave = leave;
-        file = File.OpenHandle($"/proc/{pid}/fd/{descriptor}", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        ring = StateRing.OpenForReading(pid, descriptor, ringBytes);
+        ring.ReaderPid = Environment.ProcessId;
     }
 
     protected override int Take(Span<byte> destination)
@@ -384,20 +431,34 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
             }
             AwaitNotice();
         }
-        int n = (int)Math.Min(destination.Length, available - position);
-        int got = RandomAccess.Read(file, destination[..n], position);
+        long size = ring.DataBytes;
+        long at = position % size;
+        int n = (int)Math.Min(Math.Min(destination.Length, available - position), size - at);
+        int got = RandomAccess.Read(ring.File, destination[..n], StateRing.ControlBytes + at);
         if (got <= 0)
         {
-            throw new InvalidDataException($"the moving rank's state file ended at {position} bytes, {available} were announced");
+            throw new InvalidDataException($"the moving rank's state ring ended at {position} bytes, {available} were announced");
         }
         position += got;
-        if (position - released >= 4 << 20)
+        ring.Consumed = position;
+        if (!wrapped && position > size)
         {
-            long end = position & ~4095L;
-            _ = Fallocate((int)file.DangerousGetHandle(), 3 /* FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE */, released, end - released);
-            released = end;
+            wrapped = true;
+            FaultAfterTheFirstLap();
         }
         return got;
+    }
+
+    /// <summary>Test faults (MITTEN_TEST_FAULT via the header) once the stream has gone round the ring: "replacement:ring:stop|kill|exit".</summary>
+    private static void FaultAfterTheFirstLap()
+    {
+        if (FaultInjection.Setting == "replacement:ring:exit")
+        {
+            Console.Error.WriteLine($"mitten: test fault: exit the replacement at step ring (process {Environment.ProcessId})");
+            Console.Error.Flush();
+            GroupProtocol.ExitProcess(3);
+        }
+        FaultInjection.At("ring", "replacement");
     }
 
     private void AwaitNotice()
@@ -420,9 +481,5 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
         complete = notice[1] == 1;
     }
 
-    protected override void ReleaseTransport() => file.Dispose();
-
-    [DllImport("libc", EntryPoint = "fallocate", SetLastError = true)]
-    internal static extern int Fallocate(int fd, int mode, long offset, long length);
+    protected override void ReleaseTransport() => ring.Dispose();
 }
-

@@ -14,10 +14,12 @@ namespace Mitten.Protocol;
 /// Two routes:
 /// <list type="bullet">
 /// <item><b>Shared memory</b> (a replacement on the same host): the moving rank writes the
-/// stream into an anonymous memory file (memfd); after every chunk it sends a 16-byte notice
-/// (bytes available so far, whether the stream is complete) over the intercommunicator; the
-/// replacement opens the file through /proc/PID/fd/FD, reads what the notices announce and
-/// releases the pages it has read. Nothing stays behind if either process dies.</item>
+/// stream round a ring in an anonymous memory file (<see cref="StateRing"/>: the taken spare's,
+/// prepared while it was idle, or the moving rank's own); after every chunk it sends a 16-byte
+/// notice (bytes available so far, whether the stream is complete) over the intercommunicator;
+/// the replacement opens the file through /proc/PID/fd/FD, reads what the notices announce and
+/// credits what it has read on the ring's control page, where the writer waits for room.
+/// Nothing stays behind if either process dies.</item>
 /// <item><b>MPI chunks</b> (another host, or MITTEN_STATE_TRANSFER=mpi): chunks of
 /// <see cref="ChunkBytes"/> sent with MPI_Isend from a ring of three pinned buffers while the
 /// codec fills the next one; the replacement keeps receives posted ahead. Every chunk is full
@@ -49,9 +51,11 @@ internal static class StateTransfer
     /// <summary>
     /// Opens the sending side towards the replacement (rank 0 of <paramref name="inter"/>). Its
     /// <see cref="StateSender.Channel"/> goes into the header, which must be sent before the state.
+    /// <paramref name="receiverPid"/>: the replacement's process id when it is known before the
+    /// header (a spare taken on this host), so its prepared state ring can be used; 0 otherwise.
     /// </summary>
-    internal static StateSender OpenSender(Communicator inter, bool sameHost) =>
-        UseSharedMemory(sameHost) ? new SharedMemoryStateSender(inter, ChunkBytes) : new MpiChunkStateSender(inter, ChunkBytes);
+    internal static StateSender OpenSender(Communicator inter, bool sameHost, int receiverPid = 0) =>
+        UseSharedMemory(sameHost) ? new SharedMemoryStateSender(inter, ChunkBytes, receiverPid) : new MpiChunkStateSender(inter, ChunkBytes);
 
     /// <summary>
     /// Opens the receiving side described by <paramref name="channel"/> (from the header).
@@ -67,7 +71,8 @@ internal static class StateTransfer
         string[] parts = channel.Split(':');
         return parts[0] switch
         {
-            "shm" => new SharedMemoryStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture), leave),
+            "shm" => new SharedMemoryStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture),
+                long.Parse(parts[3], CultureInfo.InvariantCulture), leave),
             "mpi" => new MpiChunkStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), leave),
             _ => throw new InvalidDataException($"unknown state channel '{channel}'"),
         };
@@ -82,8 +87,11 @@ internal abstract class StateSender : Stream
 {
     private long written;
 
-    /// <summary>What the replacement needs to open the receiving side ("shm:PID:FD" or "mpi:CHUNK").</summary>
+    /// <summary>What the replacement needs to open the receiving side ("shm:PID:FD:RINGBYTES" or "mpi:CHUNK").</summary>
     internal abstract string Channel { get; }
+
+    /// <summary>The replacement's process id where the route knows it (the shared-memory reader says it on the ring), else 0.</summary>
+    internal virtual int ReaderPid => 0;
 
     /// <summary>Bytes of state sent (the communication state's frame included).</summary>
     internal long BytesSent => written;

@@ -56,7 +56,7 @@ internal sealed partial class GroupProtocol
         StateSender state;
         try
         {
-            state = StateTransfer.OpenSender(inter, sameHost);
+            state = StateTransfer.OpenSender(inter, sameHost, fromSpare ? spare?.Pid ?? 0 : 0); // a spare's prepared state ring, if it has one
         }
         catch (StateTransferException e)
         {
@@ -90,7 +90,7 @@ internal sealed partial class GroupProtocol
         }
         if (sendFailure is not null && !replacementFailed)
         {
-            AbandonReplacement(inter, 0, host);
+            AbandonReplacement(inter, state.ReaderPid, host); // the reader's pid, where the route knows it: a stopped one is continued to read ABANDON
             RollBack(session, sendFailure, spawnAttempted: true);
             return;
         }

@@ -142,6 +142,7 @@ internal sealed partial class GroupProtocol
             }
         }
         double committedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        long committedAt = Stopwatch.GetTimestamp();
 
         var protocol = new GroupProtocol(group, new ControlChannel(controlCommunicator), window, received, header.Superstep, header.Collectives, captureApplicationState, job)
         {
@@ -159,7 +160,13 @@ internal sealed partial class GroupProtocol
         {
             protocol.sparePools[kept.Id] = kept.Pool; // a former spare can take another spare of its pool
         }
+        long constructed = Stopwatch.GetTimestamp();
         protocol.RestoreDerivedCommunicators(header.Derived); // collective with the joining ranks' rebuild
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replacement: resume: protocol object {Stopwatch.GetElapsedTime(committedAt, constructed).TotalMilliseconds:F1} ms, derived communicators {Stopwatch.GetElapsedTime(constructed).TotalMilliseconds:F1} ms"));
+        }
 
         foreach (PendingRequest pending in header.PendingRequests)
         {

@@ -59,6 +59,7 @@ internal sealed partial class GroupProtocol
         ReplenishedDoorbell? early = role.Length >= 3 && role[0] == 2 ? OpenReplenishedDoorbell(spawnedBy, (int)role[1], role[2]) : null;
         ProtocolWarmup.Start();
         warmRestore();   // the application codec's restore (and save) on a stand-in (CodecWarmup)
+        RestoredArrays.Warm(); // compiled for the application's after-restore allocations
         WarmHeaderCode();
         ExerciseReplacementPath();
         HeapHugePages.Advise(); // compiled and marked while idle; marked again when taken (the warm-up's collections may have remapped parts)

@@ -62,7 +62,15 @@ internal sealed partial class GroupProtocol
         RestoredArrays.Warm(); // compiled for the application's after-restore allocations
         WarmHeaderCode();
         ExerciseReplacementPath();
-        ExerciseResumePath(); // the protocol object a replacement builds after COMMIT, over a copy of MPI_COMM_SELF
+        try
+        {
+            ExerciseResumePath(); // the protocol object a replacement builds after COMMIT, over a copy of MPI_COMM_SELF
+        }
+        catch (MpiException e)
+        {
+            // Only a warm-up: the spare serves all the same, and the replacement compiles this after COMMIT.
+            ProtocolTrace.Write(-1, $"spare: the resume path's warm-up failed ({e.Message})");
+        }
         HeapHugePages.Advise(); // compiled and marked while idle; marked again when taken (the warm-up's collections may have remapped parts)
         ReceiveMemory.PrepareInBackground(); // memory for the state, written once while idle (MITTEN_RECEIVE_MEMORY_MIB)
         ProtocolWarmup.ReportSpareStartup();

@@ -59,8 +59,18 @@ internal sealed partial class GroupProtocol
         ReplenishedDoorbell? early = role.Length >= 3 && role[0] == 2 ? OpenReplenishedDoorbell(spawnedBy, (int)role[1], role[2]) : null;
         ProtocolWarmup.Start();
         warmRestore();   // the application codec's restore (and save) on a stand-in (CodecWarmup)
+        RestoredArrays.Warm(); // compiled for the application's after-restore allocations
         WarmHeaderCode();
         ExerciseReplacementPath();
+        try
+        {
+            ExerciseResumePath(); // the protocol object a replacement builds after COMMIT, over a copy of MPI_COMM_SELF
+        }
+        catch (MpiException e)
+        {
+            // Only a warm-up: the spare serves all the same, and the replacement compiles this after COMMIT.
+            ProtocolTrace.Write(-1, $"spare: the resume path's warm-up failed ({e.Message})");
+        }
         HeapHugePages.Advise(); // compiled and marked while idle; marked again when taken (the warm-up's collections may have remapped parts)
         ReceiveMemory.PrepareInBackground(); // memory for the state, written once while idle (MITTEN_RECEIVE_MEMORY_MIB)
         ProtocolWarmup.ReportSpareStartup();

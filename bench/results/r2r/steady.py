@@ -15,4 +15,4 @@ for p in pairs:
     print(p,'main',a,'r2r',b,'ratio r2r/main of medians %.3f'%r, 'rep1 ratio %.3f'%(b[0]/a[0]))
 print('median ratio',round(st.median(rat),3),[round(x,3) for x in rat])
 for v in ('main',sys.argv[2] if len(sys.argv)>2 else 'r2r'):
-    print(v,'median of job medians',round(st.median([st.median(res[(v,p)]) for p in pairs if (v,p) in res]),1),'rep1 median',round(st.median([res[(v,p)][0] for p in pairs if (v,p) in res]),1))
+    print(v,'median of job medians',round(st.median([st.median(res[(v,p)]) for p in pairs if res.get((v,p))]),1),'rep1 median',round(st.median([res[(v,p)][0] for p in pairs if res.get((v,p))]),1))

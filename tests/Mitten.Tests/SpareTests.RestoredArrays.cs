@@ -22,21 +22,22 @@ public partial class SpareTests
         {
             // Dirty heap memory first, so that an uninitialized array has something to clear.
             DirtyTheHeap();
-            Assert.Equal(8L << 20, ReceiveMemory.Prepare(8L << 20));
+            Assert.Equal(16L << 20, ReceiveMemory.Prepare(16L << 20));
             // 4 MiB + 12 bytes: placed whole but for its partial end pages, which are cleared.
             int[] first = RestoredArrays.Allocate<int>((1 << 20) + 3);
             long placedFirst = ReceiveMemory.PlacedBytes;
             Assert.True(placedFirst >= (4L << 20) - 8192, $"placed {placedFirst} bytes for a 4 MiB array");
-            // 3 MiB: still fits.
-            long[] second = RestoredArrays.Allocate<long>(3 << 17);
+            // 5 MiB: still fits. (Only arrays that hold a whole 2 MiB page get prepared memory; an
+            // array of 4 MiB or more always does, whatever its alignment.)
+            long[] second = RestoredArrays.Allocate<long>(5 << 17);
             long placedSecond = ReceiveMemory.PlacedBytes;
-            Assert.True(placedSecond - placedFirst >= (3L << 20) - 8192, $"placed {placedSecond - placedFirst} bytes for a 3 MiB array");
-            // 4 MiB more than is left: an ordinary array, nothing placed.
-            double[] third = RestoredArrays.Allocate<double>(1 << 19);
+            Assert.True(placedSecond - placedFirst >= (5L << 20) - 8192, $"placed {placedSecond - placedFirst} bytes for a 5 MiB array");
+            // 12 MiB, more than the 7 MiB left: an ordinary array, nothing placed.
+            double[] third = RestoredArrays.Allocate<double>(3 << 19);
             Assert.Equal(placedSecond, ReceiveMemory.PlacedBytes);
             Assert.Equal((1 << 20) + 3, first.Length);
-            Assert.Equal(3 << 17, second.Length);
-            Assert.Equal(1 << 19, third.Length);
+            Assert.Equal(5 << 17, second.Length);
+            Assert.Equal(3 << 19, third.Length);
             Assert.True(first.AsSpan().IndexOfAnyExcept(0) < 0, "the first array is not all zero");
             Assert.True(second.AsSpan().IndexOfAnyExcept(0L) < 0, "the second array is not all zero");
             Assert.True(third.AsSpan().IndexOfAnyExcept(0.0) < 0, "the third array is not all zero");

@@ -41,7 +41,8 @@ names:
               options: --measurements T (10)  --quick  --compare plain|mitten (alternate two variants)
   checkpoint  checkpoint cost (bench/Checkpoint/run.sh)
   overhead    Mitten normal-execution overhead, patent Fig. 11 (bench/Mitten/run.sh overhead)
-              options: --repeat K (3)  --spare-pairs P (7; idle warm spares, 0 skips)  --only-spares  --only-mg
+              options: --repeat K (3)  --repeats R (60: IS repetitions per class; classes S and W: --repeats-small, 5R)
+                       --spare-pairs P (7; idle warm spares, 0 skips)  --only-spares  --only-mg
   migration   migration cost vs process count, patent Figs. 12-13 (bench/Mitten/run.sh migration)
               options: --repeats R (5)  --ranks "2 4 8"  --class A  --hosts H (same-host vs cross-host, root)
                        --spares S (S warm spares, MITTEN_SPARES: the moving rank takes one instead of spawning;

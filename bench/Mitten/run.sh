@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Mitten experiments (patent 002, Figs. 11-13). Usually run through scripts/bench.sh.
 #
-#   bench/Mitten/run.sh overhead  [--repeat K (3)] [--repeats R (60)] [--is-classes "A W"] [--is-ranks N (2)]
+#   bench/Mitten/run.sh overhead  [--repeat K (3)] [--repeats R (60)] [--repeats-small RS (5R)] [--is-classes "A W"] [--is-ranks N (2)]
 #                                 [--mpptest-rounds M (9)] [--collective-ranks N (2)] [--measurements T (10)] [--quick]
 #       NAS IS and the Mpptest-style patterns on the plain binding and through Mitten,
 #       alternating in one job (IS: R repetitions after a warm-up one, each with fresh states,
 #       the two variants alternating iteration by iteration, which goes first alternating too;
 #       Mpptest: per size and measurement). IS: two states serve all repetitions and swap
-#       variants each repetition (layout 0/1); per class, the geometric mean of the two layouts'
+#       variants each repetition (layout 0/1); classes S and W run RS repetitions (an iteration is
+#       about 7 times shorter than class A's, so 5R takes about the time of class A's R and gives a
+#       median of as many milliseconds of work, not 7 times fewer); per class, the geometric mean of the two layouts'
 #       median ratios mitten time / plain time; is_pct = their geometric mean over classes,
 #       minus 1. Mpptest: point-to-point and collectives on 2 ranks (not oversubscribed; 4 ranks
 #       on 2 cores measures time-sharing), M rounds; mpptest_pct = geometric mean over patterns
@@ -112,12 +114,13 @@ gnuplot_terminal() {
 
 # ---------------------------------------------------------------------------------------------
 overhead() {
-  local repeats=60 classes="A W" is_ranks=2 rounds=9 measurements=10 collective_ranks=2 quick=() repetitions=3
+  local repeats=60 repeats_small="" classes="A W" is_ranks=2 rounds=9 measurements=10 collective_ranks=2 quick=() repetitions=3
   local mg_classes="W A" mg_ranks=2 mg_repeats=30 only_mg=0 spare_pairs=7 only_spares=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeat) repetitions=$2; shift 2 ;;
       --repeats) repeats=$2; shift 2 ;;
+      --repeats-small) repeats_small=$2; shift 2 ;;
       --is-classes) classes=$2; shift 2 ;;
       --is-ranks) is_ranks=$2; shift 2 ;;
       --mpptest-rounds) rounds=$2; shift 2 ;;
@@ -134,6 +137,7 @@ overhead() {
       *) echo "overhead: unknown option $1" >&2; exit 2 ;;
     esac
   done
+  [ -n "$repeats_small" ] || repeats_small=$((5 * repeats))
   build
   if [ "$only_mg" -eq 1 ]; then
     echo "overhead: mg_pct=$(overhead_mg "$mg_classes" "$mg_ranks" "$mg_repeats")"
@@ -178,7 +182,7 @@ overhead() {
     [ -f "$f" ] && cp "$f" "$base/"
   done
   {
-    echo "overhead: $repetitions repetitions (each: IS $repeats repetitions per class, Mpptest $rounds rounds):"
+    echo "overhead: $repetitions repetitions (each: IS $repeats repetitions per class, $repeats_small for S and W, Mpptest $rounds rounds):"
     printf '  %4s %9s %12s %11s %16s %10s\n' rep is_pct mpptest_pct is_control mpptest_control prejit_ms
     awk -F, 'NR > 1 { printf "  %4s %9s %12s %11s %16s %10s\n", $1, $2, $3, $4, $5, $6 }' "$reps_csv"
     echo "overhead: Mpptest per pattern, Mitten/plain in each repetition (goal: every pattern within 2 % in every one):"
@@ -217,7 +221,9 @@ overhead_repetition() {
   echo "class,ranks,us_per_migration_point" >"$mp_csv"
   # is_compare_job CLASS mitten|plain OUT: one IS --compare --interleave job (OUT.out, OUT.err); stops the benchmark if it fails.
   is_compare_job() {
-    if ! MITTEN_STARTUP_REPORT=1 mpi_job 1800 "$is_ranks" "$IS" --class "$1" --compare "$2" --repeats "$repeats" --interleave >"$3.out" 2>"$3.err"; then
+    local class_repeats=$repeats
+    case "$1" in S|W) class_repeats=$repeats_small ;; esac
+    if ! MITTEN_STARTUP_REPORT=1 mpi_job 1800 "$is_ranks" "$IS" --class "$1" --compare "$2" --repeats "$class_repeats" --interleave >"$3.out" 2>"$3.err"; then
       tail -5 "$3.out" "$3.err" >&2 || true
       echo "overhead: error=is-$2-run-failed class=$1"
       exit 1
@@ -245,7 +251,7 @@ overhead_repetition() {
   }
   local class
   for class in $classes; do
-    progress "IS class $class on $is_ranks ranks: $repeats repetitions, plain and Mitten alternating iteration by iteration, one job"
+    progress "IS class $class on $is_ranks ranks: $( case "$class" in S|W) echo "$repeats_small" ;; *) echo "$repeats" ;; esac) repetitions, plain and Mitten alternating iteration by iteration, one job"
     is_compare_job "$class" mitten "$TMP/overhead-is"
     grep '^COMPARE ' "$TMP/overhead-is.out" | grep -v ' rep=0 ' | awk '{
         for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

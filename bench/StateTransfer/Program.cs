@@ -18,7 +18,10 @@ using Mitten.Protocol.Spares;
 //   shm     Mitten's shared-memory route: codec -> memfd -> codec (MigratableCodec/StateSerializer)
 //   mpi     Mitten's MPI-chunk route over the intercommunicator (the TCP BTL for a spawned process)
 //   tcp     a plain TCP socket (loopback) between the same two processes: the raw array bytes into a fresh array
-//   memcpy  a copy of the array into a fresh array in the sending process
+//   memcpy  a copy of the array into a fresh array in the sending process (new memory: on this VM
+//           mostly the first touch of its pages, about 35 µs per 4 KiB, not the copy)
+//   warmcpy a copy of the array into an array of the same size allocated and written before the
+//           clock starts (the copy alone: the memory speed the shm route is measured against)
 // The 1M-node graph (bench/Checkpoint's SharedTree) goes by shm and mpi. Rows on stdout:
 //   row,ROUND,CASE,VARIANT,BYTES,SECONDS,MBPS     (MB = 10^6 bytes; BYTES = the payload, the array's bytes or the graph's stream)
 Console.SetOut(new StreamWriter(Console.OpenStandardOutput(), bufferSize: 1 << 16) { AutoFlush = true });
@@ -61,7 +64,7 @@ internal static class Bench
         Console.Error.WriteLine($"statetransfer: chunk {StateTransfer.ChunkBytes} B, child connected on port {port}");
 
         Node graph = Node.SharedTree(graphNodes, out _, out _);
-        string[] arrayVariants = ["shm", "mpi", "tcp", "memcpy"];
+        string[] arrayVariants = ["shm", "mpi", "tcp", "memcpy", "warmcpy"];
         for (int round = 0; round < rounds + 1; round++) // round 0 warms up (JIT, first page faults) and is not printed
         {
             foreach (int mib in sizes)
@@ -81,6 +84,7 @@ internal static class Bench
                         "shm" => SendState(child, Shm, DoublesCase, s => ArrayCodec.Save(state, s)),
                         "mpi" => SendState(child, MpiChunks, DoublesCase, s => ArrayCodec.Save(state, s)),
                         "tcp" => SendOverSocket(child, socket, state),
+                        "warmcpy" => WarmMemcpy(state),
                         _ => Memcpy(state),
                     };
                     Row(round, $"mib{mib}", variant, state.LongLength * 8, seconds);
@@ -106,7 +110,20 @@ internal static class Bench
         return 0;
     }
 
-    private const int AckWords = 7;
+    private const int AckWords = 10;
+
+    /// <summary>CPU time of the calling thread so far, ms (getrusage RUSAGE_THREAD: user + system).</summary>
+    private static unsafe double ThreadCpuMs() => ThreadCpu().User + ThreadCpu().System;
+
+    /// <summary>User and system CPU time of the calling thread so far, ms.</summary>
+    private static unsafe (double User, double System) ThreadCpu()
+    {
+        long* usage = stackalloc long[18];
+        return GetRusage(1 /* RUSAGE_THREAD */, usage) == 0 ? (usage[0] * 1000.0 + usage[1] / 1000.0, usage[2] * 1000.0 + usage[3] / 1000.0) : (-1, -1);
+    }
+
+    [DllImport("libc", EntryPoint = "getrusage")]
+    private static extern unsafe int GetRusage(int who, long* usage);
 
     /// <summary>The last Mitten transfer's phases (ms from its start), printed as a "phase," row after its "row," row.</summary>
     private static string? LastPhases;
@@ -160,11 +177,15 @@ internal static class Bench
     private static double SendState(Communicator child, long route, long @case, Action<Stream> save)
     {
         long start = Stopwatch.GetTimestamp();
+        (double userStart, double systemStart) = ThreadCpu();
+        long faultsStart = HeapHugePages.MinorFaults();
         Command(child, route, @case, 0);
         using StateSender sender = route == Shm ? new SharedMemoryStateSender(child, StateTransfer.ChunkBytes, childPid) : new MpiChunkStateSender(child, StateTransfer.ChunkBytes);
         child.Send<byte>(Encoding.ASCII.GetBytes(sender.Channel), 0, ChannelTag);
         sender.Send([], save);
         long saved = Stopwatch.GetTimestamp();
+        (double userEnd, double systemEnd) = ThreadCpu();
+        long senderFaults = HeapHugePages.MinorFaults() - faultsStart;
         Span<long> ack = stackalloc long[AckWords];
         child.Recv<long>(ack, 0, AckTag);
         long end = Stopwatch.GetTimestamp();
@@ -177,11 +198,13 @@ internal static class Bench
         {
             throw new InvalidDataException($"the child read {ack[6]} bytes of a {sender.BytesSent}-byte stream");
         }
-        string ring = sender is SharedMemoryStateSender shm ? (shm.UsesPreparedRing ? " ring=prepared" : " ring=own") : "";
+        string ring = sender is SharedMemoryStateSender shm
+            ? string.Create(CultureInfo.InvariantCulture, $" room_waits={shm.RoomWaits.Waits}/{shm.RoomWaits.Ticks * 1000.0 / Stopwatch.Frequency:F1}ms byte_waits={ack[8]}/{ack[9] / 1000.0:F1}ms") + (shm.UsesPreparedRing ? " ring=prepared" : " ring=own")
+            : "";
         // Where the time went (ms from the start): the sender's capture+write ended; the child had the channel, had opened it, had restored, had read to the end.
         double Ms(long t) => (t - start) * 1000.0 / Stopwatch.Frequency;
         LastPhases = string.Create(CultureInfo.InvariantCulture,
-            $"saved={Ms(saved):F1} channel={Ms(ack[1]):F1} opened={Ms(ack[2]):F1} restored={Ms(ack[3]):F1} drained={Ms(ack[4]):F1} acked={Ms(end):F1} child_faults={ack[5]}{ring}");
+            $"saved={Ms(saved):F1} channel={Ms(ack[1]):F1} opened={Ms(ack[2]):F1} restored={Ms(ack[3]):F1} drained={Ms(ack[4]):F1} acked={Ms(end):F1} child_faults={ack[5]} sender_cpu={userEnd - userStart:F1}+{systemEnd - systemStart:F1}ms sender_faults={senderFaults} receiver_cpu={ack[7] / 1000.0:F1}ms{ring}");
         return seconds;
     }
 
@@ -204,6 +227,18 @@ internal static class Bench
     {
         long start = Stopwatch.GetTimestamp();
         double[] copy = GC.AllocateUninitializedArray<double>(state.Length);
+        state.AsSpan().CopyTo(copy);
+        double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        GC.KeepAlive(copy);
+        return seconds;
+    }
+
+    /// <summary>A copy into memory that is already backed: the destination is allocated and written before the clock starts.</summary>
+    private static double WarmMemcpy(double[] state)
+    {
+        double[] copy = GC.AllocateUninitializedArray<double>(state.Length);
+        copy.AsSpan().Fill(1.0);
+        long start = Stopwatch.GetTimestamp();
         state.AsSpan().CopyTo(copy);
         double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
         GC.KeepAlive(copy);
@@ -261,6 +296,7 @@ internal static class Bench
             parent.Recv<byte>(channel, 0, ChannelTag);
             long faults = Mitten.Protocol.Spares.HeapHugePages.MinorFaults();
             long tChannel = Stopwatch.GetTimestamp();
+            double cpuStart = ThreadCpuMs();
             StateReceiver receiver = StateTransfer.OpenReceiver(parent, Encoding.ASCII.GetString(channel), why => throw new InvalidOperationException(why));
             long tOpened = Stopwatch.GetTimestamp();
             receiver.ReadCommunicationState();
@@ -279,7 +315,10 @@ internal static class Bench
             receiver.DrainToEnd();
             receiver.Release();
             long tDrained = Stopwatch.GetTimestamp();
-            Span<long> ack = [ok ? 1 : 0, tChannel, tOpened, tRestored, tDrained, Mitten.Protocol.Spares.HeapHugePages.MinorFaults() - faults, receiver.BytesReceived];
+            long cpuMicros = (long)((ThreadCpuMs() - cpuStart) * 1000);
+            (int waits, long waitTicks) = receiver is SharedMemoryStateReceiver shm ? shm.ByteWaits : (0, 0);
+            Span<long> ack = [ok ? 1 : 0, tChannel, tOpened, tRestored, tDrained, Mitten.Protocol.Spares.HeapHugePages.MinorFaults() - faults, receiver.BytesReceived,
+                cpuMicros, waits, waitTicks * 1_000_000 / Stopwatch.Frequency];
             parent.Send<long>(ack, 0, AckTag);
             GC.Collect();
         }

@@ -219,7 +219,7 @@ internal static class ProtocolWarmup
         prepared += Compile(typeof(Communicator), [typeof(byte)]);
         prepared += Compile(typeof(RequestHandle), null);
         prepared += Compile(typeof(RequestHandle), [typeof(byte)]);
-        prepared += Compile(typeof(RequestHandle), [typeof(long)]); // the state notices
+        prepared += Compile(typeof(RequestHandle), [typeof(long)]);
         prepared += Compile(typeof(Group), null);                   // the pool's rank translation
         prepared += Compile(typeof(Status), null);
         prepared += Compile(typeof(Info), null);

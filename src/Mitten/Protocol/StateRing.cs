@@ -9,10 +9,14 @@ namespace Mitten.Protocol;
 /// The memory file the shared-memory route streams the state through (docs/PROTOCOL.md, "The
 /// state transfer"): one control page, then a ring of <see cref="DataBytes"/> bytes that the
 /// stream goes round and round. Stream offset <c>s</c> lives at file offset
-/// <c>ControlBytes + s % DataBytes</c>. The control page holds three words shared by both
-/// processes (mapped MAP_SHARED): the ring's state (<see cref="Fresh"/>, <see cref="Ready"/>,
+/// <c>ControlBytes + s % DataBytes</c>. The control page holds the words shared by both
+/// processes (mapped MAP_SHARED), as 64-bit words: the ring's state (<see cref="Fresh"/>, <see cref="Ready"/>,
 /// <see cref="Taken"/>), the stream offset up to which the reader has consumed the bytes (its
-/// credit: the writer may write up to consumed + DataBytes), and the reader's process id.
+/// credit: the writer may write up to consumed + DataBytes), the reader's process id, the
+/// stream offset up to which the writer has written (<see cref="Written"/>: the reader may read
+/// up to it), whether the stream is complete; at word 8 and 9 the two wake-ups
+/// (<see cref="RingSignal"/>: the writer's, raised at every publication, and the reader's, at
+/// every credit), on which a waiting side sleeps in the kernel.
 /// <para>
 /// The point of a ring is warm pages: on a virtual machine a first write to memory the host has
 /// taken back costs about 35 µs per 4 KiB page, and a new memory file per transfer paid that on
@@ -21,7 +25,11 @@ namespace Mitten.Protocol;
 /// ready), and the moving rank that takes the spare claims it through /proc (<see cref="TryClaim"/>);
 /// without one (a spawned replacement, a spare still preparing) the moving rank makes a ring of
 /// its own, whose first lap is cold and later laps warm. MITTEN_STATE_RING_BYTES sets the data
-/// size (default 16 MiB, at least 8 KiB); MITTEN_STATE_RING_PREPARED=0 stops spares from preparing one.
+/// size (default 2 MiB, at least 8 KiB); MITTEN_STATE_RING_PREPARED=0 stops spares from preparing one.
+/// The writer maps a prepared ring and copies into it in user mode (<see cref="MapData"/>): on this
+/// VM a kernel copy (pwrite) out of state memory the kernel had not touched before cost about 9 µs
+/// per 4 KiB, and a first touch of each page of the ring's mapping costs as much, so the ring is
+/// small (its pages are touched once per transfer) and the state is read only in user mode.
 /// </para>
 /// </summary>
 internal sealed unsafe class StateRing : IDisposable
@@ -29,7 +37,7 @@ internal sealed unsafe class StateRing : IDisposable
     /// <summary>Bytes before the data: the control page.</summary>
     internal const long ControlBytes = 4096;
 
-    internal const long DefaultDataBytes = 16L << 20;
+    internal const long DefaultDataBytes = 2L << 20;
 
     /// <summary>The memory file's name (seen as "/memfd:NAME (deleted)" in /proc/PID/fd).</summary>
     internal const string Name = "mitten-state-ring";
@@ -42,7 +50,7 @@ internal sealed unsafe class StateRing : IDisposable
 
     private readonly long* control;
 
-    /// <summary>The data size: MITTEN_STATE_RING_BYTES (default 16 MiB), rounded up to 4 KiB, at least 8 KiB.</summary>
+    /// <summary>The data size: MITTEN_STATE_RING_BYTES (default 2 MiB), rounded up to 4 KiB, at least 8 KiB.</summary>
     internal static long ConfiguredDataBytes { get; } =
         long.TryParse(Environment.GetEnvironmentVariable("MITTEN_STATE_RING_BYTES"), NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n > 0
             ? Math.Max(8192, (n + 4095) & ~4095L) : DefaultDataBytes;
@@ -88,6 +96,40 @@ internal sealed unsafe class StateRing : IDisposable
         get => Volatile.Read(ref control[1]);
         set => Volatile.Write(ref control[1], value);
     }
+
+    /// <summary>The writer's publication: the stream offset up to which the bytes are in the ring (the reader may read up to it).</summary>
+    internal long Written
+    {
+        get => Volatile.Read(ref control[3]);
+        set => Volatile.Write(ref control[3], value);
+    }
+
+    /// <summary>Set by the writer (after the last <see cref="Written"/>) when the stream has ended.</summary>
+    internal bool Complete
+    {
+        get => Volatile.Read(ref control[4]) != 0;
+        set => Volatile.Write(ref control[4], value ? 1 : 0);
+    }
+
+    /// <summary>Raised by the writer after every publication; the reader sleeps on it when it has read everything written.</summary>
+    internal RingSignal WriterSignal => new((int*)(control + 8));
+
+    /// <summary>Raised by the reader after every credit; the writer sleeps on it when the ring is full.</summary>
+    internal RingSignal ReaderSignal => new((int*)(control + 9));
+
+    /// <summary>
+    /// Maps the data pages into this process (shared, page tables filled at once), for a writer
+    /// that copies into them instead of pwrite; 0 when the mapping fails. The caller unmaps it
+    /// with <see cref="UnmapData"/>.
+    /// </summary>
+    internal nint MapData()
+    {
+        nint map = Mmap(0, (nuint)DataBytes, 3 /* PROT_READ | PROT_WRITE */, 1 | 0x8000 /* MAP_SHARED | MAP_POPULATE */, (int)File.DangerousGetHandle(), ControlBytes);
+        return map == -1 ? 0 : map;
+    }
+
+    /// <summary>Unmaps what <see cref="MapData"/> mapped.</summary>
+    internal void UnmapData(nint map) => _ = Munmap(map, (nuint)DataBytes);
 
     /// <summary>The reader's process id (0 until it has opened the ring).</summary>
     internal int ReaderPid
@@ -228,6 +270,8 @@ internal sealed unsafe class StateRing : IDisposable
                 if (Interlocked.CompareExchange(ref ring.control[0], Taken, Ready) == Ready)
                 {
                     ring.Consumed = 0;
+                    ring.Written = 0;
+                    ring.Complete = false;
                     ring.ReaderPid = pid; // the owner reads it; it says so again when it opens
                     return ring;
                 }

@@ -15,10 +15,11 @@ namespace Mitten.Protocol;
 /// <list type="bullet">
 /// <item><b>Shared memory</b> (a replacement on the same host): the moving rank writes the
 /// stream round a ring in an anonymous memory file (<see cref="StateRing"/>: the taken spare's,
-/// prepared while it was idle, or the moving rank's own); after every chunk it sends a 16-byte
-/// notice (bytes available so far, whether the stream is complete) over the intercommunicator;
-/// the replacement opens the file through /proc/PID/fd/FD, reads what the notices announce and
-/// credits what it has read on the ring's control page, where the writer waits for room.
+/// prepared while it was idle, or the moving rank's own) and publishes after every write how far
+/// it has written (and at the end that the stream is complete) on the ring's control page; the
+/// replacement opens the file through /proc/PID/fd/FD, reads what is published and credits what
+/// it has read on the same page. A side that waits (the writer for room, the reader for bytes)
+/// sleeps on a futex there (<see cref="RingSignal"/>) and is woken by the other side.
 /// Nothing stays behind if either process dies.</item>
 /// <item><b>MPI chunks</b> (another host, or MITTEN_STATE_TRANSFER=mpi): chunks of
 /// <see cref="ChunkBytes"/> sent with MPI_Isend from a ring of three pinned buffers while the
@@ -27,7 +28,7 @@ namespace Mitten.Protocol;
 /// </list>
 /// Every wait has a deadline: the sender's (a chunk send that does not complete, a replacement
 /// that reports a failure) ends in <see cref="StateTransferException"/> and a rollback; the
-/// replacement's (a chunk or notice that does not come, ABANDON) make it leave.
+/// replacement's (a chunk or published bytes that do not come, ABANDON) make it leave.
 /// MITTEN_STATE_TRANSFER=auto|mpi|shm chooses the route (auto: shared memory when the target
 /// host is this host); MITTEN_STATE_CHUNK_BYTES sets the chunk size (default 4 MiB).
 /// </summary>
@@ -242,7 +243,7 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-    /// <summary>The deadline of one wait for the next chunk or notice (the same limit as the other messages from the moving rank).</summary>
+    /// <summary>The deadline of one wait for the next chunk or published bytes (the same limit as the other messages from the moving rank).</summary>
     protected static Deadline NextChunkDeadline() =>
         Deadline.After(ProtocolTimeouts.Step + ProtocolTimeouts.Restore, "the next part of the state from the moving rank");
 

@@ -34,6 +34,9 @@ public static class MigratableCodec
         return new RegistryCodec<TState>(types, afterRestore);
     }
 
+    /// <summary>How long the last restore's after-restore step took (for MITTEN_TRACE's restore line).</summary>
+    internal static double LastAfterRestoreMs { get; private set; }
+
     /// <summary>
     /// The serializer over a registry. It can warm itself up (Protocol/CodecWarmup.cs): its save
     /// and restore code runs once on a stand-in at start-up, so a migration does not compile it.
@@ -46,7 +49,9 @@ public static class MigratableCodec
         public TState Restore(Stream source)
         {
             TState state = StateSerializer.Restore<TState>(source, types);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             afterRestore?.Invoke(state);
+            LastAfterRestoreMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             return state;
         }
 

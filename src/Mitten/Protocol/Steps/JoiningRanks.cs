@@ -21,6 +21,7 @@ internal sealed partial class GroupProtocol
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {
         GroupDecision decision = AwaitDecision(session);
+        ProtocolTrace.Write(Rank, "DECISION received");
         if (decision.Kind != DecisionKind.Commit)
         {
             SpawnAttempted |= decision.Kind == DecisionKind.RolledBackAfterSpawn; // see SpawnAttempted

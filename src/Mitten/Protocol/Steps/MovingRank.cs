@@ -281,6 +281,7 @@ internal sealed partial class GroupProtocol
         // or dead), then the spare this process replaces after its commit (SpareReplenishment.cs).
         string replenished = replenish is null ? "" : "\n" + replenish.Id.ToString(System.Globalization.CultureInfo.InvariantCulture);
         control.SendToAllBut(new GroupDecision(session.Id, DecisionKind.Commit, rebuild + "\n" + UnavailableSpares(replenish) + replenished), Rank);
+        ProtocolTrace.Write(Rank, "DECISION(commit) sent");
         long bindDeadline = ReplenishBindDeadline();
         FaultInjection.At("decided", Rank);
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))

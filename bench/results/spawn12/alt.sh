@@ -1,7 +1,8 @@
 #!/bin/bash
 # alt.sh PAIRS OUTDIR: main vs spawn12, IS class A 8 ranks --migrate 1@5, alternating, MITTEN_TRACE=1
 # "spawn12" is /work/wt/spawn12 built with warmup-before-init.patch applied (alt1: the first version, without nice and
-# heap marking; alt2: with nice 10; alt3: the patch as stored); "main" is /work/main (bff2098) built. Summaries: pairs.py DIR.
+# heap marking; alt2: with nice 10; alt3: the patch as stored; alt4, alt5: the compile of the receive only, as committed);
+# "main" is /work/main (bff2098) built. Summaries: pairs.py DIR.
 pairs=$1; out=$2; mkdir -p $out
 . /work/wt/spawn12/scripts/env.sh
 export MITTEN_TRACE=1 MITTEN_STARTUP_REPORT=1

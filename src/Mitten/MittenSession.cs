@@ -112,6 +112,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         long initStart = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!Mpi.IsInitialized)
         {
+            ProtocolWarmup.StartBeforeInitOnSpawnedReplacement(); // a spawned replacement compiles its receive while MPI_Init waits
             Mpi.Init(ThreadLevel.Single); // signal handlers only set a flag; MPI is called from the main thread
         }
         ProtocolWarmup.NoteStartup(entered, initStart, System.Diagnostics.Stopwatch.GetTimestamp());
@@ -121,7 +122,11 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         if (parent is not null)
         {
             GroupProtocol replacement = GroupProtocol.StartReplacement(parent,
-                stream => state = codec.Restore(stream),
+                stream =>
+                {
+                    ProtocolWarmup.AwaitBeforeInit(); // that compile and the restore do not share the processor
+                    state = codec.Restore(stream);
+                },
                 capture,
                 path =>
                 {

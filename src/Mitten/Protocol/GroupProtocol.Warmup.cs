@@ -83,7 +83,10 @@ internal sealed partial class GroupProtocol
         _ = UnavailableSpares();
 
         // What a spawn passes on (read from /proc once, here rather than inside a migration).
-        _ = GroupComm.Mpi.SpawnEnvironment;
+        using (GroupComm.Info info = GroupComm.Info.Create())
+        {
+            SetSpawnEnvironment(info, replacement: true);
+        }
 
         ExerciseReceivedMessageList();
     }

@@ -74,7 +74,8 @@ internal sealed partial class GroupProtocol
                 $"replacement: state restored ({header.StateBytes} bytes, {HeapHugePages.MinorFaults() - faultsBefore} minor faults; heap huge pages: {HeapHugePages.LastAdvisedBytes} bytes marked in {HeapHugePages.LastAdviseMs:F2} ms; prepared memory placed: {ReceiveMemory.PlacedBytes} bytes): " +
                 $"{GC.CollectionCount(0) - gen0Before} garbage collections ({GC.CollectionCount(2) - gen2Before} full), " +
                 $"receiver opened {Stopwatch.GetElapsedTime(restoreStart, opened).TotalMilliseconds:F1} ms, message list {Stopwatch.GetElapsedTime(opened, listRead).TotalMilliseconds:F1} ms, " +
-                $"application codec {Stopwatch.GetElapsedTime(listRead, codecDone).TotalMilliseconds:F1} ms (its after-restore step {MigratableCodec.LastAfterRestoreMs:F1} ms; RestoredArrays: allocations {RestoredArrays.Spent.AllocateMs:F1} ms, placing {RestoredArrays.Spent.PlaceMs:F1} ms), rest of the stream {Stopwatch.GetElapsedTime(codecDone).TotalMilliseconds:F1} ms"));
+                $"application codec {Stopwatch.GetElapsedTime(listRead, codecDone).TotalMilliseconds:F1} ms (its after-restore step {MigratableCodec.LastAfterRestoreMs:F1} ms; RestoredArrays: allocations {RestoredArrays.Spent.AllocateMs:F1} ms, placing {RestoredArrays.Spent.PlaceMs:F1} ms), rest of the stream {Stopwatch.GetElapsedTime(codecDone).TotalMilliseconds:F1} ms; " +
+                $"warm-up started before MPI_Init {ProtocolWarmup.BeforeInitMilliseconds:F1} ms, waited for {ProtocolWarmup.BeforeInitWaitMilliseconds:F1} ms"));
         }
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);

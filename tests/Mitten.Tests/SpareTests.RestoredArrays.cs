@@ -96,7 +96,8 @@ public partial class SpareTests
         // the restore, each holding whole 2 MiB pages; smaller arrays get no prepared memory)
         // come from the prepared memory too, so more is placed than the whole state holds (only
         // the arrays' whole 2 MiB pages are placed). IS verifies its keys, the spare leaves no
-        // complaint, and the replacement's resume was built on a protocol object compiled while idle.
+        // complaint, the replacement's resume was built on a protocol object compiled while idle,
+        // and no garbage collection ran during the restore.
         var job = IsMovingRank1ToASpare(4, "A", "MITTEN_RECEIVE_MEMORY_MIB", "64");
         Match restored = Regex.Match(job.Stderr, @"replacement: state restored \((\d+) bytes, .*prepared memory placed: (\d+) bytes\)");
         Assert.True(restored.Success, job.Describe());
@@ -106,6 +107,12 @@ public partial class SpareTests
             $"placed {placed} bytes for a state of {stateBytes} bytes: the working arrays did not take prepared memory\n{job.Describe()}");
         Assert.Matches(@"replacement: resume: protocol object [\d.]+ ms", job.Stderr);
         Assert.DoesNotContain("leaves:", job.Stderr);
+        // The heap the spare set aside while idle (Spares/RestoreHeapBudget.cs) took the restore's
+        // allocations: no garbage collection ran while the group was frozen for it.
+        Match collections = Regex.Match(job.Stderr, @"replacement: state restored .*\): (\d+) garbage collections \((\d+) full\)");
+        Assert.True(collections.Success, job.Describe());
+        Assert.True(collections.Groups[1].Value == "0",
+            $"{collections.Groups[1].Value} garbage collections ({collections.Groups[2].Value} full) ran during the spare's restore\n{job.Describe()}");
     }
 
     /// <summary>Leaves some MiB of written, dead large objects in the heap.</summary>

@@ -66,6 +66,7 @@ internal sealed partial class GroupProtocol
         finally
         {
             state?.Release();
+            RestoreHeapBudget.EndAfterRestore(); // a spare's heap set aside for the restore (Spares/RestoreHeapBudget.cs)
         }
         double stateArrivedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (ProtocolTrace.Enabled)

@@ -107,6 +107,7 @@ internal sealed partial class GroupProtocol
         // Ring this spare's own doorbell once (answered below) so that, should it become a rank
         // that moves again, its first TAKE of another spare finds the call's code compiled.
         _ = Task.Run(() => SpareDoorbell.Call(me, SpareDoorbell.Ping, me.Host, out _));
+        RestoreHeapBudget.StartWhileIdle(); // the restore's allocations then need no collection in the freeze
         while (true)
         {
             if (SpareDoorbell.WaitForCall(doorbell) is not var (command, caller))

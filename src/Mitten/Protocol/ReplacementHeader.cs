@@ -24,7 +24,7 @@ internal sealed class ReplacementHeader
     public double FreezeStartUnixMs { get; set; }
     public long StateBytes { get; set; }
 
-    /// <summary>How the state follows the header (<see cref="StateTransfer.OpenReceiver"/>): "shm:PID:FD:RINGBYTES" or "mpi:CHUNK".</summary>
+    /// <summary>How the state follows the header (<see cref="StateTransfer.OpenReceiver"/>): "shm:PID:FD:RINGBYTES", "tcp:ADDRESS:PORT" or "mpi:CHUNK".</summary>
     public string StateChannel { get; set; } = "";
     public string? JobDirectory { get; set; }
     public string? Fault { get; set; }

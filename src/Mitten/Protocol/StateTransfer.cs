@@ -21,7 +21,11 @@ namespace Mitten.Protocol;
 /// it has read on the same page. A side that waits (the writer for room, the reader for bytes)
 /// sleeps on a futex there (<see cref="RingSignal"/>) and is woken by the other side.
 /// Nothing stays behind if either process dies.</item>
-/// <item><b>MPI chunks</b> (another host, or MITTEN_STATE_TRANSFER=mpi): chunks of
+/// <item><b>TCP</b> (a warm spare on another host): the connection the moving rank opened to the
+/// spare's doorbell to take it stays open on both sides and carries the stream in frames
+/// (<see cref="TcpStateSender"/>); the kernel's socket buffers pipeline it, directly between the
+/// two hosts, without MPI's chunk protocol. MITTEN_STATE_TCP=0 turns it off.</item>
+/// <item><b>MPI chunks</b> (a spawned replacement on another host, or MITTEN_STATE_TRANSFER=mpi): chunks of
 /// <see cref="ChunkBytes"/> sent with MPI_Isend from a ring of three pinned buffers while the
 /// codec fills the next one; the replacement keeps receives posted ahead. Every chunk is full
 /// except the last, which is shorter (possibly empty) and ends the stream.</item>
@@ -29,8 +33,8 @@ namespace Mitten.Protocol;
 /// Every wait has a deadline: the sender's (a chunk send that does not complete, a replacement
 /// that reports a failure) ends in <see cref="StateTransferException"/> and a rollback; the
 /// replacement's (a chunk or published bytes that do not come, ABANDON) make it leave.
-/// MITTEN_STATE_TRANSFER=auto|mpi|shm chooses the route (auto: shared memory when the target
-/// host is this host); MITTEN_STATE_CHUNK_BYTES sets the chunk size (default 4 MiB).
+/// MITTEN_STATE_TRANSFER=auto|mpi|shm|tcp chooses the route (auto: shared memory when the target
+/// host is this host, else TCP to a taken spare, else MPI chunks; tcp: TCP to a taken spare also on this host); MITTEN_STATE_CHUNK_BYTES sets the chunk size (default 4 MiB).
 /// </summary>
 internal static class StateTransfer
 {
@@ -44,7 +48,7 @@ internal static class StateTransfer
     /// <summary>Whether the shared-memory route is used for a replacement on <paramref name="sameHost"/>.</summary>
     internal static bool UseSharedMemory(bool sameHost) => Environment.GetEnvironmentVariable("MITTEN_STATE_TRANSFER") switch
     {
-        "mpi" => false,
+        "mpi" or "tcp" => false,
         "shm" => true,
         _ => sameHost && OperatingSystem.IsLinux(),
     };
@@ -54,9 +58,20 @@ internal static class StateTransfer
     /// <see cref="StateSender.Channel"/> goes into the header, which must be sent before the state.
     /// <paramref name="receiverPid"/>: the replacement's process id when it is known before the
     /// header (a spare taken on this host), so its prepared state ring can be used; 0 otherwise.
+    /// A spare taken over its doorbell left that TCP connection open (<see cref="TcpStateConnection"/>):
+    /// the state goes over it when the route is not shared memory, unless MITTEN_STATE_TCP=0
+    /// (MPI chunks then, as for a spawned replacement).
     /// </summary>
-    internal static StateSender OpenSender(Communicator inter, bool sameHost, int receiverPid = 0) =>
-        UseSharedMemory(sameHost) ? new SharedMemoryStateSender(inter, ChunkBytes, receiverPid) : new MpiChunkStateSender(inter, ChunkBytes);
+    internal static StateSender OpenSender(Communicator inter, bool sameHost, int receiverPid = 0)
+    {
+        System.Net.Sockets.Socket? connection = TcpStateConnection.Take();
+        if (connection is not null && TcpStateConnection.Enabled && !UseSharedMemory(sameHost))
+        {
+            return new TcpStateSender(inter, connection, ChunkBytes, receiverPid);
+        }
+        connection?.Dispose();
+        return UseSharedMemory(sameHost) ? new SharedMemoryStateSender(inter, ChunkBytes, receiverPid) : new MpiChunkStateSender(inter, ChunkBytes);
+    }
 
     /// <summary>
     /// Opens the receiving side described by <paramref name="channel"/> (from the header).
@@ -70,11 +85,16 @@ internal static class StateTransfer
         // ... and, on a spare, memory written while it was idle, moved into the large arrays (ReceiveMemory).
         Spares.ReceiveMemory.AwaitPreparing();
         string[] parts = channel.Split(':');
+        if (parts[0] != "tcp")
+        {
+            TcpStateConnection.Drop(); // a taken spare's doorbell connection, not used for this state
+        }
         return parts[0] switch
         {
             "shm" => new SharedMemoryStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), int.Parse(parts[2], CultureInfo.InvariantCulture),
                 long.Parse(parts[3], CultureInfo.InvariantCulture), leave),
             "mpi" => new MpiChunkStateReceiver(parent, int.Parse(parts[1], CultureInfo.InvariantCulture), leave),
+            "tcp" => new TcpStateReceiver(parent, channel, leave),
             _ => throw new InvalidDataException($"unknown state channel '{channel}'"),
         };
     }
@@ -88,7 +108,7 @@ internal abstract class StateSender : Stream
 {
     private long written;
 
-    /// <summary>What the replacement needs to open the receiving side ("shm:PID:FD:RINGBYTES" or "mpi:CHUNK").</summary>
+    /// <summary>What the replacement needs to open the receiving side ("shm:PID:FD:RINGBYTES", "tcp:ADDRESS:PORT" or "mpi:CHUNK").</summary>
     internal abstract string Channel { get; }
 
     /// <summary>The replacement's process id where the route knows it (the shared-memory reader says it on the ring), else 0.</summary>

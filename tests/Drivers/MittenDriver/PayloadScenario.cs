@@ -128,7 +128,7 @@ internal sealed class PayloadState
 /// the whole state stream (communication state frame and codec header included) has exactly
 /// each listed size ("pN": a payload of N bytes instead); the overhead is learned from the first
 /// migration, whose payload is empty.
-/// --payload-doubles N moves one payload of N doubles.
+/// --payload-doubles N moves one payload of N doubles; --payload-host H moves rank 1 to host H (default: its own).
 /// </summary>
 internal static class PayloadScenario
 {
@@ -136,12 +136,14 @@ internal static class PayloadScenario
     {
         var streamSizes = new List<string>();
         long doubles = -1;
+        string? host = null;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
             {
                 case "--payload-stream-sizes": streamSizes.AddRange(args[++i].Split(',')); break;
                 case "--payload-doubles": doubles = long.Parse(args[++i]); break;
+                case "--payload-host": host = args[++i]; break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -198,7 +200,7 @@ internal static class PayloadScenario
                 }
                 state.Moves++; // counted in the state that moves
                 requested = true;
-                session.RequestMigration(1);
+                session.RequestMigration(1, host);
             }
             comm.Barrier();
             state.Iteration++;

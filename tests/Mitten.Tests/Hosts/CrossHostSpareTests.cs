@@ -38,4 +38,27 @@ public sealed partial class CrossHostTests
         Assert.Matches(@"r1 pid\d+\] replacement: joined the new group \(spare pool\)", job.Stderr);
         Assert.Equal("h2", ReportedHost(jobDir, 1));
     }
+
+    [Fact]
+    public void A_state_goes_to_a_spare_on_h2_over_its_doorbell_connection_and_is_restored_identical()
+    {
+        // Rank 1 moves from h1 to the spare on h2 with 8 MB of payload, which the replacement
+        // checks bit by bit; the state went over TCP to h2's address (docs/PROTOCOL.md, "The state transfer").
+        hosts.RequireHosts();
+        MpiJob job = RunOnHosts(hosts.TwoHosts, Ranks, "payload --payload-doubles 1000000 --payload-host h2", new Dictionary<string, string>
+        {
+            ["MITTEN_SPARES"] = "1",
+            ["MITTEN_SPARE_HOSTS"] = "h2",
+            ["MITTEN_TRACE"] = "1",
+        });
+        output.WriteLine(job.Describe());
+        JobAssert.Succeeded(job, Ranks);
+        JobAssert.OkOnRanks(job, "payload-verified", Ranks);
+        Assert.Matches(@"PAYLOAD rank=1 .* verified=yes", job.Stdout);
+        Assert.Matches(@"rank 1 h1 -> h2 Committed", job.Stdout);
+        var written = System.Text.RegularExpressions.Regex.Match(job.Stderr, @"r1 pid\d+\] state written \((\d+) bytes, tcp:([\d.]+):\d+\)");
+        Assert.True(written.Success, job.Describe());
+        Assert.True(long.Parse(written.Groups[1].Value) > 8_000_000, job.Describe());
+        Assert.NotEqual("127.0.0.1", written.Groups[2].Value); // h2's address, not loopback
+    }
 }

@@ -111,17 +111,20 @@ internal static class SpareDoorbell
         Call(spare, command, localHost, out failure, out _);
 
     /// <summary>As above; <paramref name="silent"/> tells a doorbell that did not answer in time
-    /// (its host may be gone) from one that refused or closed (nobody listens there now).</summary>
-    internal static string? Call(SpareInfo spare, string command, string localHost, out string failure, out bool silent)
+    /// (its host may be gone) from one that refused or closed (nobody listens there now).
+    /// With <paramref name="keepOnOk"/>, a connection answered "OK" (TAKE) stays open for the state
+    /// (<see cref="TcpStateConnection"/>), as it does on the spare's side.</summary>
+    internal static string? Call(SpareInfo spare, string command, string localHost, out string failure, out bool silent, bool keepOnOk = false)
     {
         failure = "";
         silent = false;
+        Socket? socket = null;
         try
         {
             IPAddress[] addresses = string.Equals(spare.Host, localHost, StringComparison.OrdinalIgnoreCase) || spare.Host == "localhost"
                 ? [IPAddress.Loopback]
                 : Dns.GetHostAddresses(spare.Host);
-            using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             socket.ReceiveTimeout = (int)CallLimit.TotalMilliseconds;
             socket.SendTimeout = (int)CallLimit.TotalMilliseconds;
             if (!socket.ConnectAsync(addresses, spare.DoorbellPort).Wait(CallLimit))
@@ -136,6 +139,11 @@ internal static class SpareDoorbell
             {
                 failure = "it closed its doorbell without answering";
             }
+            else if (keepOnOk && (answer == "OK" || answer.StartsWith("OK ", StringComparison.Ordinal)))
+            {
+                TcpStateConnection.Keep(socket);
+                socket = null;
+            }
             return answer;
         }
         catch (Exception e) when (e is SocketException or AggregateException or IOException)
@@ -143,6 +151,10 @@ internal static class SpareDoorbell
             silent = (e as SocketException ?? e.InnerException as SocketException)?.SocketErrorCode == SocketError.TimedOut;
             failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} cannot be reached ({(e is AggregateException a ? a.InnerException?.Message : e.Message)})";
             return null;
+        }
+        finally
+        {
+            socket?.Dispose();
         }
     }
 

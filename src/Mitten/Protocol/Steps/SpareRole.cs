@@ -132,7 +132,7 @@ internal sealed partial class GroupProtocol
                 // A replenished spare is in no pool and its MPI port is new: it tells the caller,
                 // who then connects (the TAKE's pool words, if any, are ignored).
                 SpareDoorbell.Answer(caller, early is null ? "OK" : $"OK {Environment.ProcessId} {port}");
-                caller.Dispose();
+                TcpStateConnection.Keep(caller); // the moving rank may send the state over it (TcpStateChannels.cs)
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
                 HeapHugePages.AdviseInBackground(); // done by the time the header arrives (StateTransfer.OpenReceiver waits for it)
                 Communicator fromMovingRank;

@@ -211,7 +211,7 @@ internal sealed partial class GroupProtocol
             string take = pool is null
                 ? $"{SpareDoorbell.Take} {session.Id}"
                 : string.Create(CultureInfo.InvariantCulture, $"{SpareDoorbell.Take} {session.Id} {spare.Pool} {pool.Rank}");
-            string? answer = SpareDoorbell.Call(spare, take, self, out string failure, out bool silent);
+            string? answer = SpareDoorbell.Call(spare, take, self, out string failure, out bool silent, keepOnOk: true);
             if (answer is null || !(answer == "OK" || answer.StartsWith("OK ", StringComparison.Ordinal)))
             {
                 // A slot being replenished that refuses or is BUSY is not ready yet: tried again next time.
@@ -254,6 +254,7 @@ internal sealed partial class GroupProtocol
             }
             catch (MpiException e)
             {
+                TcpStateConnection.Drop(); // its doorbell connection, kept for the state
                 Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: connecting to it failed: {e.Message}");
             }
         }

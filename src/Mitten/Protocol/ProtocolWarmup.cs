@@ -355,20 +355,24 @@ internal static class ProtocolWarmup
     [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "gettid")]
     private static extern int GetThreadId();
 
+    /// <summary>At most this long <see cref="AwaitBeforeInit"/> waits: the compile only saves time, so the restore goes on without it after that.</summary>
+    private static readonly TimeSpan BeforeInitWaitLimit = TimeSpan.FromSeconds(1);
+
     /// <summary>
     /// Before the application's restore on a replacement: waits until the compile started before
-    /// MPI_Init (if any) has finished, so the restore does not share the processor with it;
-    /// returns the milliseconds waited (0 when it was done or none ran).
+    /// MPI_Init (if any) has finished, so the restore does not share the processor with it, at
+    /// most <see cref="BeforeInitWaitLimit"/> (the JIT compiles whatever the restore meets first
+    /// itself, so going on early changes only time); records the milliseconds waited.
     /// </summary>
-    internal static double AwaitBeforeInit()
+    internal static void AwaitBeforeInit()
     {
         if (beforeInit is not { } thread || !thread.IsAlive)
         {
-            return 0;
+            return;
         }
         long begin = Stopwatch.GetTimestamp();
-        thread.Join();
-        return BeforeInitWaitMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+        _ = thread.Join(BeforeInitWaitLimit);
+        BeforeInitWaitMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
     }
 
     /// <summary>Milliseconds <see cref="AwaitBeforeInit"/> waited (for the trace).</summary>

@@ -64,13 +64,14 @@ internal static class StateTransfer
     /// </summary>
     internal static StateSender OpenSender(Communicator inter, bool sameHost, int receiverPid = 0)
     {
+        bool sharedMemory = UseSharedMemory(sameHost);
         System.Net.Sockets.Socket? connection = TcpStateConnection.Take();
-        if (connection is not null && TcpStateConnection.Enabled && !UseSharedMemory(sameHost))
+        if (connection is not null && TcpStateConnection.Enabled && !sharedMemory)
         {
             return new TcpStateSender(inter, connection, ChunkBytes, receiverPid);
         }
         connection?.Dispose();
-        return UseSharedMemory(sameHost) ? new SharedMemoryStateSender(inter, ChunkBytes, receiverPid) : new MpiChunkStateSender(inter, ChunkBytes);
+        return sharedMemory ? new SharedMemoryStateSender(inter, ChunkBytes, receiverPid) : new MpiChunkStateSender(inter, ChunkBytes);
     }
 
     /// <summary>

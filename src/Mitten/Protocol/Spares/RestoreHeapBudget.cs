@@ -20,28 +20,24 @@ internal static class RestoreHeapBudget
 {
     private const long Margin = 16L << 20;
 
-    /// <summary>Whether this process started the region (reported by the trace).</summary>
-    internal static bool Started { get; private set; }
-
-    /// <summary>Starts the region (a spare, after its warm-up, before it waits for a call); false if off or refused.</summary>
-    internal static bool StartWhileIdle()
+    /// <summary>Starts the region (a spare, after its warm-up, before it waits for a call), unless it is off or already on.</summary>
+    internal static void StartWhileIdle()
     {
         if (Environment.GetEnvironmentVariable("MITTEN_SPARE_NO_GC") == "0" || GCSettings.LatencyMode == GCLatencyMode.NoGCRegion)
         {
-            return false;
+            return;
         }
         long large = Math.Max(ReceiveMemory.ConfiguredBytes, 16L << 20) + Margin;
+        long total = large + Margin;
         try
         {
-            Started = GC.TryStartNoGCRegion(large + Margin, large);
-            ProtocolTrace.Write(-1, string.Create(CultureInfo.InvariantCulture, $"spare: {(Started ? "set aside" : "could not set aside")} {(large + Margin) >> 20} MiB of heap for the restore"));
+            bool started = GC.TryStartNoGCRegion(total, large);
+            ProtocolTrace.Write(-1, string.Create(CultureInfo.InvariantCulture, $"spare: {(started ? "set aside" : "could not set aside")} {total >> 20} MiB of heap for the restore"));
         }
         catch (ArgumentOutOfRangeException e)
         {
-            ProtocolTrace.Write(-1, string.Create(CultureInfo.InvariantCulture, $"spare: no heap set aside for the restore ({large >> 20} MiB refused: {e.Message})"));
-            Started = false;
+            ProtocolTrace.Write(-1, string.Create(CultureInfo.InvariantCulture, $"spare: no heap set aside for the restore ({total >> 20} MiB refused: {e.Message})"));
         }
-        return Started;
     }
 
     /// <summary>Ends the region if it is still on (the restore is over; from here the process is a rank).</summary>

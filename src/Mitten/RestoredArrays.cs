@@ -71,7 +71,7 @@ public static class RestoredArrays
         {
             long start = ((long)data + Page - 1) & ~(Page - 1);
             long end = ((long)data + bytes.Length) & ~(Page - 1);
-            long placed = ReceiveMemory.Place(bytes);
+            long placed = ReceiveMemory.Place(bytes, smallToo: true);
             if (end > start && placed == end - start)
             {
                 bytes[..(int)(start - (long)data)].Clear();

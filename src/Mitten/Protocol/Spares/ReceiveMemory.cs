@@ -48,6 +48,18 @@ internal static unsafe class ReceiveMemory
         }
     }
 
+    /// <summary>The prepared range not yet placed, [front, back) (0, 0 when none; for the tests).</summary>
+    internal static (long Front, long Back) UnplacedRange
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return prepared is { } p ? (p.Front, p.Back) : (0, 0);
+            }
+        }
+    }
+
     /// <summary>Bytes placed into the state's arrays since the memory was prepared (for the trace and the tests).</summary>
     internal static long PlacedBytes { get; private set; }
 
@@ -114,6 +126,16 @@ internal static unsafe class ReceiveMemory
             return 0;
         }
         long aligned = RoundUp(mapping, HugePage);
+        // Give back the alignment slack at once: from here on this class owns exactly
+        // [Front, Back), so Release unmaps only that (see Release for why that matters).
+        if (aligned > mapping)
+        {
+            _ = Munmap(mapping, (nuint)(aligned - mapping));
+        }
+        if (mapping + (long)mappingLength > aligned + length)
+        {
+            _ = Munmap((nint)(aligned + length), (nuint)(mapping + (long)mappingLength - (aligned + length)));
+        }
         _ = Madvise((nint)aligned, (nuint)length, MadvHugePage); // huge pages where THP is "madvise"; harmless elsewhere
         _ = Madvise((nint)aligned, (nuint)length, MadvPopulateWrite); // one call for the faults (Linux 5.14+); the writes below do it otherwise
         // A write to every page: the hypervisor backs a page at its first write, and a populated
@@ -124,7 +146,7 @@ internal static unsafe class ReceiveMemory
         }
         lock (Gate)
         {
-            prepared = new Prepared(mapping, mappingLength, aligned, aligned + length);
+            prepared = new Prepared(aligned, aligned + length);
             PlacedBytes = 0;
         }
         LastPrepareMs = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
@@ -139,7 +161,15 @@ internal static unsafe class ReceiveMemory
     /// background preparation has not finished), and a failed move stops placing, leaving the
     /// rest of the destination as it was.
     /// </summary>
-    internal static long Place(Span<byte> destination)
+    /// <param name="destination">The range to back with prepared pages.</param>
+    /// <param name="smallToo">
+    /// Also place a range that holds no whole 2 MiB page (all of it from the back, in 4 KiB
+    /// pages). <see cref="RestoredArrays"/> asks for it: its alternative is clearing fresh memory,
+    /// whose first touches cost far more (a 2 MiB array: 8-9 ms cleared against well under 1 ms
+    /// placed). The state's own arrays do not: they are received into whatever backs them, and
+    /// there cutting 4 KiB pieces out cost more than it saved (below).
+    /// </param>
+    internal static long Place(Span<byte> destination, bool smallToo = false)
     {
         if (destination.Length < Page)
         {
@@ -147,7 +177,7 @@ internal static unsafe class ReceiveMemory
         }
         fixed (byte* data = destination)
         {
-            if (RoundUp((long)data, HugePage) + HugePage > (long)data + destination.Length)
+            if (!smallToo && RoundUp((long)data, HugePage) + HugePage > (long)data + destination.Length)
             {
                 // No whole 2 MiB page inside: left to the runtime's own pages. Cutting 4 KiB pieces
                 // out of the prepared huge pages (and out of the heap's) cost more than it saved:
@@ -210,7 +240,14 @@ internal static unsafe class ReceiveMemory
         {
             if (prepared is { } p)
             {
-                _ = Munmap(p.Mapping, p.MappingLength); // the moved parts are no longer mapped here; unmapping a hole is allowed
+                // Only what is still ours: the pages moved out of [front, back) left holes that
+                // the process may have mapped something else into since (a thread's stack, the
+                // runtime's heap); unmapping the whole original range took those too, and the
+                // runtime then crashed reading them (a test host, about one run in twenty).
+                if (p.Back > p.Front)
+                {
+                    _ = Munmap((nint)p.Front, (nuint)(p.Back - p.Front));
+                }
                 prepared = null;
             }
         }
@@ -232,11 +269,9 @@ internal static unsafe class ReceiveMemory
 
     private static long RoundDown(long value, long unit) => value & ~(unit - 1);
 
-    /// <summary>One prepared mapping: [Front, Back) is still unused; moved parts leave holes.</summary>
-    private sealed class Prepared(nint mapping, nuint mappingLength, long front, long back)
+    /// <summary>One prepared mapping: [Front, Back) is still unused and mapped; what was moved out of either end is no longer ours.</summary>
+    private sealed class Prepared(long front, long back)
     {
-        internal nint Mapping { get; } = mapping;
-        internal nuint MappingLength { get; } = mappingLength;
         internal long Front { get; set; } = front;
         internal long Back { get; set; } = back;
 

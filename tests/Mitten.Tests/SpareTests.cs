@@ -119,14 +119,19 @@ public partial class SpareTests
 
     private static readonly Dictionary<string, string> Trace = new() { ["MITTEN_TRACE"] = "1" };
 
+    /// <summary>The trace with prepared groups off (SpareTests.Prepared.cs has them on): the pool's MPI_Comm_create_group path.</summary>
+    private static readonly Dictionary<string, string> TraceWithoutPreparedGroups = new() { ["MITTEN_TRACE"] = "1", ["MITTEN_PREPARED_GROUPS"] = "0" };
+
     [Fact]
     public void A_spare_is_taken_over_its_pool_and_the_new_group_is_made_without_connect_and_accept()
     {
-        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, Trace);
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, TraceWithoutPreparedGroups);
         JobAssert.Succeeded(job, 6); // stderr has the trace
         JobAssert.OkOnRanks(job, "all-delivered-once", 3);
         SameResults(job);
         Assert.Contains("spare_taken=", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        Assert.DoesNotContain("prepared group", job.Stderr);
+        Assert.DoesNotContain("prepared intercomm", job.Stderr);
         Assert.Matches(@"r1 pid\d+\] took spare 0 \(process \d+ on \S+\): doorbell [\d.]+ ms, intercomm over pool [\d.]+ ms", job.Stderr);
         // Every staying rank made the new group from the pool, and so did the replacement.
         Assert.Matches(@"r0 pid\d+\] new group from spare pool 0 in [\d.]+ ms", job.Stderr);
@@ -153,7 +158,7 @@ public partial class SpareTests
     {
         // Rank 1 takes spare 0; then rank 2 takes spare 1: the new group of the second migration
         // holds the first one's replacement, a member of the same pool, so it is made from the pool too.
-        var job = Run(3, Scenario + " --migrate 1@2 --migrate 2@4", spares: 2, Trace);
+        var job = Run(3, Scenario + " --migrate 1@2 --migrate 2@4", spares: 2, TraceWithoutPreparedGroups);
         JobAssert.Succeeded(job, 6); // stderr has the trace
         JobAssert.OkOnRanks(job, "all-delivered-once", 3);
         SameResults(job);
@@ -168,8 +173,9 @@ public partial class SpareTests
     public void Derived_communicators_are_rebuilt_on_a_group_made_from_the_pool()
     {
         // MittenDriver's derived scenario (row/column splits, a dup, a sub-split, freed ones) on
-        // 4 ranks; three migrations, each taking a spare over the pool, the second one of a
-        // former spare; the derived communicators are made again on every new group.
+        // 4 ranks; three migrations, each taking a spare over the pool, the third one of a
+        // former spare; the derived communicators are made again on every new group: the first
+        // is a group prepared at start (SpareTests.Prepared.cs), the others are made from the pool.
         const string derived = "derived --iterations 8";
         var expected = Run(4, derived, spares: 0, timeoutSeconds: 240);
         JobAssert.Succeeded(expected, 5 * 4);
@@ -178,8 +184,10 @@ public partial class SpareTests
         JobAssert.OkOnRanks(job, "derived-ok", 4);
         Assert.Equal(ResultLine().Matches(expected.Stdout).Select(m => m.Value).Order(StringComparer.Ordinal),
             ResultLine().Matches(job.Stdout).Select(m => m.Value).Order(StringComparer.Ordinal));
-        Assert.Equal(3, Regex.Matches(job.Stderr, @"intercomm over pool").Count);
-        Assert.Equal(3, Regex.Matches(job.Stderr, @"replacement: joined the new group \(spare pool\)").Count);
+        Assert.Equal(3, Regex.Matches(job.Stderr, @"took spare \d \(process \d+ on \S+\): doorbell [\d.]+ ms, (intercomm over pool|prepared intercomm)").Count);
+        Assert.Single(Regex.Matches(job.Stderr, @"replacement: joined the new group \(prepared group\)"));
+        Assert.Equal(2, Regex.Matches(job.Stderr, @"replacement: joined the new group \(spare pool\)").Count);
+        Assert.Matches(@"r0 pid\d+\] new group installed: prepared group \(spare 4 of pool 0\)", job.Stderr);
     }
 
     [Fact]

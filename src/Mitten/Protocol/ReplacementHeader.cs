@@ -47,6 +47,9 @@ internal sealed class ReplacementHeader
     public int PoolId { get; set; } = -1;
     public List<int>? PoolMembers { get; set; }
 
+    /// <summary>The new group is the one prepared at start for this spare in this rank's place (docs/PROTOCOL.md, "Prepared groups").</summary>
+    public bool Prepared { get; set; }
+
     /// <summary>The spare Pj took and replaces after the commit (docs/PROTOCOL.md, "Replenishing"), or -1.</summary>
     public int ReplenishedSpare { get; set; } = -1;
 

@@ -120,6 +120,12 @@ internal sealed class SuperstepWindow : IDisposable
     /// </summary>
     internal void PublishAfterSynchronization(long superstep) => window.FetchAndOp(superstep, rank, SuperstepSlot, Op.Replace);
 
+    /// <summary>
+    /// Stores this rank's superstep in a window nobody uses yet (a prepared group's,
+    /// Steps/PreparedGroups.cs): a local store, made before the group can be used by anyone.
+    /// </summary>
+    internal unsafe void SetOwnSuperstep(long superstep) => Volatile.Write(ref *localSuperstep, superstep);
+
     /// <summary>Publishes the collective count and the operation this rank is blocked in (local stores).</summary>
     internal void PublishOperation(long collectives, BlockedOperation operation, int peer, int tag)
     {

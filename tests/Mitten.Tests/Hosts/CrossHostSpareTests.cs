@@ -6,7 +6,8 @@ namespace Mitten.Tests.Hosts;
 /// <summary>
 /// A warm spare on another host (docs/PROTOCOL.md, "Warm spares" and "Spare pools"): the spare
 /// started on h2 at the job's start is taken by a rank moving from h1 to h2, over the spare pool
-/// (no connect/accept), across Open MPI's TCP transport between the namespace hosts.
+/// (no connect/accept; the intercommunicator and the new group prepared at start), across Open
+/// MPI's TCP transport between the namespace hosts.
 /// </summary>
 public sealed partial class CrossHostTests
 {
@@ -33,9 +34,10 @@ public sealed partial class CrossHostTests
         Assert.Matches(@"rank 1 h1 -> h2 Committed", report);
         Assert.Contains("spare_taken=", report);
         Assert.DoesNotContain("spawned=", report);
-        Assert.Matches(@"r1 pid\d+\] took spare 0 \(process \d+ on h2\): doorbell [\d.]+ ms, intercomm over pool", job.Stderr);
-        Assert.Matches(@"r0 pid\d+\] new group from spare pool 0 in", job.Stderr);
-        Assert.Matches(@"r1 pid\d+\] replacement: joined the new group \(spare pool\)", job.Stderr);
+        // The first migration's intercommunicator and new group were prepared at start (docs/PROTOCOL.md, "Prepared groups").
+        Assert.Matches(@"r1 pid\d+\] took spare 0 \(process \d+ on h2\): doorbell [\d.]+ ms, prepared intercomm", job.Stderr);
+        Assert.Matches(@"r0 pid\d+\] new group installed: prepared group \(spare \d+ of pool 0\)", job.Stderr);
+        Assert.Matches(@"r1 pid\d+\] replacement: joined the new group \(prepared group\)", job.Stderr);
         Assert.Equal("h2", ReportedHost(jobDir, 1));
     }
 

@@ -43,6 +43,12 @@ internal static class ControlTag
     internal const int PoolTake = 40;
     internal const int PoolRebuild = 41;
 
+    /// <summary>Tags of the prepared groups' MPI_Comm_create_group over a pool at start: this base plus the pair's index (at most 4096 pairs).</summary>
+    internal const int PreparedGroupBase = 1000;
+
+    /// <summary>Tags of the prepared take intercommunicators' MPI_Intercomm_create over a pool at start: this base plus the pair's index.</summary>
+    internal const int PreparedTakeBase = 6000;
+
     /// <summary>
     /// Tag of the end-of-channel marker sent on the application communicator during the drain.
     /// Application tags must be below it (32767 is the smallest tag bound MPI guarantees).

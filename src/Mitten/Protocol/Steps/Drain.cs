@@ -27,6 +27,11 @@ internal sealed partial class GroupProtocol
     {
         SynchronizationSession session = sync!;
         long start = Stopwatch.GetTimestamp();
+        if (session.Mode == SyncMode.Migration && Rank != session.Leader)
+        {
+            // Before this rank's drain markers, so before the moving rank can decide (Steps/PreparedGroups.cs).
+            StagePreparedSupersteps(session.Leader, publishSuperstep);
+        }
         DrainApplicationChannels(session, ref parkedSend);
         CloseControlChannel(session.Id, Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain"));
         session.ProtocolTicks += Stopwatch.GetTimestamp() - start;

@@ -37,6 +37,11 @@ internal sealed partial class GroupProtocol
             MarkReplenishing(replenished);
         }
         FaultInjection.At("decided", Rank);
+        if (TryParsePreparedDecision(port, out int preparedPool, out int sparePoolRank))
+        {
+            InstallPreparedGroup(session, preparedPool, sparePoolRank); // local: PreparedGroups.cs
+            return;
+        }
         Communicator next;
         if (TryParsePoolDecision(port, out int poolId, out int[] members))
         {
@@ -111,6 +116,7 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void InstallGroup(Communicator next, long publishSuperstep)
     {
+        RetirePreparedGroups(); // each has the moving rank in it: none fits the new group
         control.Dispose();
         app.Dispose();
         app = next;

@@ -39,6 +39,8 @@ internal sealed partial class GroupProtocol
         // With a spare of a pool that holds the whole group, the new group is made from the pool
         // (SparePools.cs), without connect/accept; otherwise the group connects to Pn's port.
         List<int>? poolMembers = spare is null ? null : PoolMembersReplacingMe(spare);
+        // A group prepared at start for this spare in this rank's place commits with no collective call (PreparedGroups.cs).
+        bool prepared = poolMembers is not null && HasPreparedGroup(spare!);
         if (fromSpare)
         {
             Mark("spare_taken");
@@ -68,6 +70,7 @@ internal sealed partial class GroupProtocol
 
         ReplacementHeader header = BuildHeader(session, host, state.Channel, poolMembers is null ? -1 : spare!.Pool, poolMembers);
         header.ReplenishedSpare = SlotToReplenish(spare)?.Id ?? -1;
+        header.Prepared = prepared;
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
         ProtocolTrace.Write(Rank, "header sent");
@@ -110,7 +113,9 @@ internal sealed partial class GroupProtocol
             return;
         }
         Mark("restored");
-        CommitAndLeave(session, inter, poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers), SlotToReplenish(spare));
+        string rebuild = prepared ? PreparedDecision(spare!.Pool, spare.PoolRank) : poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers);
+        ProtocolTrace.Write(Rank, "commit path: " + (prepared ? "prepared group" : poolMembers is null ? "connect/accept" : "MPI_Comm_create_group over the spare pool"));
+        CommitAndLeave(session, inter, rebuild, SlotToReplenish(spare));
     }
 
     /// <summary>The header for the replacement (also built once at start-up, ExerciseSynchronization, so its code is compiled).</summary>
@@ -284,12 +289,17 @@ internal sealed partial class GroupProtocol
         ProtocolTrace.Write(Rank, "DECISION(commit) sent");
         long bindDeadline = ReplenishBindDeadline();
         FaultInjection.At("decided", Rank);
-        using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
+        // With a prepared group nobody frees the old window or splits the old group: the group
+        // switches to communicators made at start (PreparedGroups.cs), and this process takes no part.
+        if (!rebuild.StartsWith(PreparedDecisionPrefix, StringComparison.Ordinal))
         {
-            window.Dispose();
-            if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal))
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
             {
-                using Communicator? withoutMe = app.Split(-1, Rank);
+                window.Dispose();
+                if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal))
+                {
+                    using Communicator? withoutMe = app.Split(-1, Rank);
+                }
             }
         }
         // A step longer than the staying ranks' connect (or create_group), whose commit limit

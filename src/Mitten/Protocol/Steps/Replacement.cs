@@ -88,7 +88,24 @@ internal sealed partial class GroupProtocol
         Communicator group, controlCommunicator;
         SuperstepWindow window;
         long rebuildStart = Stopwatch.GetTimestamp();
-        if (pool is { } shared)
+        PreparedGroup? prepared = header.Prepared ? TakePreparedGroupOfThisSpare(header) : null;
+        if (header.Prepared && prepared is null)
+        {
+            parent.Send<byte>(Encoding.UTF8.GetBytes($"this spare has no prepared group for rank {header.Rank}"), 0, ControlTag.RestoreFailed);
+            LeaveAsReplacement(header, "the moving rank named a prepared group this spare does not have");
+        }
+        if (prepared is not null)
+        {
+            // The group, its control channel and window were made at start (PreparedGroups.cs);
+            // this spare's entry holds its superstep from here on, before RESTORED.
+            parent.Send<byte>(Encoding.UTF8.GetBytes("prepared"), 0, ControlTag.Restored);
+            FaultInjection.At("restored", header.Rank, replacement: true);
+            group = prepared.Group;
+            controlCommunicator = prepared.Control;
+            window = prepared.Window;
+            SendJoined(parent, header);
+        }
+        else if (pool is { } shared)
         {
             parent.Send<byte>(Encoding.UTF8.GetBytes("pool"), 0, ControlTag.Restored);
             FaultInjection.At("restored", header.Rank, replacement: true);
@@ -135,7 +152,7 @@ internal sealed partial class GroupProtocol
         if (ProtocolTrace.Enabled)
         {
             ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"replacement: joined the new group ({(pool is null ? "connect/accept" : "spare pool")}), control channel and window in {Stopwatch.GetElapsedTime(rebuildStart).TotalMilliseconds:F1} ms"));
+                $"replacement: joined the new group ({(prepared is not null ? "prepared group" : pool is null ? "connect/accept" : "spare pool")}), control channel and window in {Stopwatch.GetElapsedTime(rebuildStart).TotalMilliseconds:F1} ms"));
         }
         bool committed = AwaitCommit(parent);
         if (committed)

@@ -111,6 +111,7 @@ internal sealed partial class GroupProtocol
             ConnectAcrossPool(pool, spawnedBy.RemoteSize, groupSide: false);
             poolOfThisSpare = ((int)word[0], pool);
         }
+        SparePreparesGroups(poolOfThisSpare.Value.Pool, spawnedBy.RemoteSize); // Steps/PreparedGroups.cs
     }
 
     /// <summary>The pool <paramref name="spare"/> is in when this process is in it too; otherwise null.</summary>

@@ -140,17 +140,19 @@ internal sealed partial class GroupProtocol
                 string[] words = command.Split(' ');
                 Communicator? pool = null;
                 int takerRank = -1;
-                if (early is null && words.Length == 4 && poolOfThisSpare is { } mine &&
+                if (early is null && words.Length is 4 or 5 && poolOfThisSpare is { } mine &&
                     int.TryParse(words[2], CultureInfo.InvariantCulture, out int poolId) && poolId == mine.Id &&
                     int.TryParse(words[3], CultureInfo.InvariantCulture, out takerRank))
                 {
                     pool = mine.Pool;
                 }
+                // "TAKE id POOL RANK P": the taker uses the intercommunicator prepared at start (PreparedGroups.cs).
+                Communicator? prepared = pool is not null && words.Length == 5 && words[4] == "P" ? TakePreparedIntercommunicatorOfThisSpare(takerRank) : null;
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Step, () => LeaveAsReplacement(null, "the moving rank did not connect after taking this spare")))
                 {
-                    fromMovingRank = pool is not null
+                    fromMovingRank = prepared ?? (pool is not null
                         ? Mpi.Self.CreateIntercommunicator(0, pool, takerRank, ControlTag.PoolTake)
-                        : Mpi.Self.Accept(port, 0);
+                        : Mpi.Self.Accept(port, 0));
                 }
                 Communicator.ClosePort(port);
                 return fromMovingRank;

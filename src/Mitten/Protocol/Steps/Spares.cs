@@ -110,6 +110,10 @@ internal sealed partial class GroupProtocol
             }
             // Off the critical path: the group and these spares become one intracommunicator (SparePools.cs).
             int poolId = JoinSparePool(inter, spareSpawns.Count - 1, ready, host);
+            if (poolId >= 0)
+            {
+                PrepareGroupsOfPool(poolId, host); // Steps/PreparedGroups.cs: the commit to one of these spares needs no collective call
+            }
             for (int s = 0; s < ready.Count; s++)
             {
                 lines.Append(ready[s]);
@@ -208,9 +212,11 @@ internal sealed partial class GroupProtocol
             spare.Unavailable = true; // taken now, or gone: it never waits on its doorbell again
             long start = Stopwatch.GetTimestamp();
             Communicator? pool = SharedPool(spare);
+            // An intercommunicator to this spare made at start (PreparedGroups.cs): "P" tells the spare to use its side.
+            Communicator? preparedInter = pool is null ? null : TakePreparedIntercommunicator(spare);
             string take = pool is null
                 ? $"{SpareDoorbell.Take} {session.Id}"
-                : string.Create(CultureInfo.InvariantCulture, $"{SpareDoorbell.Take} {session.Id} {spare.Pool} {pool.Rank}");
+                : string.Create(CultureInfo.InvariantCulture, $"{SpareDoorbell.Take} {session.Id} {spare.Pool} {pool.Rank}{(preparedInter is null ? "" : " P")}");
             string? answer = SpareDoorbell.Call(spare, take, self, out string failure, out bool silent, keepOnOk: true);
             if (answer is null || !(answer == "OK" || answer.StartsWith("OK ", StringComparison.Ordinal)))
             {
@@ -233,6 +239,7 @@ internal sealed partial class GroupProtocol
                 spare.Pool = -1;
                 spare.PoolRank = -1;
                 pool = null;
+                preparedInter = null; // never the case: a replenished spare is in no pool, so no "P" was sent
             }
             spare.Replenishing = false;
             try
@@ -240,13 +247,13 @@ internal sealed partial class GroupProtocol
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
                 {
                     long called = Stopwatch.GetTimestamp();
-                    Communicator inter = pool is null
+                    Communicator inter = preparedInter ?? (pool is null
                         ? Mpi.Self.Connect(spare.MpiPort, 0)
-                        : Mpi.Self.CreateIntercommunicator(0, pool, spare.PoolRank, ControlTag.PoolTake);
+                        : Mpi.Self.CreateIntercommunicator(0, pool, spare.PoolRank, ControlTag.PoolTake));
                     if (ProtocolTrace.Enabled)
                     {
                         ProtocolTrace.Write(Rank, string.Create(CultureInfo.InvariantCulture,
-                            $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, {(pool is null ? "connect" : "intercomm over pool")} {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
+                            $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, {(preparedInter is not null ? "prepared intercomm" : pool is null ? "connect" : "intercomm over pool")} {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
                     }
                     taken = spare;
                     return inter;

@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm.Native;
 
 namespace Mitten.GroupComm;
@@ -66,6 +69,10 @@ public sealed unsafe partial class Communicator
     }
 
     /// <summary>Combines element-wise over all processes; every process gets the result.</summary>
+    // This, Alltoall and Alltoallv (and the checks they call) are inlined into optimized callers:
+    // a benchmark kernel calls them once per iteration, too few times for tiered compilation to
+    // optimize a separate method before it is re-compiled in the middle of a timed run.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Datatype<T>.RequireReducible();
@@ -230,6 +237,7 @@ public sealed unsafe partial class Communicator
     }
 
     /// <summary>Personalized all-to-all: block i of <paramref name="send"/> goes to process i; <paramref name="receive"/> block j comes from process j.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
         int size = Size;
@@ -247,6 +255,7 @@ public sealed unsafe partial class Communicator
     }
 
     /// <summary>All-to-all with varying block sizes on both sides.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
@@ -265,19 +274,44 @@ public sealed unsafe partial class Communicator
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RequireLength(int actual, int required, string parameter, bool exact = false)
     {
         if (exact ? actual != required : actual < required)
         {
-            throw new ArgumentException(
-                $"{parameter} holds {actual} elements but the operation needs {(exact ? "exactly" : "at least")} {required}", parameter);
+            ThrowLength(actual, required, parameter, exact);
         }
     }
 
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLength(int actual, int required, string parameter, bool exact) =>
+        throw new ArgumentException(
+            $"{parameter} holds {actual} elements but the operation needs {(exact ? "exactly" : "at least")} {required}", parameter);
+
     /// <summary>Checks a counts/displacements layout against the communicator size and the buffer.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void CheckLayout(ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int bufferLength, string parameter)
     {
         int size = IsInter ? RemoteSize : Size;
+        if (counts.Length != size || displacements.Length != size)
+        {
+            ThrowLayout(counts, displacements, bufferLength, parameter, size);
+        }
+        for (int i = 0; i < size; i++)
+        {
+            if (counts[i] < 0 || displacements[i] < 0 || (long)displacements[i] + counts[i] > bufferLength)
+            {
+                ThrowLayout(counts, displacements, bufferLength, parameter, size);
+            }
+        }
+    }
+
+    /// <summary>Throws for the first fault <see cref="CheckLayout"/> found (out of line: the check stays small).</summary>
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowLayout(ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int bufferLength, string parameter, int size)
+    {
         if (counts.Length != size || displacements.Length != size)
         {
             throw new ArgumentException(
@@ -295,15 +329,17 @@ public sealed unsafe partial class Communicator
                     $"block for process {i} ({counts[i]} elements at {displacements[i]}) lies outside {parameter} ({bufferLength} elements)");
             }
         }
+        throw new UnreachableException();
     }
 
     /// <summary>Counts or displacements in MPI units: the same span for native types, byte units otherwise.</summary>
-    private static ReadOnlySpan<int> Scaled<T>(ReadOnlySpan<int> values) where T : unmanaged
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ReadOnlySpan<int> Scaled<T>(ReadOnlySpan<int> values) where T : unmanaged =>
+        Datatype<T>.Scale == 1 ? values : ScaledCopy<T>(values);
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int[] ScaledCopy<T>(ReadOnlySpan<int> values) where T : unmanaged
     {
-        if (Datatype<T>.Scale == 1)
-        {
-            return values;
-        }
         int[] result = new int[values.Length];
         for (int i = 0; i < values.Length; i++)
         {

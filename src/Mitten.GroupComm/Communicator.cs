@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm.Native;
 
 namespace Mitten.GroupComm;
@@ -75,25 +76,35 @@ public sealed unsafe partial class Communicator : IDisposable
     /// <summary>The number of processes in the (local group of the) communicator.</summary>
     public int Size
     {
+        // Small and inlined into optimized callers (a collective's argument checks read it).
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            if (cachedSize < 0)
-            {
-                int size;
-                MpiException.Check(MpiFunctions.Comm_size(Handle, &size), "MPI_Comm_size");
-                cachedSize = size;
-            }
-            else if (handle == 0)
-            {
-                ThrowFreed();
-            }
-            return cachedSize;
+            int size = cachedSize;
+            return size >= 0 && handle != 0 ? size : FetchSize();
         }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private int FetchSize()
+    {
+        if (cachedSize < 0)
+        {
+            int size;
+            MpiException.Check(MpiFunctions.Comm_size(Handle, &size), "MPI_Comm_size");
+            cachedSize = size;
+        }
+        else if (handle == 0)
+        {
+            ThrowFreed();
+        }
+        return cachedSize;
     }
 
     /// <summary>Whether this is an intercommunicator.</summary>
     public bool IsInter
     {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
             int flag;

@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 using Mitten.GroupComm.Native;
 
 namespace Mitten.GroupComm;
@@ -67,12 +69,18 @@ internal static unsafe class Datatype<T> where T : unmanaged
     private static void ThrowCountOutOfRange(int elements) =>
         throw new ArgumentOutOfRangeException(nameof(elements), $"{elements} elements of {typeof(T).Name} exceed the MPI count range");
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void RequireReducible()
     {
         if (!Reducible)
         {
-            throw new NotSupportedException(
-                $"{typeof(T).Name} has no predefined MPI datatype, so MPI reduction operations cannot combine it");
+            ThrowNotReducible();
         }
     }
+
+    [DoesNotReturn]
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void ThrowNotReducible() =>
+        throw new NotSupportedException(
+            $"{typeof(T).Name} has no predefined MPI datatype, so MPI reduction operations cannot combine it");
 }

@@ -11,7 +11,11 @@ internal abstract class MpiAbi
     private static MpiAbi? current;
 
     /// <summary>The ABI in use; loads the library on first use.</summary>
-    internal static MpiAbi Current => current ??= Select();
+    internal static MpiAbi Current
+    {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        get => current ?? (current = Select());
+    }
 
     /// <summary>Environment variable naming the MPI library to load instead of the default.</summary>
     internal const string LibraryVariable = "MITTEN_MPI_LIBRARY";

@@ -134,8 +134,14 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(next.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"new group installed: control channel (MPI_Comm_dup) {Stopwatch.GetElapsedTime(start, duplicated).TotalMilliseconds:F1} ms, window (MPI_Win_create) {Stopwatch.GetElapsedTime(duplicated, windowMade).TotalMilliseconds:F1} ms, derived communicators {Stopwatch.GetElapsedTime(windowMade).TotalMilliseconds:F1} ms"));
         }
-        Rank = next.Rank;
-        Size = next.Size;
+        ResumeInInstalledGroup();
+    }
+
+    /// <summary>After a new group is installed (<see cref="InstallGroup"/> or <see cref="InstallPreparedGroup"/>): this process's rank and size in it, the end of the synchronization, the status.</summary>
+    private void ResumeInInstalledGroup()
+    {
+        Rank = app.Rank;
+        Size = app.Size;
         GroupRebuilt = true;
         EndSynchronization();
         WriteStatus("running");

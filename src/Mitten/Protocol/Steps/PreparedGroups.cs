@@ -219,11 +219,7 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(app.Rank, string.Create(CultureInfo.InvariantCulture,
                 $"new group installed: prepared group (spare {sparePoolRank} of pool {poolId}) in {Stopwatch.GetElapsedTime(start, switched).TotalMilliseconds:F2} ms, derived communicators {Stopwatch.GetElapsedTime(switched).TotalMilliseconds:F1} ms"));
         }
-        Rank = app.Rank;
-        Size = app.Size;
-        GroupRebuilt = true;
-        EndSynchronization();
-        WriteStatus("running");
+        ResumeInInstalledGroup();
     }
 
     /// <summary>After any commit nothing prepared fits the group any more (each has the old process in it): all of it is retired, never used or freed.</summary>

@@ -239,7 +239,10 @@ internal sealed partial class GroupProtocol
                 spare.Pool = -1;
                 spare.PoolRank = -1;
                 pool = null;
-                preparedInter = null; // never the case: a replenished spare is in no pool, so no "P" was sent
+                // This table kept the old spare's pool for the slot until now, so a prepared
+                // intercommunicator to the old process may have been taken above (and "P" sent,
+                // which the new process ignores with the pool words): it is not used.
+                preparedInter = null;
             }
             spare.Replenishing = false;
             try

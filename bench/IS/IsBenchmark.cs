@@ -47,6 +47,13 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     /// <summary>For tests: change one of process 0's keys after the warm-up so verification must fail.</summary>
     public bool CorruptKeyForTesting { get; init; }
 
+    /// <summary>
+    /// Before each run's timed iterations, wait until the JIT's background
+    /// recompilations have stopped for this long (ms; 0: do not wait), then synchronize the
+    /// processes (see <see cref="JitSettling"/>). Untimed; for runs that compare the kernels.
+    /// </summary>
+    public int JitSettleMilliseconds { get; init; }
+
     /// <summary>A fresh state for this process.</summary>
     public IsState CreateState(int iterations = IsClass.MaxIterations) => new(problem, rank, size, iterations);
 
@@ -63,12 +70,14 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     public IsResult Run(IsState state)
     {
         Prepare(state);
+        TimedLoopCosts before = TimedLoopCosts.Now();
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (state.Iteration <= state.Iterations)
         {
             TimedIteration(state);
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+        TimedLoopCosts.Report(rank, before, TimedLoopCosts.Now());
         return Conclude(state, allocated);
     }
 
@@ -101,6 +110,11 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
             state.WarmupDone = true;
         }
         CompileTimedPath();
+        if (JitSettleMilliseconds > 0)
+        {
+            JitSettling.WaitUntilQuiet(JitSettleMilliseconds);
+            comm.AllreduceSum(0); // every process starts its timed iterations together
+        }
     }
 
     /// <summary>

@@ -30,6 +30,10 @@ using Mitten.GroupComm;
 //   same memory (keys generated again, untimed), rank 0 printing
 //   "RESULT impl=csharp rep=R class=... seconds=... mops=... verified=..." per run (the format of
 //   bench/native/is.c, which scripts/bench.sh iskernel alternates with this program).
+// On the plain binding, before its first timed iteration each process waits until the JIT's
+//   background recompilations have stopped for IS_JIT_SETTLE_MS (default 250; 0: no wait), then
+//   the processes synchronize (untimed; see JitSettling.cs). IS_TIMED_LOOP_COSTS=1 prints per
+//   process and run what was compiled, collected and faulted during the timed iterations.
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over the
@@ -116,7 +120,9 @@ var comm = new PlainCommunicator(Mpi.World);
 int status;
 try
 {
-    var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt };
+    int jitSettleMs = int.TryParse(Environment.GetEnvironmentVariable("IS_JIT_SETTLE_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int settle)
+        ? Math.Max(0, settle) : 250;
+    var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs };
     IsState state = benchmark.CreateState(iterations);
     if (comm.Rank == 0)
     {

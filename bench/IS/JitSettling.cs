@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Runtime;
+
+namespace Mitten.Bench.IS;
+
+/// <summary>
+/// Tiered compilation promotes methods that ran often (the runtime's own helpers included) on a
+/// background thread, 100 ms after the last new method was compiled. Started right after the
+/// warm-up, that work lands in the first timed iterations, on the same cores as the ranks (seen
+/// with IS_TIMED_LOOP_COSTS=1: 7-17 methods compiled in the first timed run at A/4, 1-3 in the
+/// next). <see cref="WaitUntilQuiet"/> lets it finish first, as a C program is compiled before
+/// it starts.
+/// </summary>
+internal static class JitSettling
+{
+    /// <summary>Returns once no method was compiled for <paramref name="quietMilliseconds"/>, or after 10 times that at most.</summary>
+    public static void WaitUntilQuiet(int quietMilliseconds)
+    {
+        long limit = Stopwatch.GetTimestamp() + Stopwatch.Frequency * 10L * quietMilliseconds / 1000;
+        long count = JitInfo.GetCompiledMethodCount(currentThread: false);
+        long quietSince = Stopwatch.GetTimestamp();
+        while (Stopwatch.GetTimestamp() < limit)
+        {
+            Thread.Sleep(Math.Min(20, quietMilliseconds));
+            long now = JitInfo.GetCompiledMethodCount(currentThread: false);
+            if (now != count)
+            {
+                count = now;
+                quietSince = Stopwatch.GetTimestamp();
+            }
+            else if (Stopwatch.GetTimestamp() - quietSince >= Stopwatch.Frequency * quietMilliseconds / 1000)
+            {
+                return;
+            }
+        }
+    }
+}

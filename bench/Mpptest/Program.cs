@@ -76,6 +76,7 @@ int maxBytes = sizes.Max();
 var buffers = new PatternBuffers(maxBytes, world.Size);
 var options = new MpptestOptions(sizes, measurements, minSeconds);
 TextWriter output = world.Rank == 0 ? Console.Out : TextWriter.Null;
+output.WriteLine($"CSV poll,{(RequestHandle.PollsCompletionDirectly ? "direct" : "mpi_test")}"); // how polled waits poll (MITTEN_MPI_TEST_POLL=1: MPI_Test)
 if (compare is "mitten" or "mitten-only")
 {
     // Mpptest keeps no state worth moving; the session exists for its communicator.

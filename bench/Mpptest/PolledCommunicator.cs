@@ -5,7 +5,7 @@ namespace Mitten.Bench.Mpptest;
 /// <summary>
 /// A micro-benchmark variant (<c>--compare polled</c>): the plain binding, except that a
 /// blocking receive and a wait are made the way the Mitten layer makes them — <c>MPI_Irecv</c>
-/// (or the started request), then polled from managed code until it completes with <see cref="RequestHandle.Poll"/> (as Mitten polls) — with none of Mitten's
+/// (or the started request), then <c>MPI_Test</c> polled from managed code until it completes — with none of Mitten's
 /// bookkeeping. Against the plain binding it shows what that MPI-level structure costs by
 /// itself; against Mitten, what Mitten adds on top of it.
 /// </summary>
@@ -43,7 +43,7 @@ public readonly unsafe struct PolledCommunicator : IMpptestCommunicator
         fixed (byte* p = buffer)
         {
             RequestHandle request = RequestHandle.StartReceive(communicator, p, buffer.Length, source, tag);
-            while (!request.Poll(out _))
+            while (!request.Test(out _))
             {
             }
         }
@@ -73,7 +73,7 @@ public readonly unsafe struct PolledCommunicator : IMpptestCommunicator
             {
                 continue;
             }
-            while (!pending[i].Poll(out _))
+            while (!pending[i].Test(out _))
             {
             }
             pending[i] = default;

@@ -13,7 +13,7 @@ using Mitten.GroupComm;
 // MPI is initialized at thread level single before the session starts, so both variants run
 // at the same level. Both variants make the same calls (Isend/Irecv included). --mitten
 // measures the Mitten variant alone. --compare polled (a micro-benchmark) alternates the plain
-// binding with the plain binding whose blocking receive is MPI_Irecv + MPI_Test polled from
+// binding with the plain binding whose blocking receive (MPI_Irecv) and waits are MPI_Test polled from
 // managed code (Mitten's structure without its bookkeeping), on a duplicate communicator.
 // --self-loop N (one process; SelfLoop.cs): plain, polled and Mitten exchanging 8-byte messages
 // with themselves in turns, blocks of N iterations, --measurements blocks: ns per iteration.
@@ -76,7 +76,6 @@ int maxBytes = sizes.Max();
 var buffers = new PatternBuffers(maxBytes, world.Size);
 var options = new MpptestOptions(sizes, measurements, minSeconds);
 TextWriter output = world.Rank == 0 ? Console.Out : TextWriter.Null;
-output.WriteLine($"CSV poll,{(RequestHandle.PollsCompletionDirectly ? "direct" : "mpi_test")}"); // how polled waits poll (MITTEN_MPI_TEST_POLL=1: MPI_Test)
 if (compare is "mitten" or "mitten-only")
 {
     // Mpptest keeps no state worth moving; the session exists for its communicator.

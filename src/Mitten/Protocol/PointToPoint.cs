@@ -17,9 +17,7 @@ internal sealed partial class GroupProtocol
     /// The common case (nothing held, no synchronization announced, the message arrives within
     /// <see cref="FastPolls"/> tests, and it is an application message) runs here, inlined into
     /// the caller: one MPI_Irecv on <paramref name="communicator"/> (the channel's, which the
-    /// caller has already loaded), polled until it completes (<see cref="RequestHandle.PollWithoutThrowing"/>:
-    /// as MPI_Wait's loop, a read of the request's completion word and a progress round, then one
-    /// MPI_Test; the binding's non-throwing form,
+    /// caller has already loaded), MPI_Test until it completes (the binding's non-throwing test,
     /// so no exception frame is needed here: on Linux x64 the JIT makes every MPI call inside a
     /// try region through a helper instead of inline), a local read of the synchronization flag
     /// between the tests. Everything else (a held message, a drain marker taken by a
@@ -40,7 +38,7 @@ internal sealed partial class GroupProtocol
                 RequestHandle request = RequestHandle.StartReceive(communicator, p, buffer.Length, source, tag);
                 for (int spin = 0; spin < FastPolls; spin++)
                 {
-                    int error = request.PollWithoutThrowing(out bool completed, out Status done);
+                    int error = request.TestWithoutThrowing(out bool completed, out Status done);
                     if (error != 0)
                     {
                         ThrowReceiveFailed(error, source, tag, buffer.Length * (long)sizeof(T));
@@ -132,7 +130,7 @@ internal sealed partial class GroupProtocol
                 Status done;
                 for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
                 {
-                    if (request.Poll(out done))
+                    if (request.Test(out done))
                     {
                         if (!TookMarker(channel, done))
                         {
@@ -268,7 +266,7 @@ internal sealed partial class GroupProtocol
             // tests (measured: pingpong at 32 KiB +14 % against plain MPI_Send before this).
             for (int spin = 0; spin < FastPolls && !window.SyncFlagSeen; spin++)
             {
-                if (request.Poll(out _))
+                if (request.Test(out _))
                 {
                     return;
                 }
@@ -362,7 +360,7 @@ internal sealed partial class GroupProtocol
             // Fast path: test here while no synchronization is announced (a local read).
             for (int spin = 0; spin < FastPolls; spin++)
             {
-                if (record.Handle.Poll(out Status status))
+                if (record.Handle.Test(out Status status))
                 {
                     // Completed by MPI, so not from the received-message-list (no truncation to
                     // raise here): the result goes straight to the caller, not through the entry.

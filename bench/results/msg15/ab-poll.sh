@@ -1,4 +1,5 @@
 #!/bin/bash
+# Needs the build of branch msg15-direct-poll (MITTEN_MPI_TEST_POLL and the "CSV poll" line exist only there); run from its worktree.
 # ab-poll.sh PAIRS PATTERNS SIZES: one build, alternating jobs with the direct completion poll (D,
 # default) and with MITTEN_MPI_TEST_POLL=1 (T: MPI_Test per poll, as main), order swapped every
 # pair; each job is --compare mitten (plain and Mitten alternating inside it). One line per job:

@@ -1,4 +1,5 @@
 #!/bin/bash
+# Needs the build of branch msg15-direct-poll (MITTEN_MPI_TEST_POLL and the "CSV poll" line exist only there); run from its worktree.
 # ab4.sh ROUNDS PATTERNS SIZES: one build; each round four jobs, rotating order:
 # --compare polled and --compare mitten, each with the direct poll (D) and with MITTEN_MPI_TEST_POLL=1 (T).
 # Each job alternates plain and the variant inside it; one line per job: geometric mean over

@@ -4,8 +4,8 @@ namespace Mitten.Bench.Mpptest;
 
 /// <summary>
 /// A micro-benchmark variant (<c>--compare polled</c>): the plain binding, except that a
-/// blocking receive is made the way the Mitten layer makes it — <c>MPI_Irecv</c>, then
-/// <c>MPI_Test</c> polled from managed code until it completes — with none of Mitten's
+/// blocking receive and a wait are made the way the Mitten layer makes them — <c>MPI_Irecv</c>
+/// (or the started request), then <c>MPI_Test</c> polled from managed code until it completes — with none of Mitten's
 /// bookkeeping. Against the plain binding it shows what that MPI-level structure costs by
 /// itself; against Mitten, what Mitten adds on top of it.
 /// </summary>
@@ -13,12 +13,16 @@ public readonly unsafe struct PolledCommunicator : IMpptestCommunicator
 {
     private readonly PlainCommunicator plain;
     private readonly Communicator communicator;
+    private readonly RequestHandle[] pending;
+    private readonly System.Buffers.MemoryHandle[] pins;
 
     /// <summary>Wraps <paramref name="communicator"/>.</summary>
     public PolledCommunicator(Communicator communicator, string name = "polled")
     {
         this.communicator = communicator;
         plain = new PlainCommunicator(communicator, name);
+        pending = new RequestHandle[IMpptestCommunicator.MaxPending];
+        pins = new System.Buffers.MemoryHandle[IMpptestCommunicator.MaxPending];
     }
 
     /// <inheritdoc/>
@@ -46,13 +50,37 @@ public readonly unsafe struct PolledCommunicator : IMpptestCommunicator
     }
 
     /// <inheritdoc/>
-    public void StartSend(ReadOnlyMemory<byte> data, int destination, int tag, int slot) => plain.StartSend(data, destination, tag, slot);
+    public void StartSend(ReadOnlyMemory<byte> data, int destination, int tag, int slot)
+    {
+        pins[slot] = data.Pin();
+        pending[slot] = RequestHandle.StartSend(communicator, (byte*)pins[slot].Pointer, data.Length, destination, tag);
+    }
 
     /// <inheritdoc/>
-    public void StartRecv(Memory<byte> buffer, int source, int tag, int slot) => plain.StartRecv(buffer, source, tag, slot);
+    public void StartRecv(Memory<byte> buffer, int source, int tag, int slot)
+    {
+        pins[slot] = buffer.Pin();
+        pending[slot] = RequestHandle.StartReceive(communicator, (byte*)pins[slot].Pointer, buffer.Length, source, tag);
+    }
 
     /// <inheritdoc/>
-    public void WaitAll() => plain.WaitAll();
+    /// <remarks>Each started request polled with MPI_Test until it completes, as Mitten's wait does (without its bookkeeping).</remarks>
+    public void WaitAll()
+    {
+        for (int i = 0; i < pending.Length; i++)
+        {
+            if (pending[i].IsCompleted)
+            {
+                continue;
+            }
+            while (!pending[i].Test(out _))
+            {
+            }
+            pending[i] = default;
+            pins[i].Dispose();
+            pins[i] = default;
+        }
+    }
 
     /// <inheritdoc/>
     public void Barrier() => plain.Barrier();

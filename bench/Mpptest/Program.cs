@@ -13,7 +13,7 @@ using Mitten.GroupComm;
 // MPI is initialized at thread level single before the session starts, so both variants run
 // at the same level. Both variants make the same calls (Isend/Irecv included). --mitten
 // measures the Mitten variant alone. --compare polled (a micro-benchmark) alternates the plain
-// binding with the plain binding whose blocking receive is MPI_Irecv + MPI_Test polled from
+// binding with the plain binding whose blocking receive (MPI_Irecv) and waits are MPI_Test polled from
 // managed code (Mitten's structure without its bookkeeping), on a duplicate communicator.
 // --self-loop N (one process; SelfLoop.cs): plain, polled and Mitten exchanging 8-byte messages
 // with themselves in turns, blocks of N iterations, --measurements blocks: ns per iteration.

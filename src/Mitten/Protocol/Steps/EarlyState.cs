@@ -50,6 +50,7 @@ internal sealed partial class GroupProtocol
         internal Exception? CaptureFailure { get; set; }
         internal long CaptureStart { get; set; }
         internal long CaptureEnd { get; set; }
+        internal int ListAtStop { get; set; }
     }
 
     /// <summary>The leader, right after MIG_CMD: takes a free spare on the target host and opens the sender (nothing when there is none: spawn later, as before).</summary>
@@ -97,6 +98,7 @@ internal sealed partial class GroupProtocol
         }
         SendHeader(session, e.Host, e.Inter, sender, e.Spare, finalHeaderFollows: true);
         e.HeaderSent = true;
+        e.ListAtStop = Received.Count;
         sender.OffMainThread = true;
         e.CaptureStart = Stopwatch.GetTimestamp();
         e.Capture = new Thread(() =>

@@ -92,6 +92,10 @@ internal sealed partial class GroupProtocol
                     {
                         SendHeader(session, host, inter, state, spare, finalHeaderFollows: false);
                         state.SendCommunicationStateAndEnd(communicationState);
+                        if (ProtocolTrace.Enabled)
+                        {
+                            ProtocolTrace.Write(Rank, $"received-message-list sent last: {Received.Count} messages, {Received.Count - early.ListAtStop} taken after the stop");
+                        }
                     }
                 }
                 else

@@ -34,6 +34,13 @@ internal sealed partial class GroupProtocol
     /// <summary>MITTEN_EARLY_STATE=0 restores the old order (take, capture and transfer after the drain).</summary>
     internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") != "0";
 
+    /// <summary>
+    /// MITTEN_EARLY_STATE=stop: the spare is taken at the moving rank's stop, just before the
+    /// capture starts, instead of at initiation (then the take does not delay the moving rank's run
+    /// to the global superstep, and the spare answers while the other ranks wait rather than compute).
+    /// </summary>
+    internal static bool TakeAtStop { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") == "stop";
+
     private EarlyTransfer? early;
 
     /// <summary>A spare taken at initiation, its sender, and the capture thread started at the stop.</summary>
@@ -54,9 +61,9 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>The leader, right after MIG_CMD: takes a free spare on the target host and opens the sender (nothing when there is none: spawn later, as before).</summary>
-    private void TakeSpareEarly(SynchronizationSession session)
+    private void TakeSpareEarly(SynchronizationSession session, bool atStop = false)
     {
-        if (!EarlyStateEnabled || session.Mode != SyncMode.Migration || session.TargetHost is not { } host || !KnownHosts.Contains(host))
+        if (!EarlyStateEnabled || TakeAtStop != atStop || early is not null || session.Mode != SyncMode.Migration || session.TargetHost is not { } host || !KnownHosts.Contains(host))
         {
             return;
         }
@@ -92,6 +99,10 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void StartEarlyCapture(SynchronizationSession session)
     {
+        if (TakeAtStop && Requests.LiveReceives == 0)
+        {
+            TakeSpareEarly(session, atStop: true);
+        }
         if (early is not { Sender: { } sender } e || e.SyncId != session.Id || sender is MpiChunkStateSender || Requests.LiveReceives != 0)
         {
             return;

@@ -13,15 +13,29 @@ public partial class SpareTests
 {
     private static readonly Dictionary<string, string> TraceEarly = new() { ["MITTEN_TRACE"] = "1", ["MITTEN_EARLY_STATE"] = "1" };
 
-    [Fact]
-    public void Without_the_early_state_the_spare_is_taken_after_the_synchronization_and_the_result_is_the_same()
+    [Theory]
+    [InlineData("1")]
+    [InlineData("stop")]
+    public void With_the_early_state_the_spare_is_taken_before_the_synchronization_ends_and_the_result_is_the_same(string setting)
     {
-        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, new Dictionary<string, string> { ["MITTEN_TRACE"] = "1", ["MITTEN_EARLY_STATE"] = "0" });
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, new Dictionary<string, string> { ["MITTEN_TRACE"] = "1", ["MITTEN_EARLY_STATE"] = setting });
         JobAssert.Clean(job, 6);
         JobAssert.OkOnRanks(job, "all-delivered-once", 3);
         SameResults(job);
         string report = Assert.Single(job.LinesStartingWith("MIGRATION rank=1 "));
-        Assert.Matches(@"stopped=[\d.]+ms synchronized=[\d.]+ms spare_taken=[\d.]+ms state_sent=[\d.]+ms", report);
+        // At initiation (1) the take is before the stop; at the stop (stop) just after it; both before "synchronized".
+        Assert.Matches(setting == "1" ? @"spare_taken=[\d.]+ms stopped=[\d.]+ms synchronized=[\d.]+ms state_sent=[\d.]+ms"
+            : @"stopped=[\d.]+ms spare_taken=[\d.]+ms synchronized=[\d.]+ms state_sent=[\d.]+ms", report);
+        Assert.Matches(@"r1 pid\d+\] header sent \(at the stop; the final one follows\)", job.Stderr);
+        Assert.Matches(@"r1 pid\d+\] early: application state captured in [\d.]+ ms on its thread", job.Stderr);
+    }
+
+    [Fact]
+    public void Without_the_early_state_nothing_is_taken_or_captured_before_the_drain()
+    {
+        var job = Run(3, Scenario + " --migrate 1@3", spares: 1, Trace);
+        JobAssert.Clean(job, 6);
+        SameResults(job);
         Assert.DoesNotContain("early:", job.Stderr);
         Assert.DoesNotContain("header sent (at the stop", job.Stderr);
     }

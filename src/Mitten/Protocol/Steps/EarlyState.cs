@@ -7,7 +7,7 @@ using Mitten.Protocol.Spares;
 namespace Mitten.Protocol;
 
 /// <summary>
-/// The moving rank's early work (docs/PROTOCOL.md, "Early state"; MITTEN_EARLY_STATE, default on):
+/// The moving rank's early work (docs/PROTOCOL.md, "Early state"; MITTEN_EARLY_STATE=1, default off):
 /// <list type="number">
 /// <item>At initiation (MIG_CMD sent), a free warm spare on the target host is taken (doorbell
 /// TAKE and the intercommunicator, <see cref="TakeSpare"/>) and the state sender opened, before
@@ -31,8 +31,15 @@ namespace Mitten.Protocol;
 /// </summary>
 internal sealed partial class GroupProtocol
 {
-    /// <summary>MITTEN_EARLY_STATE=0 restores the old order (take, capture and transfer after the drain).</summary>
-    internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") != "0";
+    /// <summary>
+    /// MITTEN_EARLY_STATE=1 (or stop) turns the early work on; unset or 0 keeps the order of take,
+    /// capture and transfer after the drain. Off by default: on this 2-core machine with 8 ranks
+    /// it measured slower in total (bench/RESULTS.md, "early12"): the take at initiation waits for
+    /// the spare to be scheduled while the ranks compute, and the capture and the restore take CPU
+    /// from the ranks' synchronization and drain, so "synchronized" moves later by more than the
+    /// freeze after it shrinks.
+    /// </summary>
+    internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") is "1" or "stop";
 
     /// <summary>
     /// MITTEN_EARLY_STATE=stop: the spare is taken at the moving rank's stop, just before the

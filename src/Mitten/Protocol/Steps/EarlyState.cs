@@ -7,7 +7,7 @@ using Mitten.Protocol.Spares;
 namespace Mitten.Protocol;
 
 /// <summary>
-/// The moving rank's early work (docs/PROTOCOL.md, "Early state"; MITTEN_EARLY_STATE=1, default off):
+/// The moving rank's early work (docs/PROTOCOL.md, "Early state"; MITTEN_EARLY_STATE, default on; 0 turns it off):
 /// <list type="number">
 /// <item>At initiation (MIG_CMD sent), a free warm spare on the target host is taken (doorbell
 /// TAKE and the intercommunicator, <see cref="TakeSpare"/>) and the state sender opened, before
@@ -32,14 +32,13 @@ namespace Mitten.Protocol;
 internal sealed partial class GroupProtocol
 {
     /// <summary>
-    /// MITTEN_EARLY_STATE=1 (or stop) turns the early work on; unset or 0 keeps the order of take,
-    /// capture and transfer after the drain. Off by default: on this 2-core machine with 8 ranks
-    /// it measured slower in total (bench/RESULTS.md, "early12"): the take at initiation waits for
-    /// the spare to be scheduled while the ranks compute, and the capture and the restore take CPU
-    /// from the ranks' synchronization and drain, so "synchronized" moves later by more than the
-    /// freeze after it shrinks.
+    /// MITTEN_EARLY_STATE=0 keeps the order of take, capture and transfer after the drain; unset
+    /// or 1 (take at initiation) or stop (take at the stop) turns the early work on. On by default:
+    /// alternating with 0 on 2 cores / 8 ranks, the total was lower in 5 of 7 pairs (median ratio
+    /// 0.85; bench/RESULTS.md, "early12"); "stop" was slower (its take waits for the spare while
+    /// the capture competes for the CPU).
     /// </summary>
-    internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") is "1" or "stop";
+    internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") != "0";
 
     /// <summary>
     /// MITTEN_EARLY_STATE=stop: the spare is taken at the moving rank's stop, just before the

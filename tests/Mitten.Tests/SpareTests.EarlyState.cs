@@ -70,11 +70,11 @@ public partial class SpareTests
         // derived-blocked with --nbc-across 2: rank 0 has an Ibarrier in progress when rank 1's
         // migration synchronizes, so the leader (rank 1, stopped at its migration point, its
         // spare taken and its capture running) ends it with MIG_END(abort); the spare is
-        // abandoned, the job goes on, and rank 2's later migration (a spawn: the only spare is
-        // gone) commits.
+        // abandoned, the job goes on, and rank 3's later migration (a spawn: the only spare is
+        // gone) commits (rank 2, like rank 0, ends its iterations blocked on its row and cannot move).
         const string derived = "derived-blocked --iterations 8";
         var expected = MpiJob.Run(4, MpiJob.Driver("MittenDriver"), derived.Split(' '), TimeSpan.FromSeconds(240));
-        var job = Run(4, derived + " --nbc-across 2 --migrate 1@2 --migrate 2@5", spares: 1,
+        var job = Run(4, derived + " --nbc-across 2 --migrate 1@2 --migrate 3@5", spares: 1,
             new Dictionary<string, string>(TraceEarly) { ["MITTEN_SPARE_REPLENISH"] = "0" }, timeoutSeconds: 240);
         JobAssert.Succeeded(job, 5 * 4);
         JobAssert.OkOnRanks(job, "derived-ok", 4);
@@ -84,10 +84,10 @@ public partial class SpareTests
         Assert.Matches(@"r1 pid\d+\] header sent \(at the stop; the final one follows\)", job.Stderr);
         Assert.Matches(@"r1 pid\d+\] early: spare 0 .* abandoned \(the synchronization was aborted\)", job.Stderr);
         Assert.Matches(@"leaves[^\n]*rolled the migration back", job.Stderr); // the taken spare left
-        string later = Assert.Single(job.LinesStartingWith("MIGRATION rank=2 "));
+        string later = Assert.Single(job.LinesStartingWith("MIGRATION rank=3 "));
         Assert.Contains("Committed", later);
         Assert.Contains("spawned=", later);
-        Assert.Single(job.LinesStartingWith("REPLACEMENT rank=2 "));
+        Assert.Single(job.LinesStartingWith("REPLACEMENT rank=3 "));
         Assert.Empty(job.LinesStartingWith("REPLACEMENT rank=1 "));
     }
 

@@ -34,8 +34,8 @@ internal sealed partial class GroupProtocol
     /// <summary>
     /// MITTEN_EARLY_STATE=0 keeps the order of take, capture and transfer after the drain; unset
     /// or 1 (take at initiation) or stop (take at the stop) turns the early work on. On by default:
-    /// alternating with 0 on 2 cores / 8 ranks, the total was lower in 5 of 7 pairs (median ratio
-    /// 0.85; bench/RESULTS.md, "early12"); "stop" was slower (its take waits for the spare while
+    /// alternating with 0 on 2 cores / 8 ranks (loaded), the total was lower in 5 of 8 pairs (median
+    /// ratio 0.88, but geometric mean 1.04: the slow pairs were 2-2.75 times slower; bench/RESULTS.md, "early12"); "stop" was slower (its take waits for the spare while
     /// the capture competes for the CPU).
     /// </summary>
     internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") != "0";

@@ -473,7 +473,7 @@ migration() {
   [ "$sweep" -eq 1 ] && files=migration-scaling
   [ "$hosts" -gt 0 ] && files=migration-hosts   # its own files: a cross-host run does not replace the local figures
   local raw=$RESULTS/$files.csv
-  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement" >"$raw"
+  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement,stopped_ms,freeze_from_stop_ms" >"$raw"
   rm -f "$RESULTS/$files-failures.txt"   # written only when a job fails
   local total=0 done_runs=0 failed_runs=0 rep ranks variant nvariants started=$SECONDS
   nvariants=$(echo "$variants" | wc -w)
@@ -523,12 +523,13 @@ migration() {
         grep '^MIGRATION rank=' "$TMP/migration.out" | awk -v rep="$rep" -v c="$class" -v n="$ranks" -v v="$verified" -v variant="$variant" -v sp="$spares" -v js="$job_s" -v ld="$load1" '{
             for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
             s = f["synchronized_ms"]; y = ("spawned_ms" in f) ? f["spawned_ms"] : f["spare_taken_ms"]; r = f["restored_ms"]
-            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
+            st = ("stopped_ms" in f) ? f["stopped_ms"] : s
+            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.1f\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
               y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"], sp, js, ld,
-              ("spare_taken_ms" in f) ? "spare" : "spawn"
+              ("spare_taken_ms" in f) ? "spare" : "spawn", st, f["resumed_ms"] - st
           }' >>"$raw"
         if grep -q '^MIGRATION rank=' "$TMP/migration.out"; then
-          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s, %s %s, transfer %s, total %s, freeze %s ms; verified %s; job %s s", $6, $7, ($25 == "spare" ? "take" : "spawn"), $8, $9, $10, $11, $18, $23 }'); load $load1 at start"
+          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s, %s %s, transfer %s, total %s, freeze %s ms (from the stop %s ms); verified %s; job %s s", $6, $7, ($25 == "spare" ? "take" : "spawn"), $8, $9, $10, $11, $27, $18, $23 }'); load $load1 at start"
         else
           progress "no migration was reported in this run"
         fi

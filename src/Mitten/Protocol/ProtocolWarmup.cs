@@ -269,7 +269,7 @@ internal static class ProtocolWarmup
     {
         byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
         _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
-        foreach (Type type in new[] { typeof(StateReceiver), typeof(SharedMemoryStateReceiver), typeof(MpiChunkStateReceiver), typeof(StateTransfer) })
+        foreach (Type type in new[] { typeof(StateReceiver), typeof(SharedMemoryStateReceiver), typeof(MpiChunkStateReceiver), typeof(StateTransfer), typeof(ApplicationStateReader) })
         {
             Compile(type, null);
         }

@@ -53,6 +53,13 @@ internal sealed class ReplacementHeader
     /// <summary>The spare Pj took and replaces after the commit (docs/PROTOCOL.md, "Replenishing"), or -1.</summary>
     public int ReplenishedSpare { get; set; } = -1;
 
+    /// <summary>
+    /// This header was sent at the moving rank's stop, before the drain (MITTEN_EARLY_STATE,
+    /// Steps/EarlyState.cs): the final header (the same fields, as after the drain) follows the
+    /// application's section, before the received-message-list; the replacement uses it from there on.
+    /// </summary>
+    public bool FinalHeaderFollows { get; set; }
+
     /// <summary>Pj's derived communicators (DerivedCommunicators.cs), made again by Pn on the new group.</summary>
     public DerivedCommunicatorState? Derived { get; set; }
 }

@@ -139,7 +139,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         var deadline = Deadline.After(ProtocolTimeouts.Restore, "the replacement's reading of the state (room in the state ring)");
         while (!ring.ReaderSignal.Wait(hasRoom, RoomWaitMs))
         {
-            ThrowIfReplacementFailed(inter);
+            ThrowIfReplacementFailedOnMainThread(inter);
             long consumed = ring.Consumed;
             if (consumed != seen)
             {
@@ -180,7 +180,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     protected override void Complete()
     {
         WriteGathered();
-        ThrowIfReplacementFailed(inter);
+        ThrowIfReplacementFailedOnMainThread(inter);
         ring.Written = offset;
         ring.Complete = true;
         ring.WriterSignal.Raise();

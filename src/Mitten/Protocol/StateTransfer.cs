@@ -6,9 +6,11 @@ namespace Mitten.Protocol;
 
 /// <summary>
 /// How a moving rank's state travels to its replacement, in one place for both sides
-/// (docs/PROTOCOL.md, "The state transfer"). The state is one byte stream: the
-/// received-message-list (an 8-byte length, then its bytes), then whatever the application's
-/// codec writes. The codec writes straight into the transport and the replacement's codec
+/// (docs/PROTOCOL.md, "The state transfer"). The state is one byte stream: whatever the
+/// application's codec writes, in frames that end its section (<see cref="ApplicationStateWriter"/>),
+/// then the received-message-list (an 8-byte length, then its bytes), complete only after the
+/// drain; the application's state is final from the moving rank's stop, so its codec may start
+/// before the drain (MITTEN_EARLY_STATE, Steps/EarlyState.cs). The codec writes straight into the transport and the replacement's codec
 /// reads straight out of it, chunk by chunk, so capture, transfer and restore overlap, no
 /// process holds the whole state as one buffer, and the size has no 2 GiB limit.
 /// Two routes:
@@ -119,18 +121,53 @@ internal abstract class StateSender : Stream
     internal long BytesSent => written;
 
     /// <summary>
-    /// Streams the communication state and then the application state (written by
-    /// <paramref name="saveApplicationState"/>, the codec) and ends the stream. An exception of
-    /// the codec passes through unchanged; a failure of the transfer is a <see cref="StateTransferException"/>.
+    /// Streams the application state (written by <paramref name="saveApplicationState"/>, the
+    /// codec) and then the communication state, and ends the stream: the whole transfer on this
+    /// thread. An exception of the codec passes through unchanged; a failure of the transfer is a
+    /// <see cref="StateTransferException"/>.
     /// </summary>
     internal void Send(byte[] communicationState, Action<Stream> saveApplicationState)
+    {
+        SendApplicationState(saveApplicationState);
+        SendCommunicationStateAndEnd(communicationState);
+    }
+
+    /// <summary>
+    /// The stream's first part: the application's section (<see cref="ApplicationStateWriter"/>),
+    /// written by the codec. May run on a thread of its own (<see cref="OffMainThread"/>) while
+    /// the protocol's thread drains; the part after it must wait until it has returned.
+    /// </summary>
+    internal void SendApplicationState(Action<Stream> saveApplicationState)
+    {
+        var section = new ApplicationStateWriter(this);
+        saveApplicationState(section);
+        section.End();
+    }
+
+    /// <summary>The stream's last part: the received-message-list (an 8-byte length, then its bytes), complete only after the drain; then the end.</summary>
+    internal void SendCommunicationStateAndEnd(byte[] communicationState)
     {
         Span<byte> length = stackalloc byte[8];
         BinaryPrimitives.WriteInt64LittleEndian(length, communicationState.Length);
         Write(length);
         Write(communicationState);
-        saveApplicationState(this);
         Complete();
+    }
+
+    /// <summary>
+    /// Set while the application's section is written on a thread other than the one that
+    /// initialized MPI (MPI is initialized MPI_THREAD_SINGLE): the transport then makes no MPI
+    /// call (no probe for RESTORE_FAILED; the reader's death and the deadline end a wait instead).
+    /// </summary>
+    internal volatile bool OffMainThread;
+
+    /// <summary>A probe for RESTORE_FAILED, only on the MPI thread (see <see cref="OffMainThread"/>).</summary>
+    protected void ThrowIfReplacementFailedOnMainThread(Communicator inter)
+    {
+        if (!OffMainThread)
+        {
+            ThrowIfReplacementFailed(inter);
+        }
     }
 
     /// <summary>Takes <paramref name="data"/> into the transport (called for every write).</summary>
@@ -185,7 +222,18 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
     /// <summary>Bytes of state received so far.</summary>
     internal long BytesReceived => read;
 
-    /// <summary>Reads the received-message-list at the start of the stream.</summary>
+    /// <summary>
+    /// Reads the application's section with <paramref name="restoreApplicationState"/> (the
+    /// codec), skipping what it left unread of the section; returns how many bytes it skipped.
+    /// </summary>
+    internal long ReadApplicationState(Action<Stream> restoreApplicationState)
+    {
+        var section = new ApplicationStateReader(this);
+        restoreApplicationState(section);
+        return section.SkipToEnd();
+    }
+
+    /// <summary>Reads the received-message-list, which follows the application's section.</summary>
     internal byte[] ReadCommunicationState()
     {
         Span<byte> length = stackalloc byte[8];

@@ -130,7 +130,7 @@ internal sealed class TcpStateSender : StateSender
             }
             deadline ??= Deadline.After(ProtocolTimeouts.Restore, "the replacement's receipt of the state");
             socket.Poll(PollMicroseconds, SelectMode.SelectWrite);
-            ThrowIfReplacementFailed(inter);
+            ThrowIfReplacementFailedOnMainThread(inter);
             if (deadline.Value.Expired)
             {
                 throw new StateTransferException(deadline.Value.Describe());

@@ -45,6 +45,11 @@ internal sealed partial class GroupProtocol
     {
         if (Rank == sync!.Leader)
         {
+            if (sync.Mode == SyncMode.Migration)
+            {
+                Mark("stopped"); // the moving rank's state is final from here (docs/PROTOCOL.md, "Early state")
+                StartEarlyCapture(sync);
+            }
             LeadAtGlobalSuperstep();
             return;
         }

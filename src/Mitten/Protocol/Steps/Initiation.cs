@@ -166,6 +166,7 @@ internal sealed partial class GroupProtocol
         control.SendToAllBut(command, Rank);
         sync.ProtocolTicks += Stopwatch.GetTimestamp() - start;
         TracePhase("freeze and MIG_CMD", start);
+        TakeSpareEarly(sync); // a free spare on the target host, before running on to the global superstep (Steps/EarlyState.cs)
         WriteStatus("migrating");
         FaultInjection.At("frozen", Rank);
     }

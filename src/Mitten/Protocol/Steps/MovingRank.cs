@@ -23,6 +23,8 @@ internal sealed partial class GroupProtocol
         Mark("synchronized");
         job?.AppendEvent("synchronized", Rank, session.Id, session.Request?.Id, null);
         string host = session.TargetHost!;
+        // A spare taken at initiation, its sender, and the capture started at the stop (Steps/EarlyState.cs).
+        EarlyTransfer? early = TakeEarlyTransfer(session);
         if (!KnownHosts.Contains(host))
         {
             RollBack(session, $"host '{host}' is not one of the job's hosts ({string.Join(", ", KnownHosts.Order())}); " +
@@ -30,18 +32,14 @@ internal sealed partial class GroupProtocol
             return;
         }
         // The application's state is streamed to the replacement by the codec (StateTransfer);
-        // only the received-message-list is captured here.
+        // only the received-message-list is captured here, complete now that the drain is over.
         byte[] communicationState = Received.Serialize();
 
         // A free warm spare on the target host replaces the spawn (Steps/Spares.cs); without one, spawn.
-        Communicator? taken = TakeSpare(host, session, out SpareInfo? spare);
+        SpareInfo? spare = early?.Spare;
+        Communicator? taken = early is not null ? early.Inter : TakeSpare(host, session, out spare);
         bool fromSpare = taken is not null;
-        // With a spare of a pool that holds the whole group, the new group is made from the pool
-        // (SparePools.cs), without connect/accept; otherwise the group connects to Pn's port.
-        List<int>? poolMembers = spare is null ? null : PoolMembersReplacingMe(spare);
-        // A group prepared at start for this spare in this rank's place commits with no collective call (PreparedGroups.cs).
-        bool prepared = poolMembers is not null && HasPreparedGroup(spare!);
-        if (fromSpare)
+        if (fromSpare && early is null)
         {
             Mark("spare_taken");
         }
@@ -58,7 +56,8 @@ internal sealed partial class GroupProtocol
         StateSender state;
         try
         {
-            state = StateTransfer.OpenSender(inter, sameHost, fromSpare ? spare?.Pid ?? 0 : 0); // a spare's prepared state ring, if it has one
+            state = early is null ? StateTransfer.OpenSender(inter, sameHost, fromSpare ? spare?.Pid ?? 0 : 0) // a spare's prepared state ring, if it has one
+                : early.Sender ?? throw new StateTransferException(early.OpenFailure ?? "no sender");
         }
         catch (StateTransferException e)
         {
@@ -66,56 +65,114 @@ internal sealed partial class GroupProtocol
             RollBack(session, "the state transfer could not start: " + e.Message, spawnAttempted: true);
             return;
         }
-        using StateSender stateInFlight = state; // open until the replacement has read everything
-
-        ReplacementHeader header = BuildHeader(session, host, state.Channel, poolMembers is null ? -1 : spare!.Pool, poolMembers);
-        header.ReplenishedSpare = SlotToReplenish(spare)?.Id ?? -1;
-        header.Prepared = prepared;
-        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
-        inter.Send<byte>(headerBytes, 0, ControlTag.Header);
-        ProtocolTrace.Write(Rank, "header sent");
-        string? sendFailure = null;
-        bool replacementFailed = false;
+        bool releaseState = true;
         try
         {
-            state.Send(communicationState, captureApplicationState);
-        }
-        catch (StateTransferException e)
-        {
-            sendFailure = "sending the state failed: " + e.Message;
-            // A replacement that failed while reading tells why (RESTORE_FAILED, reported below).
-            replacementFailed = inter.Iprobe(0, ControlTag.RestoreFailed, out _);
-        }
-        catch (Exception e)
-        {
-            // The codec's own failure is the cause, whatever the replacement made of the part it read.
-            sendFailure = $"the state codec could not save this rank's state: {e.GetType().Name}: {e.Message}";
-        }
-        if (sendFailure is not null && !replacementFailed)
-        {
-            AbandonReplacement(inter, state.ReaderPid, host); // the reader's pid, where the route knows it: a stopped one is continued to read ABANDON
-            RollBack(session, sendFailure, spawnAttempted: true);
-            return;
-        }
-        if (ProtocolTrace.Enabled)
-        {
-            ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state written ({state.BytesSent} bytes, {state.Channel})"));
-        }
-        Mark("state_sent", state.BytesSent);
-        FaultInjection.At("state_sent", Rank);
-        job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{state.BytesSent}");
+            if (early is null || !early.HeaderSent)
+            {
+                SendHeader(session, host, inter, state, spare, finalHeaderFollows: false);
+            }
+            string? sendFailure = null;
+            bool replacementFailed = false;
+            try
+            {
+                if (early?.Capture is not null)
+                {
+                    // The application's section was captured from the stop on its own thread; the list goes last.
+                    if (!JoinCapture(early))
+                    {
+                        releaseState = false; // still the capture thread's
+                        sendFailure = $"capturing the state did not end within {(ProtocolTimeouts.Restore + ProtocolTimeouts.Step).TotalSeconds:0} s";
+                    }
+                    else if (early.CaptureFailure is { } captureFailure)
+                    {
+                        throw captureFailure is StateTransferException ? new StateTransferException(captureFailure.Message) : new CodecFailure(captureFailure);
+                    }
+                    else
+                    {
+                        SendHeader(session, host, inter, state, spare, finalHeaderFollows: false);
+                        state.SendCommunicationStateAndEnd(communicationState);
+                        if (ProtocolTrace.Enabled)
+                        {
+                            ProtocolTrace.Write(Rank, $"received-message-list sent last: {Received.Count} messages, {Received.Count - early.ListAtStop} taken after the stop");
+                        }
+                    }
+                }
+                else
+                {
+                    state.Send(communicationState, captureApplicationState);
+                }
+            }
+            catch (StateTransferException e)
+            {
+                sendFailure = "sending the state failed: " + e.Message;
+                // A replacement that failed while reading tells why (RESTORE_FAILED, reported below).
+                replacementFailed = inter.Iprobe(0, ControlTag.RestoreFailed, out _);
+            }
+            catch (Exception e)
+            {
+                // The codec's own failure is the cause, whatever the replacement made of the part it read.
+                Exception codec = e is CodecFailure wrapped ? wrapped.InnerException! : e;
+                sendFailure = $"the state codec could not save this rank's state: {codec.GetType().Name}: {codec.Message}";
+            }
+            if (sendFailure is not null && !replacementFailed)
+            {
+                AbandonReplacement(inter, state.ReaderPid, host); // the reader's pid, where the route knows it: a stopped one is continued to read ABANDON
+                RollBack(session, sendFailure, spawnAttempted: true);
+                return;
+            }
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state written ({state.BytesSent} bytes, {state.Channel})"));
+            }
+            Mark("state_sent", state.BytesSent);
+            FaultInjection.At("state_sent", Rank);
+            job?.AppendEvent("state_sent", Rank, session.Id, session.Request?.Id, $"\"bytes\":{state.BytesSent}");
 
-        (string? port, string failure, int replacementPid) = AwaitRestoreComplete(inter, host);
-        if (port is null)
-        {
-            AbandonReplacement(inter, replacementPid, host);
-            RollBack(session, failure, spawnAttempted: true);
-            return;
+            (string? port, string failure, int replacementPid) = AwaitRestoreComplete(inter, host);
+            if (port is null)
+            {
+                AbandonReplacement(inter, replacementPid, host);
+                RollBack(session, failure, spawnAttempted: true);
+                return;
+            }
+            Mark("restored");
+            // With a spare of a pool that holds the whole group, the new group is made from the pool
+            // (SparePools.cs), without connect/accept; otherwise the group connects to Pn's port.
+            List<int>? poolMembers = spare is null ? null : PoolMembersReplacingMe(spare);
+            // A group prepared at start for this spare in this rank's place commits with no collective call (PreparedGroups.cs).
+            bool prepared = poolMembers is not null && HasPreparedGroup(spare!);
+            string rebuild = prepared ? PreparedDecision(spare!.Pool, spare.PoolRank) : poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers);
+            ProtocolTrace.Write(Rank, "commit path: " + (prepared ? "prepared group" : poolMembers is null ? "connect/accept" : "MPI_Comm_create_group over the spare pool"));
+            CommitAndLeave(session, inter, rebuild, SlotToReplenish(spare));
         }
-        Mark("restored");
-        string rebuild = prepared ? PreparedDecision(spare!.Pool, spare.PoolRank) : poolMembers is null ? port : PoolDecision(spare!.Pool, poolMembers);
-        ProtocolTrace.Write(Rank, "commit path: " + (prepared ? "prepared group" : poolMembers is null ? "connect/accept" : "MPI_Comm_create_group over the spare pool"));
-        CommitAndLeave(session, inter, rebuild, SlotToReplenish(spare));
+        finally
+        {
+            if (releaseState)
+            {
+                state.Dispose(); // open until the replacement has read everything
+            }
+        }
+    }
+
+    /// <summary>A codec's exception from the capture thread, rethrown here as the codec's failure.</summary>
+    private sealed class CodecFailure(Exception inner) : Exception(inner.Message, inner);
+
+    /// <summary>
+    /// The header to the replacement: the one header (after the drain), or, with the early
+    /// capture, one at the stop (<paramref name="finalHeaderFollows"/>) and the final one after
+    /// the drain, before the received-message-list.
+    /// </summary>
+    private void SendHeader(SynchronizationSession session, string host, Communicator inter, StateSender state, SpareInfo? spare, bool finalHeaderFollows)
+    {
+        List<int>? poolMembers = spare is null ? null : PoolMembersReplacingMe(spare);
+        ReplacementHeader header = BuildHeader(session, host, state.Channel, poolMembers is null ? -1 : spare!.Pool, poolMembers);
+        header.ReplenishedSpare = SlotToReplenish(spare)?.Id ?? -1;
+        header.Prepared = poolMembers is not null && HasPreparedGroup(spare!);
+        header.FinalHeaderFollows = finalHeaderFollows;
+        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
+        inter.Send<byte>(headerBytes, 0, ControlTag.Header);
+        ProtocolTrace.Write(Rank, finalHeaderFollows ? "header sent (at the stop; the final one follows)" : "header sent");
     }
 
     /// <summary>The header for the replacement (also built once at start-up, ExerciseSynchronization, so its code is compiled).</summary>

@@ -44,6 +44,7 @@ internal sealed partial class GroupProtocol
         // The state streams in while the codec restores it (StateTransfer): arrival and restore overlap.
         var received = new ReceivedMessageList();
         StateReceiver? state = null;
+        bool lateHeader = header.FinalHeaderFollows;
         long faultsBefore = ProtocolTrace.Enabled ? HeapHugePages.MinorFaults() : 0;
         int gen0Before = GC.CollectionCount(0), gen2Before = GC.CollectionCount(2);
         long restoreStart = Stopwatch.GetTimestamp(), opened = 0, listRead = 0, codecDone = 0;
@@ -51,10 +52,18 @@ internal sealed partial class GroupProtocol
         {
             state = StateTransfer.OpenReceiver(parent, header.StateChannel, why => LeaveAsReplacement(header, why));
             opened = Stopwatch.GetTimestamp();
+            // The application's section first (its state is final from the moving rank's stop),
+            // then the received-message-list (complete only after the drain): StateTransfer.cs.
+            state.ReadApplicationState(restoreApplicationState);
+            codecDone = Stopwatch.GetTimestamp();
+            if (lateHeader)
+            {
+                // Sent after the drain, before the list: the fields as they are after the synchronization.
+                header = JsonSerializer.Deserialize(ReceiveFromMovingRank(parent, ControlTag.Header), ReplacementHeaderContext.Default.ReplacementHeader)
+                    ?? throw new InvalidDataException("empty final migration header");
+            }
             received.PrependAll(ReceivedMessageList.Deserialize(state.ReadCommunicationState()));
             listRead = Stopwatch.GetTimestamp();
-            restoreApplicationState(state);
-            codecDone = Stopwatch.GetTimestamp();
             state.DrainToEnd();
             header.StateBytes = state.BytesReceived;
         }
@@ -74,8 +83,9 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
                 $"replacement: state restored ({header.StateBytes} bytes, {HeapHugePages.MinorFaults() - faultsBefore} minor faults; heap huge pages: {HeapHugePages.LastAdvisedBytes} bytes marked in {HeapHugePages.LastAdviseMs:F2} ms; prepared memory placed: {ReceiveMemory.PlacedBytes} bytes): " +
                 $"{GC.CollectionCount(0) - gen0Before} garbage collections ({GC.CollectionCount(2) - gen2Before} full), " +
-                $"receiver opened {Stopwatch.GetElapsedTime(restoreStart, opened).TotalMilliseconds:F1} ms, message list {Stopwatch.GetElapsedTime(opened, listRead).TotalMilliseconds:F1} ms, " +
-                $"application codec {Stopwatch.GetElapsedTime(listRead, codecDone).TotalMilliseconds:F1} ms (its after-restore step {MigratableCodec.LastAfterRestoreMs:F1} ms; RestoredArrays: allocations {RestoredArrays.Spent.AllocateMs:F1} ms, placing {RestoredArrays.Spent.PlaceMs:F1} ms), rest of the stream {Stopwatch.GetElapsedTime(codecDone).TotalMilliseconds:F1} ms; " +
+                $"receiver opened {Stopwatch.GetElapsedTime(restoreStart, opened).TotalMilliseconds:F1} ms, " +
+                $"application codec {Stopwatch.GetElapsedTime(opened, codecDone).TotalMilliseconds:F1} ms (its after-restore step {MigratableCodec.LastAfterRestoreMs:F1} ms; RestoredArrays: allocations {RestoredArrays.Spent.AllocateMs:F1} ms, placing {RestoredArrays.Spent.PlaceMs:F1} ms), " +
+                $"{(lateHeader ? "final header and " : "")}message list {Stopwatch.GetElapsedTime(codecDone, listRead).TotalMilliseconds:F1} ms, rest of the stream {Stopwatch.GetElapsedTime(listRead).TotalMilliseconds:F1} ms; " +
                 $"warm-up started before MPI_Init {ProtocolWarmup.BeforeInitMilliseconds:F1} ms, waited for {ProtocolWarmup.BeforeInitWaitMilliseconds:F1} ms"));
         }
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();

@@ -28,6 +28,7 @@ internal sealed partial class GroupProtocol
         }
         else
         {
+            AbandonEarlyTransfer(); // a spare taken at initiation (Steps/EarlyState.cs)
             Mark("rolled_back");
             RecordOutcome(session, MigrationOutcome.RolledBack, reason);
             MittenLog.RolledBack(MittenLog.Logger, Rank, session.Id, reason);

@@ -211,7 +211,7 @@ public partial class MigrationTests
         Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
     }
 
-    private static readonly Dictionary<string, string> EarlyMarkers = new() { ["MITTEN_EARLY_MARKERS"] = "1", ["MITTEN_TRACE"] = "1" };
+    private static readonly Dictionary<string, string> EarlyMarkers = new() { ["MITTEN_EARLY_MARKERS"] = "1" };
 
     /// <summary>
     /// Early markers (MITTEN_EARLY_MARKERS=1, docs/PROTOCOL.md step 4): stopped ranks send the

@@ -211,6 +211,40 @@ public partial class MigrationTests
         Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
     }
 
+    private static readonly Dictionary<string, string> EarlyMarkers = new() { ["MITTEN_EARLY_MARKERS"] = "1" };
+
+    /// <summary>
+    /// Early markers (MITTEN_EARLY_MARKERS=1, docs/PROTOCOL.md step 4): stopped ranks send the
+    /// leader their markers when they stop. A commit delivers every message once in order, with
+    /// the leader's drain taking the early ones; an abort before the drain (the moving rank has a
+    /// receive outstanding) takes them before resuming, so none reaches the application (which
+    /// would fail the job: "drain marker arrived outside a synchronization") and the job's result is
+    /// the unmigrated one; a rank blocked on a stopped partner is still woken.
+    /// </summary>
+    [Fact]
+    public void Early_markers_commit_and_abort_deliver_every_message_once_in_order()
+    {
+        const string transit = "transit --iterations 6";
+        var job = Run(3, transit + " --migrate 1@3", EarlyMarkers);
+        JobAssert.Clean(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(Baseline(3, transit), job);
+        Assert.Contains("Committed", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+
+        const string outstanding = "transit --iterations 6 --token-across-except -1";
+        var aborted = Run(3, outstanding + " --migrate 1@2 --migrate 1@4", EarlyMarkers);
+        JobAssert.Succeeded(aborted, 6);
+        JobAssert.OkOnRanks(aborted, "all-delivered-once", 3);
+        SameResults(Baseline(3, outstanding), aborted);
+        Assert.Contains("rolled back: rank 1 has 1 non-blocking receive(s) not yet waited for at its migration point", aborted.Stderr);
+
+        const string blocked = "blocked --iterations 5 --compute-ms 300";
+        var woken = Run(3, blocked + " --migrate 0@2", EarlyMarkers);
+        JobAssert.Succeeded(woken, 3);
+        Assert.Equal(Results(Run(3, blocked)), Results(woken));
+        Assert.Contains("MIGRATION rank=0 ", woken.Stdout);
+    }
+
     [GeneratedRegex(@"RESULT rank=\d+ \S+(?: \S+)?")]
     private static partial Regex ResultLine();
 

@@ -119,6 +119,9 @@ internal sealed class Channel
     /// <summary>A rank here as a rank of the group (wildcards and MPI_PROC_NULL unchanged).</summary>
     internal int ToGroupRank(int rank) => GroupRanks is null || rank < 0 || rank >= GroupRanks.Length ? rank : GroupRanks[rank];
 
+    /// <summary>A group rank's rank here (-1 when it is not a member).</summary>
+    internal int FromGroupRank(int groupRank) => GroupRanks is null ? groupRank : Array.IndexOf(GroupRanks, groupRank);
+
     /// <summary>Whether the channel must be rebuilt: the program uses it, or a channel derived from it lives.</summary>
     internal bool Needed => !Freed || Creations.Any(c => c.Piece is { Needed: true });
 

@@ -49,6 +49,12 @@ internal sealed class SynchronizationSession
     /// <summary>Peers whose control-channel marker (<see cref="ControlMarker"/>) was taken while waiting for something else.</summary>
     internal bool[] ControlMarkerSeen { get; }
 
+    /// <summary>This rank sent its drain markers to the leader when it stopped (Steps/EarlyMarkers.cs); its drain sends the leader none.</summary>
+    internal bool EarlyMarkersSent { get; set; }
+
+    /// <summary>This rank's drain began (it consumes every marker sent to it, early ones too).</summary>
+    internal bool DrainStarted { get; set; }
+
     /// <summary>Time spent in the protocol's own steps (leader), in stopwatch ticks.</summary>
     internal long ProtocolTicks { get; set; }
 

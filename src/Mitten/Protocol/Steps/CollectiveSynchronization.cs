@@ -54,6 +54,7 @@ internal sealed partial class GroupProtocol
             return;
         }
         SendReport(ReportKind.Arrived, -1, BlockedOperation.None);
+        SendEarlyMarkersToLeader(); // Steps/EarlyMarkers.cs (MITTEN_EARLY_MARKERS)
         FaultInjection.At("stopped", Rank);
         SyncEnd end = WaitForEnd();
         if (end.Proceed)

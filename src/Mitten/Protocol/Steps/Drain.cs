@@ -27,6 +27,7 @@ internal sealed partial class GroupProtocol
     {
         SynchronizationSession session = sync!;
         long start = Stopwatch.GetTimestamp();
+        session.DrainStarted = true;
         if (session.Mode == SyncMode.Migration && Rank != session.Leader)
         {
             // Before this rank's drain markers, so before the moving rank can decide (Steps/PreparedGroups.cs).
@@ -71,9 +72,10 @@ internal sealed partial class GroupProtocol
         {
             Channel channel = channels[c];
             markers[c] = new RequestHandle[channel.Size];
+            int early = session.EarlyMarkersSent ? channel.FromGroupRank(session.Leader) : -1; // sent when this rank stopped
             for (int peer = 0; peer < channel.Size; peer++)
             {
-                if (peer != channel.Rank)
+                if (peer != channel.Rank && peer != early)
                 {
                     markers[c][peer] = RequestHandle.StartSend<byte>(channel.Communicator, null, 0, peer, ControlTag.DrainMarker);
                 }
@@ -91,6 +93,7 @@ internal sealed partial class GroupProtocol
             }
             channels[c].ResetMarkers();
         }
+        WaitForEarlyMarkers(deadline);
         WaitWithin(ref parkedSend, deadline, -1); // its receiver drained it
         CompleteOutstandingSends(deadline);
     }
@@ -102,31 +105,40 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void DrainChannel(Channel channel, Deadline deadline)
     {
-        Communicator communicator = channel.Communicator;
         for (int peer = 0; peer < channel.Size; peer++)
         {
-            while (peer != channel.Rank && !channel.MarkerSeen[peer])
+            if (peer != channel.Rank)
             {
-                if (!communicator.Iprobe(peer, Mpi.AnyTag, out Status status))
+                TakeUntilMarker(channel, peer, deadline);
+            }
+        }
+    }
+
+    /// <summary>Takes everything <paramref name="peer"/> sent on <paramref name="channel"/> before its marker into the channel's received-message-list.</summary>
+    private void TakeUntilMarker(Channel channel, int peer, Deadline deadline)
+    {
+        Communicator communicator = channel.Communicator;
+        while (!channel.MarkerSeen[peer])
+        {
+            if (!communicator.Iprobe(peer, Mpi.AnyTag, out Status status))
+            {
+                if (deadline.Expired)
                 {
-                    if (deadline.Expired)
-                    {
-                        int lost = channel.ToGroupRank(peer);
-                        EndJob(lost, $"rank {lost}'s drain marker{(channel.IsGroup ? "" : $" on derived communicator {channel.Key}")}: {deadline.Describe()}");
-                    }
-                    Thread.Yield();
-                    continue;
+                    int lost = channel.ToGroupRank(peer);
+                    EndJob(lost, $"rank {lost}'s drain marker{(channel.IsGroup ? "" : $" on derived communicator {channel.Key}")}: {deadline.Describe()}");
                 }
-                byte[] payload = new byte[status.GetCount<byte>()];
-                communicator.Recv<byte>(payload, peer, status.Tag);
-                if (status.Tag == ControlTag.DrainMarker)
-                {
-                    channel.MarkerSeen[peer] = true;
-                }
-                else
-                {
-                    channel.Received.Append(peer, status.Tag, payload);
-                }
+                Thread.Yield();
+                continue;
+            }
+            byte[] payload = new byte[status.GetCount<byte>()];
+            communicator.Recv<byte>(payload, peer, status.Tag);
+            if (status.Tag == ControlTag.DrainMarker)
+            {
+                channel.MarkerSeen[peer] = true;
+            }
+            else
+            {
+                channel.Received.Append(peer, status.Tag, payload);
             }
         }
     }
@@ -140,7 +152,21 @@ internal sealed partial class GroupProtocol
     private void CloseControlChannel(long syncId, Deadline deadline)
     {
         bool[] seen = syncId == 0 ? ClosingMarkers() : sync!.ControlMarkerSeen;
-        control.SendToAllBut(new ControlMarker(syncId), Rank);
+        if (syncId != 0 && sync!.EarlyMarkersSent)
+        {
+            var marker = new ControlMarker(syncId);
+            for (int peer = 0; peer < Size; peer++)
+            {
+                if (peer != Rank && peer != sync.Leader) // the leader's went out when this rank stopped
+                {
+                    control.Send(marker, peer);
+                }
+            }
+        }
+        else
+        {
+            control.SendToAllBut(new ControlMarker(syncId), Rank);
+        }
         seen[Rank] = true;
         PollControlUntil(() => Array.IndexOf(seen, false) < 0, deadline, () => Array.IndexOf(seen, false), "the control marker");
         if (syncId == 0)

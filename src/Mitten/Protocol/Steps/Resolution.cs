@@ -62,6 +62,7 @@ internal sealed partial class GroupProtocol
     private void ResumeAfterAbort(long publishSuperstep)
     {
         SynchronizationSession session = sync!;
+        bool[]? early = Rank == session.Leader ? TakeEarlyMarkersAfterAbort(session) : null; // Steps/EarlyMarkers.cs
         EndSynchronization();
         window.PublishAfterSynchronization(publishSuperstep);
         if (Rank != session.Leader)
@@ -70,7 +71,7 @@ internal sealed partial class GroupProtocol
             WriteStatus("running");
             return;
         }
-        bool[] acknowledged = new bool[Size];
+        bool[] acknowledged = early ?? new bool[Size];
         acknowledged[Rank] = true;
         PollControlUntil(() => Array.IndexOf(acknowledged, false) < 0, Deadline.After(ProtocolTimeouts.Step, "every rank's RESUMED"),
             () => Array.IndexOf(acknowledged, false), "RESUMED",

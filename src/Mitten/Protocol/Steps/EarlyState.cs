@@ -7,7 +7,7 @@ using Mitten.Protocol.Spares;
 namespace Mitten.Protocol;
 
 /// <summary>
-/// The moving rank's early work (docs/PROTOCOL.md, "Early state"; MITTEN_EARLY_STATE, default on; 0 turns it off):
+/// The moving rank's early work (docs/PROTOCOL.md, "Early state"; MITTEN_EARLY_STATE=1 or stop turns it on; off by default):
 /// <list type="number">
 /// <item>At initiation (MIG_CMD sent), a free warm spare on the target host is taken (doorbell
 /// TAKE and the intercommunicator, <see cref="TakeSpare"/>) and the state sender opened, before
@@ -32,13 +32,14 @@ namespace Mitten.Protocol;
 internal sealed partial class GroupProtocol
 {
     /// <summary>
-    /// MITTEN_EARLY_STATE=0 keeps the order of take, capture and transfer after the drain; unset
-    /// or 1 (take at initiation) or stop (take at the stop) turns the early work on. On by default:
-    /// alternating with 0 on 2 cores / 8 ranks (loaded), the total was lower in 5 of 8 pairs (median
-    /// ratio 0.88, but geometric mean 1.04: the slow pairs were 2-2.75 times slower; bench/RESULTS.md, "early12"); "stop" was slower (its take waits for the spare while
-    /// the capture competes for the CPU).
+    /// MITTEN_EARLY_STATE=1 (take at initiation) or stop (take at the stop) turns the early work on;
+    /// unset or 0 keeps the order of take, capture and transfer after the drain. Off by default: on a
+    /// quiet machine (2 cores, IS A/8, one spare, 5 rotating rounds) the total was 1.20 times the
+    /// old order's (median of per-round ratios, 3 of 5 higher): on 2 cores the capture thread and
+    /// the early take compete with the ranks the synchronization waits for. Loaded, it had measured
+    /// 0.88 (5 of 8 pairs lower; bench/RESULTS.md, "early12" and "Session 13").
     /// </summary>
-    internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") != "0";
+    internal static bool EarlyStateEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_EARLY_STATE") is "1" or "stop";
 
     /// <summary>
     /// MITTEN_EARLY_STATE=stop: the spare is taken at the moving rank's stop, just before the

@@ -47,7 +47,7 @@ public partial class TelemetryTests
             Assert.Equal(migration.Tags["mitten.from_host"], migration.Tags["mitten.to_host"]); // moved on this host
             Assert.True(long.Parse(migration.Tags["mitten.bytes"]) > 0, Describe());
             var phases = spans.Where(s => s.Parent == migration.Id && s.Pid == migration.Pid).Select(s => s.Name).ToList();
-            Assert.Equal(["mitten.synchronize", "mitten.spawn", "mitten.transfer", "mitten.restore", "mitten.commit"], phases);
+            Assert.Equal(["mitten.stopped", "mitten.synchronize", "mitten.spawn", "mitten.transfer", "mitten.restore", "mitten.commit"], phases);
             Assert.All(spans.Where(s => s.Parent == migration.Id), s => Assert.Equal(migration.Trace, s.Trace));
             Assert.Equal(migration.Tags["mitten.bytes"], spans.Single(s => s.Parent == migration.Id && s.Name == "mitten.transfer").Tags["mitten.bytes"]);
 
@@ -67,7 +67,7 @@ public partial class TelemetryTests
             Assert.Equal("rolled_back", rolledBack.Tags["mitten.outcome"]);
             Assert.Equal("no-such-host.invalid", rolledBack.Tags["mitten.to_host"]);
             Assert.Contains("is not one of the job's hosts", rolledBack.Tags["mitten.reason"]);
-            Assert.Equal(["mitten.synchronize", "mitten.rollback"], spans.Where(s => s.Parent == rolledBack.Id).Select(s => s.Name));
+            Assert.Equal(["mitten.stopped", "mitten.synchronize", "mitten.rollback"], spans.Where(s => s.Parent == rolledBack.Id).Select(s => s.Name));
             string log = Assert.Single(job.LinesStartingWith("LOG "));
             Assert.Matches(@"^category=Mitten level=Information event=1 pid=\d+ \[Rank=2 MigrationId=(\d+) Reason=host 'no-such-host.invalid' is not one of", log);
             Assert.Contains($"MigrationId={rolledBack.Tags["mitten.migration_id"]} ", log);

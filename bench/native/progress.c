@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exchange.h"
 
 extern int opal_progress(void); /* libopen-pal, exported */
 
@@ -70,7 +71,6 @@ static double run(int pattern, int variant, char *s, char *r, int n, long k, int
 {
     MPI_Barrier(MPI_COMM_WORLD);
     double start = MPI_Wtime();
-    MPI_Request a, b;
     if (pattern == 0) {
         if (rank == 0) {
             for (long i = 0; i < k; i++) {
@@ -84,31 +84,9 @@ static double run(int pattern, int variant, char *s, char *r, int n, long k, int
             }
         }
     } else {
-        if (rank == 0) {
-            for (long i = 0; i < k; i++) {
-                MPI_Irecv(r, n, MPI_BYTE, 1, 2, MPI_COMM_WORLD, &a);
-                MPI_Isend(s, n, MPI_BYTE, 1, 2, MPI_COMM_WORLD, &b);
-                complete(&a, variant);
-                complete(&b, variant);
-            }
-        } else if (rank == 1) {
-            for (long i = 0; i < k; i++) {
-                MPI_Irecv(r, n, MPI_BYTE, 0, 2, MPI_COMM_WORLD, &a);
-                complete(&a, variant);
-                MPI_Isend(s, n, MPI_BYTE, 0, 2, MPI_COMM_WORLD, &b);
-                complete(&b, variant);
-            }
-        }
+        nonblocking_exchange(s, r, n, k, rank, complete, variant);
     }
-    double t = MPI_Wtime() - start, max;
-    MPI_Allreduce(&t, &max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return max;
-}
-
-static int cmp(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
+    return elapsed_max(start);
 }
 
 /* The offset check: a receive nobody has sent to reads pending, after the matching send completed. */
@@ -174,7 +152,7 @@ int main(int argc, char **argv)
                     all[w][m] = run(pattern, w, s, r, n, k, rank) / k * 1e6;
                 }
             for (int v = 0; v < VARIANTS; v++) {
-                qsort(all[v], T, sizeof(double), cmp);
+                qsort(all[v], T, sizeof(double), compare_doubles);
                 med[v] = all[v][T / 2];
                 if (rank == 0) printf("%s,%s,%d,%ld,%.3f,%.3f\n", pname, names[v], n, k, med[v], all[v][0]);
             }

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "exchange.h"
 
 enum { WAIT, TEST, WAITANY, VARIANTS };
 static const char *names[VARIANTS] = { "wait", "test", "waitany" };
@@ -53,31 +54,8 @@ static double run(int variant, char *s, char *r, int n, long k, int rank)
 {
     MPI_Barrier(MPI_COMM_WORLD);
     double start = MPI_Wtime();
-    MPI_Request a, b;
-    if (rank == 0) {
-        for (long i = 0; i < k; i++) {
-            MPI_Irecv(r, n, MPI_BYTE, 1, 2, MPI_COMM_WORLD, &a);
-            MPI_Isend(s, n, MPI_BYTE, 1, 2, MPI_COMM_WORLD, &b);
-            wait_one(&a, variant);
-            wait_one(&b, variant);
-        }
-    } else if (rank == 1) {
-        for (long i = 0; i < k; i++) {
-            MPI_Irecv(r, n, MPI_BYTE, 0, 2, MPI_COMM_WORLD, &a);
-            wait_one(&a, variant);
-            MPI_Isend(s, n, MPI_BYTE, 0, 2, MPI_COMM_WORLD, &b);
-            wait_one(&b, variant);
-        }
-    }
-    double t = MPI_Wtime() - start, max;
-    MPI_Allreduce(&t, &max, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
-    return max;
-}
-
-static int cmp(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return a < b ? -1 : a > b;
+    nonblocking_exchange(s, r, n, k, rank, wait_one, variant);
+    return elapsed_max(start);
 }
 
 int main(int argc, char **argv)
@@ -118,7 +96,7 @@ int main(int argc, char **argv)
             for (int v = 0; v < VARIANTS; v++)
                 all[(v + m) % VARIANTS][m] = run((v + m) % VARIANTS, s, r, n, k, rank) / k * 1e6;
         for (int v = 0; v < VARIANTS; v++) {
-            qsort(all[v], T, sizeof(double), cmp);
+            qsort(all[v], T, sizeof(double), compare_doubles);
             med[v] = all[v][T / 2];
             if (rank == 0) printf("%s,%d,%ld,%.3f,%.3f\n", names[v], n, k, med[v], all[v][0]);
         }

@@ -113,17 +113,7 @@ internal sealed class ApplicationStateReader(StateReceiver receiver) : Stream, g
     }
 
     /// <summary>After the codec: skips what it left unread of the section, up to the end frame; returns how many bytes that was.</summary>
-    internal long SkipToEnd()
-    {
-        byte[] scratch = new byte[64 * 1024];
-        long skipped = 0;
-        int n;
-        while ((n = Read(scratch)) > 0)
-        {
-            skipped += n;
-        }
-        return skipped;
-    }
+    internal long SkipToEnd() => StateTransfer.SkipRest(this);
 
     public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
 

@@ -76,6 +76,19 @@ internal static class StateTransfer
         return sharedMemory ? new SharedMemoryStateSender(inter, ChunkBytes, receiverPid) : new MpiChunkStateSender(inter, ChunkBytes);
     }
 
+    /// <summary>Reads <paramref name="stream"/> until it reports its end (Read returns 0); returns how many bytes were skipped.</summary>
+    internal static long SkipRest(Stream stream)
+    {
+        byte[] scratch = new byte[64 * 1024];
+        long skipped = 0;
+        int n;
+        while ((n = stream.Read(scratch)) > 0)
+        {
+            skipped += n;
+        }
+        return skipped;
+    }
+
     /// <summary>
     /// Opens the receiving side described by <paramref name="channel"/> (from the header).
     /// <paramref name="leave"/> is called (and must not return) when the moving rank abandons
@@ -252,17 +265,7 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
     /// After the codec's restore: reads whatever the codec left unread up to the end of the
     /// stream (so the sender's last chunks complete) and returns how many bytes that was.
     /// </summary>
-    internal long DrainToEnd()
-    {
-        byte[] scratch = new byte[64 * 1024];
-        long skipped = 0;
-        int n;
-        while ((n = Read(scratch)) > 0)
-        {
-            skipped += n;
-        }
-        return skipped;
-    }
+    internal long DrainToEnd() => StateTransfer.SkipRest(this);
 
     /// <summary>Copies up to <paramref name="destination"/>.Length available bytes; 0 only at the end of the stream.</summary>
     protected abstract int Take(Span<byte> destination);

@@ -74,19 +74,14 @@ internal sealed partial class GroupProtocol
         {
             return;
         }
-        string target = host == "localhost" ? Mpi.ProcessorName : host;
-        if (!Spares.Any(s => !s.Unavailable && string.Equals(s.Host, target, StringComparison.OrdinalIgnoreCase)))
-        {
-            return;
-        }
         Communicator? inter = TakeSpare(host, session, out SpareInfo? spare);
         if (inter is null || spare is null)
         {
-            return; // none could be taken: MigrateThisProcess spawns, as before
+            return; // none on the target host, or none could be taken: MigrateThisProcess spawns, as before
         }
         Mark("spare_taken");
         var e = new EarlyTransfer(session.Id, host, spare, inter);
-        bool sameHost = host == Mpi.ProcessorName || host == "localhost";
+        bool sameHost = IsThisHost(host);
         try
         {
             e.Sender = StateTransfer.OpenSender(inter, sameHost, spare.Pid);

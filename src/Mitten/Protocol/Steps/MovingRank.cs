@@ -17,6 +17,12 @@ internal sealed partial class GroupProtocol
 {
     private long freezeStartTicks;
 
+    /// <summary>Whether a migration's target <paramref name="host"/> is this process's own host ("localhost" included).</summary>
+    private static bool IsThisHost(string host) => host == "localhost" || host == Mpi.ProcessorName;
+
+    /// <summary>The target <paramref name="host"/> by its name ("localhost" is this process's host).</summary>
+    private static string HostNamed(string host) => host == "localhost" ? Mpi.ProcessorName : host;
+
     private void MigrateThisProcess(SynchronizationSession session)
     {
         freezeStartTicks = Stopwatch.GetTimestamp();
@@ -52,7 +58,7 @@ internal sealed partial class GroupProtocol
         // One event either way (the control directory's contract), saying how the replacement was obtained.
         job?.AppendEvent("spawned", Rank, session.Id, session.Request?.Id, fromSpare ? "\"replacement\":\"spare\"" : "\"replacement\":\"spawn\"");
 
-        bool sameHost = host == Mpi.ProcessorName || host == "localhost";
+        bool sameHost = IsThisHost(host);
         StateSender state;
         try
         {
@@ -234,7 +240,7 @@ internal sealed partial class GroupProtocol
     private (string? Port, string Failure, int ReplacementPid) AwaitRestoreComplete(Communicator inter, string host)
     {
         int replacementPid = 0;
-        bool replacementIsLocal = host == Mpi.ProcessorName || host == "localhost";
+        bool replacementIsLocal = IsThisHost(host);
         long nextLivenessCheck = 0;
         var deadline = Deadline.After(ProtocolTimeouts.Restore, "the replacement's restore_complete");
         while (true)
@@ -292,7 +298,7 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private static unsafe void AbandonReplacement(Communicator inter, int replacementPid, string host)
     {
-        bool local = host == Mpi.ProcessorName || host == "localhost";
+        bool local = IsThisHost(host);
         if (local && replacementPid > 0 && !IsAlive(replacementPid))
         {
             inter.Dispose(); // a dead replacement cannot be told (a send to it can hang in the TCP component's connect)

@@ -201,7 +201,7 @@ internal sealed partial class GroupProtocol
     {
         taken = null;
         string self = Mpi.ProcessorName;
-        string target = host == "localhost" ? self : host;
+        string target = HostNamed(host);
         // Spares known to be warm first, then slots being replenished (SpareReplenishment.cs).
         foreach (SpareInfo spare in Spares.Where(s => !s.Replenishing).Concat(Spares.Where(s => s.Replenishing)))
         {

@@ -55,14 +55,7 @@ public readonly struct MittenRequest : IEquatable<MittenRequest>
         {
             return RequestTable.EmptyStatus;
         }
-        try
-        {
-            return protocol.Wait(slot, generation);
-        }
-        catch (MpiException e)
-        {
-            throw protocol.RetireFailed(slot, generation, e);
-        }
+        return protocol.Wait(slot, generation); // raises an MPI error as RetireFailed makes it (no exception frame here)
     }
 
     /// <summary>

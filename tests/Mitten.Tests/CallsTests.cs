@@ -41,6 +41,10 @@ public partial class CallsTests
         string truncation = Assert.Single(job.LinesStartingWith("TRUNCATION "));
         Assert.Contains("from_mpi=True", truncation);
         Assert.Contains("message truncated: the message received from rank 0 (tag 45) is larger than the 40-byte receive buffer (MPI_ERR_TRUNCATE)", truncation);
+        // The same through Irecv + MittenRequest.Wait (the request's error path).
+        string request = Assert.Single(job.LinesStartingWith("TRUNCATION-REQUEST "));
+        Assert.Contains("from_mpi=True", request);
+        Assert.Contains("message truncated: the message received from rank 0 (tag 49) is larger than the 40-byte receive buffer (MPI_ERR_TRUNCATE)", request);
     }
 
     [Fact]
@@ -65,6 +69,9 @@ public partial class CallsTests
         string truncation = Assert.Single(job.LinesStartingWith("TRUNCATION "));
         Assert.Contains("message_bytes=80 from_mpi=False", truncation);
         Assert.Contains("message truncated: the message received from rank 0 (tag 45) has 80 bytes, more than the 40-byte receive buffer", truncation);
+        string request = Assert.Single(job.LinesStartingWith("TRUNCATION-REQUEST "));
+        Assert.Contains("the message received from rank 0 (tag 49)", request);
+        Assert.Contains("40-byte receive buffer", request);
     }
 
     [GeneratedRegex(@"RESULT rank=\d+ checksum=-?\d+")]

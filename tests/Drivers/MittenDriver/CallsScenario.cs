@@ -38,7 +38,7 @@ internal sealed class CallsState
 internal static class CallsScenario
 {
     private const int SsendTag = 40, ToTwoTag = 41, ProbedTag = 42, FromZeroTag = 43, RingTag = 44, TruncatedTag = 45,
-        HaloTag = 46, ReplaceTag = 47, SetTag = 48;
+        HaloTag = 46, ReplaceTag = 47, SetTag = 48, TruncatedRequestTag = 49;
 
     private static CallsState state = new();
     private static MittenCommunicator comm = null!;
@@ -125,6 +125,7 @@ internal static class CallsScenario
             {
                 long[] big = new long[10];
                 comm.Send<long>(big, 1, TruncatedTag);
+                comm.Send<long>(big, 1, TruncatedRequestTag); // received by an Irecv + Wait
             }
             // Completes only once rank 1 receives it, after its next migration point.
             comm.Ssend<long>([1000L + k], 1, SsendTag);
@@ -174,6 +175,16 @@ internal static class CallsScenario
                     Check.That("truncation", e.Message.Contains("truncated") && e.BufferBytes == 40 && e.SenderRank == 0 && e.Tag == TruncatedTag,
                         e.Message);
                     Console.WriteLine($"TRUNCATION rank=1 message_bytes={e.MessageBytes} from_mpi={e.InnerException is MpiException} message={e.Message}");
+                }
+                try
+                {
+                    comm.Irecv<long>(small, 0, TruncatedRequestTag).Wait();
+                    Expect(false, "a truncated non-blocking receive did not throw");
+                }
+                catch (MessageTruncatedException e)
+                {
+                    Check.That("request-truncation", e.BufferBytes == 40 && e.SenderRank == 0 && e.Tag == TruncatedRequestTag, e.Message);
+                    Console.WriteLine($"TRUNCATION-REQUEST rank=1 message_bytes={e.MessageBytes} from_mpi={e.InnerException is MpiException} message={e.Message}");
                 }
             }
             comm.Send(2000L + k + 1, 2, ToTwoTag);

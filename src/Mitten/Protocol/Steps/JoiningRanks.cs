@@ -20,7 +20,18 @@ internal sealed partial class GroupProtocol
 
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {
+        if (!Spares.Exists(s => !s.Unavailable))
+        {
+            // No free warm spare known: the moving rank spawns, and this wait lasts the spawn, the
+            // transfer and the restore (JitWorkerPriority.cs). A spare's take is left as it was.
+            int lowered = JitWorkerPriority.Lower();
+            if (ProtocolTrace.Enabled)
+            {
+                ProtocolTrace.Write(Rank, $"tiered-compilation workers at nice 19 while waiting for DECISION: {lowered}");
+            }
+        }
         GroupDecision decision = AwaitDecision(session);
+        JitWorkerPriority.Restore();
         ProtocolTrace.Write(Rank, "DECISION received");
         if (decision.Kind != DecisionKind.Commit)
         {

@@ -214,6 +214,7 @@ internal sealed partial class GroupProtocol
     /// <summary>Spawns the replacement on <paramref name="host"/> (today's path without a spare); null when it failed and the migration was rolled back.</summary>
     private Communicator? SpawnReplacement(SynchronizationSession session, string host)
     {
+        _ = JitWorkerPriority.Lower(); // this process leaves on a commit; a rollback restores it (EndSynchronization)
         Communicator inter;
         try
         {

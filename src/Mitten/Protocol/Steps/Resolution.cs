@@ -50,6 +50,7 @@ internal sealed partial class GroupProtocol
     /// <summary>Leaves the synchronization phase without a new group (abort or rollback).</summary>
     private void EndSynchronization()
     {
+        JitWorkerPriority.Restore(); // lowered by a moving rank for its spawn (JitWorkerPriority.cs)
         sync = null;
         RepostParkedReceives();
     }

@@ -133,6 +133,9 @@ internal abstract class StateSender : Stream
     /// <summary>Bytes of state sent (the communication state's frame included).</summary>
     internal long BytesSent => written;
 
+    /// <summary>For the trace: the transport's system calls and waits, where it counts them (else empty).</summary>
+    internal virtual string TransportStats => "";
+
     /// <summary>
     /// Streams the application state (written by <paramref name="saveApplicationState"/>, the
     /// codec) and then the communication state, and ends the stream: the whole transfer on this
@@ -234,6 +237,9 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
 
     /// <summary>Bytes of state received so far.</summary>
     internal long BytesReceived => read;
+
+    /// <summary>For the trace: the transport's system calls and waits, where it counts them (else empty).</summary>
+    internal virtual string TransportStats => "";
 
     /// <summary>
     /// Reads the application's section with <paramref name="restoreApplicationState"/> (the

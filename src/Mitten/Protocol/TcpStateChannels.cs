@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -52,6 +53,7 @@ internal sealed class TcpStateSender : StateSender
     private readonly byte[] gather;
     private readonly string channel;
     private int gathered = 4; // room for the frame's length
+    private long sendCalls, pollCalls, pollTicks;
 
     private readonly int receiverPid;
 
@@ -73,6 +75,10 @@ internal sealed class TcpStateSender : StateSender
 
     /// <summary>The taken spare's process id (a stopped one on this host is continued to read ABANDON).</summary>
     internal override int ReaderPid => receiverPid;
+
+    /// <summary>For the trace: send calls, and the waits for room in the socket's buffer (where the sender waited for the replacement).</summary>
+    internal override string TransportStats => string.Create(CultureInfo.InvariantCulture,
+        $"{sendCalls} sends, {pollCalls} polls for room ({Stopwatch.GetElapsedTime(0, pollTicks).TotalMilliseconds:F1} ms)");
 
     protected override void Put(ReadOnlySpan<byte> data)
     {
@@ -118,6 +124,7 @@ internal sealed class TcpStateSender : StateSender
         while (!data.IsEmpty)
         {
             int n = socket.Send(data, SocketFlags.None, out SocketError error);
+            sendCalls++;
             if (error == SocketError.Success)
             {
                 data = data[n..];
@@ -129,7 +136,10 @@ internal sealed class TcpStateSender : StateSender
                 throw new StateTransferException($"the connection to the replacement failed ({error})");
             }
             deadline ??= Deadline.After(ProtocolTimeouts.Restore, "the replacement's receipt of the state");
+            long polled = Stopwatch.GetTimestamp();
             socket.Poll(PollMicroseconds, SelectMode.SelectWrite);
+            pollCalls++;
+            pollTicks += Stopwatch.GetTimestamp() - polled;
             ThrowIfReplacementFailedOnMainThread(inter);
             if (deadline.Value.Expired)
             {
@@ -166,6 +176,7 @@ internal sealed class TcpStateReceiver : StateReceiver
     private int frameLeft;
     private bool endSeen;
     private long faultAfter = -1;
+    private long receiveCalls, pollCalls, pollTicks;
 
     internal TcpStateReceiver(Communicator parent, string channel, Action<string> leave)
     {
@@ -184,6 +195,10 @@ internal sealed class TcpStateReceiver : StateReceiver
             faultAfter = 1 << 20; // test faults once 1 MiB has arrived
         }
     }
+
+    /// <summary>For the trace: receive calls, and the waits for bytes (where the replacement waited for the moving rank).</summary>
+    internal override string TransportStats => string.Create(CultureInfo.InvariantCulture,
+        $"{receiveCalls} receives, {pollCalls} polls for bytes ({Stopwatch.GetElapsedTime(0, pollTicks).TotalMilliseconds:F1} ms)");
 
     protected override int Take(Span<byte> destination)
     {
@@ -239,6 +254,7 @@ internal sealed class TcpStateReceiver : StateReceiver
         while (true)
         {
             int n = socket.Receive(destination, SocketFlags.None, out SocketError error);
+            receiveCalls++;
             if (error == SocketError.Success)
             {
                 if (n == 0)
@@ -252,7 +268,10 @@ internal sealed class TcpStateReceiver : StateReceiver
                 leave($"the moving rank's connection failed ({error})");
             }
             deadline ??= NextChunkDeadline();
+            long polled = Stopwatch.GetTimestamp();
             socket.Poll(PollMicroseconds, SelectMode.SelectRead);
+            pollCalls++;
+            pollTicks += Stopwatch.GetTimestamp() - polled;
             if (Abandoned(parent))
             {
                 leave("the moving rank rolled the migration back");

@@ -130,6 +130,10 @@ internal sealed partial class GroupProtocol
             if (ProtocolTrace.Enabled)
             {
                 ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state written ({state.BytesSent} bytes, {state.Channel})"));
+                if (state.TransportStats.Length > 0)
+                {
+                    ProtocolTrace.Write(Rank, "state transport: " + state.TransportStats);
+                }
             }
             Mark("state_sent", state.BytesSent);
             FaultInjection.At("state_sent", Rank);

@@ -66,6 +66,10 @@ internal sealed partial class GroupProtocol
             listRead = Stopwatch.GetTimestamp();
             state.DrainToEnd();
             header.StateBytes = state.BytesReceived;
+            if (ProtocolTrace.Enabled && state.TransportStats.Length > 0)
+            {
+                ProtocolTrace.Write(header.Rank, "replacement: state transport: " + state.TransportStats);
+            }
         }
         catch (Exception e)
         {

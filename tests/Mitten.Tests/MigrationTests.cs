@@ -211,38 +211,68 @@ public partial class MigrationTests
         Assert.Empty(job.LinesStartingWith("REPLACEMENT "));
     }
 
-    private static readonly Dictionary<string, string> EarlyMarkers = new() { ["MITTEN_EARLY_MARKERS"] = "1" };
+    /// <summary>Early markers on (off by default) and the trace that says they were sent.</summary>
+    private static readonly Dictionary<string, string> Traced = new() { ["MITTEN_EARLY_MARKERS"] = "1", ["MITTEN_TRACE"] = "1" };
+
+    private const string EarlyMarkersSent = "early markers sent to the leader";
 
     /// <summary>
-    /// Early markers (MITTEN_EARLY_MARKERS=1, docs/PROTOCOL.md step 4): stopped ranks send the
-    /// leader their markers when they stop. A commit delivers every message once in order, with
-    /// the leader's drain taking the early ones; an abort before the drain (the moving rank has a
-    /// receive outstanding) takes them before resuming, so none reaches the application (which
-    /// would fail the job: "drain marker arrived outside a synchronization") and the job's result is
-    /// the unmigrated one; a rank blocked on a stopped partner is still woken.
+    /// Early markers (MITTEN_EARLY_MARKERS=1, docs/PROTOCOL.md step 4): stopped ranks send the leader their
+    /// markers when they stop. A commit delivers every message once in order, with the leader's
+    /// drain taking the early ones; an abort before the drain (the moving rank has a receive
+    /// outstanding) takes them before resuming, so none reaches the application (which would fail
+    /// the job: "drain marker arrived outside a synchronization") and the job's result is the
+    /// unmigrated one; the aborted leader then stops for another rank's migration, which commits,
+    /// and its drain there must find that migration's markers, not the aborted one's (wildcard-tag
+    /// receives follow); a rank blocked on a stopped partner is still woken. The trace says the
+    /// early path was taken.
     /// </summary>
     [Fact]
     public void Early_markers_commit_and_abort_deliver_every_message_once_in_order()
     {
         const string transit = "transit --iterations 6";
-        var job = Run(3, transit + " --migrate 1@3", EarlyMarkers);
-        JobAssert.Clean(job, 6);
+        var job = Run(3, transit + " --migrate 1@3", Traced);
+        JobAssert.Succeeded(job, 6);
         JobAssert.OkOnRanks(job, "all-delivered-once", 3);
         SameResults(Baseline(3, transit), job);
         Assert.Contains("Committed", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        Assert.Contains(EarlyMarkersSent, job.Stderr);
 
         const string outstanding = "transit --iterations 6 --token-across-except -1";
-        var aborted = Run(3, outstanding + " --migrate 1@2 --migrate 1@4", EarlyMarkers);
+        var aborted = Run(3, outstanding + " --migrate 1@2 --migrate 1@4", Traced);
         JobAssert.Succeeded(aborted, 6);
         JobAssert.OkOnRanks(aborted, "all-delivered-once", 3);
         SameResults(Baseline(3, outstanding), aborted);
         Assert.Contains("rolled back: rank 1 has 1 non-blocking receive(s) not yet waited for at its migration point", aborted.Stderr);
+        Assert.Contains(EarlyMarkersSent, aborted.Stderr);
+
+        // Rank 1 (token receive outstanding) aborts as leader; rank 2 (posts its token after the point) then commits.
+        const string thenCommit = "transit --iterations 8 --token-across-except 2";
+        var abortThenCommit = Run(3, thenCommit + " --migrate 1@2 --migrate 2@5", Traced);
+        JobAssert.Succeeded(abortThenCommit, 6);
+        JobAssert.OkOnRanks(abortThenCommit, "all-delivered-once", 3);
+        SameResults(Baseline(3, thenCommit), abortThenCommit);
+        Assert.Contains("rolled back: rank 1 has 1 non-blocking receive(s) not yet waited for at its migration point", abortThenCommit.Stderr);
+        Assert.Contains("Committed", Assert.Single(abortThenCommit.LinesStartingWith("MIGRATION rank=2 ")));
 
         const string blocked = "blocked --iterations 5 --compute-ms 300";
-        var woken = Run(3, blocked + " --migrate 0@2", EarlyMarkers);
+        var woken = Run(3, blocked + " --migrate 0@2", Traced);
         JobAssert.Succeeded(woken, 3);
         Assert.Equal(Results(Run(3, blocked)), Results(woken));
         Assert.Contains("MIGRATION rank=0 ", woken.Stdout);
+    }
+
+    /// <summary>With MITTEN_EARLY_MARKERS=0 (the default) every rank's drain sends the leader its markers after MIG_END.</summary>
+    [Fact]
+    public void Without_early_markers_a_commit_delivers_every_message_once_in_order()
+    {
+        const string transit = "transit --iterations 6";
+        var job = Run(3, transit + " --migrate 1@3", new Dictionary<string, string> { ["MITTEN_EARLY_MARKERS"] = "0", ["MITTEN_TRACE"] = "1" });
+        JobAssert.Succeeded(job, 6);
+        JobAssert.OkOnRanks(job, "all-delivered-once", 3);
+        SameResults(Baseline(3, transit), job);
+        Assert.Contains("Committed", Assert.Single(job.LinesStartingWith("MIGRATION rank=1 ")));
+        Assert.DoesNotContain(EarlyMarkersSent, job.Stderr);
     }
 
     [GeneratedRegex(@"RESULT rank=\d+ \S+(?: \S+)?")]

@@ -30,11 +30,15 @@ internal sealed partial class GroupProtocol
         session.DrainStarted = true;
         if (session.Mode == SyncMode.Migration && Rank != session.Leader)
         {
-            // Before this rank's drain markers, so before the moving rank can decide (Steps/PreparedGroups.cs).
+            // Before this rank's drain markers, so before the moving rank can decide (Steps/PreparedGroups.cs;
+            // a rank that sent early markers stored it before them too).
             StagePreparedSupersteps(session.Leader, publishSuperstep);
         }
+        // Early markers sent: the leader waits for nothing more from this drain (Steps/EarlyMarkers.cs).
+        quietDrainSince = session.EarlyMarkersSent && EarlyDrainNapMicroseconds > 0 ? start : 0;
         DrainApplicationChannels(session, ref parkedSend);
         CloseControlChannel(session.Id, Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain"));
+        quietDrainSince = 0;
         session.ProtocolTicks += Stopwatch.GetTimestamp() - start;
         TracePhase("drain", start);
         FaultInjection.At("drained", Rank);
@@ -127,7 +131,7 @@ internal sealed partial class GroupProtocol
                     int lost = channel.ToGroupRank(peer);
                     EndJob(lost, $"rank {lost}'s drain marker{(channel.IsGroup ? "" : $" on derived communicator {channel.Key}")}: {deadline.Describe()}");
                 }
-                Thread.Yield();
+                DrainPause();
                 continue;
             }
             byte[] payload = new byte[status.GetCount<byte>()];
@@ -198,7 +202,7 @@ internal sealed partial class GroupProtocol
             }
             else
             {
-                Thread.Yield();
+                DrainPause();
             }
         }
     }
@@ -212,7 +216,7 @@ internal sealed partial class GroupProtocol
             {
                 EndJob(peer, $"a send to rank {peer} completing: {deadline.Describe()}");
             }
-            Thread.Yield();
+            DrainPause();
         }
     }
 }

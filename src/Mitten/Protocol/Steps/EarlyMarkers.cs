@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 
@@ -18,6 +20,36 @@ internal sealed partial class GroupProtocol
     /// <summary>MITTEN_EARLY_MARKERS=1 turns early markers on (off by default).</summary>
     internal static readonly bool EarlyMarkers = Environment.GetEnvironmentVariable("MITTEN_EARLY_MARKERS") == "1";
 
+    /// <summary>
+    /// MITTEN_EARLY_DRAIN_NAP_US: how a rank that sent early markers waits in its own drain after
+    /// its first <see cref="QuietDrainSpinTicks"/>: it sleeps this many microseconds between polls
+    /// instead of yielding (0: it yields, as the leader's drain does). Its drain is then off the
+    /// leader's path (the leader needs nothing more from it), and it runs while the leader takes
+    /// the spare and streams its state on the same cores.
+    /// </summary>
+    internal static readonly int EarlyDrainNapMicroseconds =
+        int.TryParse(Environment.GetEnvironmentVariable("MITTEN_EARLY_DRAIN_NAP_US"), NumberStyles.None, CultureInfo.InvariantCulture, out int us) ? Math.Min(us, 100_000) : 0;
+
+    /// <summary>How long a quiet drain yields before it naps (100 us).</summary>
+    private static readonly long QuietDrainSpinTicks = Stopwatch.Frequency / 10_000;
+
+    /// <summary>Non-zero while this rank's drain is off the leader's path: when it began (a timestamp).</summary>
+    private long quietDrainSince;
+
+    /// <summary>One pause of a drain wait: a nap in a quiet drain past its first 100 us, else a yield.</summary>
+    private void DrainPause()
+    {
+        if (quietDrainSince != 0 && Stopwatch.GetTimestamp() - quietDrainSince > QuietDrainSpinTicks)
+        {
+            _ = usleep((uint)EarlyDrainNapMicroseconds);
+            return;
+        }
+        Thread.Yield();
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "usleep")]
+    private static extern int usleep(uint microseconds);
+
     /// <summary>The early markers' sends, completed in this rank's drain.</summary>
     private RequestHandle[] earlyMarkerSends = [];
 
@@ -33,6 +65,9 @@ internal sealed partial class GroupProtocol
         {
             return;
         }
+        // Before the markers, so before the leader can decide (docs/PROTOCOL.md, "Prepared groups",
+        // the superstep words): the drain stores the same value again.
+        StagePreparedSupersteps(session.Leader, Superstep + 1);
         List<Channel> channels = LiveChannels();
         var sends = new List<RequestHandle>(channels.Count);
         foreach (Channel channel in channels)
@@ -46,6 +81,10 @@ internal sealed partial class GroupProtocol
         earlyMarkerSends = sends.ToArray();
         control.Send(new ControlMarker(session.Id), session.Leader);
         session.EarlyMarkersSent = true;
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"early markers sent to the leader (rank {session.Leader})");
+        }
     }
 
     /// <summary>In this rank's drain: the early markers' sends complete (the leader drains them).</summary>

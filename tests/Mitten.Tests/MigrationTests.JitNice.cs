@@ -18,7 +18,7 @@ public partial class MigrationTests
     [InlineData("0")]
     public void Staying_ranks_lower_the_tiered_compilation_worker_only_while_a_replacement_is_spawned(string? jitNice)
     {
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+        string program = MpiJob.Benchmark("IS");
         var environment = new Dictionary<string, string> { ["MITTEN_TRACE"] = "1" };
         if (jitNice is not null)
         {
@@ -46,7 +46,7 @@ public partial class MigrationTests
     [Fact]
     public void Staying_ranks_leave_the_tiered_compilation_worker_alone_when_a_warm_spare_is_taken()
     {
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+        string program = MpiJob.Benchmark("IS");
         var job = MpiJob.Run(4, program, ["--class", "S", "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
             new Dictionary<string, string> { ["MITTEN_TRACE"] = "1", ["MITTEN_SPARES"] = "1" });
         Assert.True(job.ExitCode == 0, job.Describe());

@@ -19,7 +19,7 @@ public partial class MigrationTests
         // NAS IS (a [Migratable] state through MigratableCodec) on 4 ranks, rank 1 moving at
         // iteration 3 to a spawned replacement: the replacement's trace says how long the compile
         // started before MPI_Init took (0 when none ran), and IS verifies its keys.
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+        string program = MpiJob.Benchmark("IS");
         var job = MpiJob.Run(4, program, ["--class", "S", "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
             new Dictionary<string, string> { ["MITTEN_TRACE"] = "1" });
         Assert.True(job.ExitCode == 0, job.Describe());

@@ -64,7 +64,7 @@ public partial class SpareTests
     /// </summary>
     private static MpiJob IsMovingRank1ToASpare(int ranks, string className, string setting, string value)
     {
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+        string program = MpiJob.Benchmark("IS");
         var job = MpiJob.Run(ranks, program, ["--class", className, "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
             new Dictionary<string, string> { ["MITTEN_SPARES"] = "1", ["MITTEN_TRACE"] = "1", [setting] = value });
         Assert.True(job.ExitCode == 0, job.Describe());

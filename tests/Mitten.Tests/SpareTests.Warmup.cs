@@ -56,7 +56,7 @@ public partial class SpareTests
         // NAS IS (a [Migratable] state through MigratableCodec) on 4 ranks with a spare, rank 1
         // moving at iteration 3: every original rank and the spare report a warmed codec, the
         // migration takes the spare, and IS verifies its keys.
-        string program = Path.Combine(MpiJob.RepositoryRoot, "bench", "IS", "bin", MpiJob.Configuration, "net10.0", "IS");
+        string program = MpiJob.Benchmark("IS");
         var job = MpiJob.Run(4, program, ["--class", "S", "--migrate", "1@3"], TimeSpan.FromSeconds(180), null,
             new Dictionary<string, string> { ["MITTEN_SPARES"] = "1", ["MITTEN_STARTUP_REPORT"] = "1" });
         Assert.True(job.ExitCode == 0, job.Describe());

@@ -42,6 +42,10 @@ public sealed partial class MpiJob
     public static string Driver(string name) =>
         Path.Combine(RepositoryRoot, "tests", "Drivers", name, "bin", Configuration, "net10.0", name);
 
+    /// <summary>The built benchmark program bench/NAME (e.g. "IS").</summary>
+    public static string Benchmark(string name) =>
+        Path.Combine(RepositoryRoot, "bench", name, "bin", Configuration, "net10.0", name);
+
     /// <summary>Runs <paramref name="program"/> on <paramref name="ranks"/> ranks.</summary>
     public static MpiJob Run(int ranks, string program, IEnumerable<string> arguments, TimeSpan? timeout = null,
         IEnumerable<string>? mpiexecOptions = null, IDictionary<string, string>? environment = null)

@@ -29,6 +29,8 @@ names:
   iskernel    NAS IS in C (bench/native/is.c, mpicc -O3 -march=native) vs the C# port (bench/IS), alternating,
               the same key sets; per pair the ratio of the medians over in-job repetitions, C# Mop/s / C Mop/s
               options: --classes "S W A B"  --ranks "1 2 4"  --pairs P (5)  --repeats R (3, runs per job)
+              the C# jobs run with KERNEL_CSHARP_ENV (default DOTNET_TieredCompilation=0: compiled once,
+              optimized, no recompiles during the timed loops; "" for the runtime's defaults)
   mgkernel    NAS MG in C (bench/native/mg.c, mpicc -O3 -march=native -ffp-contract=off) vs the C# port (bench/MG),
               alternating as iskernel; both must verify with the same final norm; the JIT listing of the kernels
               options: --classes "S W A"  --ranks "1 2 4"  --pairs P (5)  --repeats R (3, runs per job)
@@ -394,6 +396,15 @@ kernel_jit_listing() {
   } >&2
 }
 
+# The C# jobs' runtime settings (KERNEL_CSHARP_ENV, NAME=VALUE words; the default below):
+# DOTNET_TieredCompilation=0 compiles every method once, fully optimized, before its first call
+# (precompiled ReadyToRun code is used as it is), as the C program is compiled before it starts.
+# With tiering on, methods the timed loop calls (Span.Clear's helpers, the binding's wrappers,
+# MG's halo exchange) are call-counted and recompiled on the JIT's background thread during the
+# first runs' timed iterations, which on 2 cores shared by 4 ranks costs the small classes up to
+# half their Mop/s (bench/RESULTS.md, kern15). KERNEL_CSHARP_ENV="" measures with tiering.
+KERNEL_CSHARP_ENV=${KERNEL_CSHARP_ENV-DOTNET_TieredCompilation=0}
+
 # Alternates the two programs, C then C# in odd pairs, C# then C in even ones, per class and rank
 # count; writes NAME.csv (pair,impl,class,ranks,rep,seconds,mops,verified,FIELD; FIELD printed
 # with FORMAT, e.g. %.17g to compare doubles that C and .NET print differently).
@@ -404,6 +415,7 @@ kernel_alternate() {
   echo "pair,impl,class,ranks,rep,seconds,mops,verified,$field" >"$raw"
   local total=0 done_jobs=0 pair class ranks impl
   for class in $classes; do for ranks in $ranks_list; do total=$((total + 2 * pairs)); done; done
+  progress "C# jobs run with: ${KERNEL_CSHARP_ENV:-the default runtime settings}"
   for pair in $(seq 1 "$pairs"); do
     for class in $classes; do
       for ranks in $ranks_list; do
@@ -412,9 +424,9 @@ kernel_alternate() {
         for impl in $order; do
           done_jobs=$((done_jobs + 1))
           progress "[$done_jobs/$total] pair $pair/$pairs class $class, $ranks ranks: $impl"
-          local program=$c_program
-          [ "$impl" = csharp ] && program=$cs_program
-          if ! mpi_job 1800 "$ranks" "$program" --class "$class" --repeats "$repeats" >"$TMP/$name.out" 2>"$TMP/$name.err"; then
+          local program=$c_program run_env=()
+          [ "$impl" = csharp ] && program=$cs_program && read -r -a run_env <<<"$KERNEL_CSHARP_ENV"
+          if ! mpi_job 1800 "$ranks" env "${run_env[@]}" "$program" --class "$class" --repeats "$repeats" >"$TMP/$name.out" 2>"$TMP/$name.err"; then
             progress "$impl class $class on $ranks ranks failed:"
             tail -5 "$TMP/$name.out" "$TMP/$name.err" >&2 || true
           fi

@@ -36,10 +36,19 @@ internal sealed partial class GroupProtocol
         }
         // Early markers sent: the leader waits for nothing more from this drain (Steps/EarlyMarkers.cs).
         quietDrainSince = session.EarlyMarkersSent && EarlyDrainNapMicroseconds > 0 ? start : 0;
-        // The control markers go out with the application markers, before any wait (one round
-        // of markers, not two: docs/PROTOCOL.md step 4, "Control markers with the application markers").
+        // With early markers the control markers go out with the application markers, before any
+        // wait (one scheduler turn of every rank, not two: docs/PROTOCOL.md step 4, "Why sending the
+        // control markers early is correct"); without, after the application drain, as measured best there.
         DrainApplicationChannels(session, ref parkedSend);
-        AwaitControlMarkers(Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain"));
+        var controlDeadline = Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain");
+        if (EarlyMarkers)
+        {
+            AwaitControlMarkers(controlDeadline);
+        }
+        else
+        {
+            CloseControlChannel(session.Id, controlDeadline);
+        }
         quietDrainSince = 0;
         session.ProtocolTicks += Stopwatch.GetTimestamp() - start;
         TracePhase("drain", start);
@@ -87,9 +96,12 @@ internal sealed partial class GroupProtocol
                 }
             }
         }
-        // This rank sends nothing more on the control channel until the decision: its control
-        // markers can go now, so no peer's drain waits for this one's application drain to end.
-        SendControlMarkers(session.Id);
+        // This rank sends nothing more on the control channel until the decision: with early
+        // markers its control markers go now, so no peer's drain waits for this one's application drain.
+        if (EarlyMarkers)
+        {
+            SendControlMarkers(session.Id);
+        }
         foreach (Channel channel in channels)
         {
             DrainChannel(channel, deadline);

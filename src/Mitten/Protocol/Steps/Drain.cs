@@ -36,8 +36,19 @@ internal sealed partial class GroupProtocol
         }
         // Early markers sent: the leader waits for nothing more from this drain (Steps/EarlyMarkers.cs).
         quietDrainSince = session.EarlyMarkersSent && EarlyDrainNapMicroseconds > 0 ? start : 0;
+        // With early markers the control markers go out with the application markers, before any
+        // wait (one scheduler turn of every rank, not two: docs/PROTOCOL.md step 4, "Why sending the
+        // control markers early is correct"); without, after the application drain, as measured best there.
         DrainApplicationChannels(session, ref parkedSend);
-        CloseControlChannel(session.Id, Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain"));
+        var controlDeadline = Deadline.After(ProtocolTimeouts.Step, "the control markers of the drain");
+        if (EarlyMarkers)
+        {
+            AwaitControlMarkers(controlDeadline);
+        }
+        else
+        {
+            CloseControlChannel(session.Id, controlDeadline);
+        }
         quietDrainSince = 0;
         session.ProtocolTicks += Stopwatch.GetTimestamp() - start;
         TracePhase("drain", start);
@@ -84,6 +95,12 @@ internal sealed partial class GroupProtocol
                     markers[c][peer] = RequestHandle.StartSend<byte>(channel.Communicator, null, 0, peer, ControlTag.DrainMarker);
                 }
             }
+        }
+        // This rank sends nothing more on the control channel until the decision: with early
+        // markers its control markers go now, so no peer's drain waits for this one's application drain.
+        if (EarlyMarkers)
+        {
+            SendControlMarkers(session.Id);
         }
         foreach (Channel channel in channels)
         {
@@ -155,7 +172,13 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void CloseControlChannel(long syncId, Deadline deadline)
     {
-        bool[] seen = syncId == 0 ? ClosingMarkers() : sync!.ControlMarkerSeen;
+        SendControlMarkers(syncId);
+        AwaitControlMarkers(deadline, syncId);
+    }
+
+    /// <summary>This rank's control markers of <paramref name="syncId"/> to every peer (with early markers, not the leader again).</summary>
+    private void SendControlMarkers(long syncId)
+    {
         if (syncId != 0 && sync!.EarlyMarkersSent)
         {
             var marker = new ControlMarker(syncId);
@@ -171,6 +194,13 @@ internal sealed partial class GroupProtocol
         {
             control.SendToAllBut(new ControlMarker(syncId), Rank);
         }
+    }
+
+    /// <summary>Takes control messages until every peer's control marker of the synchronization (<paramref name="syncId"/> 0: the job's end) is in.</summary>
+    private void AwaitControlMarkers(Deadline deadline, long syncId = -1)
+    {
+        syncId = syncId < 0 ? sync!.Id : syncId;
+        bool[] seen = syncId == 0 ? ClosingMarkers() : sync!.ControlMarkerSeen;
         seen[Rank] = true;
         PollControlUntil(() => Array.IndexOf(seen, false) < 0, deadline, () => Array.IndexOf(seen, false), "the control marker");
         if (syncId == 0)

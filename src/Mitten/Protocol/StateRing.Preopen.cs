@@ -37,6 +37,9 @@ internal sealed unsafe partial class StateRing
     /// <summary>Milliseconds the last pre-open took on its thread (for the trace), -1 when none ran.</summary>
     internal static double LastPreopenMs { get; private set; } = -1;
 
+    /// <summary>Whether a claim used a ring opened ahead (for the trace and the tests).</summary>
+    internal static bool LastClaimWasPreopened { get; private set; }
+
     /// <summary>The data mapping made ahead, handed to the caller (who unmaps it); 0 when there is none.</summary>
     internal nint DetachPreMapped() => Interlocked.Exchange(ref preMapped, 0);
 

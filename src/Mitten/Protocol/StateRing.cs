@@ -254,6 +254,7 @@ internal sealed unsafe partial class StateRing : IDisposable
             // Opened, mapped and touched while the group synchronized (StateRing.Preopen.cs): only the claim is left.
             if (Interlocked.CompareExchange(ref ahead.control[0], Taken, Ready) == Ready)
             {
+                LastClaimWasPreopened = true;
                 ahead.Consumed = 0;
                 ahead.Written = 0;
                 ahead.Complete = false;

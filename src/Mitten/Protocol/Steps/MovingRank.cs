@@ -75,7 +75,7 @@ internal sealed partial class GroupProtocol
         bool releaseState = true;
         if (ProtocolTrace.Enabled)
         {
-            ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state sender opened in {Stopwatch.GetElapsedTime(openStart).TotalMilliseconds:F2} ms (ring opened ahead in {StateRing.LastPreopenMs:F2} ms)"));
+            ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state sender opened in {Stopwatch.GetElapsedTime(openStart).TotalMilliseconds:F2} ms (ring opened ahead in {StateRing.LastPreopenMs:F2} ms, {(StateRing.LastClaimWasPreopened ? "used" : "not used")})"));
         }
         try
         {

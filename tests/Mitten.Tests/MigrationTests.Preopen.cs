@@ -20,6 +20,7 @@ public partial class MigrationTests
             new Dictionary<string, string>
             {
                 ["MITTEN_SPARES"] = "1",
+                ["MITTEN_STATE_RING_PREOPEN"] = "1",
                 ["MITTEN_TRACE"] = "1",
                 ["MITTEN_TEST_REPLACEMENT_FAULT"] = "die-before-restore",
             },

@@ -7,9 +7,9 @@ namespace Mitten.Tests.Mitten;
 
 /// <summary>
 /// The spare's state ring opened ahead by the moving rank (src/Mitten/Protocol/StateRing.Preopen.cs):
-/// with it on (the default) the sender claims the ring it opened and touched at its stop, and the
-/// state still arrives bit-identical in the spare's ring; with MITTEN_STATE_RING_PREOPEN=0 nothing
-/// is opened ahead and the ring is found after the take, as before.
+/// with MITTEN_STATE_RING_PREOPEN=1 the sender claims the ring it opened and touched at its stop, and
+/// the state still arrives bit-identical in the spare's ring; with 0 (the default) nothing is opened
+/// ahead and the ring is found after the take, as before.
 /// </summary>
 public partial class StateTransferTests
 {

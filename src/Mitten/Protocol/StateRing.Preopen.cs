@@ -17,7 +17,7 @@ namespace Mitten.Protocol;
 /// OK (<see cref="TryClaim"/>), so a spare that refuses, another writer, or a rollback find the
 /// ring as they would have. The sender waits for the task at most <see cref="PreopenWait"/>;
 /// whatever is not used (another spare taken, a spawn, an abort or rollback) is closed.
-/// MITTEN_STATE_RING_PREOPEN=0 turns it off.
+/// MITTEN_STATE_RING_PREOPEN=1 turns it on; off by default (no net gain on 2 shared cores).
 /// </summary>
 internal sealed unsafe partial class StateRing
 {
@@ -30,8 +30,12 @@ internal sealed unsafe partial class StateRing
     private static (int Pid, Task<StateRing?> Opening)? preopened;
     private nint preMapped;
 
-    /// <summary>Whether the moving rank opens a spare's ring before the freeze (MITTEN_STATE_RING_PREOPEN, default on; needs the mapped writes).</summary>
-    internal static bool PreopenEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_STATE_RING_PREOPEN") != "0" &&
+    /// <summary>
+    /// Whether the moving rank opens a spare's ring ahead (MITTEN_STATE_RING_PREOPEN=1; off by default: on 2
+    /// shared cores the transfer and the freeze were shorter, but the synchronization it overlaps longer by as
+    /// much, bench/RESULTS.md "spare15"; it needs the mapped writes).
+    /// </summary>
+    internal static bool PreopenEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_STATE_RING_PREOPEN") == "1" &&
         Environment.GetEnvironmentVariable("MITTEN_STATE_RING_MAP") != "0" && OperatingSystem.IsLinux();
 
     /// <summary>Milliseconds the last pre-open took on its thread (for the trace), -1 when none ran.</summary>

@@ -245,6 +245,7 @@ internal sealed unsafe partial class StateRing : IDisposable
     /// </summary>
     internal static StateRing? TryClaim(int pid, string name = Name)
     {
+        LastClaimWasPreopened = false;
         if (pid <= 0 || !OperatingSystem.IsLinux())
         {
             return null;

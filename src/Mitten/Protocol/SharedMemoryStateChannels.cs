@@ -39,7 +39,8 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         hasRoom = () => ring.DataBytes - (offset - ring.Consumed) > 0;
         if (ring.WasPrepared && Environment.GetEnvironmentVariable("MITTEN_STATE_RING_MAP") != "0")
         {
-            mapped = ring.MapData();
+            nint ahead = ring.DetachPreMapped(); // mapped and touched before the freeze (StateRing.Preopen.cs)
+            mapped = ahead != 0 ? ahead : ring.MapData();
         }
     }
 
@@ -58,6 +59,12 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
 
     private int roomWaits;
     private long roomWaitTicks;
+    private int ringWrites;
+    private long ringWriteTicks;
+    private long firstPutTicks;
+
+    internal override string TransportStats => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{ringWrites} ring writes in {ringWriteTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (room waits {roomWaits}, {roomWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms), first write to now {(firstPutTicks == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(firstPutTicks).TotalMilliseconds):F2} ms, mapped {mapped != 0}");
 
     protected override void Put(ReadOnlySpan<byte> data)
     {
@@ -95,6 +102,24 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     /// it is written, so the reader copies it out while the codec produces the next.
     /// </summary>
     private void WriteToRing(ReadOnlySpan<byte> data)
+    {
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        if (firstPutTicks == 0)
+        {
+            firstPutTicks = t0;
+        }
+        ringWrites++;
+        try
+        {
+            WriteToRingCore(data);
+        }
+        finally
+        {
+            ringWriteTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        }
+    }
+
+    private void WriteToRingCore(ReadOnlySpan<byte> data)
     {
         long size = ring.DataBytes;
         while (!data.IsEmpty)
@@ -244,6 +269,12 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
     /// <summary>Waits for bytes so far (everything written was read) and the Stopwatch ticks they took (for the benchmark's phases).</summary>
     internal (int Waits, long Ticks) ByteWaits => (byteWaits, byteWaitTicks);
 
+    private int reads;
+    private long readTicks;
+
+    internal override string TransportStats => string.Create(System.Globalization.CultureInfo.InvariantCulture,
+        $"{reads} ring reads in {readTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms, byte waits {byteWaits} ({byteWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms)");
+
     internal SharedMemoryStateReceiver(Communicator parent, int pid, int descriptor, long ringBytes, Action<string> leave)
     {
         this.parent = parent;
@@ -266,7 +297,10 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
         long size = ring.DataBytes;
         long at = position % size;
         int n = (int)Math.Min(Math.Min(destination.Length, available - position), size - at);
+        long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
         int got = RandomAccess.Read(ring.File, destination[..n], StateRing.ControlBytes + at);
+        readTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        reads++;
         if (got <= 0)
         {
             throw new InvalidDataException($"the moving rank's state ring ended at {position} bytes, {available} were published");

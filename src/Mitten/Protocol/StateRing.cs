@@ -32,7 +32,7 @@ namespace Mitten.Protocol;
 /// small (its pages are touched once per transfer) and the state is read only in user mode.
 /// </para>
 /// </summary>
-internal sealed unsafe class StateRing : IDisposable
+internal sealed unsafe partial class StateRing : IDisposable
 {
     /// <summary>Bytes before the data: the control page.</summary>
     internal const long ControlBytes = 4096;
@@ -245,9 +245,24 @@ internal sealed unsafe class StateRing : IDisposable
     /// </summary>
     internal static StateRing? TryClaim(int pid, string name = Name)
     {
+        LastClaimWasPreopened = false;
         if (pid <= 0 || !OperatingSystem.IsLinux())
         {
             return null;
+        }
+        if (name == Name && TakePreopened(pid) is { } ahead)
+        {
+            // Opened, mapped and touched while the group synchronized (StateRing.Preopen.cs): only the claim is left.
+            if (Interlocked.CompareExchange(ref ahead.control[0], Taken, Ready) == Ready)
+            {
+                LastClaimWasPreopened = true;
+                ahead.Consumed = 0;
+                ahead.Written = 0;
+                ahead.Complete = false;
+                ahead.ReaderPid = pid;
+                return ahead;
+            }
+            ahead.Dispose(); // not ready or claimed by another writer: the scan below finds the same answer
         }
         string wanted = "/memfd:" + name + " (deleted)";
         try
@@ -326,6 +341,11 @@ internal sealed unsafe class StateRing : IDisposable
     {
         if (!File.IsClosed)
         {
+            nint ahead = DetachPreMapped();
+            if (ahead != 0)
+            {
+                UnmapData(ahead);
+            }
             _ = Munmap((nint)control, (nuint)ControlBytes);
             File.Dispose();
         }

@@ -48,6 +48,7 @@ internal sealed partial class GroupProtocol
             if (sync.Mode == SyncMode.Migration)
             {
                 Mark("stopped"); // the moving rank's state is final from here (docs/PROTOCOL.md, "Early state")
+                PreopenSpareRing(sync); // the spare's state ring opened and touched while this rank waits for the reports (StateRing.Preopen.cs)
                 StartEarlyCapture(sync);
             }
             LeadAtGlobalSuperstep();

@@ -60,6 +60,7 @@ internal sealed partial class GroupProtocol
 
         bool sameHost = IsThisHost(host);
         StateSender state;
+        long openStart = Stopwatch.GetTimestamp();
         try
         {
             state = early is null ? StateTransfer.OpenSender(inter, sameHost, fromSpare ? spare?.Pid ?? 0 : 0) // a spare's prepared state ring, if it has one
@@ -72,6 +73,10 @@ internal sealed partial class GroupProtocol
             return;
         }
         bool releaseState = true;
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"state sender opened in {Stopwatch.GetElapsedTime(openStart).TotalMilliseconds:F2} ms (ring opened ahead in {StateRing.LastPreopenMs:F2} ms, {(StateRing.LastClaimWasPreopened ? "used" : "not used")})"));
+        }
         try
         {
             if (early is null || !early.HeaderSent)
@@ -175,14 +180,20 @@ internal sealed partial class GroupProtocol
     /// </summary>
     private void SendHeader(SynchronizationSession session, string host, Communicator inter, StateSender state, SpareInfo? spare, bool finalHeaderFollows)
     {
+        long headerStart = Stopwatch.GetTimestamp();
         List<int>? poolMembers = spare is null ? null : PoolMembersReplacingMe(spare);
         ReplacementHeader header = BuildHeader(session, host, state.Channel, poolMembers is null ? -1 : spare!.Pool, poolMembers);
         header.ReplenishedSpare = SlotToReplenish(spare)?.Id ?? -1;
         header.Prepared = poolMembers is not null && HasPreparedGroup(spare!);
         header.FinalHeaderFollows = finalHeaderFollows;
         byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
+        long built = Stopwatch.GetTimestamp();
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
-        ProtocolTrace.Write(Rank, finalHeaderFollows ? "header sent (at the stop; the final one follows)" : "header sent");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, (finalHeaderFollows ? "header sent (at the stop; the final one follows)" : "header sent") +
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $": {headerBytes.Length} bytes, built in {Stopwatch.GetElapsedTime(headerStart, built).TotalMilliseconds:F2} ms, sent in {Stopwatch.GetElapsedTime(built).TotalMilliseconds:F2} ms"));
+        }
     }
 
     /// <summary>The header for the replacement (also built once at start-up, ExerciseSynchronization, so its code is compiled).</summary>

@@ -31,14 +31,20 @@ internal sealed partial class GroupProtocol
             parent = ServeAsSpare(parent, warmRestore, role);
             SendHello(parent);
         }
+        long awaitHeader = Stopwatch.GetTimestamp();
         byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
+        long headerCame = Stopwatch.GetTimestamp();
         ReplacementHeader header = JsonSerializer.Deserialize(headerBytes, ReplacementHeaderContext.Default.ReplacementHeader)
             ?? throw new InvalidDataException("empty migration header");
         if (header.Fault == "die-before-restore")
         {
             ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
         }
-        ProtocolTrace.Write(header.Rank, "replacement: header received");
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(header.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replacement: header received (waited {Stopwatch.GetElapsedTime(awaitHeader, headerCame).TotalMilliseconds:F2} ms, parsed in {Stopwatch.GetElapsedTime(headerCame).TotalMilliseconds:F2} ms)"));
+        }
         FaultInjection.UseSetting(header.Fault);
         FaultInjection.At("restoring", header.Rank, replacement: true);
         // The state streams in while the codec restores it (StateTransfer): arrival and restore overlap.

@@ -51,6 +51,7 @@ internal sealed partial class GroupProtocol
     private void EndSynchronization()
     {
         JitWorkerPriority.Restore(); // lowered by a moving rank for its spawn (JitWorkerPriority.cs)
+        StateRing.DropPreopened(); // a spare's ring opened ahead and not claimed (StateRing.Preopen.cs)
         sync = null;
         RepostParkedReceives();
     }

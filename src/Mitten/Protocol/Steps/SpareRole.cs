@@ -132,6 +132,7 @@ internal sealed partial class GroupProtocol
                 // A replenished spare is in no pool and its MPI port is new: it tells the caller,
                 // who then connects (the TAKE's pool words, if any, are ignored).
                 SpareDoorbell.Answer(caller, early is null ? "OK" : $"OK {Environment.ProcessId} {port}");
+                ProtocolTrace.Write(-1, "spare: TAKE answered");
                 TcpStateConnection.Keep(caller); // the moving rank may send the state over it (TcpStateChannels.cs)
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
                 HeapHugePages.AdviseInBackground(); // done by the time the header arrives (StateTransfer.OpenReceiver waits for it)
@@ -155,6 +156,7 @@ internal sealed partial class GroupProtocol
                         : Mpi.Self.Accept(port, 0));
                 }
                 Communicator.ClosePort(port);
+                ProtocolTrace.Write(-1, "spare: intercommunicator to the moving rank ready");
                 return fromMovingRank;
             }
             caller.Dispose();

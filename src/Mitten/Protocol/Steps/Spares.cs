@@ -271,6 +271,27 @@ internal sealed partial class GroupProtocol
         return null;
     }
 
+    /// <summary>
+    /// The leader of a migration to this host, at its stop at the global superstep: starts opening the state ring of the
+    /// spare <see cref="TakeSpare"/> will try first (StateRing.Preopen.cs; local, read-only, claimed
+    /// only after the take). Not with the early state, which takes the spare itself at initiation.
+    /// </summary>
+    private void PreopenSpareRing(SynchronizationSession session)
+    {
+        if (EarlyStateEnabled || session.Mode != SyncMode.Migration || session.TargetHost is not { } host || !IsThisHost(host) ||
+            !KnownHosts.Contains(host) || !StateTransfer.UseSharedMemory(sameHost: true))
+        {
+            return;
+        }
+        string target = HostNamed(host);
+        SpareInfo? first = Spares.Where(s => !s.Replenishing).Concat(Spares.Where(s => s.Replenishing))
+            .FirstOrDefault(s => !s.Unavailable && string.Equals(s.Host, target, StringComparison.OrdinalIgnoreCase));
+        if (first is { Replenishing: false, Pid: > 0 })
+        {
+            StateRing.PreopenInBackground(first.Pid);
+        }
+    }
+
     /// <summary>The spares the leader knows are unavailable, for DECISION(commit): "id,id,...".</summary>
     private string UnavailableSpares(SpareInfo? replenished = null) =>
         string.Join(',', Spares.Where(s => s.Unavailable && s != replenished).Select(s => s.Id.ToString(CultureInfo.InvariantCulture)));

@@ -41,9 +41,6 @@ internal static class ProtocolWarmup
 
     private static string codecOutcome = "no";
 
-    /// <summary>What <see cref="WarmCodec"/> reported so far (warmed:NB, prepared, failed:TYPE or no; for the trace).</summary>
-    internal static string CodecOutcome => codecOutcome;
-
     private static bool Disabled => Environment.GetEnvironmentVariable("MITTEN_PREJIT") == "0";
 
     private static bool ReportStartup => Environment.GetEnvironmentVariable("MITTEN_STARTUP_REPORT") == "1";
@@ -302,7 +299,7 @@ internal static class ProtocolWarmup
     /// longer (same section). Nothing here calls MPI. The variable is removed from the
     /// environment so that no process this one starts inherits it.
     /// </summary>
-    internal static void StartBeforeInitOnSpawnedReplacement(object? codec = null)
+    internal static void StartBeforeInitOnSpawnedReplacement()
     {
         if (Environment.GetEnvironmentVariable(SpawnedReplacementVariable) != "1")
         {
@@ -318,13 +315,6 @@ internal static class ProtocolWarmup
         {
             LowerThisThreadsPriority();
             CompileStateReceive();
-            if (codec is not null && WarmCodecBeforeInit)
-            {
-                // The restore's own code: the serializer's block reads are compiled fully optimized
-                // on first use (never precompiled), the generated restore and the array allocations.
-                WarmCodec(codec);
-                RestoredArrays.Warm();
-            }
             BeforeInitMilliseconds = Stopwatch.GetElapsedTime(beforeInitTicks).TotalMilliseconds;
         })
         {
@@ -333,12 +323,6 @@ internal static class ProtocolWarmup
         };
         beforeInit.Start();
     }
-
-    /// <summary>
-    /// MITTEN_SPAWN_WARM_CODEC=0 keeps the application codec's round trip on a stand-in out of the
-    /// warm-up before MPI_Init (a spawned replacement then compiles its restore path during the restore).
-    /// </summary>
-    private static bool WarmCodecBeforeInit => Environment.GetEnvironmentVariable("MITTEN_SPAWN_WARM_CODEC") != "0";
 
     /// <summary>The nice value of the warm-up started before MPI_Init (Linux; lower priority than MPI_Init's thread).</summary>
     private const int BeforeInitNice = 10;

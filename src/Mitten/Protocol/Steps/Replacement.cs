@@ -300,7 +300,14 @@ internal sealed partial class GroupProtocol
         }
         resumePathWarmed = true;
         long start = Stopwatch.GetTimestamp();
-        ExerciseResumePath();
+        try
+        {
+            ExerciseResumePath();
+        }
+        catch (MpiException)
+        {
+            return; // only a warm-up: the protocol object after COMMIT is then compiled there, as before
+        }
         if (ProtocolTrace.Enabled)
         {
             ProtocolTrace.Write(-1, string.Create(System.Globalization.CultureInfo.InvariantCulture,

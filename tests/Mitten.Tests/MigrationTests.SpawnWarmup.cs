@@ -14,7 +14,7 @@ namespace Mitten.Tests.Mitten;
 public partial class MigrationTests
 {
     [Fact]
-    public void A_spawned_replacement_compiles_its_receive_before_MPI_Init_and_the_migration_verifies()
+    public void A_spawned_replacement_compiles_its_receive_before_MPI_Init_and_its_resume_path_before_the_accept()
     {
         // NAS IS (a [Migratable] state through MigratableCodec) on 4 ranks, rank 1 moving at
         // iteration 3 to a spawned replacement: the replacement's trace says how long the compile
@@ -30,5 +30,7 @@ public partial class MigrationTests
         Match warmup = Regex.Match(job.Stderr, @"replacement: state restored .*warm-up started before MPI_Init (\d+\.\d) ms, waited for (\d+\.\d) ms");
         Assert.True(warmup.Success, job.Describe());
         Assert.True(double.Parse(warmup.Groups[1].Value, CultureInfo.InvariantCulture) > 0, $"no warm-up ran before MPI_Init\n{job.Describe()}");
+        // The replacement built its protocol object once before the group connected (spawn15).
+        Assert.Contains("replacement: resume path warmed before the accept", job.Stderr);
     }
 }

@@ -31,10 +31,10 @@ internal sealed partial class GroupProtocol
             }
         }
         GroupDecision decision = AwaitDecision(session);
-        JitWorkerPriority.Restore();
         ProtocolTrace.Write(Rank, "DECISION received");
         if (decision.Kind != DecisionKind.Commit)
         {
+            JitWorkerPriority.Restore();
             SpawnAttempted |= decision.Kind == DecisionKind.RolledBackAfterSpawn; // see SpawnAttempted
             ResumeAfterAbort(publishSuperstep);
             return;
@@ -81,10 +81,15 @@ internal sealed partial class GroupProtocol
                    $"connecting to the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
         {
             window.Dispose();
+            ProtocolTrace.Write(Rank, "commit step: old window freed");
             using Communicator withoutMigrating = app.Split(0, Rank)!;
+            ProtocolTrace.Write(Rank, "commit step: split without Pj");
             using Communicator toReplacement = withoutMigrating.Connect(port, 0);
+            ProtocolTrace.Write(Rank, "commit step: connected");
             using Communicator merged = toReplacement.Merge(high: false);
-            next = merged.Split(0, Rank)!; // the replacement asks for key j
+            ProtocolTrace.Write(Rank, "commit step: merged");
+            next = InTheGroupsOrder(merged, session.Leader); // the replacement takes rank j
+            ProtocolTrace.Write(Rank, "commit step: new group in order (MPI_Comm_create)");
         }
         InstallGroup(next, publishSuperstep);
     }
@@ -120,6 +125,26 @@ internal sealed partial class GroupProtocol
         GroupDecision decision = lastDecision!;
         lastDecision = null;
         return decision;
+    }
+
+    /// <summary>
+    /// The new group Cnew from <paramref name="merged"/> (the connect's intercommunicator merged:
+    /// the staying ranks in their order, then the replacement), in the old group's order with the
+    /// replacement at <paramref name="movedRank"/>: MPI_Comm_create with that order, computed
+    /// here (every member computes the same), instead of MPI_Comm_split with the rank as key,
+    /// whose allgather of colors and keys is one more round over all processes in the commit.
+    /// </summary>
+    internal static Communicator InTheGroupsOrder(Communicator merged, int movedRank)
+    {
+        int size = merged.Size;
+        int[] order = new int[size];
+        for (int rank = 0; rank < size; rank++)
+        {
+            order[rank] = rank < movedRank ? rank : rank == movedRank ? size - 1 : rank - 1;
+        }
+        using Group all = merged.Group;
+        using Group ordered = all.Include(order);
+        return merged.Create(ordered) ?? throw new InvalidOperationException("the new group does not include this process");
     }
 
     /// <summary>

@@ -59,6 +59,7 @@ internal sealed partial class GroupProtocol
         job?.AppendEvent("spawned", Rank, session.Id, session.Request?.Id, fromSpare ? "\"replacement\":\"spare\"" : "\"replacement\":\"spawn\"");
 
         bool sameHost = IsThisHost(host);
+        ProtocolTrace.Write(Rank, "spawn step: spawned event written");
         StateSender state;
         long openStart = Stopwatch.GetTimestamp();
         try
@@ -240,8 +241,10 @@ internal sealed partial class GroupProtocol
             (string command, string[] arguments) = ReplacementCommand();
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"spawning the replacement on '{host}' did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
             {
+                ProtocolTrace.Write(Rank, "spawn step: MPI_Comm_spawn called");
                 inter = Mpi.Self.Spawn(command, arguments, 1, info, 0, out _);
             }
+            ProtocolTrace.Write(Rank, "spawn step: MPI_Comm_spawn returned");
         }
         catch (Exception e) when (e is MpiException or ArgumentException)
         {
@@ -375,10 +378,12 @@ internal sealed partial class GroupProtocol
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
             {
                 window.Dispose();
+                ProtocolTrace.Write(Rank, "commit step: old window freed");
                 if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal))
                 {
                     using Communicator? withoutMe = app.Split(-1, Rank);
                 }
+                ProtocolTrace.Write(Rank, "commit step: split without me");
             }
         }
         // A step longer than the staying ranks' connect (or create_group), whose commit limit
@@ -395,6 +400,7 @@ internal sealed partial class GroupProtocol
             Thread.Yield();
         }
         inter.Recv<long>(word, 0, ControlTag.Joined);
+        ProtocolTrace.Write(Rank, "commit step: JOINED received");
         // The old process's part of the commit is its journal event; the outcome file, with the
         // whole timeline, is the replacement's (it knows when the rank resumed).
         job?.AppendEvent("migration_commit", Rank, session.Id, session.Request?.Id, null);

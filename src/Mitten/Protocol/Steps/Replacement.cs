@@ -22,8 +22,10 @@ internal sealed partial class GroupProtocol
     internal static GroupProtocol StartReplacement(Communicator parent, Action<Stream> restoreApplicationState,
         Action<Stream> captureApplicationState, Func<string?, JobDirectory?> openJob, Action warmRestore)
     {
+        ProtocolTrace.Write(-1, "replacement: after MPI_Init");
         ProtocolWarmup.PrepareStateReceiveInBackground();
         SendHello(parent);
+        ProtocolTrace.Write(-1, "replacement: HELLO sent");
         if (AwaitRole(parent) is { } role)
         {
             // A warm spare (Steps/SpareRole.cs): it waits until a moving rank takes it, then is
@@ -150,21 +152,27 @@ internal sealed partial class GroupProtocol
         else
         {
             string port = Communicator.OpenPort();
+            ProtocolTrace.Write(header.Rank, "replacement: port opened");
             parent.Send<byte>(Encoding.UTF8.GetBytes(port), 0, ControlTag.Restored);
             FaultInjection.At("restored", header.Rank, replacement: true);
+            WarmResumePathWhileTheGroupConnects();
             Communicator fromGroup;
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => LeaveAsReplacement(header, "the group did not connect (the migration was rolled back or the group is lost)")))
             {
                 fromGroup = Mpi.Self.Accept(port, 0);
             }
+            ProtocolTrace.Write(header.Rank, "replacement: accepted");
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(fromGroup, 75)))
             {
                 using Communicator merged = fromGroup.Merge(high: true);
-                group = merged.Split(0, header.Rank)!;
+                ProtocolTrace.Write(header.Rank, "replacement: merged");
+                group = InTheGroupsOrder(merged, header.Rank);
+                ProtocolTrace.Write(header.Rank, "replacement: new group in order (MPI_Comm_create)");
                 SendJoined(parent, header);
                 fromGroup.Dispose();
                 Communicator.ClosePort(port);
                 controlCommunicator = group.Dup();
+                ProtocolTrace.Write(header.Rank, "replacement: control channel (MPI_Comm_dup)");
                 // Pj stopped at its migration point: the rank continues with the next superstep.
                 window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
             }
@@ -175,6 +183,7 @@ internal sealed partial class GroupProtocol
                 $"replacement: joined the new group ({(prepared is not null ? "prepared group" : pool is null ? "connect/accept" : "spare pool")}), control channel and window in {Stopwatch.GetElapsedTime(rebuildStart).TotalMilliseconds:F1} ms"));
         }
         bool committed = AwaitCommit(parent);
+        ProtocolTrace.Write(header.Rank, "replacement: COMMIT received");
         if (committed)
         {
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
@@ -182,6 +191,7 @@ internal sealed partial class GroupProtocol
                 parent.Disconnect();
             }
         }
+        ProtocolTrace.Write(header.Rank, "replacement: disconnected");
         double committedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long committedAt = Stopwatch.GetTimestamp();
 
@@ -274,6 +284,41 @@ internal sealed partial class GroupProtocol
         window.Dispose();
         control.Dispose();
         self.Dispose();
+    }
+
+    /// <summary>Whether a spawned replacement has run <see cref="ExerciseResumePath"/> (a spare runs it in its warm-up).</summary>
+    private static bool resumePathWarmed;
+
+    /// <summary>
+    /// A spawned replacement, after RESTORED and before MPI_Comm_accept: until the group connects
+    /// (DECISION reaches the staying ranks, they free the old window and split the old group
+    /// without the moving rank, 20-35 ms on 2 cores) this process has nothing to do but wait in
+    /// the accept. It runs <see cref="ExerciseResumePath"/> there, once, as a spare does in its
+    /// warm-up, so the protocol object it builds after COMMIT meets compiled code (cold, that
+    /// object and the report after it were 15-25 ms of the freeze). Only this process takes part
+    /// (MPI_COMM_SELF copies); MITTEN_SPAWN_WARM_RESUME=0 leaves it to after the commit.
+    /// </summary>
+    private static void WarmResumePathWhileTheGroupConnects()
+    {
+        if (resumePathWarmed || Environment.GetEnvironmentVariable("MITTEN_SPAWN_WARM_RESUME") == "0")
+        {
+            return;
+        }
+        resumePathWarmed = true;
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            ExerciseResumePath();
+        }
+        catch (MpiException)
+        {
+            return; // only a warm-up: the protocol object after COMMIT is then compiled there, as before
+        }
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(-1, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"replacement: resume path warmed before the accept in {Stopwatch.GetElapsedTime(start).TotalMilliseconds:F1} ms"));
+        }
     }
 
     /// <summary>

@@ -64,6 +64,7 @@ internal sealed partial class GroupProtocol
         ExerciseReplacementPath();
         try
         {
+            resumePathWarmed = true;
             ExerciseResumePath(); // the protocol object a replacement builds after COMMIT, over a copy of MPI_COMM_SELF
         }
         catch (MpiException e)

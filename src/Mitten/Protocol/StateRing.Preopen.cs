@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Mitten.Protocol;
 
@@ -125,23 +123,7 @@ internal sealed unsafe partial class StateRing
         StateRing? ring = null;
         try
         {
-            string wanted = "/memfd:" + Name + " (deleted)";
-            foreach (string entry in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
-            {
-                if (new FileInfo(entry).LinkTarget != wanted)
-                {
-                    continue;
-                }
-                SafeFileHandle file = System.IO.File.OpenHandle(entry, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-                long length = RandomAccess.GetLength(file);
-                if (length <= ControlBytes)
-                {
-                    file.Dispose();
-                    continue;
-                }
-                ring = new StateRing(file, int.Parse(Path.GetFileName(entry), CultureInfo.InvariantCulture), pid, length - ControlBytes, wasPrepared: true);
-                break;
-            }
+            ring = OpenPreparedRings(pid, Name).FirstOrDefault();
             if (ring is null)
             {
                 return null;

@@ -253,41 +253,19 @@ internal sealed unsafe partial class StateRing : IDisposable
         if (name == Name && TakePreopened(pid) is { } ahead)
         {
             // Opened, mapped and touched while the group synchronized (StateRing.Preopen.cs): only the claim is left.
-            if (Interlocked.CompareExchange(ref ahead.control[0], Taken, Ready) == Ready)
+            if (ahead.ClaimOpened())
             {
                 LastClaimWasPreopened = true;
-                ahead.Consumed = 0;
-                ahead.Written = 0;
-                ahead.Complete = false;
-                ahead.ReaderPid = pid;
                 return ahead;
             }
             ahead.Dispose(); // not ready or claimed by another writer: the scan below finds the same answer
         }
-        string wanted = "/memfd:" + name + " (deleted)";
         try
         {
-            foreach (string entry in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+            foreach (StateRing ring in OpenPreparedRings(pid, name))
             {
-                if (new FileInfo(entry).LinkTarget != wanted)
+                if (ring.ClaimOpened())
                 {
-                    continue;
-                }
-                int descriptor = int.Parse(Path.GetFileName(entry), CultureInfo.InvariantCulture);
-                SafeFileHandle file = System.IO.File.OpenHandle(entry, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-                long length = RandomAccess.GetLength(file);
-                if (length <= ControlBytes)
-                {
-                    file.Dispose();
-                    continue;
-                }
-                var ring = new StateRing(file, descriptor, pid, length - ControlBytes, wasPrepared: true);
-                if (Interlocked.CompareExchange(ref ring.control[0], Taken, Ready) == Ready)
-                {
-                    ring.Consumed = 0;
-                    ring.Written = 0;
-                    ring.Complete = false;
-                    ring.ReaderPid = pid; // the owner reads it; it says so again when it opens
                     return ring;
                 }
                 ring.Dispose();
@@ -297,6 +275,46 @@ internal sealed unsafe partial class StateRing : IDisposable
         {
         }
         return null;
+    }
+
+    /// <summary>
+    /// Opens, one at a time, the rings process <paramref name="pid"/> prepared (memory files named
+    /// <paramref name="name"/> among its descriptors, through /proc), unclaimed; the caller keeps or
+    /// disposes each. Failures to read /proc or open a file are raised to the caller.
+    /// </summary>
+    private static IEnumerable<StateRing> OpenPreparedRings(int pid, string name)
+    {
+        string wanted = "/memfd:" + name + " (deleted)";
+        foreach (string entry in Directory.EnumerateFileSystemEntries($"/proc/{pid}/fd"))
+        {
+            if (new FileInfo(entry).LinkTarget != wanted)
+            {
+                continue;
+            }
+            int descriptor = int.Parse(Path.GetFileName(entry), CultureInfo.InvariantCulture);
+            SafeFileHandle file = System.IO.File.OpenHandle(entry, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+            long length = RandomAccess.GetLength(file);
+            if (length <= ControlBytes)
+            {
+                file.Dispose();
+                continue;
+            }
+            yield return new StateRing(file, descriptor, pid, length - ControlBytes, wasPrepared: true);
+        }
+    }
+
+    /// <summary>Claims an opened prepared ring (<see cref="Ready"/> to <see cref="Taken"/>, atomically on the shared control page) and resets it for this transfer; false when it is not ready.</summary>
+    private bool ClaimOpened()
+    {
+        if (Interlocked.CompareExchange(ref control[0], Taken, Ready) != Ready)
+        {
+            return false;
+        }
+        Consumed = 0;
+        Written = 0;
+        Complete = false;
+        ReaderPid = OwnerPid; // the owner reads it; it says so again when it opens
+        return true;
     }
 
     /// <summary>A ring of this process's own for one transfer, claimed at once (cold: its pages are allocated as the writer reaches them).</summary>

@@ -202,13 +202,8 @@ internal sealed partial class GroupProtocol
         taken = null;
         string self = Mpi.ProcessorName;
         string target = HostNamed(host);
-        // Spares known to be warm first, then slots being replenished (SpareReplenishment.cs).
-        foreach (SpareInfo spare in Spares.Where(s => !s.Replenishing).Concat(Spares.Where(s => s.Replenishing)))
+        foreach (SpareInfo spare in SparesToTry(target))
         {
-            if (spare.Unavailable || !string.Equals(spare.Host, target, StringComparison.OrdinalIgnoreCase))
-            {
-                continue;
-            }
             spare.Unavailable = true; // taken now, or gone: it never waits on its doorbell again
             long start = Stopwatch.GetTimestamp();
             Communicator? pool = SharedPool(spare);
@@ -272,20 +267,27 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>
+    /// The spares on <paramref name="target"/> not known unavailable, in the order <see cref="TakeSpare"/>
+    /// tries them: spares known to be warm first, then slots being replenished (SpareReplenishment.cs).
+    /// Lazy: a spare marked unavailable while the caller iterates is skipped from then on.
+    /// </summary>
+    private IEnumerable<SpareInfo> SparesToTry(string target) =>
+        Spares.Where(s => !s.Replenishing).Concat(Spares.Where(s => s.Replenishing))
+            .Where(s => !s.Unavailable && string.Equals(s.Host, target, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>
     /// The leader of a migration to this host, at its stop at the global superstep: starts opening the state ring of the
     /// spare <see cref="TakeSpare"/> will try first (StateRing.Preopen.cs; local, read-only, claimed
     /// only after the take). Not with the early state, which takes the spare itself at initiation.
     /// </summary>
     private void PreopenSpareRing(SynchronizationSession session)
     {
-        if (EarlyStateEnabled || session.Mode != SyncMode.Migration || session.TargetHost is not { } host || !IsThisHost(host) ||
+        if (!StateRing.PreopenEnabled || EarlyStateEnabled || session.Mode != SyncMode.Migration || session.TargetHost is not { } host || !IsThisHost(host) ||
             !KnownHosts.Contains(host) || !StateTransfer.UseSharedMemory(sameHost: true))
         {
             return;
         }
-        string target = HostNamed(host);
-        SpareInfo? first = Spares.Where(s => !s.Replenishing).Concat(Spares.Where(s => s.Replenishing))
-            .FirstOrDefault(s => !s.Unavailable && string.Equals(s.Host, target, StringComparison.OrdinalIgnoreCase));
+        SpareInfo? first = SparesToTry(HostNamed(host)).FirstOrDefault();
         if (first is { Replenishing: false, Pid: > 0 })
         {
             StateRing.PreopenInBackground(first.Pid);

@@ -129,8 +129,7 @@ public static unsafe class Mpi
     /// <summary>
     /// Environment settings ("NAME=value") for a process this one spawns, so that its MPI_Init
     /// does not search again for what this process's already chose: with Open MPI, the
-    /// point-to-point layer this process loaded (OMPI_MCA_pml), unless the environment names one, and
-    /// hwloc's display/OpenCL/libxml2 plugins left out (HWLOC_PLUGINS_BLACKLIST) unless the environment sets hwloc's.
+    /// point-to-point layer this process loaded (OMPI_MCA_pml), unless the environment names one.
     /// Pass them with the "env" info key of <see cref="Communicator.Spawn"/> (newline-separated).
     /// Empty when there is nothing to pass. Requires MPI to be initialized.
     /// </summary>

@@ -162,7 +162,6 @@ internal sealed class OpenMpiAbi : MpiAbi
     /// process must use the layer of the job it joins anyway, so it is named for it: the one
     /// this process loaded (the only mca_pml_*.so left mapped after MPI_Init), unless the
     /// environment already names one (OMPI_MCA_pml, which a spawned process inherits).
-    /// The spawned process is also spared hwloc's display/GPU plugins (<see cref="HwlocPluginsNotLoaded"/>).
     /// </summary>
     internal override IReadOnlyList<string> SpawnEnvironment()
     {
@@ -170,30 +169,9 @@ internal sealed class OpenMpiAbi : MpiAbi
         {
             return spawnEnvironment;
         }
-        List<string> settings = [];
         string? pml = Environment.GetEnvironmentVariable("OMPI_MCA_pml") is null ? LoadedComponent("pml") : null;
-        if (pml is not null)
-        {
-            settings.Add($"OMPI_MCA_pml={pml}");
-        }
-        if (Environment.GetEnvironmentVariable("HWLOC_PLUGINS_BLACKLIST") is null && Environment.GetEnvironmentVariable("HWLOC_COMPONENTS") is null)
-        {
-            settings.Add($"HWLOC_PLUGINS_BLACKLIST={HwlocPluginsNotLoaded}");
-        }
-        return spawnEnvironment = settings;
+        return spawnEnvironment = pml is null ? [] : [$"OMPI_MCA_pml={pml}"];
     }
-
-    /// <summary>
-    /// hwloc plugins a spawned process does not load (HWLOC_PLUGINS_BLACKLIST), unless this process's
-    /// environment sets HWLOC_PLUGINS_BLACKLIST or HWLOC_COMPONENTS itself. MPI_Init discovers the
-    /// node's topology in every process not bound to a core (every spawned one), and hwloc then
-    /// loads its plugins: the X display one (tries displays :0-:9), OpenCL, and the libxml2 XML
-    /// backend (libxml2 with ICU; hwloc's own XML code serves without it). None of them describes
-    /// anything Open MPI's point-to-point or shared-memory layers use; network devices (the PCI
-    /// plugin) stay discovered. Measured (bench/native/spawnab.c, C child, 8 rounds): the child's
-    /// processor time in MPI_Init 82 -> 66 ms.
-    /// </summary>
-    internal const string HwlocPluginsNotLoaded = "hwloc_gl,hwloc_opencl,hwloc_xml_libxml";
 
     /// <summary>The component of <paramref name="framework"/> whose library this process has mapped (mca_FRAMEWORK_NAME.so), or null when none or several are.</summary>
     private static string? LoadedComponent(string framework)

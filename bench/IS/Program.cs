@@ -122,7 +122,7 @@ try
 {
     int jitSettleMs = int.TryParse(Environment.GetEnvironmentVariable("IS_JIT_SETTLE_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int settle)
         ? Math.Max(0, settle) : 250;
-    var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs };
+    var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs, BarrierBeforeTimedLoop = true };
     IsState state = benchmark.CreateState(iterations);
     if (comm.Rank == 0)
     {

@@ -34,6 +34,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     private readonly IsClass problem;
     private readonly int rank;
     private readonly int size;
+    private readonly PhaseTimes? phases = PhaseTimes.FromEnvironment();
 
     /// <summary>A kernel for <paramref name="problem"/> on the group of <paramref name="communicator"/>.</summary>
     public IsBenchmark(TComm communicator, IsClass problem)
@@ -54,6 +55,15 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     /// </summary>
     public int JitSettleMilliseconds { get; init; }
 
+    /// <summary>
+    /// Whether <see cref="Run"/> synchronizes the processes (MPI_Barrier, untimed) right before the
+    /// timed iterations, as bench/native/is.c does: without it, a process still busy with the
+    /// previous run's report (rank 0) or a late warm-up makes the others' first timed Allreduce
+    /// wait for it. Only for jobs where every process calls <see cref="Run"/> together (the plain
+    /// program), not for a replacement that continues a migrated run.
+    /// </summary>
+    public bool BarrierBeforeTimedLoop { get; init; }
+
     /// <summary>A fresh state for this process.</summary>
     public IsState CreateState(int iterations = IsClass.MaxIterations) => new(problem, rank, size, iterations);
 
@@ -70,6 +80,11 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     public IsResult Run(IsState state)
     {
         Prepare(state);
+        if (BarrierBeforeTimedLoop)
+        {
+            comm.Barrier();
+        }
+        phases?.Clear();
         TimedLoopCosts before = TimedLoopCosts.Now();
         long allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
         while (state.Iteration <= state.Iterations)
@@ -78,6 +93,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         TimedLoopCosts.Report(rank, before, TimedLoopCosts.Now());
+        phases?.Report(rank);
         return Conclude(state, allocated);
     }
 
@@ -213,6 +229,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         int buckets = problem.Buckets;
         Span<int> keys = state.Keys;
         int localKeys = keys.Length;
+        phases?.Start(comm.Wtime());
 
         if (rank == 0)
         {
@@ -252,7 +269,9 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
             }
         }
 
+        phases?.Mark(PhaseTimes.Local, comm.Wtime());
         comm.AllreduceSum(bucketSizes, bucketTotals);
+        phases?.Mark(PhaseTimes.Allreduce, comm.Wtime());
 
         // Buckets go to processes in order; process j gets buckets until the running global
         // total reaches (j + 1) * NUM_KEYS.
@@ -295,6 +314,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         Span<int> receiveCounts = state.ReceiveCounts;
         Span<int> receiveDispls = state.ReceiveDisplacements;
         comm.Alltoall(sendCounts, receiveCounts);
+        phases?.Mark(PhaseTimes.Alltoall, comm.Wtime());
         receiveDispls[0] = 0;
         for (int i = 1; i < size; i++)
         {
@@ -307,6 +327,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         }
         Span<int> receivedKeys = state.ReceivedKeys;
         comm.Alltoallv(state.BucketKeys, sendCounts, sendDispls, receivedKeys, receiveCounts, receiveDispls);
+        phases?.Mark(PhaseTimes.Alltoallv, comm.Wtime());
 
         int minKey = first[rank] << shift;
         int maxKey = ((last[rank] + 1) << shift) - 1;
@@ -365,6 +386,7 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
         state.LastLocalKeys = local;
         state.LastMinKey = minKey;
         state.LastLesser = lesser;
+        phases?.Mark(PhaseTimes.KeyRank, comm.Wtime());
     }
 
     /// <summary>

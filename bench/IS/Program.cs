@@ -34,6 +34,9 @@ using Mitten.GroupComm;
 //   background recompilations have stopped for IS_JIT_SETTLE_MS (default 250; 0: no wait), then
 //   the processes synchronize (untimed; see JitSettling.cs). IS_TIMED_LOOP_COSTS=1 prints per
 //   process and run what was compiled, collected and faulted during the timed iterations.
+//   IS_PHASE_TIMES=1 prints per process and run the time of each phase of the timed iterations
+//   (PhaseTimes.cs; bench/native/is.c marks the same places). The plain program synchronizes the
+//   processes (MPI_Barrier, untimed) right before each run's timed iterations, as is.c.
 // Rank 0 prints the original report and a machine-readable line
 //   RESULT class=S ranks=4 iterations=10 seconds=... mops=... mops_per_process=... verified=yes passed=54 expected=54 allocated_bytes=0 key_rank_checksum=...
 // (allocated_bytes: managed bytes allocated during the timed iterations, largest over the
@@ -122,7 +125,7 @@ try
 {
     int jitSettleMs = int.TryParse(Environment.GetEnvironmentVariable("IS_JIT_SETTLE_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int settle)
         ? Math.Max(0, settle) : 250;
-    var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs };
+    var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs, BarrierBeforeTimedLoop = true };
     IsState state = benchmark.CreateState(iterations);
     if (comm.Rank == 0)
     {

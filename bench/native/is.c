@@ -13,12 +13,17 @@
  * and the 10 timed ones, and verifies; rank 0 prints per repetition
  *   RESULT impl=c rep=R class=A ranks=1 iterations=10 seconds=... mops=... verified=yes passed=... expected=... key_rank_checksum=...
  * (key_rank_checksum is computed as the C# port computes it, so the two can be compared.)
+ * IS_PHASE_TIMES=1: per process and run, a "PHASES impl=c ..." line on stderr with the time of each phase
+ * of the timed iterations (the C# port's bench/IS/PhaseTimes.cs marks the same places).
  */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <mpi.h>
+#include <sys/resource.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "baseline_cli.h"
 
 #define MAX_ITERATIONS 10
@@ -79,6 +84,59 @@ typedef struct {
     long checksum;
 } is_state;
 
+/* IS_PHASE_TIMES=1: per process and run, the time of each phase of the timed iterations, marked
+ * at the same places with the same clock as the C# port's PhaseTimes (bench/IS/PhaseTimes.cs). */
+static int phases_on;
+static double phase_sums[5], phase_last, cpu_sums[5], cpu_last;
+static double thread_cpu(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+static struct rusage thread_before, process_before;
+static double cpu_ms(const struct rusage *u)
+{
+    return (u->ru_utime.tv_sec + u->ru_stime.tv_sec) * 1e3 + (u->ru_utime.tv_usec + u->ru_stime.tv_usec) / 1e3;
+}
+static void phase_clear(void)
+{
+    memset(phase_sums, 0, sizeof phase_sums);
+    memset(cpu_sums, 0, sizeof cpu_sums);
+    getrusage(RUSAGE_THREAD, &thread_before);
+    getrusage(RUSAGE_SELF, &process_before);
+}
+static void phase_start(void)
+{
+    if (!phases_on) return;
+    phase_last = MPI_Wtime();
+    cpu_last = thread_cpu();
+}
+static void phase_mark(int phase)
+{
+    if (!phases_on) return;
+    double now = MPI_Wtime();
+    phase_sums[phase] += now - phase_last;
+    phase_last = now;
+    double cpu = thread_cpu();
+    cpu_sums[phase] += cpu - cpu_last;
+    cpu_last = cpu;
+}
+static void phase_report(int rank, int rep)
+{
+    if (!phases_on) return;
+    struct rusage thread, process;
+    getrusage(RUSAGE_THREAD, &thread);
+    getrusage(RUSAGE_SELF, &process);
+    fprintf(stderr, "PHASES impl=c rank=%d rep=%d local_ms=%.4f allreduce_ms=%.4f alltoall_ms=%.4f alltoallv_ms=%.4f keyrank_ms=%.4f "
+            "thread_cpu_ms=%.3f process_cpu_ms=%.3f vcsw=%ld ivcsw=%ld local_cpu_ms=%.4f allreduce_cpu_ms=%.4f alltoall_cpu_ms=%.4f "
+            "alltoallv_cpu_ms=%.4f keyrank_cpu_ms=%.4f\n",
+            rank, rep, phase_sums[0] * 1e3, phase_sums[1] * 1e3, phase_sums[2] * 1e3, phase_sums[3] * 1e3, phase_sums[4] * 1e3,
+            cpu_ms(&thread) - cpu_ms(&thread_before), cpu_ms(&process) - cpu_ms(&process_before),
+            thread.ru_nvcsw - thread_before.ru_nvcsw, thread.ru_nivcsw - thread_before.ru_nivcsw,
+            cpu_sums[0] * 1e3, cpu_sums[1] * 1e3, cpu_sums[2] * 1e3, cpu_sums[3] * 1e3, cpu_sums[4] * 1e3);
+}
+
 static int *allocate(size_t n)
 {
     int *p = calloc(n ? n : 1, sizeof(int));
@@ -95,6 +153,7 @@ static void rank_keys(is_state *s, int iteration)
 {
     const int shift = s->shift, buckets = s->buckets, local_keys = s->local_keys, rank = s->rank, size = s->size;
     int *restrict keys = s->keys;
+    phase_start();
     if (rank == 0) {
         keys[iteration] = iteration;
         keys[iteration + MAX_ITERATIONS] = s->max_key - iteration;
@@ -120,7 +179,9 @@ static void rank_keys(is_state *s, int iteration)
     }
 
     int *bucket_totals = s->bucket_totals;
+    phase_mark(0);
     MPI_Allreduce(bucket_sizes, bucket_totals, buckets + TEST_ARRAY_SIZE, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    phase_mark(1);
 
     /* Buckets to processes. */
     int *send_counts = s->send_counts, *send_displs = s->send_displs, *first = s->first, *last = s->last;
@@ -152,6 +213,7 @@ static void rank_keys(is_state *s, int iteration)
 
     int *receive_counts = s->receive_counts, *receive_displs = s->receive_displs;
     MPI_Alltoall(send_counts, 1, MPI_INT, receive_counts, 1, MPI_INT, MPI_COMM_WORLD);
+    phase_mark(2);
     receive_displs[0] = 0;
     for (int i = 1; i < size; i++) receive_displs[i] = receive_displs[i - 1] + receive_counts[i - 1];
     int received = receive_displs[size - 1] + receive_counts[size - 1];
@@ -161,6 +223,7 @@ static void rank_keys(is_state *s, int iteration)
     }
     MPI_Alltoallv(s->bucket_keys, send_counts, send_displs, MPI_INT, s->received, receive_counts, receive_displs, MPI_INT,
                   MPI_COMM_WORLD);
+    phase_mark(3);
 
     int min_key = first[rank] << shift;
     int max_key = ((last[rank] + 1) << shift) - 1;
@@ -192,6 +255,7 @@ static void rank_keys(is_state *s, int iteration)
     s->last_local = local;
     s->last_min_key = min_key;
     s->last_lesser = lesser;
+    phase_mark(4);
 }
 
 static void full_verify(is_state *s)
@@ -227,6 +291,7 @@ int main(int argc, char **argv)
     memset(&s, 0, sizeof s);
     MPI_Comm_rank(MPI_COMM_WORLD, &s.rank);
     MPI_Comm_size(MPI_COMM_WORLD, &s.size);
+    phases_on = getenv("IS_PHASE_TIMES") && strcmp(getenv("IS_PHASE_TIMES"), "1") == 0;
     char name = 'S';
     int repeats = 1;
     if (!parse_class_args(argc, argv, s.rank, "is", &name, &repeats)) {
@@ -281,9 +346,11 @@ int main(int argc, char **argv)
         rank_keys(&s, 1);
         s.passed = 0;
         MPI_Barrier(MPI_COMM_WORLD);
+        if (phases_on) phase_clear();
         double start = MPI_Wtime();
         for (int iteration = 1; iteration <= MAX_ITERATIONS; iteration++) rank_keys(&s, iteration);
         double seconds = MPI_Wtime() - start, max_seconds;
+        phase_report(s.rank, rep);
         MPI_Allreduce(&seconds, &max_seconds, 1, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
         full_verify(&s);
         int passed;

@@ -107,6 +107,27 @@ public unsafe struct RequestHandle
         return status;
     }
 
+    /// <summary>
+    /// Blocks until every operation in <paramref name="handles"/> has completed, with one
+    /// MPI_Waitall on the handles in place (no copy, no allocation); afterwards every handle is
+    /// completed. Handles never started (default) are passed as MPI_REQUEST_NULL.
+    /// </summary>
+    public static void WaitAll(Span<RequestHandle> handles)
+    {
+        for (int i = 0; i < handles.Length; i++)
+        {
+            if (handles[i].handle == 0)
+            {
+                handles[i].handle = RequestNull;
+            }
+        }
+        fixed (RequestHandle* h = handles)
+        {
+            // The struct is its one MPI_Request field, so the span is MPI_Waitall's request array.
+            MpiException.Check(MpiFunctions.Waitall(handles.Length, (nint*)h, null), "MPI_Waitall");
+        }
+    }
+
     /// <summary>Asks MPI to cancel the operation; it must still be completed with <see cref="Wait"/>.</summary>
     public readonly void Cancel()
     {

@@ -24,14 +24,15 @@ internal sealed partial class GroupProtocol
     /// MITTEN_EARLY_DRAIN_NAP_US: how a rank that sent early markers waits from then on until the
     /// decision (docs/PROTOCOL.md step 4, "A quiet wait after early markers"): for MIG_END, in its
     /// own drain and for DECISION it sleeps this many microseconds between polls, after the first
-    /// <see cref="QuietDrainSpinTicks"/> of the wait for MIG_END and of the drain (default 1000;
-    /// 0: it yields between polls, as the leader does). Nothing of it is on the leader's path any
-    /// more (the leader needs nothing more from it), and it runs while the leader takes the spare
-    /// and streams its state on the same cores: a waiter that yields stays runnable and takes its
-    /// share of them.
+    /// <see cref="QuietDrainSpinTicks"/> of the wait for MIG_END and of the drain (default 0: it
+    /// yields between polls, as the leader does). Nothing of it is on the leader's path any more
+    /// (the leader needs nothing more from it), and it runs while the leader takes the spare and
+    /// streams its state on the same cores. Measured slower than yielding with 1000 (session 16,
+    /// bench/RESULTS.md "markers16b"): a napping rank that wakes every millisecond takes the core
+    /// from the leader and the spare more than one that yields.
     /// </summary>
     internal static readonly int EarlyDrainNapMicroseconds =
-        int.TryParse(Environment.GetEnvironmentVariable("MITTEN_EARLY_DRAIN_NAP_US"), NumberStyles.None, CultureInfo.InvariantCulture, out int us) ? Math.Min(us, 100_000) : 1000;
+        int.TryParse(Environment.GetEnvironmentVariable("MITTEN_EARLY_DRAIN_NAP_US"), NumberStyles.None, CultureInfo.InvariantCulture, out int us) ? Math.Min(us, 100_000) : 0;
 
     /// <summary>How long a quiet wait yields before it naps (100 us).</summary>
     private static readonly long QuietDrainSpinTicks = Stopwatch.Frequency / 10_000;

@@ -54,8 +54,11 @@ internal sealed partial class GroupProtocol
             LeadAtGlobalSuperstep();
             return;
         }
+        // Early markers before the report (Steps/EarlyMarkers.cs, MITTEN_EARLY_MARKERS): the leader
+        // decides only with every report, and the control marker precedes this one's on the same
+        // channel, so its drain never waits for a stopped rank's markers (docs/PROTOCOL.md step 4).
+        SendEarlyMarkersToLeader();
         SendReport(ReportKind.Arrived, -1, BlockedOperation.None);
-        SendEarlyMarkersToLeader(); // Steps/EarlyMarkers.cs (MITTEN_EARLY_MARKERS)
         FaultInjection.At("stopped", Rank);
         SyncEnd end = WaitForEnd();
         if (end.Proceed)
@@ -86,22 +89,31 @@ internal sealed partial class GroupProtocol
     private SyncEnd WaitForEnd()
     {
         var deadline = Deadline.After(ProtocolTimeouts.Synchronization, $"MIG_END from rank {sync!.Leader}");
-        while (true)
+        // After early markers the leader needs nothing more from this rank: it naps between polls (Steps/EarlyMarkers.cs).
+        quietDrainSince = QuietAfterEarlyMarkers ? Stopwatch.GetTimestamp() : 0;
+        try
         {
-            if (control.TryReceive(out ControlMessage message, out int source))
+            while (true)
             {
-                if (OnControlMessage(message, source) == ControlEffect.Ended)
+                if (control.TryReceive(out ControlMessage message, out int source))
                 {
-                    return lastEnd!;
+                    if (OnControlMessage(message, source) == ControlEffect.Ended)
+                    {
+                        return lastEnd!;
+                    }
+                    continue;
                 }
-                continue;
+                if (deadline.Expired)
+                {
+                    EndJob(sync.Leader, deadline.Describe());
+                }
+                DrainArrivals();
+                DrainPause();
             }
-            if (deadline.Expired)
-            {
-                EndJob(sync.Leader, deadline.Describe());
-            }
-            DrainArrivals();
-            Thread.Yield();
+        }
+        finally
+        {
+            quietDrainSince = 0;
         }
     }
 

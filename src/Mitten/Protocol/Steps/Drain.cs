@@ -35,7 +35,7 @@ internal sealed partial class GroupProtocol
             StagePreparedSupersteps(session.Leader, publishSuperstep);
         }
         // Early markers sent: the leader waits for nothing more from this drain (Steps/EarlyMarkers.cs).
-        quietDrainSince = session.EarlyMarkersSent && EarlyDrainNapMicroseconds > 0 ? start : 0;
+        quietDrainSince = QuietAfterEarlyMarkers ? start : 0;
         // With early markers the control markers go out with the application markers, before any
         // wait (one scheduler turn of every rank, not two: docs/PROTOCOL.md step 4, "Why sending the
         // control markers early is correct"); without, after the application drain, as measured best there.

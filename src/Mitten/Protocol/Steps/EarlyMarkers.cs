@@ -7,8 +7,8 @@ namespace Mitten.Protocol;
 
 /// <summary>
 /// Early markers to the leader (docs/PROTOCOL.md, step 4, "Early markers"; MITTEN_EARLY_MARKERS=1):
-/// a rank that stops at the global superstep of a migration (REPORT Arrived) sends the leader its
-/// drain markers right away, on every channel the two share and on the control channel, because
+/// a rank that stops at the global superstep of a migration sends the leader its drain markers
+/// right away, before its REPORT(Arrived), on every channel the two share and on the control channel, because
 /// it sends the leader nothing more before the synchronization ends. The leader's drain then
 /// needs nothing from the stopped ranks after MIG_END (only from blocked ones), so it does not
 /// wait for every process to get a core once or twice after MIG_END. The stopped rank's drain
@@ -21,22 +21,26 @@ internal sealed partial class GroupProtocol
     internal static readonly bool EarlyMarkers = Environment.GetEnvironmentVariable("MITTEN_EARLY_MARKERS") == "1";
 
     /// <summary>
-    /// MITTEN_EARLY_DRAIN_NAP_US: how a rank that sent early markers waits in its own drain after
-    /// its first <see cref="QuietDrainSpinTicks"/>: it sleeps this many microseconds between polls
-    /// instead of yielding (0: it yields, as the leader's drain does). Its drain is then off the
-    /// leader's path (the leader needs nothing more from it), and it runs while the leader takes
-    /// the spare and streams its state on the same cores.
+    /// MITTEN_EARLY_DRAIN_NAP_US: how a rank that sent early markers waits from then on until the
+    /// decision (docs/PROTOCOL.md step 4, "A quiet wait after early markers"): for MIG_END, in its
+    /// own drain and for DECISION it sleeps this many microseconds between polls, after the first
+    /// <see cref="QuietDrainSpinTicks"/> of the wait for MIG_END and of the drain (default 0: it
+    /// yields between polls, as the leader does). Nothing of it is on the leader's path any more
+    /// (the leader needs nothing more from it), and it runs while the leader takes the spare and
+    /// streams its state on the same cores. Measured slower than yielding with 1000 (session 16,
+    /// bench/RESULTS.md "markers16b"): a napping rank that wakes every millisecond takes the core
+    /// from the leader and the spare more than one that yields.
     /// </summary>
     internal static readonly int EarlyDrainNapMicroseconds =
         int.TryParse(Environment.GetEnvironmentVariable("MITTEN_EARLY_DRAIN_NAP_US"), NumberStyles.None, CultureInfo.InvariantCulture, out int us) ? Math.Min(us, 100_000) : 0;
 
-    /// <summary>How long a quiet drain yields before it naps (100 us).</summary>
+    /// <summary>How long a quiet wait yields before it naps (100 us).</summary>
     private static readonly long QuietDrainSpinTicks = Stopwatch.Frequency / 10_000;
 
-    /// <summary>Non-zero while this rank's drain is off the leader's path: when it began (a timestamp).</summary>
+    /// <summary>Non-zero while this rank's waits are off the leader's path (MIG_END, the drain): when the wait began (a timestamp).</summary>
     private long quietDrainSince;
 
-    /// <summary>One pause of a drain wait: a nap in a quiet drain past its first 100 us, else a yield.</summary>
+    /// <summary>One pause of a wait: a nap in a quiet wait past its first 100 us, else a yield.</summary>
     private void DrainPause()
     {
         if (quietDrainSince != 0 && Stopwatch.GetTimestamp() - quietDrainSince > QuietDrainSpinTicks)
@@ -54,7 +58,7 @@ internal sealed partial class GroupProtocol
     private RequestHandle[] earlyMarkerSends = [];
 
     /// <summary>
-    /// A rank stopped at the global superstep of a migration, right after REPORT Arrived: its
+    /// A rank stopped at the global superstep of a migration, just before its REPORT(Arrived): its
     /// markers to the leader. The application channels' markers first, then the control marker,
     /// so a leader that has the control marker knows the others are sent.
     /// </summary>
@@ -86,6 +90,9 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(Rank, $"early markers sent to the leader (rank {session.Leader})");
         }
     }
+
+    /// <summary>Whether this rank's waits from now until the decision are quiet (it sent early markers, and naps are on).</summary>
+    private bool QuietAfterEarlyMarkers => sync is { EarlyMarkersSent: true } && EarlyDrainNapMicroseconds > 0;
 
     /// <summary>In this rank's drain: the early markers' sends complete (the leader drains them).</summary>
     private void WaitForEarlyMarkers(Deadline deadline)

@@ -107,7 +107,7 @@ internal sealed partial class GroupProtocol
     {
         // After a quiet drain (early markers, Steps/EarlyMarkers.cs) DECISION is a take and a transfer away: sleep at once.
         long sleepAfter = DecisionSpinTicks < 0 ? long.MaxValue
-            : session.EarlyMarkersSent && EarlyDrainNapMicroseconds > 0 ? Stopwatch.GetTimestamp() : Stopwatch.GetTimestamp() + DecisionSpinTicks;
+            : QuietAfterEarlyMarkers ? Stopwatch.GetTimestamp() : Stopwatch.GetTimestamp() + DecisionSpinTicks;
         PollControlUntil(() =>
         {
             if (lastDecision?.SyncId == session.Id)

@@ -226,6 +226,7 @@ internal sealed partial class GroupProtocol
                 Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: {why}");
                 continue;
             }
+            answer = StateRing.SplitRingWord(answer, out string? ringWord); // "OK[ PID PORT] ring=FD:ADDRESS"
             if (answer.Split(' ', 3) is [_, var pid, var newPort])
             {
                 // A replenished spare (SpareReplenishment.cs): a new process, in no pool, reached by its new port.
@@ -240,6 +241,7 @@ internal sealed partial class GroupProtocol
                 preparedInter = null;
             }
             spare.Replenishing = false;
+            StateRing.NoteNamedRing(spare.Pid, ringWord);
             try
             {
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))

@@ -37,7 +37,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         ring = StateRing.TryClaim(receiverPid) ?? StateRing.CreateForSending();
         reserved = ring.WasPrepared ? ring.DataBytes : 0;
         hasRoom = () => ring.DataBytes - (offset - ring.Consumed) > 0;
-        if (ring.RemoteAddress != 0)
+        if (ring.RemoteAddress != 0 && StateRing.RemoteWrites)
         {
             remote = true; // the spare named its ring and where it has it mapped: process_vm_writev into its pages (StateRing.Direct.cs)
         }

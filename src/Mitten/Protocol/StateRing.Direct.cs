@@ -9,12 +9,13 @@ namespace Mitten.Protocol;
 /// in its TAKE answer"). The spare keeps its prepared ring's data mapped in its own address space,
 /// written through that mapping once while idle (so every page is present and writable there), and
 /// names it in its TAKE answer (" ring=FD:ADDRESS", hexadecimal address). The moving rank then
-/// opens /proc/PID/fd/FD at once (no scan of the spare's descriptors), claims the ring as before
-/// (Ready to Taken on the control page), and copies the state into the spare's pages with
-/// process_vm_writev at ADDRESS + ring offset: the kernel walks the spare's page tables, whose
-/// entries are present, so the writer takes no page fault for the ring (a new mapping of it in
-/// the writer faulted on each of its pages, 5-15 µs each on this virtual machine). The spare reads
-/// from its own mapping with a memory copy instead of pread. Any failure falls back: a ring that
+/// opens /proc/PID/fd/FD at once (no scan of the spare's descriptors) and claims the ring as before
+/// (Ready to Taken on the control page). The spare reads from its own mapping with a memory copy
+/// instead of pread (pread's kernel copy into memory the kernel had not touched before cost 10-40
+/// µs per 4 KiB page on this virtual machine; the copy in user mode does not). With
+/// MITTEN_STATE_RING_VMWRITE=1 the writer copies into the spare's pages with process_vm_writev at
+/// ADDRESS + ring offset instead of mapping the ring (no page faults in the writer, but the same
+/// kernel first-copy cost on the state's pages: off by default). Any failure falls back: a ring that
 /// cannot be opened by its name to the scan, a process_vm_writev that fails to the writer's own
 /// mapping. MITTEN_STATE_RING_DIRECT=0 turns all of it off (the spare then answers a plain "OK").
 /// </summary>
@@ -22,6 +23,14 @@ internal sealed unsafe partial class StateRing
 {
     /// <summary>Whether the ring is reached directly (MITTEN_STATE_RING_DIRECT, default 1; Linux only).</summary>
     internal static bool DirectEnabled { get; } = Environment.GetEnvironmentVariable("MITTEN_STATE_RING_DIRECT") != "0" && OperatingSystem.IsLinux();
+
+    /// <summary>
+    /// Whether the writer copies with process_vm_writev into the spare's mapping (MITTEN_STATE_RING_VMWRITE=1; off by
+    /// default): on this virtual machine the kernel's first copy out of each 4 KiB page of user memory it has not
+    /// touched before costs 10-40 µs (4 MB of a fresh buffer: 7-21 ms, then 0.4-2 ms; 0.7 ms from huge pages), and the
+    /// moving rank's state is such memory, so it ran slower than the writer's own mapping (bench/RESULTS.md, "spare16").
+    /// </summary>
+    internal static bool RemoteWrites { get; } = Environment.GetEnvironmentVariable("MITTEN_STATE_RING_VMWRITE") == "1";
 
     /// <summary>The word of a TAKE answer that names the ring.</summary>
     internal const string AnswerWord = " ring=";

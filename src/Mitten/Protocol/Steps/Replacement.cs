@@ -188,10 +188,17 @@ internal sealed partial class GroupProtocol
         {
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
             {
-                parent.Disconnect();
+                if (parentMadeOverPool && FreePoolIntercommunicator)
+                {
+                    parent.Dispose(); // made over the spare pool: freed on both sides, no disconnect (Steps/Spares.cs)
+                }
+                else
+                {
+                    parent.Disconnect();
+                }
             }
         }
-        ProtocolTrace.Write(header.Rank, "replacement: disconnected");
+        ProtocolTrace.Write(header.Rank, parentMadeOverPool && FreePoolIntercommunicator ? "replacement: freed the intercommunicator" : "replacement: disconnected");
         double committedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long committedAt = Stopwatch.GetTimestamp();
 

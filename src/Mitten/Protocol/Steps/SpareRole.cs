@@ -158,6 +158,7 @@ internal sealed partial class GroupProtocol
                         : Mpi.Self.Accept(port, 0));
                 }
                 Communicator.ClosePort(port);
+                parentMadeOverPool = pool is not null; // freed, not disconnected, after COMMIT (as the moving rank does, Steps/Spares.cs)
                 ProtocolTrace.Write(-1, "spare: intercommunicator to the moving rank ready");
                 return fromMovingRank;
             }

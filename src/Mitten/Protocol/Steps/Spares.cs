@@ -200,6 +200,7 @@ internal sealed partial class GroupProtocol
     private Communicator? TakeSpare(string host, SynchronizationSession session, out SpareInfo? taken)
     {
         taken = null;
+        takenOverPool = false;
         string self = Mpi.ProcessorName;
         string target = HostNamed(host);
         foreach (SpareInfo spare in SparesToTry(target))
@@ -256,6 +257,7 @@ internal sealed partial class GroupProtocol
                             $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, {(preparedInter is not null ? "prepared intercomm" : pool is null ? "connect" : "intercomm over pool")} {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
                     }
                     taken = spare;
+                    takenOverPool = pool is not null;
                     return inter;
                 }
             }
@@ -267,6 +269,19 @@ internal sealed partial class GroupProtocol
         }
         return null;
     }
+
+    /// <summary>
+    /// Whether the intercommunicator to the last spare taken was made over a pool both already
+    /// belong to (MPI_Intercomm_create, prepared or not), not by connect/accept: the two processes
+    /// are connected through the pool anyway, so after COMMIT both free it (MPI_Comm_free, local)
+    /// instead of MPI_Comm_disconnect, which waited for both sides and the runtime (1-17 ms on
+    /// the replacement's critical path). The spare knows the same from the TAKE's pool words
+    /// (<see cref="parentMadeOverPool"/>). MITTEN_POOL_INTERCOMM_FREE=0: disconnect as before.
+    /// </summary>
+    private bool takenOverPool;
+
+    /// <summary>See <see cref="takenOverPool"/>.</summary>
+    internal static bool FreePoolIntercommunicator { get; } = Environment.GetEnvironmentVariable("MITTEN_POOL_INTERCOMM_FREE") != "0";
 
     /// <summary>
     /// The spares on <paramref name="target"/> not known unavailable, in the order <see cref="TakeSpare"/>

@@ -255,17 +255,6 @@ internal sealed unsafe partial class StateRing : IDisposable
         {
             return null;
         }
-        if (name == Name && OpenNamed(pid) is { } named)
-        {
-            // Named by the spare in its TAKE answer (StateRing.Direct.cs): no scan of its descriptors.
-            if (named.ClaimOpened())
-            {
-                DropPreopened();
-                LastClaimWasNamed = true;
-                return named;
-            }
-            named.Dispose();
-        }
         if (name == Name && TakePreopened(pid) is { } ahead)
         {
             // Opened, mapped and touched while the group synchronized (StateRing.Preopen.cs): only the claim is left.
@@ -275,6 +264,16 @@ internal sealed unsafe partial class StateRing : IDisposable
                 return ahead;
             }
             ahead.Dispose(); // not ready or claimed by another writer: the scan below finds the same answer
+        }
+        if (name == Name && OpenNamed(pid) is { } named)
+        {
+            // Named by the spare in its TAKE answer (StateRing.Direct.cs): no scan of its descriptors.
+            if (named.ClaimOpened())
+            {
+                LastClaimWasNamed = true;
+                return named;
+            }
+            named.Dispose();
         }
         try
         {

@@ -121,21 +121,13 @@ internal static class SpareDoorbell
         Socket? socket = null;
         try
         {
-            bool local = string.Equals(spare.Host, localHost, StringComparison.OrdinalIgnoreCase) || spare.Host == "localhost";
-            IPAddress[] addresses = local ? [IPAddress.Loopback] : Dns.GetHostAddresses(spare.Host);
+            IPAddress[] addresses = string.Equals(spare.Host, localHost, StringComparison.OrdinalIgnoreCase) || spare.Host == "localhost"
+                ? [IPAddress.Loopback]
+                : Dns.GetHostAddresses(spare.Host);
             socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
             socket.ReceiveTimeout = (int)CallLimit.TotalMilliseconds;
             socket.SendTimeout = (int)CallLimit.TotalMilliseconds;
-            if (local && SynchronousLocalConnect)
-            {
-                if (!ConnectOnThisThread(socket, new IPEndPoint(IPAddress.Loopback, spare.DoorbellPort)))
-                {
-                    silent = true;
-                    failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} did not answer within {CallLimit.TotalSeconds:0} s";
-                    return null;
-                }
-            }
-            else if (!socket.ConnectAsync(addresses, spare.DoorbellPort).Wait(CallLimit))
+            if (!socket.ConnectAsync(addresses, spare.DoorbellPort).Wait(CallLimit))
             {
                 silent = true;
                 failure = $"its doorbell on {spare.Host}:{spare.DoorbellPort} did not answer within {CallLimit.TotalSeconds:0} s";
@@ -164,38 +156,6 @@ internal static class SpareDoorbell
         {
             socket?.Dispose();
         }
-    }
-
-    /// <summary>
-    /// Whether a call to a doorbell on this host connects on the calling thread (a non-blocking
-    /// connect and a poll, bounded by <see cref="CallLimit"/>) instead of ConnectAsync and a wait
-    /// on its task, whose completion goes through the socket engine's and the thread pool's threads:
-    /// on 2 busy cores each hop can wait for a time slice while the group is frozen.
-    /// MITTEN_DOORBELL_SYNC_CONNECT=0: ConnectAsync as before.
-    /// </summary>
-    internal static bool SynchronousLocalConnect { get; } = Environment.GetEnvironmentVariable("MITTEN_DOORBELL_SYNC_CONNECT") != "0";
-
-    /// <summary>Connects <paramref name="socket"/> to <paramref name="endpoint"/> on this thread; false when it did not connect within <see cref="CallLimit"/> (refusals raise a <see cref="SocketException"/>).</summary>
-    private static bool ConnectOnThisThread(Socket socket, IPEndPoint endpoint)
-    {
-        socket.Blocking = false;
-        try
-        {
-            socket.Connect(endpoint);
-        }
-        catch (SocketException e) when (e.SocketErrorCode is SocketError.WouldBlock or SocketError.InProgress or SocketError.AlreadyInProgress)
-        {
-            if (!socket.Poll((int)CallLimit.TotalMicroseconds, SelectMode.SelectWrite))
-            {
-                return false;
-            }
-            if (socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error) is int error && error != 0)
-            {
-                throw new SocketException(error);
-            }
-        }
-        socket.Blocking = true;
-        return true;
     }
 
     /// <summary>One short ASCII line (at most 256 bytes), or null at the end of the stream.</summary>

@@ -20,9 +20,10 @@ for path in sorted(glob.glob(os.path.join(d, "*-*.txt"))):
         if (x := re.search(r"replacement: state transport: \d+ ring reads in ([\d.]+) ms", line)): r["reads"] = float(x.group(1))
         if (x := re.search(r"application codec ([\d.]+) ms", line)): r["codec"] = float(x.group(1))
         if "replacement: COMMIT received" in line: commit = ts(line)
+        if (x := re.search(r"replacement: resume: protocol object ([\d.]+) ms", line)): r["protocol-obj"] = float(x.group(1))
         if ("replacement: disconnected" in line or "replacement: freed the intercommunicator" in line or "replacement: resuming (COMMIT echoed" in line) and commit: r["commit->free"] = (ts(line) - commit).total_seconds() * 1000
     rows.setdefault(m.group(1), []).append((int(m.group(2)), r))
-keys = ["doorbell", "open", "header", "writes-own", "reads", "codec", "commit->free"]
+keys = ["doorbell", "open", "header", "writes-own", "reads", "codec", "commit->free", "protocol-obj"]
 for l, rs in rows.items():
     print(f"{l}:")
     for k in keys:

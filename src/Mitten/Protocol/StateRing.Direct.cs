@@ -73,11 +73,12 @@ internal sealed unsafe partial class StateRing
         }
         lock (Gate)
         {
-            return prepared is { ownMapped: not 0 } ring && Volatile.Read(ref ring.control[0]) == Ready
-                ? string.Create(CultureInfo.InvariantCulture, $"{AnswerWord}{ring.Descriptor}:{(long)ring.ownMapped:x}")
-                : "";
+            return prepared is { ownMapped: not 0 } ring && Volatile.Read(ref ring.control[0]) == Ready ? ring.NameWord() : "";
         }
     }
+
+    /// <summary>" ring=FD:ADDRESS" for this ring (its owner's mapping).</summary>
+    private string NameWord() => string.Create(CultureInfo.InvariantCulture, $"{AnswerWord}{Descriptor}:{(long)ownMapped:x}");
 
     /// <summary>
     /// The moving rank, with a TAKE answer: removes the ring's word from <paramref name="answer"/>
@@ -172,6 +173,15 @@ internal sealed unsafe partial class StateRing
         using StateRing ring = Create(8192, write: false, Name + "-warmup");
         if (ring.MapAndWriteForOwner())
         {
+            // Both sides of a named ring once, on this process's own (compiled before a migration needs them):
+            // the spare's answer, the taker's parsing and opening through /proc, process_vm_writev, the reader's copy.
+            _ = AnswerNamingPreparedRing();
+            _ = SplitRingWord("OK" + ring.NameWord(), out string? word);
+            NoteNamedRing(Environment.ProcessId, word);
+            using (StateRing? named = OpenNamed(Environment.ProcessId))
+            {
+                _ = named?.ClaimOpened(); // not READY: false, the ring is left as it is
+            }
             ring.RemoteAddress = ring.ownMapped;
             _ = ring.WriteRemote(stackalloc byte[64], 0);
             new ReadOnlySpan<byte>((void*)ring.ownMapped, 64).CopyTo(stackalloc byte[64]);

@@ -11,7 +11,7 @@ namespace Mitten.Protocol;
 /// names it in its TAKE answer (" ring=FD:ADDRESS", hexadecimal address). The moving rank then
 /// opens /proc/PID/fd/FD at once (no scan of the spare's descriptors) and claims the ring as before
 /// (Ready to Taken on the control page). The spare reads from its own mapping with a memory copy
-/// instead of pread (pread's kernel copy into memory the kernel had not touched before cost 10-40
+/// instead of pread (pread's kernel copy into memory the kernel had not touched before cost 7-20
 /// µs per 4 KiB page on this virtual machine; the copy in user mode does not). With
 /// MITTEN_STATE_RING_VMWRITE=1 the writer copies into the spare's pages with process_vm_writev at
 /// ADDRESS + ring offset instead of mapping the ring (no page faults in the writer, but the same
@@ -27,7 +27,7 @@ internal sealed unsafe partial class StateRing
     /// <summary>
     /// Whether the writer copies with process_vm_writev into the spare's mapping (MITTEN_STATE_RING_VMWRITE=1; off by
     /// default): on this virtual machine the kernel's first copy out of each 4 KiB page of user memory it has not
-    /// touched before costs 10-40 µs (4 MB of a fresh buffer: 7-21 ms, then 0.4-2 ms; 0.7 ms from huge pages), and the
+    /// touched before costs 7-20 µs (4 MB of a fresh buffer: 7-21 ms, then 0.4-2 ms; 0.7 ms from huge pages), and the
     /// moving rank's state is such memory, so it ran slower than the writer's own mapping (bench/RESULTS.md, "spare16").
     /// </summary>
     internal static bool RemoteWrites { get; } = Environment.GetEnvironmentVariable("MITTEN_STATE_RING_VMWRITE") == "1";

@@ -438,28 +438,6 @@ internal sealed partial class GroupProtocol
         ExitProcess(0);
     }
 
-    /// <summary>
-    /// Pj after COMMIT over a pool-made intercommunicator: waits (1 ms naps, not MPI's spinning
-    /// receive, which would take a core from the resuming replacement) until the replacement echoes
-    /// COMMIT after its resume, at most the commit limit; then its after-commit work (replenishing
-    /// a spare) no longer competes with the resume. Past the limit it goes on all the same.
-    /// </summary>
-    private static void AwaitCommitEcho(Communicator inter)
-    {
-        var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's echo of COMMIT");
-        while (!inter.Iprobe(0, ControlTag.Commit, out _))
-        {
-            if (deadline.Expired)
-            {
-                return;
-            }
-            Thread.Sleep(1);
-        }
-        Span<long> echo = [0];
-        inter.Recv<long>(echo, 0, ControlTag.Commit);
-        ProtocolTrace.Write(-1, "commit step: the replacement echoed COMMIT (resumed)");
-    }
-
     /// <summary>The command line that starts this same program as the replacement.</summary>
     private static (string Command, string[] Arguments) ReplacementCommand()
     {

@@ -284,6 +284,28 @@ internal sealed partial class GroupProtocol
     internal static bool FreePoolIntercommunicator { get; } = Environment.GetEnvironmentVariable("MITTEN_POOL_INTERCOMM_FREE") != "0";
 
     /// <summary>
+    /// Pj after COMMIT over a pool-made intercommunicator: waits (1 ms naps, not MPI's spinning
+    /// receive, which would take a core from the resuming replacement) until the replacement echoes
+    /// COMMIT after its resume, at most the commit limit; then its after-commit work (replenishing
+    /// a spare) no longer competes with the resume. Past the limit it goes on all the same.
+    /// </summary>
+    private static void AwaitCommitEcho(Communicator inter)
+    {
+        var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's echo of COMMIT");
+        while (!inter.Iprobe(0, ControlTag.Commit, out _))
+        {
+            if (deadline.Expired)
+            {
+                return;
+            }
+            Thread.Sleep(1);
+        }
+        Span<long> echo = [0];
+        inter.Recv<long>(echo, 0, ControlTag.Commit);
+        ProtocolTrace.Write(-1, "commit step: the replacement echoed COMMIT (resumed)");
+    }
+
+    /// <summary>
     /// The spares on <paramref name="target"/> not known unavailable, in the order <see cref="TakeSpare"/>
     /// tries them: spares known to be warm first, then slots being replenished (SpareReplenishment.cs).
     /// Lazy: a spare marked unavailable while the caller iterates is skipped from then on.

@@ -274,9 +274,10 @@ internal sealed partial class GroupProtocol
     /// Whether the intercommunicator to the last spare taken was made over a pool both already
     /// belong to (MPI_Intercomm_create, prepared or not), not by connect/accept: the two processes
     /// are connected through the pool anyway, so after COMMIT both free it (MPI_Comm_free, local)
-    /// instead of MPI_Comm_disconnect, which waited for both sides and the runtime (1-17 ms on
-    /// the replacement's critical path). The spare knows the same from the TAKE's pool words
-    /// (<see cref="parentMadeOverPool"/>). MITTEN_POOL_INTERCOMM_FREE=0: disconnect as before.
+    /// instead of MPI_Comm_disconnect, which waited for both sides and the runtime (0-34 ms on
+    /// the replacement's critical path here); COMMIT goes by MPI_Ssend, and the replacement echoes
+    /// it once resumed (<see cref="AwaitCommitEcho"/>). The spare knows the same from the TAKE's pool
+    /// words (<see cref="parentMadeOverPool"/>). MITTEN_POOL_INTERCOMM_FREE=0: disconnect as before.
     /// </summary>
     private bool takenOverPool;
 

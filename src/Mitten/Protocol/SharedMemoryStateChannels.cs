@@ -37,7 +37,11 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         ring = StateRing.TryClaim(receiverPid) ?? StateRing.CreateForSending();
         reserved = ring.WasPrepared ? ring.DataBytes : 0;
         hasRoom = () => ring.DataBytes - (offset - ring.Consumed) > 0;
-        if (ring.WasPrepared && Environment.GetEnvironmentVariable("MITTEN_STATE_RING_MAP") != "0")
+        if (ring.RemoteAddress != 0 && StateRing.RemoteWrites)
+        {
+            remote = true; // the spare named its ring and where it has it mapped: process_vm_writev into its pages (StateRing.Direct.cs)
+        }
+        else if (ring.WasPrepared && Environment.GetEnvironmentVariable("MITTEN_STATE_RING_MAP") != "0")
         {
             nint ahead = ring.DetachPreMapped(); // mapped and touched before the freeze (StateRing.Preopen.cs)
             mapped = ahead != 0 ? ahead : ring.MapData();
@@ -45,7 +49,10 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     }
 
     /// <summary>The ring's data mapped into this process (a prepared ring), 0 when the writes go by pwrite.</summary>
-    private readonly nint mapped;
+    private nint mapped;
+
+    /// <summary>Whether the writes go into the spare's own mapping with process_vm_writev (until one fails).</summary>
+    private bool remote;
 
     internal override string Channel => "shm:" + ring.Address;
 
@@ -64,7 +71,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     private long firstPutTicks;
 
     internal override string TransportStats => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{ringWrites} ring writes in {ringWriteTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (room waits {roomWaits}, {roomWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms), first write to now {(firstPutTicks == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(firstPutTicks).TotalMilliseconds):F2} ms, mapped {mapped != 0}");
+        $"{ringWrites} ring writes in {ringWriteTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (room waits {roomWaits}, {roomWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms), first write to now {(firstPutTicks == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(firstPutTicks).TotalMilliseconds):F2} ms, mapped {mapped != 0}, direct {remote}, ring named {StateRing.LastClaimWasNamed}");
 
     protected override void Put(ReadOnlySpan<byte> data)
     {
@@ -127,14 +134,22 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
             long at = offset % size;
             long room = AwaitRoom();
             int n = (int)Math.Min(Math.Min(data.Length, room), Math.Min(size - at, chunk));
-            if (mapped != 0)
+            if (!remote || !ring.WriteRemote(data[..n], at))
             {
-                data[..n].CopyTo(new Span<byte>((byte*)mapped + at, n));
-            }
-            else
-            {
-                Reserve(at, n);
-                RandomAccess.Write(ring.File, data[..n], StateRing.ControlBytes + at);
+                if (remote)
+                {
+                    remote = false; // refused (no permission, say): the ring mapped here from now on, and this piece again
+                    mapped = ring.MapData();
+                }
+                if (mapped != 0)
+                {
+                    data[..n].CopyTo(new Span<byte>((byte*)mapped + at, n));
+                }
+                else
+                {
+                    Reserve(at, n);
+                    RandomAccess.Write(ring.File, data[..n], StateRing.ControlBytes + at);
+                }
             }
             offset += n;
             data = data[n..];
@@ -243,6 +258,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         _ = owned.ReaderSignal.Wait(static () => true, 0);
         owned.WriterSignal.Exercise();
         _ = owned.Allocate(0, page.Length);
+        StateRing.ExerciseDirectCalls();
     }
 }
 
@@ -253,7 +269,7 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
 /// control page's consumed word), waking it if it sleeps for room. When it has read everything
 /// written it sleeps until the writer publishes more (<see cref="StateRing.WriterSignal"/>).
 /// </summary>
-internal sealed class SharedMemoryStateReceiver : StateReceiver
+internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
 {
     /// <summary>How long one sleep for bytes lasts before ABANDON and the deadline are checked.</summary>
     private const int BytesWaitMs = 20;
@@ -298,7 +314,17 @@ internal sealed class SharedMemoryStateReceiver : StateReceiver
         long at = position % size;
         int n = (int)Math.Min(Math.Min(destination.Length, available - position), size - at);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-        int got = RandomAccess.Read(ring.File, destination[..n], StateRing.ControlBytes + at);
+        int got;
+        if (ring.OwnMapped != 0)
+        {
+            // Its own prepared ring, kept mapped since its preparation (StateRing.Direct.cs): a memory copy.
+            new ReadOnlySpan<byte>((byte*)ring.OwnMapped + at, n).CopyTo(destination);
+            got = n;
+        }
+        else
+        {
+            got = RandomAccess.Read(ring.File, destination[..n], StateRing.ControlBytes + at);
+        }
         readTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
         reads++;
         if (got <= 0)

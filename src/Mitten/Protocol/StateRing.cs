@@ -164,6 +164,10 @@ internal sealed unsafe partial class StateRing : IDisposable
         if (write)
         {
             _ = ring.Allocate(0, dataBytes);
+            if (DirectEnabled && dataBytes <= int.MaxValue && ring.MapAndWriteForOwner())
+            {
+                return ring; // every page written through the owner's mapping, which stays (StateRing.Direct.cs)
+            }
             // A write to every page: the hypervisor backs a page at its first write.
             byte[] zeros = new byte[1 << 20];
             for (long at = 0; at < dataBytes; at += zeros.Length)
@@ -246,6 +250,7 @@ internal sealed unsafe partial class StateRing : IDisposable
     internal static StateRing? TryClaim(int pid, string name = Name)
     {
         LastClaimWasPreopened = false;
+        LastClaimWasNamed = false;
         if (pid <= 0 || !OperatingSystem.IsLinux())
         {
             return null;
@@ -259,6 +264,16 @@ internal sealed unsafe partial class StateRing : IDisposable
                 return ahead;
             }
             ahead.Dispose(); // not ready or claimed by another writer: the scan below finds the same answer
+        }
+        if (name == Name && OpenNamed(pid) is { } named)
+        {
+            // Named by the spare in its TAKE answer (StateRing.Direct.cs): no scan of its descriptors.
+            if (named.ClaimOpened())
+            {
+                LastClaimWasNamed = true;
+                return named;
+            }
+            named.Dispose();
         }
         try
         {
@@ -317,6 +332,9 @@ internal sealed unsafe partial class StateRing : IDisposable
         return true;
     }
 
+    /// <summary>Whether the last claim used the ring the spare named in its TAKE answer (for the trace and the tests).</summary>
+    internal static bool LastClaimWasNamed { get; private set; }
+
     /// <summary>A ring of this process's own for one transfer, claimed at once (cold: its pages are allocated as the writer reaches them).</summary>
     internal static StateRing CreateForSending()
     {
@@ -364,6 +382,7 @@ internal sealed unsafe partial class StateRing : IDisposable
             {
                 UnmapData(ahead);
             }
+            UnmapOwn();
             _ = Munmap((nint)control, (nuint)ControlBytes);
             File.Dispose();
         }

@@ -405,10 +405,25 @@ internal sealed partial class GroupProtocol
         // whole timeline, is the replacement's (it knows when the rank resumed).
         job?.AppendEvent("migration_commit", Rank, session.Id, session.Request?.Id, null);
         Span<long> commit = [1];
-        inter.Send<long>(commit, 0, ControlTag.Commit);
+        bool free = takenOverPool && FreePoolIntercommunicator;
+        if (!free)
+        {
+            inter.Send<long>(commit, 0, ControlTag.Commit);
+        }
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => ExitProcess(0)))
         {
-            inter.Disconnect();
+            if (free)
+            {
+                // Made over the pool: freed on both sides, no disconnect (Steps/Spares.cs). The
+                // synchronous send returns once the replacement has COMMIT: only then may this process leave.
+                inter.Ssend<long>(commit, 0, ControlTag.Commit);
+                AwaitCommitEcho(inter);
+                inter.Dispose();
+            }
+            else
+            {
+                inter.Disconnect();
+            }
         }
         RecordPhaseSpan("committed");
         EndMigrationSpan(MigrationOutcome.Committed, "");

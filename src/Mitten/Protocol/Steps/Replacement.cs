@@ -184,14 +184,17 @@ internal sealed partial class GroupProtocol
         }
         bool committed = AwaitCommit(parent);
         ProtocolTrace.Write(header.Rank, "replacement: COMMIT received");
-        if (committed)
+        // Made over the spare pool: no disconnect; COMMIT is echoed to Pj once this rank has
+        // resumed, then the intercommunicator is freed (Steps/Spares.cs, docs/PROTOCOL.md step 6).
+        bool echoCommit = committed && parentMadeOverPool && FreePoolIntercommunicator;
+        if (committed && !echoCommit)
         {
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(group, 75)))
             {
                 parent.Disconnect();
             }
         }
-        ProtocolTrace.Write(header.Rank, "replacement: disconnected");
+        ProtocolTrace.Write(header.Rank, echoCommit ? "replacement: resuming (COMMIT echoed after the resume)" : "replacement: disconnected");
         double committedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long committedAt = Stopwatch.GetTimestamp();
 
@@ -238,7 +241,30 @@ internal sealed partial class GroupProtocol
             job.SetLocation(header.Rank, Mpi.ProcessorName, Environment.ProcessId);
         }
         protocol.WriteStatus("running");
+        if (echoCommit)
+        {
+            EchoCommitAndFree(parent);
+        }
         return protocol;
+    }
+
+    /// <summary>
+    /// Pn, resumed, with an intercommunicator made over the pool: tells Pj (one eager 8-byte
+    /// message, which does not wait for Pj) and frees it. Pj starts its after-commit work (the
+    /// replenishing spawn) only then, so it does not compete with this rank's resume.
+    /// </summary>
+    private static void EchoCommitAndFree(Communicator parent)
+    {
+        try
+        {
+            Span<long> resumed = [1];
+            parent.Send<long>(resumed, 0, ControlTag.Commit);
+            parent.Dispose();
+        }
+        catch (MpiException e)
+        {
+            ProtocolTrace.Write(-1, $"replacement: COMMIT echo to the old process failed ({e.Message})"); // it is leaving anyway
+        }
     }
 
     /// <summary>The replacement's report of a committed migration: the moving rank's timeline and this side's phases, up to now (resumed, freeze).</summary>

@@ -26,6 +26,9 @@ internal sealed partial class GroupProtocol
     /// <summary>The pool a spare joined at start, kept for when it becomes a replacement (set by <see cref="SpareJoinsPool"/>).</summary>
     private static (int Id, Communicator Pool)? poolOfThisSpare;
 
+    /// <summary>Whether this spare's intercommunicator to the moving rank that took it was made over its pool (freed after COMMIT, not disconnected).</summary>
+    private static bool parentMadeOverPool;
+
     /// <summary>MITTEN_SPARE_POOLS=0 turns pools off (spares are then taken with connect/accept, as without them).</summary>
     internal static bool PoolsEnabled => Environment.GetEnvironmentVariable("MITTEN_SPARE_POOLS") != "0";
 

@@ -132,7 +132,8 @@ internal sealed partial class GroupProtocol
             {
                 // A replenished spare is in no pool and its MPI port is new: it tells the caller,
                 // who then connects (the TAKE's pool words, if any, are ignored).
-                SpareDoorbell.Answer(caller, early is null ? "OK" : $"OK {Environment.ProcessId} {port}");
+                // " ring=FD:ADDRESS": its prepared state ring, for the moving rank to open and write directly (StateRing.Direct.cs).
+                SpareDoorbell.Answer(caller, (early is null ? "OK" : $"OK {Environment.ProcessId} {port}") + StateRing.AnswerNamingPreparedRing());
                 ProtocolTrace.Write(-1, "spare: TAKE answered");
                 TcpStateConnection.Keep(caller); // the moving rank may send the state over it (TcpStateChannels.cs)
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
@@ -157,6 +158,7 @@ internal sealed partial class GroupProtocol
                         : Mpi.Self.Accept(port, 0));
                 }
                 Communicator.ClosePort(port);
+                parentMadeOverPool = pool is not null; // freed, not disconnected, after COMMIT (as the moving rank does, Steps/Spares.cs)
                 ProtocolTrace.Write(-1, "spare: intercommunicator to the moving rank ready");
                 return fromMovingRank;
             }

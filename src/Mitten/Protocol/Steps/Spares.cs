@@ -200,6 +200,7 @@ internal sealed partial class GroupProtocol
     private Communicator? TakeSpare(string host, SynchronizationSession session, out SpareInfo? taken)
     {
         taken = null;
+        takenOverPool = false;
         string self = Mpi.ProcessorName;
         string target = HostNamed(host);
         foreach (SpareInfo spare in SparesToTry(target))
@@ -226,6 +227,7 @@ internal sealed partial class GroupProtocol
                 Console.Error.WriteLine($"mitten: rank {Rank}: {spare} skipped: {why}");
                 continue;
             }
+            answer = StateRing.SplitRingWord(answer, out string? ringWord); // "OK[ PID PORT] ring=FD:ADDRESS"
             if (answer.Split(' ', 3) is [_, var pid, var newPort])
             {
                 // A replenished spare (SpareReplenishment.cs): a new process, in no pool, reached by its new port.
@@ -240,6 +242,7 @@ internal sealed partial class GroupProtocol
                 preparedInter = null;
             }
             spare.Replenishing = false;
+            StateRing.NoteNamedRing(spare.Pid, ringWord);
             try
             {
                 using (BlockingCallLimit.Arm(ProtocolTimeouts.Restore, () => EndJob(Rank, $"connecting to {spare} did not return within {ProtocolTimeouts.Restore.TotalSeconds:0} s")))
@@ -254,6 +257,7 @@ internal sealed partial class GroupProtocol
                             $"took {spare}: doorbell {Stopwatch.GetElapsedTime(start, called).TotalMilliseconds:F1} ms, {(preparedInter is not null ? "prepared intercomm" : pool is null ? "connect" : "intercomm over pool")} {Stopwatch.GetElapsedTime(called).TotalMilliseconds:F1} ms"));
                     }
                     taken = spare;
+                    takenOverPool = pool is not null;
                     return inter;
                 }
             }
@@ -264,6 +268,42 @@ internal sealed partial class GroupProtocol
             }
         }
         return null;
+    }
+
+    /// <summary>
+    /// Whether the intercommunicator to the last spare taken was made over a pool both already
+    /// belong to (MPI_Intercomm_create, prepared or not), not by connect/accept: the two processes
+    /// are connected through the pool anyway, so after COMMIT both free it (MPI_Comm_free, local)
+    /// instead of MPI_Comm_disconnect, which waited for both sides and the runtime (0-34 ms on
+    /// the replacement's critical path here); COMMIT goes by MPI_Ssend, and the replacement echoes
+    /// it once resumed (<see cref="AwaitCommitEcho"/>). The spare knows the same from the TAKE's pool
+    /// words (<see cref="parentMadeOverPool"/>). MITTEN_POOL_INTERCOMM_FREE=0: disconnect as before.
+    /// </summary>
+    private bool takenOverPool;
+
+    /// <summary>See <see cref="takenOverPool"/>.</summary>
+    internal static bool FreePoolIntercommunicator { get; } = Environment.GetEnvironmentVariable("MITTEN_POOL_INTERCOMM_FREE") != "0";
+
+    /// <summary>
+    /// Pj after COMMIT over a pool-made intercommunicator: waits (1 ms naps, not MPI's spinning
+    /// receive, which would take a core from the resuming replacement) until the replacement echoes
+    /// COMMIT after its resume, at most the commit limit; then its after-commit work (replenishing
+    /// a spare) no longer competes with the resume. Past the limit it goes on all the same.
+    /// </summary>
+    private static void AwaitCommitEcho(Communicator inter)
+    {
+        var deadline = Deadline.After(ProtocolTimeouts.Commit, "the replacement's echo of COMMIT");
+        while (!inter.Iprobe(0, ControlTag.Commit, out _))
+        {
+            if (deadline.Expired)
+            {
+                return;
+            }
+            Thread.Sleep(1);
+        }
+        Span<long> echo = [0];
+        inter.Recv<long>(echo, 0, ControlTag.Commit);
+        ProtocolTrace.Write(-1, "commit step: the replacement echoed COMMIT (resumed)");
     }
 
     /// <summary>

@@ -5,7 +5,7 @@
 # an ENV list (and MITTEN_SPARES, MITTEN_TRACE) passes through to the ranks. MPI jobs take the lock.
 #   scripts/dev/alternate-env.sh PAIRS OUTDIR LABEL_A "K=V ..." LABEL_B "K=V ..." -- IS-ARGUMENTS
 pairs=$1; out=$2; la=$3; ea=$4; lb=$5; eb=$6; shift 6; [ "$1" = "--" ] && shift
-n=${RANKS:-8}
+n=${RANKS:-8}  # IS_BINARY: the IS program to run (default: the Release build)
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 . "$root/scripts/env.sh"
 mkdir -p "$out"
@@ -17,7 +17,7 @@ for i in $(seq 1 "$pairs"); do
     f="$out/$l-$i.txt"
     load=$(cut -d' ' -f1 /proc/loadavg)
     (cd "$root" && env $e flock /tmp/mitten-mpi-jobs.lock timeout 300 mpiexec --oversubscribe --mca orte_allowed_exit_without_sync 1 \
-      -x MITTEN_SPARES -x MITTEN_TRACE $x -n $n bench/IS/bin/Release/net10.0/IS "$@" >"$f" 2>&1)
+      -x MITTEN_SPARES -x MITTEN_TRACE $x -n $n ${IS_BINARY:-bench/IS/bin/Release/net10.0/IS} "$@" >"$f" 2>&1)
     m=$(grep -a "MIGRATION rank=" "$f" | tr ' ' '\n' | grep -E "^(protocol_ms|synchronized_ms|spawned_ms|spare_taken_ms|restored_ms|committed_ms|resumed_ms|freeze_ms)=" | tr '\n' ' ')
     v2=$(grep -ao "verified=yes" "$f" | head -1)
     echo "$l pair=$i $m ${v2:-verified=no} load=$load"

@@ -16,19 +16,11 @@ public partial class StateTransferTests
     [InlineData("0")]
     public void The_spare_names_its_ring_in_the_take_answer_and_the_state_arrives_identical(string direct)
     {
-        var environment = RingSettings();
-        environment["MITTEN_SPARES"] = "1";
-        environment["MITTEN_TRACE"] = "1";
-        environment["MITTEN_STATE_RING_DIRECT"] = direct;
-        environment["MITTEN_POOL_INTERCOMM_FREE"] = direct;
-        var job = Run("payload --payload-doubles 300000", environment); // 2.4 MB round a 16 KiB ring
-        JobAssert.Succeeded(job, 2);
-        JobAssert.OkOnRanks(job, "payload-verified", 2);
-        var payload = Assert.Single(Payloads(job));
-        Assert.True(payload.Verified, job.Describe());
-        Match written = Regex.Match(job.Stderr, @"r1 pid(\d+)\] state written \(\d+ bytes, shm:(\d+):\d+:\d+\)");
-        Assert.True(written.Success, job.Describe());
-        Assert.NotEqual(written.Groups[1].Value, written.Groups[2].Value); // the spare's ring, not one of rank 1's own
+        var (job, _) = RunPayloadThroughSparesRing(new Dictionary<string, string>
+        {
+            ["MITTEN_STATE_RING_DIRECT"] = direct,
+            ["MITTEN_POOL_INTERCOMM_FREE"] = direct,
+        });
         Match transport = Regex.Match(job.Stderr, @"r1 pid\d+\] state transport: .* ring named (True|False)");
         Assert.True(transport.Success, job.Describe());
         Assert.Equal(direct == "1" ? "True" : "False", transport.Groups[1].Value);

@@ -18,18 +18,7 @@ public partial class StateTransferTests
     [InlineData("0")]
     public void The_moving_rank_claims_the_spares_ring_it_opened_ahead_and_the_state_arrives_identical(string preopen)
     {
-        var environment = RingSettings();
-        environment["MITTEN_SPARES"] = "1";
-        environment["MITTEN_TRACE"] = "1";
-        environment["MITTEN_STATE_RING_PREOPEN"] = preopen;
-        var job = Run("payload --payload-doubles 300000", environment); // 2.4 MB round a 16 KiB ring
-        JobAssert.Succeeded(job, 2);
-        JobAssert.OkOnRanks(job, "payload-verified", 2);
-        var payload = Assert.Single(Payloads(job));
-        Assert.True(payload.Verified, job.Describe());
-        Match written = Regex.Match(job.Stderr, @"r1 pid(\d+)\] state written \(\d+ bytes, shm:(\d+):\d+:\d+\)");
-        Assert.True(written.Success, job.Describe());
-        Assert.NotEqual(written.Groups[1].Value, written.Groups[2].Value); // the spare's ring, not one of rank 1's own
+        var (job, _) = RunPayloadThroughSparesRing(new Dictionary<string, string> { ["MITTEN_STATE_RING_PREOPEN"] = preopen });
         Match opened = Regex.Match(job.Stderr, @"r1 pid\d+\] state sender opened in [\d.]+ ms \(ring opened ahead in (-?[\d.]+) ms, (used|not used)\)");
         Assert.True(opened.Success, job.Describe());
         if (preopen == "1")

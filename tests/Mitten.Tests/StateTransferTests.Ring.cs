@@ -47,10 +47,27 @@ public partial class StateTransferTests
     {
         // One spare: rank 1's first move takes it, and the channel in the header names the spare's
         // ring (the spare's process id), not one of rank 1's own.
+        var (job, ringBytes) = RunPayloadThroughSparesRing(new Dictionary<string, string>());
+        Assert.Equal(SmallRing.ToString(), ringBytes);
+        Assert.Matches(@"MIGRATION migration \d+: rank 1 .* spare_taken=[\d.]+ms", job.Stdout);
+    }
+
+    /// <summary>
+    /// One spare and rank 1 moving once with a 2.4 MB payload (about 146 turns of the small ring),
+    /// traced, with <paramref name="settings"/> on top of <see cref="RingSettings"/>: asserts the
+    /// payload arrived identical and the state was written into the spare's ring (its process id,
+    /// not rank 1's own); returns the job and the ring size the trace names.
+    /// </summary>
+    private static (MpiJob Job, string RingBytes) RunPayloadThroughSparesRing(IReadOnlyDictionary<string, string> settings)
+    {
         var environment = RingSettings();
         environment["MITTEN_SPARES"] = "1";
         environment["MITTEN_TRACE"] = "1";
-        var job = Run("payload --payload-doubles 300000", environment); // 2.4 MB: about 146 rings
+        foreach (var (name, value) in settings)
+        {
+            environment[name] = value;
+        }
+        var job = Run("payload --payload-doubles 300000", environment);
         JobAssert.Succeeded(job, 2);
         JobAssert.OkOnRanks(job, "payload-verified", 2);
         var payload = Assert.Single(Payloads(job));
@@ -58,8 +75,7 @@ public partial class StateTransferTests
         Match written = Regex.Match(job.Stderr, @"r1 pid(\d+)\] state written \(\d+ bytes, shm:(\d+):\d+:(\d+)\)");
         Assert.True(written.Success, job.Describe());
         Assert.NotEqual(written.Groups[1].Value, written.Groups[2].Value); // the ring is the spare's
-        Assert.Equal(SmallRing.ToString(), written.Groups[3].Value);
-        Assert.Matches(@"MIGRATION migration \d+: rank 1 .* spare_taken=[\d.]+ms", job.Stdout);
+        return (job, written.Groups[3].Value);
     }
 
     [Fact]

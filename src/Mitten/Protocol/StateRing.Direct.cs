@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace Mitten.Protocol;
 
@@ -120,21 +119,17 @@ internal sealed unsafe partial class StateRing
         {
             return null;
         }
-        SafeFileHandle? file = null;
         try
         {
-            file = System.IO.File.OpenHandle($"/proc/{pid}/fd/{n.Descriptor}", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            long length = RandomAccess.GetLength(file);
-            if (length <= ControlBytes)
+            StateRing? ring = OpenPreparedDescriptor(pid, n.Descriptor);
+            if (ring is not null)
             {
-                file.Dispose();
-                return null;
+                ring.RemoteAddress = n.Address;
             }
-            return new StateRing(file, n.Descriptor, pid, length - ControlBytes, wasPrepared: true) { RemoteAddress = n.Address };
+            return ring;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or StateTransferException)
         {
-            file?.Dispose();
             return null;
         }
     }

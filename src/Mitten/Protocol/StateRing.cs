@@ -306,15 +306,35 @@ internal sealed unsafe partial class StateRing : IDisposable
             {
                 continue;
             }
-            int descriptor = int.Parse(Path.GetFileName(entry), CultureInfo.InvariantCulture);
-            SafeFileHandle file = System.IO.File.OpenHandle(entry, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
-            long length = RandomAccess.GetLength(file);
-            if (length <= ControlBytes)
+            if (OpenPreparedDescriptor(pid, int.Parse(Path.GetFileName(entry), CultureInfo.InvariantCulture)) is { } ring)
             {
-                file.Dispose();
-                continue;
+                yield return ring;
             }
-            yield return new StateRing(file, descriptor, pid, length - ControlBytes, wasPrepared: true);
+        }
+    }
+
+    /// <summary>
+    /// Opens descriptor <paramref name="descriptor"/> of process <paramref name="pid"/> (through
+    /// /proc) as a prepared ring, unclaimed; null when the file is too short to hold a ring.
+    /// Failures to open it are raised to the caller, with the file closed.
+    /// </summary>
+    private static StateRing? OpenPreparedDescriptor(int pid, int descriptor)
+    {
+        SafeFileHandle file = System.IO.File.OpenHandle($"/proc/{pid}/fd/{descriptor}", FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite);
+        long length = RandomAccess.GetLength(file);
+        if (length <= ControlBytes)
+        {
+            file.Dispose();
+            return null;
+        }
+        try
+        {
+            return new StateRing(file, descriptor, pid, length - ControlBytes, wasPrepared: true);
+        }
+        catch
+        {
+            file.Dispose(); // the ring did not take the file over
+            throw;
         }
     }
 

@@ -379,11 +379,12 @@ internal sealed partial class GroupProtocol
             {
                 window.Dispose();
                 ProtocolTrace.Write(Rank, "commit step: old window freed");
-                if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal))
+                // The lean commit's C' is made by the staying ranks alone (LeanCommit.cs).
+                if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal) && !TryParseLeanPort(rebuild, out _))
                 {
                     using Communicator? withoutMe = app.Split(-1, Rank);
                 }
-                ProtocolTrace.Write(Rank, "commit step: split without me");
+                ProtocolTrace.Write(Rank, TryParseLeanPort(rebuild, out _) ? "commit step: left C' to the staying ranks (lean commit)" : "commit step: split without me");
             }
         }
         // A step longer than the staying ranks' connect (or create_group), whose commit limit

@@ -77,13 +77,17 @@ internal sealed partial class GroupProtocol
             InstallGroup(next, publishSuperstep);
             return;
         }
-        bool lean = TryParseLeanPort(port, out port);
+        bool lean = TryParseLeanPort(port, out port, out bool lateWindowFree);
         ControlChannel? keptControl = null;
+        SuperstepWindow oldWindow = window;
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                    $"connecting to the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
         {
-            window.Dispose();
-            ProtocolTrace.Write(Rank, "commit step: old window freed");
+            if (!lateWindowFree)
+            {
+                oldWindow.Dispose();
+                ProtocolTrace.Write(Rank, "commit step: old window freed");
+            }
             // Lean commit (LeanCommit.cs): C' among the staying ranks alone, no allgather.
             using Communicator withoutMigrating = lean ? WithoutMovedRank(app, session.Leader) : app.Split(0, Rank)!;
             ProtocolTrace.Write(Rank, lean ? "commit step: C' without Pj (MPI_Comm_create_group)" : "commit step: split without Pj");
@@ -103,6 +107,16 @@ internal sealed partial class GroupProtocol
             }
         }
         InstallGroup(next, publishSuperstep, keptControl);
+        if (lateWindowFree)
+        {
+            // Collective with Pj, which frees it after its COMMIT and disconnect (MovingRank.CommitAndLeave).
+            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
+                       $"freeing the old group's window with the moved rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
+            {
+                oldWindow.Dispose();
+            }
+            ProtocolTrace.Write(Rank, "commit step: old window freed (late, after the new group)");
+        }
     }
 
     /// <summary>

@@ -18,18 +18,41 @@ internal sealed partial class GroupProtocol
     /// <summary>Before the port name in RESTORED and DECISION: the lean commit is used.</summary>
     private const string LeanCommitPrefix = "lean:";
 
+    /// <summary>Before the port name: the lean commit, and the old group's window freed only after the new group is installed (MITTEN_LEAN_COMMIT=2).</summary>
+    private const string LeanLateFreePrefix = "lean-late-free:";
+
     /// <summary>Tag of the MPI_Comm_create_group that makes C' on the old group's communicator (only one such creation runs at a time there).</summary>
     private const int LeanSubgroupTag = 42;
 
-    /// <summary>Whether this process, as a replacement, asks for the lean commit (MITTEN_LEAN_COMMIT=1; off by default).</summary>
-    internal static bool LeanCommitWanted { get; } = Environment.GetEnvironmentVariable("MITTEN_LEAN_COMMIT") == "1";
+    /// <summary>
+    /// What this process, as a replacement, asks for (MITTEN_LEAN_COMMIT): 0 the commit as before
+    /// (default), 1 the lean commit, 2 the lean commit with the old window freed late.
+    /// </summary>
+    internal static int LeanCommitMode { get; } = Environment.GetEnvironmentVariable("MITTEN_LEAN_COMMIT") switch
+    {
+        "1" => 1,
+        "2" => 2,
+        _ => 0,
+    };
+
+    /// <summary>The port text the replacement sends with RESTORED (<paramref name="port"/> with the prefix of <see cref="LeanCommitMode"/>).</summary>
+    internal static string LeanPortText(string port) => LeanCommitMode switch
+    {
+        1 => LeanCommitPrefix + port,
+        2 => LeanLateFreePrefix + port,
+        _ => port,
+    };
 
     /// <summary>Whether <paramref name="rebuild"/> (the port text of RESTORED or DECISION) asks for the lean commit; <paramref name="port"/> is the port name itself.</summary>
-    internal static bool TryParseLeanPort(string rebuild, out string port)
+    internal static bool TryParseLeanPort(string rebuild, out string port) => TryParseLeanPort(rebuild, out port, out _);
+
+    /// <summary>As <see cref="TryParseLeanPort(string, out string)"/>; <paramref name="lateWindowFree"/>: the old window is freed after the new group is installed.</summary>
+    internal static bool TryParseLeanPort(string rebuild, out string port, out bool lateWindowFree)
     {
-        if (rebuild.StartsWith(LeanCommitPrefix, StringComparison.Ordinal))
+        lateWindowFree = rebuild.StartsWith(LeanLateFreePrefix, StringComparison.Ordinal);
+        if (lateWindowFree || rebuild.StartsWith(LeanCommitPrefix, StringComparison.Ordinal))
         {
-            port = rebuild[LeanCommitPrefix.Length..];
+            port = rebuild[(lateWindowFree ? LeanLateFreePrefix : LeanCommitPrefix).Length..];
             return true;
         }
         port = rebuild;

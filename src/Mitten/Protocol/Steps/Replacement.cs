@@ -155,7 +155,7 @@ internal sealed partial class GroupProtocol
             string port = Communicator.OpenPort();
             ProtocolTrace.Write(header.Rank, "replacement: port opened");
             // The lean commit (LeanCommit.cs) is asked for in the port's text, which Pj forwards in DECISION.
-            parent.Send<byte>(Encoding.UTF8.GetBytes(LeanCommitWanted ? LeanCommitPrefix + port : port), 0, ControlTag.Restored);
+            parent.Send<byte>(Encoding.UTF8.GetBytes(LeanPortText(port)), 0, ControlTag.Restored);
             FaultInjection.At("restored", header.Rank, replacement: true);
             WarmResumePathWhileTheGroupConnects();
             Communicator fromGroup;
@@ -173,7 +173,7 @@ internal sealed partial class GroupProtocol
                 SendJoined(parent, header);
                 fromGroup.Dispose();
                 Communicator.ClosePort(port);
-                if (LeanCommitWanted)
+                if (LeanCommitMode > 0)
                 {
                     // Kept as the control channel, its ranks translated (the group's do the same).
                     controlCommunicator = keptMerged = merged;

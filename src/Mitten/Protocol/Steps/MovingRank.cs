@@ -430,6 +430,7 @@ internal sealed partial class GroupProtocol
         }
         RecordPhaseSpan("committed");
         EndMigrationSpan(MigrationOutcome.Committed, "");
+        FaultInjection.At("committed", Rank);
         if (lateWindowFree)
         {
             // Collective with the staying ranks, which free it once the new group is installed:

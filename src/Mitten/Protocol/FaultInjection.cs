@@ -3,8 +3,8 @@ namespace Mitten.Protocol;
 /// <summary>
 /// Test-only faults at named protocol steps, so the tests can kill or stop a participant exactly
 /// there: MITTEN_TEST_FAULT=WHO:STEP:ACTION, WHO a rank number or "replacement", ACTION "kill"
-/// (SIGKILL) or "stop" (SIGSTOP). Steps: frozen, stopped, drained, spawned, state_sent, committed
-/// (moving rank; committed: after COMMIT, before a late free of the old window, Steps/LeanCommit.cs); restoring, restored, joined (replacement); decided (every rank, after DECISION commit);
+/// (SIGKILL) or "stop" (SIGSTOP). Steps: frozen, stopped, drained, spawned, state_sent (moving
+/// rank); restoring, restored, joined (replacement); decided (every rank, after DECISION commit);
 /// ready (WHO "spare": every warm spare started with the job, just after it reported ready,
 /// before it waits; WHO "replenished": every spare started to replace a used one, likewise).
 /// A replacement gets the setting through the migration header (also a spare taken as one);

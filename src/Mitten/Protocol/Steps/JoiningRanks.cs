@@ -77,46 +77,21 @@ internal sealed partial class GroupProtocol
             InstallGroup(next, publishSuperstep);
             return;
         }
-        bool lean = TryParseLeanPort(port, out port, out bool lateWindowFree);
-        ControlChannel? keptControl = null;
-        SuperstepWindow oldWindow = window;
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
                    $"connecting to the replacement of rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
         {
-            if (!lateWindowFree)
-            {
-                oldWindow.Dispose();
-                ProtocolTrace.Write(Rank, "commit step: old window freed");
-            }
-            // Lean commit (LeanCommit.cs): C' among the staying ranks alone, no allgather.
-            using Communicator withoutMigrating = lean ? WithoutMovedRank(app, session.Leader) : app.Split(0, Rank)!;
-            ProtocolTrace.Write(Rank, lean ? "commit step: C' without Pj (MPI_Comm_create_group)" : "commit step: split without Pj");
+            window.Dispose();
+            ProtocolTrace.Write(Rank, "commit step: old window freed");
+            using Communicator withoutMigrating = app.Split(0, Rank)!;
+            ProtocolTrace.Write(Rank, "commit step: split without Pj");
             using Communicator toReplacement = withoutMigrating.Connect(port, 0);
             ProtocolTrace.Write(Rank, "commit step: connected");
-            Communicator merged = toReplacement.Merge(high: false);
+            using Communicator merged = toReplacement.Merge(high: false);
             ProtocolTrace.Write(Rank, "commit step: merged");
             next = InTheGroupsOrder(merged, session.Leader); // the replacement takes rank j
             ProtocolTrace.Write(Rank, "commit step: new group in order (MPI_Comm_create)");
-            if (lean)
-            {
-                keptControl = new ControlChannel(merged, MergedRanksOfNewGroup(merged.Size, session.Leader));
-            }
-            else
-            {
-                merged.Dispose();
-            }
         }
-        InstallGroup(next, publishSuperstep, keptControl);
-        if (lateWindowFree)
-        {
-            // Collective with Pj, which frees it after its COMMIT and disconnect (MovingRank.CommitAndLeave).
-            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(session.Leader,
-                       $"freeing the old group's window with the moved rank {session.Leader} did not finish within {ProtocolTimeouts.Commit.TotalSeconds:0} s")))
-            {
-                oldWindow.Dispose();
-            }
-            ProtocolTrace.Write(Rank, "commit step: old window freed (late, after the new group)");
-        }
+        InstallGroup(next, publishSuperstep);
     }
 
     /// <summary>
@@ -161,7 +136,12 @@ internal sealed partial class GroupProtocol
     /// </summary>
     internal static Communicator InTheGroupsOrder(Communicator merged, int movedRank)
     {
-        int[] order = MergedRanksOfNewGroup(merged.Size, movedRank);
+        int size = merged.Size;
+        int[] order = new int[size];
+        for (int rank = 0; rank < size; rank++)
+        {
+            order[rank] = rank < movedRank ? rank : rank == movedRank ? size - 1 : rank - 1;
+        }
         using Group all = merged.Group;
         using Group ordered = all.Include(order);
         return merged.Create(ordered) ?? throw new InvalidOperationException("the new group does not include this process");
@@ -172,7 +152,7 @@ internal sealed partial class GroupProtocol
     /// new window holds <paramref name="publishSuperstep"/> from its creation, so the word needs
     /// no republish afterwards (which could clear a later synchronization's flag).
     /// </summary>
-    private void InstallGroup(Communicator next, long publishSuperstep, ControlChannel? keptControl = null)
+    private void InstallGroup(Communicator next, long publishSuperstep)
     {
         RetirePreparedGroups(); // each has the moving rank in it: none fits the new group
         control.Dispose();
@@ -181,7 +161,7 @@ internal sealed partial class GroupProtocol
         long start = Stopwatch.GetTimestamp(), duplicated, windowMade;
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "creating the new group's control channel and window did not finish in time")))
         {
-            control = keptControl ?? new ControlChannel(next.Dup()); // kept: the lean commit's merged communicator (LeanCommit.cs)
+            control = new ControlChannel(next.Dup());
             duplicated = Stopwatch.GetTimestamp();
             window = new SuperstepWindow(next, publishSuperstep, sharedMemory: false);
             windowMade = Stopwatch.GetTimestamp();
@@ -190,7 +170,7 @@ internal sealed partial class GroupProtocol
         if (ProtocolTrace.Enabled)
         {
             ProtocolTrace.Write(next.Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"new group installed: control channel ({(keptControl is null ? "MPI_Comm_dup" : "merged communicator kept")}) {Stopwatch.GetElapsedTime(start, duplicated).TotalMilliseconds:F1} ms, window (MPI_Win_create) {Stopwatch.GetElapsedTime(duplicated, windowMade).TotalMilliseconds:F1} ms, derived communicators {Stopwatch.GetElapsedTime(windowMade).TotalMilliseconds:F1} ms"));
+                $"new group installed: control channel (MPI_Comm_dup) {Stopwatch.GetElapsedTime(start, duplicated).TotalMilliseconds:F1} ms, window (MPI_Win_create) {Stopwatch.GetElapsedTime(duplicated, windowMade).TotalMilliseconds:F1} ms, derived communicators {Stopwatch.GetElapsedTime(windowMade).TotalMilliseconds:F1} ms"));
         }
         ResumeInInstalledGroup();
     }

@@ -373,20 +373,17 @@ internal sealed partial class GroupProtocol
         FaultInjection.At("decided", Rank);
         // With a prepared group nobody frees the old window or splits the old group: the group
         // switches to communicators made at start (PreparedGroups.cs), and this process takes no part.
-        // The lean commit may free the old window late: after COMMIT and the disconnect, below.
-        bool lean = TryParseLeanPort(rebuild, out _, out bool lateWindowFree);
-        if (!rebuild.StartsWith(PreparedDecisionPrefix, StringComparison.Ordinal) && !lateWindowFree)
+        if (!rebuild.StartsWith(PreparedDecisionPrefix, StringComparison.Ordinal))
         {
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "freeing the old group's window and leaving it after the commit did not finish in time")))
             {
                 window.Dispose();
                 ProtocolTrace.Write(Rank, "commit step: old window freed");
-                // The lean commit's C' is made by the staying ranks alone (LeanCommit.cs).
-                if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal) && !lean)
+                if (!rebuild.StartsWith(PoolDecisionPrefix, StringComparison.Ordinal))
                 {
                     using Communicator? withoutMe = app.Split(-1, Rank);
                 }
-                ProtocolTrace.Write(Rank, lean ? "commit step: left C' to the staying ranks (lean commit)" : "commit step: split without me");
+                ProtocolTrace.Write(Rank, "commit step: split without me");
             }
         }
         // A step longer than the staying ranks' connect (or create_group), whose commit limit
@@ -430,17 +427,6 @@ internal sealed partial class GroupProtocol
         }
         RecordPhaseSpan("committed");
         EndMigrationSpan(MigrationOutcome.Committed, "");
-        FaultInjection.At("committed", Rank);
-        if (lateWindowFree)
-        {
-            // Collective with the staying ranks, which free it once the new group is installed:
-            // the replacement, not in the old group, no longer waits for it (LeanCommit.cs).
-            using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => ExitProcess(0)))
-            {
-                window.Dispose();
-            }
-            ProtocolTrace.Write(Rank, "commit step: old window freed (late, after COMMIT)");
-        }
         if (replenish is not null)
         {
             // Off the critical path: the group has resumed on Cnew without this process.

@@ -108,7 +108,6 @@ internal sealed partial class GroupProtocol
         // pool (SparePools.cs); otherwise the group connects to a port (step 5.5).
         (int Id, Communicator Pool)? pool = header.PoolMembers is not null && poolOfThisSpare is { } p && p.Id == header.PoolId ? p : null;
         Communicator group, controlCommunicator;
-        Communicator? keptMerged = null; // the lean commit's control channel (LeanCommit.cs)
         SuperstepWindow window;
         long rebuildStart = Stopwatch.GetTimestamp();
         PreparedGroup? prepared = header.Prepared ? TakePreparedGroupOfThisSpare(header) : null;
@@ -154,8 +153,7 @@ internal sealed partial class GroupProtocol
         {
             string port = Communicator.OpenPort();
             ProtocolTrace.Write(header.Rank, "replacement: port opened");
-            // The lean commit (LeanCommit.cs) is asked for in the port's text, which Pj forwards in DECISION.
-            parent.Send<byte>(Encoding.UTF8.GetBytes(LeanPortText(port)), 0, ControlTag.Restored);
+            parent.Send<byte>(Encoding.UTF8.GetBytes(port), 0, ControlTag.Restored);
             FaultInjection.At("restored", header.Rank, replacement: true);
             WarmResumePathWhileTheGroupConnects();
             Communicator fromGroup;
@@ -166,25 +164,15 @@ internal sealed partial class GroupProtocol
             ProtocolTrace.Write(header.Rank, "replacement: accepted");
             using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => AbortProcessGroup(fromGroup, 75)))
             {
-                Communicator merged = fromGroup.Merge(high: true);
+                using Communicator merged = fromGroup.Merge(high: true);
                 ProtocolTrace.Write(header.Rank, "replacement: merged");
                 group = InTheGroupsOrder(merged, header.Rank);
                 ProtocolTrace.Write(header.Rank, "replacement: new group in order (MPI_Comm_create)");
                 SendJoined(parent, header);
                 fromGroup.Dispose();
                 Communicator.ClosePort(port);
-                if (LeanCommitMode > 0)
-                {
-                    // Kept as the control channel, its ranks translated (the group's do the same).
-                    controlCommunicator = keptMerged = merged;
-                    ProtocolTrace.Write(header.Rank, "replacement: control channel (the merged communicator kept)");
-                }
-                else
-                {
-                    merged.Dispose();
-                    controlCommunicator = group.Dup();
-                    ProtocolTrace.Write(header.Rank, "replacement: control channel (MPI_Comm_dup)");
-                }
+                controlCommunicator = group.Dup();
+                ProtocolTrace.Write(header.Rank, "replacement: control channel (MPI_Comm_dup)");
                 // Pj stopped at its migration point: the rank continues with the next superstep.
                 window = new SuperstepWindow(group, header.Superstep + 1, sharedMemory: false);
             }
@@ -210,10 +198,7 @@ internal sealed partial class GroupProtocol
         double committedMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         long committedAt = Stopwatch.GetTimestamp();
 
-        ControlChannel controlChannel = keptMerged is not null
-            ? new ControlChannel(controlCommunicator, MergedRanksOfNewGroup(group.Size, header.Rank))
-            : new ControlChannel(controlCommunicator);
-        var protocol = new GroupProtocol(group, controlChannel, window, received, header.Superstep, header.Collectives, captureApplicationState, job)
+        var protocol = new GroupProtocol(group, new ControlChannel(controlCommunicator), window, received, header.Superstep, header.Collectives, captureApplicationState, job)
         {
             resumeAtMigrationPoint = true,
             GroupRebuilt = true,

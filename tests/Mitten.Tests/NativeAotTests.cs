@@ -77,6 +77,7 @@ public sealed class NativeAotTests
         {
             return (program, null);
         }
+        Directory.CreateDirectory(output);
         File.Delete(stampFile);
         var psi = new ProcessStartInfo("dotnet")
         {

@@ -44,7 +44,8 @@
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
 #       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
 #       --aot: IS runs as a Native AOT program (bench/Mitten/aot.sh publishes it into bench/IS/bin/aot,
-#       again only when its sources changed); the summary line ends with aot=1 and has no MG part.
+#       again only when its sources changed; MITTEN_AOT_DIR names another directory); the summary line
+#       ends with aot=1 and has no MG part; its files are migration*-aot.
 #       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the
 #       end, when not up already), each repetition moving rank K to the host it is on (same-host)
 #       and to the next host (cross-host), alternating which goes first; no MG part. The phases are

@@ -137,11 +137,12 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     /// Compiles <see cref="TimedIteration"/> and the communicator's migration point now (untimed),
     /// so the JIT does not run inside the first timed iteration (RankKeys ran in the warm-up).
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2090", Justification = "JIT only (skipped under Native AOT); the methods looked up are called by the timed loop, so trimming keeps them.")]
     private static void CompileTimedPath()
     {
-        if (timedPathCompiled)
+        if (timedPathCompiled || !RuntimeFeature.IsDynamicCodeSupported)
         {
-            return;
+            return; // Native AOT: compiled when published
         }
         RuntimeTypeHandle[] instantiation = [typeof(TComm).TypeHandle];
         RuntimeHelpers.PrepareMethod(typeof(IsBenchmark<TComm>).GetMethod(nameof(TimedIteration))!.MethodHandle, instantiation);

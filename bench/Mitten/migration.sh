@@ -4,7 +4,7 @@
 # ---------------------------------------------------------------------------------------------
 migration() {
   local repeats=5 repeats_large="" ranks_list="2 4 8" class=A moving=1 iteration=5 spares_list="" job_timeout=900
-  local mg_class=W mg_ranks=8 mg_moving=1 mg_iteration=2 only_mg=0 hosts=0
+  local mg_class=W mg_ranks=8 mg_moving=1 mg_iteration=2 only_mg=0 hosts=0 aot=0
   while [ $# -gt 0 ]; do
     case "$1" in
       --repeats|--repeats-large|--ranks|--class|--rank|--iteration|--mg-class|--mg-ranks|--mg-rank|--mg-iteration|--hosts|--spares|--job-timeout)
@@ -22,6 +22,7 @@ migration() {
       --mg-rank) mg_moving=$2; shift 2 ;;
       --mg-iteration) mg_iteration=$2; shift 2 ;;
       --only-mg) only_mg=1; shift ;;
+      --aot) aot=1; shift ;;
       --hosts) hosts=$2; shift 2 ;;
       --spares) spares_list=$2; shift 2 ;;
       --job-timeout) job_timeout=$2; shift 2 ;;
@@ -41,6 +42,10 @@ migration() {
     export MITTEN_SPARES=$spares_list
   fi
   build
+  if [ "$aot" -eq 1 ]; then
+    [ "$only_mg" -eq 0 ] || { echo "migration: --aot runs IS only, not --only-mg" >&2; exit 2; }
+    IS=$(publish_is_aot)
+  fi
   if [ "$only_mg" -eq 1 ]; then
     echo "migration: $(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")"
     return
@@ -65,6 +70,7 @@ migration() {
   local files=migration
   [ "$sweep" -eq 1 ] && files=migration-scaling
   [ "$hosts" -gt 0 ] && files=migration-hosts   # its own files: a cross-host run does not replace the local figures
+  [ "$aot" -eq 1 ] && files=$files-aot          # nor does a Native AOT run replace the JIT's
   local raw=$RESULTS/$files.csv
   echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement,stopped_ms,freeze_from_stop_ms" >"$raw"
   rm -f "$RESULTS/$files-failures.txt"   # written only when a job fails
@@ -166,7 +172,7 @@ migration() {
 
   if [ "$sweep" -eq 1 ]; then
     # Growth per phase and variant, the log-log plot, and the one summary line (bench/Mitten/scaling.sh).
-    migration_scaling_report "$raw" "$summary" "$class" "$ranks_list" "$variants" "$total" "$failed_runs"
+    migration_scaling_report "$raw" "$summary" "$class" "$ranks_list" "$variants" "$total" "$failed_runs" | sed "s/\$/$([ "$aot" -eq 1 ] && echo ' aot=1')/"
     return
   fi
 
@@ -195,8 +201,8 @@ GNUPLOT
   local last
   last=$(awk -F, -v n="$last_ranks" -v w="$shown" 'NR > 1 && $1 == n && $15 == w' "$summary")
   if [ "$hosts" -eq 0 ]; then
-    local mg_fields
-    mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
+    local mg_fields="aot=1"
+    [ "$aot" -eq 1 ] || mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
     echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=nan %s\n", $1, spares, $3, $4, $5, $6, $8, $9, mg }'
     return
   fi
@@ -222,5 +228,5 @@ GNUPLOT
       w = (sp > 0) ? "take" : "spawn"
       printf "migration: hosts=%s class=%s ranks=%s spares=%s sync_ms=%s protocol_ms=%s %s_ms=%s transfer_ms=%s commit_resume_ms=%s total_ms=%s freeze_ms=%s same_host_sync_ms=%s same_host_protocol_ms=%s same_host_%s_ms=%s same_host_transfer_ms=%s same_host_commit_resume_ms=%s same_host_total_ms=%s same_host_freeze_ms=%s cross_vs_same_total=%s cross_vs_same_freeze=%s cross_vs_same_protocol=%s cross_vs_same_%s=%s", h, cl, x[1], sp, x[3], x[4], w, x[5], x[6], x[7], x[8], x[9], y[3], y[4], w, y[5], y[6], y[7], y[8], y[9], r, fr, pr, w, sr
       if (sp > 0) printf " spare_taken=%s", tk
-      printf " load1=%s\n", ld }'
+      printf " load1=%s\n", ld }' | sed "s/\$/$([ "$aot" -eq 1 ] && echo ' aot=1')/"
 }

@@ -30,7 +30,7 @@
 #       pairs of the ratio of the jobs' median iteration times, minus 1 (spares_idle_range: lo..hi).
 #       --only-spares runs just that part: "overhead: spares_idle_pct=X spares_idle_range=lo..hi".
 #   bench/Mitten/run.sh migration [--repeats R (5)] [--ranks "2 4 8"] [--class A] [--rank K (1)] [--iteration I (5)] [--hosts H] [--spares S (0)]
-#                                 [--repeats-large R2 (R)] [--job-timeout SECONDS (900)]
+#                                 [--repeats-large R2 (R)] [--job-timeout SECONDS (900)] [--aot]
 #       IS migrating rank K at iteration I, R times per rank count (R2 times from 32 ranks up); phase medians per rank count.
 #       --spares S: every job (IS and MG) starts S warm spares (MITTEN_SPARES); the moving rank takes one
 #       instead of spawning, and spawn_ms is then the time to take it (synchronized .. spare_taken).
@@ -43,6 +43,9 @@
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
 #       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
+#       --aot: IS runs as a Native AOT program (bench/Mitten/aot.sh publishes it into bench/IS/bin/aot,
+#       again only when its sources changed; MITTEN_AOT_DIR names another directory); the summary line
+#       ends with aot=1 and has no MG part; its files are migration*-aot.
 #       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the
 #       end, when not up already), each repetition moving rank K to the host it is on (same-host)
 #       and to the next host (cross-host), alternating which goes first; no MG part. The phases are
@@ -114,6 +117,7 @@ gnuplot_terminal() {
 
 . bench/Mitten/overhead.sh    # overhead, overhead_repetition
 . bench/Mitten/migration.sh   # migration
+. bench/Mitten/aot.sh         # publish_is_aot (migration --aot)
 . bench/Mitten/mg.sh          # overhead_mg, migration_mg (MG in both)
 
 

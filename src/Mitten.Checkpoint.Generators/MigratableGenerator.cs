@@ -231,7 +231,7 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         // Explicit layout is left out too (every field there needs a FieldOffset).
         bool marked = !isStruct && !type.IsRecord && !HasExplicitLayout(type);
         source.Append("partial ").Append(Keyword(type)).Append(' ').Append(NameWithParameters(type))
-            .Append(" : global::Mitten.Checkpoint.State.IMigratable")
+            .Append(" : global::Mitten.Checkpoint.State.IMigratable, global::Mitten.Checkpoint.State.IMigratableCodecSource")
             .AppendLine(marked ? ", global::Mitten.Checkpoint.State.IStateMarked" : "");
         source.AppendLine("{");
         if (marked)
@@ -243,6 +243,10 @@ public sealed class MigratableGenerator : IIncrementalGenerator
         }
         source.Append("    static string global::Mitten.Checkpoint.State.IMigratable.StateSchema => ")
             .Append(SymbolDisplay.FormatLiteral(schema.ToString(), true)).AppendLine(";");
+        source.AppendLine();
+        // The type's codec made without reflection (StateTypeRegistry.Register; Native AOT).
+        source.Append("    object global::Mitten.Checkpoint.State.IMigratableCodecSource.CreateStateCodec(string name) => global::Mitten.Checkpoint.State.GeneratedStateCodecs.")
+            .Append(isStruct ? "Struct<" : "Class<").Append(NameWithParameters(type)).AppendLine(">(name);");
         source.AppendLine();
         source.AppendLine("    void global::Mitten.Checkpoint.State.IMigratable.SaveState(global::Mitten.Checkpoint.State.StateWriter writer)");
         source.AppendLine("    {");

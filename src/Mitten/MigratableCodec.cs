@@ -55,6 +55,7 @@ public static class MigratableCodec
             return state;
         }
 
+        [System.Diagnostics.CodeAnalysis.RequiresDynamicCode(Protocol.CodecWarmup.JitOnly)]
         public long Warm() => Protocol.CodecWarmup.RoundTrip<TState>(types);
     }
 }

@@ -61,7 +61,7 @@ internal sealed class MigratableStructCodec<T>(string name) : ValueCodec<T>(type
     }
 }
 
-internal sealed class MigratableClassCodec<T>(string name) : TypeCodec(typeof(T), deferred: true, createsExactType: true), INamedCodec
+internal sealed class MigratableClassCodec<[System.Diagnostics.CodeAnalysis.DynamicallyAccessedMembers(System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.PublicConstructors | System.Diagnostics.CodeAnalysis.DynamicallyAccessedMemberTypes.NonPublicConstructors)] T>(string name) : TypeCodec(typeof(T), deferred: true, createsExactType: true), INamedCodec
     where T : class, IMigratable
 {
     public string Name { get; } = name;

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Runtime.CompilerServices;
 
 namespace Mitten.Checkpoint.State;
 
@@ -33,12 +35,24 @@ public sealed class StateTypeRegistry
     /// <param name="name">The name the stream carries; default: the type's full name.</param>
     /// <returns>This registry.</returns>
     /// <exception cref="ArgumentException">The type is neither, is abstract, or the name or type is already registered.</exception>
-    public StateTypeRegistry Register<T>(string? name = null)
+    public StateTypeRegistry Register<[DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors | DynamicallyAccessedMemberTypes.NonPublicConstructors)] T>(string? name = null)
     {
         Type type = typeof(T);
         name ??= type.FullName ?? type.Name;
         TypeCodec codec;
-        if (type.IsEnum)
+        if (typeof(IMigratableCodecSource).IsAssignableFrom(type) && !type.IsAbstract && !type.IsInterface)
+        {
+            // Generated code makes its codec itself (no reflection; Native AOT), asked on an
+            // instance without state: a struct's default, a class created without a constructor.
+            object source = type.IsValueType ? default(T)! : RuntimeHelpers.GetUninitializedObject(type);
+            codec = (TypeCodec)((IMigratableCodecSource)source).CreateStateCodec(name);
+        }
+        else if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new NotSupportedException(
+                $"{type} cannot be registered in a program compiled with Native AOT: only [Migratable] types (whose generated code makes their codec) and types registered with save and restore functions can");
+        }
+        else if (type.IsEnum)
         {
             codec = Make(typeof(EnumCodec<,>), [type, Enum.GetUnderlyingType(type)], name);
         }
@@ -122,6 +136,47 @@ public sealed class StateTypeRegistry
 
     private TypeCodec Build(Type type)
     {
+        if (BuiltInContainers.TryGetValue(type, out Func<StateTypeRegistry, TypeCodec>? make))
+        {
+            return make(this);
+        }
+        if (!RuntimeFeature.IsDynamicCodeSupported)
+        {
+            throw new NotSupportedException(
+                $"{type} is not registered with the StateTypeRegistry and, in a program compiled with Native AOT, not one of the built-in containers made without reflection (arrays, lists, segments and memories of primitives and strings)");
+        }
+        return BuildByReflection(type);
+    }
+
+    /// <summary>
+    /// The containers whose codecs are made without reflection, so that they exist in a program
+    /// compiled with Native AOT too: one-dimensional arrays, lists, array segments and memories
+    /// of the primitive types and of strings.
+    /// </summary>
+    private static readonly Dictionary<Type, Func<StateTypeRegistry, TypeCodec>> BuiltInContainers = MakeBuiltInContainers();
+
+    private static Dictionary<Type, Func<StateTypeRegistry, TypeCodec>> MakeBuiltInContainers()
+    {
+        var table = new Dictionary<Type, Func<StateTypeRegistry, TypeCodec>>();
+        AddContainers<bool>(table); AddContainers<byte>(table); AddContainers<sbyte>(table); AddContainers<char>(table);
+        AddContainers<short>(table); AddContainers<ushort>(table); AddContainers<int>(table); AddContainers<uint>(table);
+        AddContainers<long>(table); AddContainers<ulong>(table); AddContainers<float>(table); AddContainers<double>(table);
+        AddContainers<decimal>(table); AddContainers<nint>(table); AddContainers<nuint>(table); AddContainers<string>(table);
+        return table;
+    }
+
+    private static void AddContainers<T>(Dictionary<Type, Func<StateTypeRegistry, TypeCodec>> table)
+    {
+        table[typeof(T[])] = r => new ArrayCodec<T>(r.GetCodec(typeof(T)));
+        table[typeof(List<T>)] = r => new ListCodec<T>(r.GetCodec(typeof(T)));
+        table[typeof(ArraySegment<T>)] = r => new SegmentCodec<T>(r.GetCodec(typeof(T)));
+        table[typeof(Memory<T>)] = r => new MemoryCodec<T>(r.GetCodec(typeof(T)));
+        table[typeof(ReadOnlyMemory<T>)] = r => new ReadOnlyMemoryCodec<T>(r.GetCodec(typeof(T)));
+    }
+
+    [RequiresDynamicCode("makes codec types for the type's element types")]
+    private TypeCodec BuildByReflection(Type type)
+    {
         if (type.IsArray)
         {
             Type element = type.GetElementType()!;
@@ -149,10 +204,27 @@ public sealed class StateTypeRegistry
         throw new NotSupportedException($"{type} is not registered with the StateTypeRegistry and is not a supported built-in type");
     }
 
-    private static TypeCodec Make(Type generic, Type[] arguments, params object[] constructorArguments) =>
-        (TypeCodec)Activator.CreateInstance(generic.MakeGenericType(arguments), constructorArguments)!;
+    [RequiresDynamicCode("instantiates a codec type over runtime types")]
+    [UnconditionalSuppressMessage("Trimming", "IL2055:MakeGenericType", Justification = "The codec types' generic parameters carry no DynamicallyAccessedMembers requirements.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2071:MakeGenericType", Justification = "The codec types' generic parameters carry no DynamicallyAccessedMembers requirements.")]
+    private static TypeCodec Make([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type generic, Type[] arguments, params object[] constructorArguments) =>
+        (TypeCodec)Activator.CreateInstance(MakeCodecType(generic, arguments), constructorArguments)!;
+
+    [RequiresDynamicCode("instantiates a codec type over runtime types")]
+    [UnconditionalSuppressMessage("Trimming", "IL2055:MakeGenericType", Justification = "The codec types' generic parameters carry no DynamicallyAccessedMembers requirements.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2068", Justification = "The constructors of the codec generic definitions are kept (the parameter's annotation); an instantiation keeps its definition's members.")]
+    [return: DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)]
+    private static Type MakeCodecType([DynamicallyAccessedMembers(DynamicallyAccessedMemberTypes.PublicConstructors)] Type generic, Type[] arguments) =>
+        generic.MakeGenericType(arguments);
 
     /// <summary>Reads one type descriptor and finds the local type it names (never a type outside this registry).</summary>
+    /// <remarks>
+    /// The array and generic types named here are only looked up: a codec is found for them when
+    /// this program registered or writes them (in a program compiled with Native AOT, a type its
+    /// code never uses cannot be made, and a stream naming one is rejected with that exception; a
+    /// migration's stream is written by the same program, whose writer met every type it names).
+    /// </remarks>
+    [UnconditionalSuppressMessage("AOT", "IL3050", Justification = "Only types the program's code uses can occur in its streams (see remarks); making another throws NotSupportedException, which the restore reports.")]
     internal TypeCodec ResolveDescriptor(StateReader reader)
     {
         byte kind = reader.ReadRaw<byte>();

@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
 using System.Runtime.CompilerServices;
 using Mitten.Checkpoint.State;
@@ -12,6 +13,7 @@ namespace Mitten.Protocol;
 internal interface IWarmableStateCodec
 {
     /// <summary>Saves and restores a stand-in (never the application's state); returns the bytes it went through.</summary>
+    [RequiresDynamicCode(CodecWarmup.JitOnly)]
     long Warm();
 }
 
@@ -36,11 +38,15 @@ internal static class CodecWarmup
 
     private const int MaxDepth = 4;
 
+    /// <summary>Why the round trip is for the JIT only: it compiles; under Native AOT the serializer was compiled when the program was published (ProtocolWarmup.CanCompile).</summary>
+    internal const string JitOnly = "compiles the serializer ahead of its use; under Native AOT there is nothing to compile";
+
     /// <summary>
     /// Saves a stand-in of <typeparamref name="TState"/> with <paramref name="types"/> and restores
     /// it (the codec's own after-restore step is not run: it belongs to the application). Returns
     /// the bytes of the saved stream.
     /// </summary>
+    [RequiresDynamicCode(JitOnly)]
     internal static long RoundTrip<TState>(StateTypeRegistry types) where TState : class
     {
         object standIn = StandIn(typeof(TState), types, 0) ?? throw new NotSupportedException($"no stand-in for {typeof(TState)}");
@@ -54,6 +60,10 @@ internal static class CodecWarmup
     }
 
     /// <summary>An object of <paramref name="type"/> for the round trip, or null when this type gets none.</summary>
+    [RequiresDynamicCode(JitOnly)]
+    [UnconditionalSuppressMessage("Trimming", "IL2067", Justification = "Best effort: a stand-in whose constructor trimming removed fails, and WarmCodec notes the failure and goes on.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "Best effort: fields trimming removed are never saved, so a stand-in without them serves as well.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2072", Justification = "Best effort, as above.")]
     private static object? StandIn(Type type, StateTypeRegistry types, int depth)
     {
         if (depth > MaxDepth || type.IsAbstract || type.IsInterface || !types.Supports(type))

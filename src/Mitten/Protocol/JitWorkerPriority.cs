@@ -23,7 +23,8 @@ internal static partial class JitWorkerPriority
     private const string WorkerName = ".NET Tiered Com";
     private const int Lowest = 19;
 
-    private static readonly bool Enabled = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MITTEN_JIT_NICE") != "0";
+    private static readonly bool Enabled = OperatingSystem.IsLinux() && Environment.GetEnvironmentVariable("MITTEN_JIT_NICE") != "0"
+        && System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeSupported; // Native AOT: no JIT, no worker
     private static readonly List<int> lowered = [];
 
     /// <summary>Sets the tiered-compilation worker(s) of this process to nice 19 (protocol thread only; a worker already lowered is skipped); returns how many are lowered now.</summary>

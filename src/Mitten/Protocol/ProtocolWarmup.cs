@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Reflection;
 using System.Runtime.CompilerServices;
@@ -22,9 +23,16 @@ namespace Mitten.Protocol;
 /// group that is already running, whose next collective would otherwise wait for it.
 /// Set MITTEN_PREJIT=0 to turn both off; MITTEN_STARTUP_REPORT=1 prints what the start-up
 /// cost on stderr ("mitten-startup rank=R prejit_ms=... methods=... exercise_ms=... exercised=yes|no").
+/// In a program compiled with Native AOT there is nothing to compile (<see cref="CanCompile"/>):
+/// the compiling and the codec's round trip are skipped; what runs code once (the migration
+/// point's exercise, the header's JSON, the state channels' native calls) still runs.
 /// </summary>
 internal static class ProtocolWarmup
 {
+    /// <summary>True where methods are compiled at run time (the JIT); false under Native AOT, where the whole program was compiled when it was published.</summary>
+    [FeatureGuard(typeof(RequiresDynamicCodeAttribute))]
+    internal static bool CanCompile => RuntimeFeature.IsDynamicCodeSupported;
+
     private static int started;
 
     /// <summary>Wall-clock milliseconds the synchronous compilation took on this process (0 when it did not run).</summary>
@@ -53,7 +61,8 @@ internal static class ProtocolWarmup
             return;
         }
         long begin = Stopwatch.GetTimestamp();
-        MethodsPrepared = CompileAll();
+        MethodsPrepared = CanCompile ? CompileAll() : 0;
+        InitializeHeaderJson();
         CompileMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
     }
 
@@ -63,9 +72,9 @@ internal static class ProtocolWarmup
     /// </summary>
     internal static void StartInBackground(object codec)
     {
-        if (Disabled || Interlocked.Exchange(ref started, 1) == 1)
+        if (Disabled || Interlocked.Exchange(ref started, 1) == 1 || !CanCompile)
         {
-            return;
+            return; // Native AOT: nothing to compile; the codec's round trip only compiles (WarmCodec)
         }
         var thread = new Thread(() =>
         {
@@ -94,8 +103,11 @@ internal static class ProtocolWarmup
         {
             long begin = Stopwatch.GetTimestamp();
             // The session's (generic) wrappers the application calls first.
-            Prepare(sessionType, "MigrationPoint");
-            Prepare(typeof(MittenCommunicator), null);
+            if (CanCompile)
+            {
+                Prepare(sessionType, "MigrationPoint");
+                Prepare(typeof(MittenCommunicator), null);
+            }
             RuntimeHelpers.RunClassConstructor(typeof(ProtocolTrace).TypeHandle); // read at every migration point
             protocol.ExerciseIdleMigrationPoint();
             protocol.ExerciseSynchronization();
@@ -136,6 +148,11 @@ internal static class ProtocolWarmup
     {
         if (Disabled)
         {
+            return;
+        }
+        if (!CanCompile)
+        {
+            codecOutcome = "aot"; // compiled when published; the round trip left nothing else behind that a migration uses
             return;
         }
         long begin = Stopwatch.GetTimestamp();
@@ -195,6 +212,8 @@ internal static class ProtocolWarmup
             $"mitten-startup replacement pid={Environment.ProcessId} process_ms={processMs:F0} before_init_ms={Stopwatch.GetElapsedTime(entered, initStart).TotalMilliseconds:F1} mpi_init_ms={Stopwatch.GetElapsedTime(initStart, initEnd).TotalMilliseconds:F1} pml={Environment.GetEnvironmentVariable("OMPI_MCA_pml") ?? "(searched)"}"));
     }
 
+    [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]
+    [UnconditionalSuppressMessage("Trimming", "IL2026", Justification = "A best-effort warm-up: a type trimming removed is never used, so nothing the program runs is left out; one that is not found is skipped.")]
     private static int CompileAll()
     {
         int prepared = 0;
@@ -239,10 +258,12 @@ internal static class ProtocolWarmup
                 InitializeType(datatype.MakeGenericType(element));
             }
         }
-        // The header's JSON (written by a moving rank right after the spawn returns).
-        _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
         return prepared;
     }
+
+    /// <summary>The header's JSON, written once (a moving rank writes it right after the spawn returns): compiles it under the JIT, initializes its metadata under either.</summary>
+    private static void InitializeHeaderJson() =>
+        _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
 
     /// <summary>
     /// On a replacement, first thing after MPI_Init: compiles the receiving side of the state
@@ -269,6 +290,10 @@ internal static class ProtocolWarmup
     {
         byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
         _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
+        if (!CanCompile)
+        {
+            return; // Native AOT: the JSON's metadata was all there was to prepare
+        }
         foreach (Type type in new[] { typeof(StateReceiver), typeof(SharedMemoryStateReceiver), typeof(MpiChunkStateReceiver), typeof(StateTransfer), typeof(ApplicationStateReader) })
         {
             Compile(type, null);
@@ -379,6 +404,8 @@ internal static class ProtocolWarmup
     internal static double BeforeInitWaitMilliseconds { get; private set; }
 
     /// <summary>Prepares the non-generic methods of <paramref name="type"/> (all, or those named <paramref name="name"/>).</summary>
+    [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "A best-effort warm-up: a method trimming removed is never called.")]
     private static void Prepare(Type type, string? name)
     {
         const BindingFlags All = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
@@ -399,6 +426,7 @@ internal static class ProtocolWarmup
     }
 
     /// <summary>Runs <paramref name="type"/>'s type initializer now (it reads settings or creates a source; nothing that depends on when it runs).</summary>
+    [UnconditionalSuppressMessage("Trimming", "IL2059", Justification = "A best-effort warm-up: a type initializer trimming removed never runs anyway.")]
     private static void InitializeType(Type type)
     {
         try
@@ -411,6 +439,8 @@ internal static class ProtocolWarmup
         }
     }
 
+    [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "A best-effort warm-up: a method or constructor trimming removed is never called.")]
     private static int Compile(Type type, Type[]? instantiation)
     {
         const BindingFlags All = BindingFlags.Instance | BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;

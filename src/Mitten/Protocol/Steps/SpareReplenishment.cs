@@ -121,7 +121,7 @@ internal sealed partial class GroupProtocol
         }
         ProtocolTrace.Write(Rank, outcome);
         job?.AppendEvent("spare_replenished", Rank, session.Id, session.Request?.Id,
-            string.Create(CultureInfo.InvariantCulture, $"\"ok\":{(failure.Length == 0 && !ended ? "true" : "false")},\"host\":{System.Text.Json.JsonSerializer.Serialize(slot.Host)},\"pid\":{pid},\"ms\":{ms:F0}"));
+            string.Create(CultureInfo.InvariantCulture, $"\"ok\":{(failure.Length == 0 && !ended ? "true" : "false")},\"host\":\"{System.Text.Json.JsonEncodedText.Encode(slot.Host)}\",\"pid\":{pid},\"ms\":{ms:F0}"));
     }
 
     /// <summary>

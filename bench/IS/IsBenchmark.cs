@@ -137,9 +137,11 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     /// Compiles <see cref="TimedIteration"/> and the communicator's migration point now (untimed),
     /// so the JIT does not run inside the first timed iteration (RankKeys ran in the warm-up).
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2090",
+        Justification = "Only with a JIT (RuntimeFeature.IsDynamicCodeCompiled); ahead-of-time code has nothing to compile here.")]
     private static void CompileTimedPath()
     {
-        if (timedPathCompiled)
+        if (timedPathCompiled || !RuntimeFeature.IsDynamicCodeCompiled)
         {
             return;
         }

@@ -14,7 +14,8 @@
  *   RESULT impl=c rep=R class=A ranks=1 iterations=10 seconds=... mops=... verified=yes passed=... expected=... key_rank_checksum=...
  * (key_rank_checksum is computed as the C# port computes it, so the two can be compared.)
  * IS_PHASE_TIMES=1: per process and run, a "PHASES impl=c ..." line on stderr with the time of each phase
- * of the timed iterations (the C# port's bench/IS/PhaseTimes.cs marks the same places).
+ * of the timed iterations (the C# port's bench/IS/PhaseTimes.cs marks the same places), the process's minor
+ * faults over them, and a "THREADS impl=c ..." line with the CPU time every other thread ran meanwhile.
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <mpi.h>

@@ -14,7 +14,9 @@ namespace Mitten.Bench.IS;
 /// "PHASES impl=csharp rank= rep= local_ms= allreduce_ms= alltoall_ms= alltoallv_ms= keyrank_ms=
 /// thread_cpu_ms= process_cpu_ms= vcsw= ivcsw=" (the last four over the timed iterations, from getrusage:
 /// CPU time of the main thread and of the whole process, and the main thread's voluntary and
-/// involuntary context switches).
+/// involuntary context switches), minflt (the process's minor page faults); and a line
+/// "THREADS impl=csharp rank= rep= NAME:TID=MS ..." with the CPU time (ms) every other thread of the
+/// process ran during the timed iterations (/proc/self/task/*/schedstat, read before and after).
 /// </summary>
 internal sealed unsafe class PhaseTimes
 {
@@ -28,6 +30,7 @@ internal sealed unsafe class PhaseTimes
     private int run;
     private readonly long[] threadBefore = new long[18];
     private readonly long[] processBefore = new long[18];
+    private Dictionary<int, (string Name, long Nanoseconds)> threadsBefore = [];
 
     /// <summary>A recorder when IS_PHASE_TIMES=1, else null.</summary>
     public static PhaseTimes? FromEnvironment() => Environment.GetEnvironmentVariable("IS_PHASE_TIMES") == "1" ? new PhaseTimes() : null;
@@ -54,6 +57,7 @@ internal sealed unsafe class PhaseTimes
     {
         Array.Clear(sums);
         Array.Clear(cpuSums);
+        threadsBefore = ThreadCpu.Read(); // before the counters: its file reads are not the timed loop's
         Usage(RusageThread, threadBefore);
         Usage(RusageSelf, processBefore);
     }
@@ -61,22 +65,24 @@ internal sealed unsafe class PhaseTimes
     /// <summary>Prints this run's sums for <paramref name="rank"/>, then clears them.</summary>
     public void Report(int rank)
     {
-        var thread = new long[18];
-        var process = new long[18];
+        Span<long> thread = stackalloc long[18];
+        Span<long> process = stackalloc long[18];
         Usage(RusageThread, thread);
         Usage(RusageSelf, process);
+        Dictionary<int, (string Name, long Nanoseconds)> threadsAfter = ThreadCpu.Read();
         run++;
         Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"PHASES impl=csharp rank={rank} rep={run} local_ms={sums[Local] * 1e3:F4} allreduce_ms={sums[Allreduce] * 1e3:F4} alltoall_ms={sums[Alltoall] * 1e3:F4} alltoallv_ms={sums[Alltoallv] * 1e3:F4} keyrank_ms={sums[KeyRank] * 1e3:F4} thread_cpu_ms={CpuMs(thread) - CpuMs(threadBefore):F3} process_cpu_ms={CpuMs(process) - CpuMs(processBefore):F3} vcsw={thread[16] - threadBefore[16]} ivcsw={thread[17] - threadBefore[17]} local_cpu_ms={cpuSums[Local] * 1e3:F4} allreduce_cpu_ms={cpuSums[Allreduce] * 1e3:F4} alltoall_cpu_ms={cpuSums[Alltoall] * 1e3:F4} alltoallv_cpu_ms={cpuSums[Alltoallv] * 1e3:F4} keyrank_cpu_ms={cpuSums[KeyRank] * 1e3:F4}"));
+            $"PHASES impl=csharp rank={rank} rep={run} local_ms={sums[Local] * 1e3:F4} allreduce_ms={sums[Allreduce] * 1e3:F4} alltoall_ms={sums[Alltoall] * 1e3:F4} alltoallv_ms={sums[Alltoallv] * 1e3:F4} keyrank_ms={sums[KeyRank] * 1e3:F4} thread_cpu_ms={CpuMs(thread) - CpuMs(threadBefore):F3} process_cpu_ms={CpuMs(process) - CpuMs(processBefore):F3} vcsw={thread[16] - threadBefore[16]} ivcsw={thread[17] - threadBefore[17]} local_cpu_ms={cpuSums[Local] * 1e3:F4} allreduce_cpu_ms={cpuSums[Allreduce] * 1e3:F4} alltoall_cpu_ms={cpuSums[Alltoall] * 1e3:F4} alltoallv_cpu_ms={cpuSums[Alltoallv] * 1e3:F4} keyrank_cpu_ms={cpuSums[KeyRank] * 1e3:F4} minflt={process[8] - processBefore[8]}"));
+        Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"THREADS impl=csharp rank={rank} rep={run} {ThreadCpu.Difference(threadsBefore, threadsAfter)}"));
         Clear();
     }
 
     private const int RusageSelf = 0, RusageThread = 1;
 
     // struct rusage on 64-bit Linux: ru_utime and ru_stime (seconds, microseconds each), then 14 longs (nvcsw 16, nivcsw 17).
-    private static double CpuMs(long[] u) => (u[0] + u[2]) * 1e3 + (u[1] + u[3]) / 1e3;
+    private static double CpuMs(ReadOnlySpan<long> u) => (u[0] + u[2]) * 1e3 + (u[1] + u[3]) / 1e3;
 
-    private static void Usage(int who, long[] into)
+    private static void Usage(int who, Span<long> into)
     {
         fixed (long* p = into)
         {

@@ -117,9 +117,14 @@ public sealed unsafe partial class MgBenchmark<TComm> where TComm : struct, IMgC
     /// <see cref="Conclude"/> and the communicator calls they make, which would otherwise be
     /// compiled inside the first run's timed region (as IS's CompileTimedPath).
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2090",
+        Justification = "Only with a JIT (RuntimeFeature.IsDynamicCodeCompiled); ahead-of-time code has nothing to compile here.")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "As above.")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("AOT", "IL3050", Justification = "As above.")]
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("Trimming", "IL2060", Justification = "As above.")]
     private static void CompileTimedPath()
     {
-        if (timedPathCompiled)
+        if (timedPathCompiled || !System.Runtime.CompilerServices.RuntimeFeature.IsDynamicCodeCompiled)
         {
             return;
         }

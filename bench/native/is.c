@@ -14,7 +14,8 @@
  *   RESULT impl=c rep=R class=A ranks=1 iterations=10 seconds=... mops=... verified=yes passed=... expected=... key_rank_checksum=...
  * (key_rank_checksum is computed as the C# port computes it, so the two can be compared.)
  * IS_PHASE_TIMES=1: per process and run, a "PHASES impl=c ..." line on stderr with the time of each phase
- * of the timed iterations (the C# port's bench/IS/PhaseTimes.cs marks the same places).
+ * of the timed iterations (the C# port's bench/IS/PhaseTimes.cs marks the same places), the process's minor
+ * faults over them, and a "THREADS impl=c ..." line with the CPU time every other thread ran meanwhile.
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <mpi.h>
@@ -24,6 +25,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <unistd.h>
 #include "baseline_cli.h"
 
 #define MAX_ITERATIONS 10
@@ -99,12 +102,65 @@ static double cpu_ms(const struct rusage *u)
 {
     return (u->ru_utime.tv_sec + u->ru_stime.tv_sec) * 1e3 + (u->ru_utime.tv_usec + u->ru_stime.tv_usec) / 1e3;
 }
+/* Every thread's CPU nanoseconds (/proc/self/task/TID/schedstat), to print which threads besides the
+ * main one ran during the timed iterations (the C# port's bench/IS/ThreadCpu.cs). */
+#define MAX_THREADS 64
+static int thread_ids[MAX_THREADS], thread_count;
+static long long thread_ns[MAX_THREADS];
+static long long read_schedstat(int tid, char *name, size_t name_size)
+{
+    char path[64];
+    long long ns = -1;
+    snprintf(path, sizeof path, "/proc/self/task/%d/schedstat", tid);
+    FILE *f = fopen(path, "r");
+    if (f) { if (fscanf(f, "%lld", &ns) != 1) ns = -1; fclose(f); }
+    if (name) {
+        snprintf(path, sizeof path, "/proc/self/task/%d/comm", tid);
+        name[0] = 0;
+        f = fopen(path, "r");
+        if (f) { if (fgets(name, (int)name_size, f)) name[strcspn(name, "\n")] = 0; fclose(f); }
+        for (char *c = name; *c; c++) if (*c == ' ') *c = '_';
+    }
+    return ns;
+}
+static void threads_read(void)
+{
+    thread_count = 0;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d)) && thread_count < MAX_THREADS) {
+        if (e->d_name[0] == '.') continue;
+        thread_ids[thread_count] = atoi(e->d_name);
+        thread_ns[thread_count] = read_schedstat(thread_ids[thread_count], NULL, 0);
+        thread_count++;
+    }
+    if (d) closedir(d);
+}
+static void threads_report(int rank, int rep)
+{
+    fprintf(stderr, "THREADS impl=c rank=%d rep=%d", rank, rep);
+    int any = 0;
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    while (d && (e = readdir(d))) {
+        if (e->d_name[0] == '.') continue;
+        int tid = atoi(e->d_name);
+        if (tid == getpid()) continue;
+        char name[32];
+        long long ns = read_schedstat(tid, name, sizeof name), before = 0;
+        for (int i = 0; i < thread_count; i++) if (thread_ids[i] == tid) before = thread_ns[i];
+        if (ns - before > 0) { fprintf(stderr, " %s:%d=%.3f", name, tid, (ns - before) / 1e6); any = 1; }
+    }
+    if (d) closedir(d);
+    fprintf(stderr, "%s\n", any ? "" : " none");
+}
 static void phase_clear(void)
 {
     memset(phase_sums, 0, sizeof phase_sums);
     memset(cpu_sums, 0, sizeof cpu_sums);
     getrusage(RUSAGE_THREAD, &thread_before);
     getrusage(RUSAGE_SELF, &process_before);
+    threads_read();
 }
 static void phase_start(void)
 {
@@ -130,11 +186,13 @@ static void phase_report(int rank, int rep)
     getrusage(RUSAGE_SELF, &process);
     fprintf(stderr, "PHASES impl=c rank=%d rep=%d local_ms=%.4f allreduce_ms=%.4f alltoall_ms=%.4f alltoallv_ms=%.4f keyrank_ms=%.4f "
             "thread_cpu_ms=%.3f process_cpu_ms=%.3f vcsw=%ld ivcsw=%ld local_cpu_ms=%.4f allreduce_cpu_ms=%.4f alltoall_cpu_ms=%.4f "
-            "alltoallv_cpu_ms=%.4f keyrank_cpu_ms=%.4f\n",
+            "alltoallv_cpu_ms=%.4f keyrank_cpu_ms=%.4f minflt=%ld\n",
             rank, rep, phase_sums[0] * 1e3, phase_sums[1] * 1e3, phase_sums[2] * 1e3, phase_sums[3] * 1e3, phase_sums[4] * 1e3,
             cpu_ms(&thread) - cpu_ms(&thread_before), cpu_ms(&process) - cpu_ms(&process_before),
             thread.ru_nvcsw - thread_before.ru_nvcsw, thread.ru_nivcsw - thread_before.ru_nivcsw,
-            cpu_sums[0] * 1e3, cpu_sums[1] * 1e3, cpu_sums[2] * 1e3, cpu_sums[3] * 1e3, cpu_sums[4] * 1e3);
+            cpu_sums[0] * 1e3, cpu_sums[1] * 1e3, cpu_sums[2] * 1e3, cpu_sums[3] * 1e3, cpu_sums[4] * 1e3,
+            process.ru_minflt - process_before.ru_minflt);
+    threads_report(rank, rep);
 }
 
 static int *allocate(size_t n)

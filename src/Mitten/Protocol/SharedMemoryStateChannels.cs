@@ -291,11 +291,11 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
     internal (int Waits, long Ticks) ByteWaits => (byteWaits, byteWaitTicks);
 
     private int reads;
-    private long readTicks, maxReadTicks;
+    private long readTicks, maxReadTicks, readCpuNanos;
     private ThreadUsage usage;
 
     internal override string TransportStats => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{reads} ring reads in {readTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (longest {maxReadTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2}), byte waits {byteWaits} ({byteWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms); reader thread from the first read: {usage.Describe()}");
+        $"{reads} ring reads in {readTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (longest {maxReadTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2}, processor {readCpuNanos / 1e6:F2} ms), byte waits {byteWaits} ({byteWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms); reader thread from the first read: {usage.Describe()}");
 
     internal SharedMemoryStateReceiver(Communicator parent, int pid, int descriptor, long ringBytes, Action<string> leave)
     {
@@ -324,6 +324,7 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
         long at = position % size;
         int n = (int)Math.Min(Math.Min(destination.Length, available - position), size - at);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long cpu0 = ProtocolTrace.Enabled ? ThreadUsage.ThreadCpuNanos() : 0;
         int got;
         if (ring.OwnMapped != 0)
         {
@@ -336,6 +337,10 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
             got = RandomAccess.Read(ring.File, destination[..n], StateRing.ControlBytes + at);
         }
         long took = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        if (ProtocolTrace.Enabled)
+        {
+            readCpuNanos += ThreadUsage.ThreadCpuNanos() - cpu0;
+        }
         readTicks += took;
         maxReadTicks = Math.Max(maxReadTicks, took);
         reads++;

@@ -12,17 +12,19 @@ namespace Mitten.Protocol.Spares;
 /// prepared memory it wrote once were cold again when the state came, and the restore paid the
 /// touches while the moving rank was frozen. Between polls of its doorbell the spare therefore
 /// writes one byte of every page of its prepared ring's data and of its unplaced prepared memory
-/// every <see cref="IntervalMs"/> (MITTEN_SPARE_KEEP_WARM_MS, default 500; 0 turns it off).
+/// every <see cref="IntervalMs"/> (MITTEN_SPARE_KEEP_WARM_MS; off by default: in the IS benchmark
+/// the spare is taken 0.5-1.5 s after its preparation, before the memory goes cold, and 12
+/// alternated pairs did not show it faster there; it is for spares that idle longer).
 /// It runs on the doorbell's thread, before a TAKE is answered, so no moving rank writes the ring
 /// meanwhile (the ring is claimed only after the answer), and the prepared memory is this
 /// process's alone. The contents of both are irrelevant until a state is written into them.
 /// </summary>
 internal static class KeepWarm
 {
-    /// <summary>Milliseconds between two rounds (MITTEN_SPARE_KEEP_WARM_MS, default 500; 0 or negative: off).</summary>
+    /// <summary>Milliseconds between two rounds (MITTEN_SPARE_KEEP_WARM_MS, default 0: off; 500 keeps the memory warm on this VM).</summary>
     internal static int IntervalMs { get; } =
         int.TryParse(Environment.GetEnvironmentVariable("MITTEN_SPARE_KEEP_WARM_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int ms)
-            ? Math.Max(0, ms) : 500;
+            ? Math.Max(0, ms) : 0;
 
     /// <summary>Rounds done so far and their total milliseconds (for the trace and the tests).</summary>
     internal static (int Rounds, double Ms, long Pages) Spent => (rounds, ticks * 1000.0 / System.Diagnostics.Stopwatch.Frequency, pages);

@@ -18,15 +18,6 @@ internal sealed partial class GroupProtocol
         double.TryParse(Environment.GetEnvironmentVariable("MITTEN_DECISION_SPIN_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms)
             ? (ms < 0 ? -1 : (long)(ms * Stopwatch.Frequency / 1000)) : Stopwatch.Frequency / 1000;
 
-    /// <summary>
-    /// How long one sleep between DECISION polls lasts (MITTEN_DECISION_NAP_MS, default 1, at least 1): every
-    /// waking rank preempts the moving rank or the replacement where they share cores (about 0.1 ms of processor per
-    /// wake-up here, bench/RESULTS.md "spare17"); a longer nap frees the cores and delays this rank's DECISION by at most as much.
-    /// </summary>
-    private static readonly int DecisionNapMs =
-        int.TryParse(Environment.GetEnvironmentVariable("MITTEN_DECISION_NAP_MS"), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int nap) && nap > 1
-            ? nap : 1;
-
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {
         if (!Spares.Exists(s => !s.Unavailable))
@@ -125,7 +116,7 @@ internal sealed partial class GroupProtocol
             }
             if (Stopwatch.GetTimestamp() > sleepAfter)
             {
-                Thread.Sleep(DecisionNapMs);
+                Thread.Sleep(1);
             }
             return false;
         },

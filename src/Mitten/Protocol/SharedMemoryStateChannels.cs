@@ -69,9 +69,10 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
     private int ringWrites;
     private long ringWriteTicks;
     private long firstPutTicks;
+    private ThreadUsage usage;
 
     internal override string TransportStats => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{ringWrites} ring writes in {ringWriteTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (room waits {roomWaits}, {roomWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms), first write to now {(firstPutTicks == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(firstPutTicks).TotalMilliseconds):F2} ms, mapped {mapped != 0}, direct {remote}, ring named {StateRing.LastClaimWasNamed}");
+        $"{ringWrites} ring writes in {ringWriteTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (room waits {roomWaits}, {roomWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms), first write to now {(firstPutTicks == 0 ? 0 : System.Diagnostics.Stopwatch.GetElapsedTime(firstPutTicks).TotalMilliseconds):F2} ms, mapped {mapped != 0}, direct {remote}, ring named {StateRing.LastClaimWasNamed}; writer thread from the first write: {usage.Describe()}");
 
     protected override void Put(ReadOnlySpan<byte> data)
     {
@@ -114,6 +115,10 @@ internal sealed unsafe class SharedMemoryStateSender : StateSender
         if (firstPutTicks == 0)
         {
             firstPutTicks = t0;
+            if (ProtocolTrace.Enabled)
+            {
+                usage.Begin();
+            }
         }
         ringWrites++;
         try
@@ -286,10 +291,11 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
     internal (int Waits, long Ticks) ByteWaits => (byteWaits, byteWaitTicks);
 
     private int reads;
-    private long readTicks;
+    private long readTicks, maxReadTicks, readCpuNanos;
+    private ThreadUsage usage;
 
     internal override string TransportStats => string.Create(System.Globalization.CultureInfo.InvariantCulture,
-        $"{reads} ring reads in {readTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms, byte waits {byteWaits} ({byteWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms)");
+        $"{reads} ring reads in {readTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms (longest {maxReadTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2}, processor {readCpuNanos / 1e6:F2} ms), byte waits {byteWaits} ({byteWaitTicks * 1000.0 / System.Diagnostics.Stopwatch.Frequency:F2} ms); reader thread from the first read: {usage.Describe()}");
 
     internal SharedMemoryStateReceiver(Communicator parent, int pid, int descriptor, long ringBytes, Action<string> leave)
     {
@@ -302,6 +308,10 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
 
     protected override int Take(Span<byte> destination)
     {
+        if (ProtocolTrace.Enabled)
+        {
+            usage.Begin();
+        }
         while (position == available)
         {
             if (complete)
@@ -314,6 +324,7 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
         long at = position % size;
         int n = (int)Math.Min(Math.Min(destination.Length, available - position), size - at);
         long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+        long cpu0 = ProtocolTrace.Enabled ? ThreadUsage.ThreadCpuNanos() : 0;
         int got;
         if (ring.OwnMapped != 0)
         {
@@ -325,7 +336,13 @@ internal sealed unsafe class SharedMemoryStateReceiver : StateReceiver
         {
             got = RandomAccess.Read(ring.File, destination[..n], StateRing.ControlBytes + at);
         }
-        readTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        long took = System.Diagnostics.Stopwatch.GetTimestamp() - t0;
+        if (ProtocolTrace.Enabled)
+        {
+            readCpuNanos += ThreadUsage.ThreadCpuNanos() - cpu0;
+        }
+        readTicks += took;
+        maxReadTicks = Math.Max(maxReadTicks, took);
         reads++;
         if (got <= 0)
         {

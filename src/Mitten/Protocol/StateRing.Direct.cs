@@ -183,6 +183,19 @@ internal sealed unsafe partial class StateRing
         }
     }
 
+    /// <summary>
+    /// Writes one byte of every data page of this process's prepared ring through its own mapping, while it is
+    /// still <see cref="Ready"/> (an idle spare before it answers a TAKE, Spares/KeepWarm.cs); returns the pages.
+    /// </summary>
+    internal static long TouchPreparedData()
+    {
+        lock (Gate)
+        {
+            return prepared is { ownMapped: not 0 } ring && Volatile.Read(ref ring.control[0]) == Ready
+                ? Spares.KeepWarm.TouchPages(ring.ownMapped, ring.DataBytes) : 0;
+        }
+    }
+
     /// <summary>Unmaps the owner's mapping (from <see cref="Dispose"/>).</summary>
     private void UnmapOwn()
     {

@@ -309,7 +309,16 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
     /// <summary>Releases the transport.</summary>
     protected abstract void ReleaseTransport();
 
-    void global::Mitten.Checkpoint.State.IPreparesReadDestination.PrepareDestination(Span<byte> destination) => Spares.ReceiveMemory.Place(destination);
+    /// <summary>Whether a state array about to be read gets prepared pages moved in (MITTEN_PLACE_STATE_ARRAYS, default 1).</summary>
+    private static readonly bool PlaceStateArrays = Environment.GetEnvironmentVariable("MITTEN_PLACE_STATE_ARRAYS") != "0";
+
+    void global::Mitten.Checkpoint.State.IPreparesReadDestination.PrepareDestination(Span<byte> destination)
+    {
+        if (PlaceStateArrays)
+        {
+            _ = Spares.ReceiveMemory.Place(destination);
+        }
+    }
 
     public override bool CanRead => true;
     public override bool CanSeek => false;

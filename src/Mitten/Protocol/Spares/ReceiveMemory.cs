@@ -265,6 +265,15 @@ internal static unsafe class ReceiveMemory
             : long.TryParse(mib, NumberStyles.Integer, CultureInfo.InvariantCulture, out long n) && n >= 0 ? n << 20 : DefaultBytes;
     }
 
+    /// <summary>Writes one byte of every page of the prepared memory not yet placed (KeepWarm, an idle spare); returns the pages.</summary>
+    internal static long TouchPrepared()
+    {
+        lock (Gate)
+        {
+            return prepared is { } p && p.Back > p.Front ? KeepWarm.TouchPages((nint)p.Front, p.Back - p.Front) : 0;
+        }
+    }
+
     private static long RoundUp(long value, long unit) => (value + unit - 1) & ~(unit - 1);
 
     private static long RoundDown(long value, long unit) => value & ~(unit - 1);

@@ -50,11 +50,22 @@ internal static class SpareDoorbell
     internal static (string Command, Socket Caller)? WaitForCall(TcpListener listener)
     {
         int launcher = getppid();
+        int interval = KeepWarm.IntervalMs;
+        long checkedLauncher = System.Diagnostics.Stopwatch.GetTimestamp();
         while (true)
         {
-            if (NextCall(listener, 1_000_000) is { } call)
+            if (NextCall(listener, interval > 0 ? Math.Min(interval, 1000) * 1000 : 1_000_000) is { } call)
             {
                 return call;
+            }
+            if (interval > 0)
+            {
+                KeepWarm.Round(); // the prepared ring and memory stay warm (KeepWarm.cs)
+                if (System.Diagnostics.Stopwatch.GetElapsedTime(checkedLauncher).TotalMilliseconds < 1000)
+                {
+                    continue;
+                }
+                checkedLauncher = System.Diagnostics.Stopwatch.GetTimestamp();
             }
             if (getppid() != launcher)
             {

@@ -134,7 +134,11 @@ internal sealed partial class GroupProtocol
                 // who then connects (the TAKE's pool words, if any, are ignored).
                 // " ring=FD:ADDRESS": its prepared state ring, for the moving rank to open and write directly (StateRing.Direct.cs).
                 SpareDoorbell.Answer(caller, (early is null ? "OK" : $"OK {Environment.ProcessId} {port}") + StateRing.AnswerNamingPreparedRing());
-                ProtocolTrace.Write(-1, "spare: TAKE answered");
+                if (ProtocolTrace.Enabled)
+                {
+                    (int rounds, double ms, long pages) = KeepWarm.Spent;
+                    ProtocolTrace.Write(-1, string.Create(CultureInfo.InvariantCulture, $"spare: TAKE answered (kept warm: {rounds} rounds, {pages} pages, {ms:F1} ms)"));
+                }
                 TcpStateConnection.Keep(caller); // the moving rank may send the state over it (TcpStateChannels.cs)
                 doorbell.Stop(); // taken: nobody else may ring (a later call is refused, so the caller skips this spare)
                 HeapHugePages.AdviseInBackground(); // done by the time the header arrives (StateTransfer.OpenReceiver waits for it)

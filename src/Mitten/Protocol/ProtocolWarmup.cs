@@ -111,6 +111,7 @@ internal static class ProtocolWarmup
             RuntimeHelpers.RunClassConstructor(typeof(ProtocolTrace).TypeHandle); // read at every migration point
             protocol.ExerciseIdleMigrationPoint();
             protocol.ExerciseSynchronization();
+            GroupProtocol.WarmPreparedCollections();
             ExerciseStateChannels();
             exercised = true;
             ExerciseMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;

@@ -222,6 +222,42 @@ internal sealed partial class GroupProtocol
         ResumeInInstalledGroup();
     }
 
+    /// <summary>
+    /// At start-up (<see cref="ProtocolWarmup.ExerciseMigrationPoint"/>): every operation a
+    /// migration performs on the prepared-group collections, once, on throwaway instances of the
+    /// same types. Their generic instantiations over value-tuple keys are not in the ReadyToRun
+    /// image, so without this they were compiled at Tier0 inside the freeze (about 15 methods on
+    /// the moving rank, 30 on a staying rank; bench/RESULTS.md "Session 17").
+    /// MITTEN_WARM_COLLECTIONS=0 leaves it out.
+    /// </summary>
+    internal static void WarmPreparedCollections()
+    {
+        if (Environment.GetEnvironmentVariable("MITTEN_WARM_COLLECTIONS") == "0")
+        {
+            return;
+        }
+        var groups = new Dictionary<(int Pool, int Spare, int Rank), PreparedGroup> { [(0, 0, 0)] = null! };
+        var pairs = new HashSet<(int Pool, int Spare, int Rank)> { (0, 0, 0) };
+        var takes = new Dictionary<(int Pool, int Spare), Communicator> { [(0, 0)] = null! };
+        var derivedChannels = new SortedDictionary<int, object> { [0] = new object() };
+        int seen = pairs.Contains((0, 0, 1)) ? 1 : 0;
+        foreach (((int _, int _, int rank), PreparedGroup _) in groups)
+        {
+            seen += rank;
+        }
+        seen += groups.TryGetValue((0, 0, 1), out _) ? 1 : 0;
+        foreach (PreparedGroup _ in groups.Values)
+        {
+            seen++;
+        }
+        groups.Remove((0, 0, 0));
+        groups.Clear();
+        pairs.Clear();
+        takes.Remove((0, 0), out _);
+        derivedChannels.Clear();
+        GC.KeepAlive(seen);
+    }
+
     /// <summary>After any commit nothing prepared fits the group any more (each has the old process in it): all of it is retired, never used or freed.</summary>
     private void RetirePreparedGroups()
     {

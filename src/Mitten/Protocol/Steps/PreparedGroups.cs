@@ -3,6 +3,8 @@ using System.Globalization;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 using Mitten.Protocol.Spares;
+using PreparedGroupKey = (int Pool, int Spare, int Rank);
+using PreparedTakeKey = (int Pool, int Spare);
 
 namespace Mitten.Protocol;
 
@@ -25,10 +27,10 @@ internal sealed partial class GroupProtocol
     private sealed record PreparedGroup(Communicator Group, Communicator Control, SuperstepWindow Window);
 
     /// <summary>This original rank's prepared groups, by (pool, the spare's pool rank, the rank it replaces); emptied at the first commit.</summary>
-    private readonly Dictionary<(int Pool, int Spare, int Rank), PreparedGroup> preparedGroups = [];
+    private readonly Dictionary<PreparedGroupKey, PreparedGroup> preparedGroups = [];
 
     /// <summary>Every (pool, spare, rank) prepared, also those without this process (the moving rank is not in its own): what a moving rank may announce.</summary>
-    private readonly HashSet<(int Pool, int Spare, int Rank)> preparedPairs = [];
+    private readonly HashSet<PreparedGroupKey> preparedPairs = [];
 
     /// <summary>What was prepared and is no longer usable, kept (never freed: freeing a window is collective with processes that have left or idle spares).</summary>
     private static readonly List<object> RetiredPrepared = [];
@@ -37,7 +39,7 @@ internal sealed partial class GroupProtocol
     private static Dictionary<int, PreparedGroup> preparedOfThisSpare = [];
 
     /// <summary>This original rank's intercommunicators to the spares it may take, by (pool, spare's pool rank); each used at most once, kept across commits (both processes stay in the pool).</summary>
-    private readonly Dictionary<(int Pool, int Spare), Communicator> preparedTakes = [];
+    private readonly Dictionary<PreparedTakeKey, Communicator> preparedTakes = [];
 
     /// <summary>A spare's intercommunicators to the original ranks that may take it, by the taker's pool rank.</summary>
     private static Dictionary<int, Communicator> preparedTakesOfThisSpare = [];
@@ -236,9 +238,11 @@ internal sealed partial class GroupProtocol
         {
             return;
         }
-        var groups = new Dictionary<(int Pool, int Spare, int Rank), PreparedGroup> { [(0, 0, 0)] = null! };
-        var pairs = new HashSet<(int Pool, int Spare, int Rank)> { (0, 0, 0) };
-        var takes = new Dictionary<(int Pool, int Spare), Communicator> { [(0, 0)] = null! };
+        // The same key and value types as the fields (the aliases above), so the same instantiations.
+        var groups = new Dictionary<PreparedGroupKey, PreparedGroup> { [(0, 0, 0)] = null! };
+        var pairs = new HashSet<PreparedGroupKey> { (0, 0, 0) };
+        var takes = new Dictionary<PreparedTakeKey, Communicator> { [(0, 0)] = null! };
+        // DerivedCommunicators' SortedDictionary<int, Channel>: any reference value shares its code.
         var derivedChannels = new SortedDictionary<int, object> { [0] = new object() };
         int seen = pairs.Contains((0, 0, 1)) ? 1 : 0;
         foreach (((int _, int _, int rank), PreparedGroup _) in groups)

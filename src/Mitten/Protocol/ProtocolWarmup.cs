@@ -112,6 +112,7 @@ internal static class ProtocolWarmup
             protocol.ExerciseIdleMigrationPoint();
             protocol.ExerciseSynchronization();
             GroupProtocol.WarmPreparedCollections();
+            protocol.ExerciseDrainBookkeeping();
             ExerciseStateChannels();
             exercised = true;
             ExerciseMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
@@ -246,6 +247,10 @@ internal static class ProtocolWarmup
         prepared += Compile(typeof(Mpi), null);
         prepared += Compile(typeof(Status), [typeof(byte)]);
         prepared += Compile(typeof(Checkpoint.Communication.ReceivedMessageList), null);
+        if (GroupProtocol.WarmDrain)
+        {
+            prepared += Compile(typeof(Op), null); // the freeze's fetch-and-or names its operation
+        }
         // The binding's type initializers the protocol's first calls run (the datatype table is internal to the binding).
         Type? datatype = typeof(Communicator).Assembly.GetType("Mitten.GroupComm.Datatype`1");
         foreach (Type type in new[] { typeof(Status), typeof(RequestHandle), typeof(Info) })
@@ -256,6 +261,11 @@ internal static class ProtocolWarmup
         {
             if (datatype is not null)
             {
+                // Its methods too: the ReadyToRun image lacks some (Count, compiled inside the drain otherwise).
+                if (GroupProtocol.WarmDrain)
+                {
+                    prepared += Compile(datatype.MakeGenericType(element), null);
+                }
                 InitializeType(datatype.MakeGenericType(element));
             }
         }

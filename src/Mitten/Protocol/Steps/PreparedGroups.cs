@@ -245,6 +245,7 @@ internal sealed partial class GroupProtocol
         // DerivedCommunicators' SortedDictionary<int, Channel>: any reference value shares its code.
         var derivedChannels = new SortedDictionary<int, object> { [0] = new object() };
         int seen = pairs.Contains((0, 0, 1)) ? 1 : 0;
+        seen += groups.Count; // the drain's "nothing prepared" test
         foreach (((int _, int _, int rank), PreparedGroup _) in groups)
         {
             seen += rank;

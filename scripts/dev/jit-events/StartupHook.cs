@@ -19,7 +19,8 @@ internal static class StartupHook
             return;
         }
         Directory.CreateDirectory(dir);
-        var writer = new StreamWriter(Path.Combine(dir, $"jitevents-{Environment.ProcessId}.txt"), false, new UTF8Encoding(false), 1 << 16);
+        // Flushed at every line: a moving rank leaves without running ProcessExit handlers.
+        var writer = new StreamWriter(Path.Combine(dir, $"jitevents-{Environment.ProcessId}.txt"), false, new UTF8Encoding(false), 1 << 16) { AutoFlush = true };
         listener = new Listener(writer);
         AppDomain.CurrentDomain.ProcessExit += (_, _) => listener.Flush();
     }

@@ -110,7 +110,6 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         MittenLog.Use(options?.LoggerFactory);
         var signals = new SignalForwarder();
         long initStart = System.Diagnostics.Stopwatch.GetTimestamp();
-        EarlyMpiInit.Await(); // a spawned replacement began MPI_Init before Main (start-up hook); no MPI call before it ends
         if (!Mpi.IsInitialized)
         {
             ProtocolWarmup.StartBeforeInitOnSpawnedReplacement(); // a spawned replacement compiles its receive while MPI_Init waits

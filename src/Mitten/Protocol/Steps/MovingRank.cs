@@ -463,15 +463,14 @@ internal sealed partial class GroupProtocol
     /// Names for the process about to be spawned what this one chose at MPI_Init (<see cref="Mpi.SpawnEnvironment"/>:
     /// 220 ms less of MPI_Init with Open MPI here); a <paramref name="replacement"/> (not a spare) is
     /// also told so (MITTEN_SPAWNED_REPLACEMENT=1), so it compiles its state receive while its
-    /// MPI_Init waits (<see cref="ProtocolWarmup.StartBeforeInitOnSpawnedReplacement"/>), and given
-    /// Mitten as its .NET start-up hook, so its MPI_Init begins before its Main (<see cref="EarlyMpiInit"/>).
+    /// MPI_Init waits (<see cref="ProtocolWarmup.StartBeforeInitOnSpawnedReplacement"/>).
     /// </summary>
     internal static void SetSpawnEnvironment(Info info, bool replacement = false)
     {
         IReadOnlyList<string> settings = Mpi.SpawnEnvironment;
         if (replacement)
         {
-            settings = [.. settings, ProtocolWarmup.SpawnedReplacementVariable + "=1", .. EarlyMpiInit.SpawnEnvironment()];
+            settings = [.. settings, ProtocolWarmup.SpawnedReplacementVariable + "=1"];
         }
         if (settings.Count > 0)
         {

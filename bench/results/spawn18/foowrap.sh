@@ -1,0 +1,3 @@
+#!/bin/bash
+unset FOO_TEST
+exec "$@"

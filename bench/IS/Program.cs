@@ -127,6 +127,10 @@ try
         ? Math.Max(0, settle) : 250;
     var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs, BarrierBeforeTimedLoop = true };
     IsState state = benchmark.CreateState(iterations);
+    if (Environment.GetEnvironmentVariable("IS_PHASE_TIMES") == "1")
+    {
+        PhaseTimes.ReportPlacement(comm.Rank, state);
+    }
     if (comm.Rank == 0)
     {
         IsReport.Header(problem, iterations, comm.Size);

@@ -449,8 +449,9 @@ public sealed class IsBenchmark<TComm> where TComm : struct, IIsCommunicator
     private static void GrowBuffers(IsState state, int needed)
     {
         int capacity = needed + needed / 4;
+        // Send buffer first and padded, as IsState.AllocateWorkingArrays: the receive buffer at its page offset.
+        var bucketKeys = new int[PagePlacement.PadLength(capacity)];
         var receivedKeys = new int[capacity];
-        var bucketKeys = new int[capacity];
         state.BucketKeys.AsSpan().CopyTo(bucketKeys);
         state.ReceivedKeys = receivedKeys;
         state.BucketKeys = bucketKeys;

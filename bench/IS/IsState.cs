@@ -89,7 +89,9 @@ public sealed partial class IsState
         // The three large ones (14 MB in class A on 8 processes) through RestoredArrays: on a
         // warm spare restoring a moved rank they get memory the spare wrote while idle instead
         // of fresh pages, whose first write costs about 35 µs per 4 KiB on a virtual machine.
-        BucketKeys = Mitten.RestoredArrays.Allocate<int>(capacity);
+        // The send buffer a little longer so that the receive buffer, allocated right after it,
+        // starts at the same page offset (as the C baseline's): PagePlacement says why.
+        BucketKeys = Mitten.RestoredArrays.Allocate<int>(PagePlacement.PadLength(capacity));
         ReceivedKeys = Mitten.RestoredArrays.Allocate<int>(capacity);
         KeyCounts = Mitten.RestoredArrays.Allocate<int>(problem.MaxKey);
         BucketSizes = new int[problem.Buckets + IsClass.TestArraySize];

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime;
+using System.Runtime.CompilerServices;
 
 namespace Mitten.Bench.IS;
 
@@ -13,6 +14,19 @@ namespace Mitten.Bench.IS;
 /// </summary>
 internal static class JitSettling
 {
+    /// <summary>
+    /// Whether methods can be recompiled in the background: false under Native AOT and with tiered
+    /// compilation off (DOTNET_TieredCompilation=0, as scripts/bench.sh iskernel runs the C# jobs, or
+    /// System.Runtime.TieredCompilation=false in the runtime configuration), where every method is
+    /// compiled once, before its first call. Then there is nothing to wait for, and the wait itself
+    /// costs the small classes: a process that slept 250 ms starts its timed loop with cold caches
+    /// (IS S/1 and S/2 ran 9-10 % faster without it, bench/RESULTS.md, kern18).
+    /// </summary>
+    public static bool BackgroundCompilation =>
+        RuntimeFeature.IsDynamicCodeCompiled
+        && Environment.GetEnvironmentVariable("DOTNET_TieredCompilation") != "0"
+        && !(AppContext.TryGetSwitch("System.Runtime.TieredCompilation", out bool tiered) && !tiered);
+
     /// <summary>Returns once no method was compiled for <paramref name="quietMilliseconds"/>, or after 10 times that at most.</summary>
     public static void WaitUntilQuiet(int quietMilliseconds)
     {

@@ -103,4 +103,13 @@ internal sealed unsafe class PhaseTimes
 
     [DllImport("libc", EntryPoint = "getrusage")]
     private static extern int GetResourceUsage(int who, long* usage);
+
+    /// <summary>
+    /// One "PLACEMENT impl=csharp rank= ..." line on stderr: the page offsets (address mod 4096) of the
+    /// large arrays' first elements and the Alltoallv receive buffer's distance from its send buffer mod
+    /// 4096 (bench/native/is.c prints the same for its buffers).
+    /// </summary>
+    public static void ReportPlacement(int rank, IsState state) =>
+        Console.Error.WriteLine(System.FormattableString.Invariant(
+            $"PLACEMENT impl=csharp rank={rank} keys={PagePlacement.Offset(state.Keys)} send={PagePlacement.Offset(state.BucketKeys)} receive={PagePlacement.Offset(state.ReceivedKeys)} counts={PagePlacement.Offset(state.KeyCounts)} receive_minus_send={PagePlacement.Distance(state.BucketKeys, state.ReceivedKeys)}"));
 }

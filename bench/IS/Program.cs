@@ -31,8 +31,10 @@ using Mitten.GroupComm;
 //   "RESULT impl=csharp rep=R class=... seconds=... mops=... verified=..." per run (the format of
 //   bench/native/is.c, which scripts/bench.sh iskernel alternates with this program).
 // On the plain binding, before its first timed iteration each process waits until the JIT's
-//   background recompilations have stopped for IS_JIT_SETTLE_MS (default 250; 0: no wait), then
-//   the processes synchronize (untimed; see JitSettling.cs). IS_TIMED_LOOP_COSTS=1 prints per
+//   background recompilations have stopped for IS_JIT_SETTLE_MS (default 250 with tiered
+//   compilation, 0 without it, where nothing is compiled in the background: the sleep only let the
+//   caches go cold before the loop, which C does not do; 0: no wait), then the processes
+//   synchronize (untimed; see JitSettling.cs). IS_TIMED_LOOP_COSTS=1 prints per
 //   process and run what was compiled, collected and faulted during the timed iterations.
 //   IS_PHASE_TIMES=1 prints per process and run the time of each phase of the timed iterations
 //   (PhaseTimes.cs; bench/native/is.c marks the same places). The plain program synchronizes the
@@ -124,9 +126,13 @@ int status;
 try
 {
     int jitSettleMs = int.TryParse(Environment.GetEnvironmentVariable("IS_JIT_SETTLE_MS"), NumberStyles.Integer, CultureInfo.InvariantCulture, out int settle)
-        ? Math.Max(0, settle) : 250;
+        ? Math.Max(0, settle) : JitSettling.BackgroundCompilation ? 250 : 0;
     var benchmark = new IsBenchmark<PlainCommunicator>(comm, problem) { CorruptKeyForTesting = corrupt, JitSettleMilliseconds = jitSettleMs, BarrierBeforeTimedLoop = true };
     IsState state = benchmark.CreateState(iterations);
+    if (Environment.GetEnvironmentVariable("IS_PHASE_TIMES") == "1")
+    {
+        PhaseTimes.ReportPlacement(comm.Rank, state);
+    }
     if (comm.Rank == 0)
     {
         IsReport.Header(problem, iterations, comm.Size);

@@ -15,7 +15,8 @@
  * (key_rank_checksum is computed as the C# port computes it, so the two can be compared.)
  * IS_PHASE_TIMES=1: per process and run, a "PHASES impl=c ..." line on stderr with the time of each phase
  * of the timed iterations (the C# port's bench/IS/PhaseTimes.cs marks the same places), the process's minor
- * faults over them, and a "THREADS impl=c ..." line with the CPU time every other thread ran meanwhile.
+ * faults over them, and a "THREADS impl=c ..." line with the CPU time every other thread ran meanwhile;
+ * once per process a "PLACEMENT impl=c ..." line with the big buffers' page offsets (the C# port prints the same).
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <mpi.h>
@@ -397,6 +398,11 @@ int main(int argc, char **argv)
         s.generated[i] = (int)(k4 * x);
     }
 
+    if (phases_on)
+        fprintf(stderr, "PLACEMENT impl=c rank=%d keys=%lu send=%lu receive=%lu counts=%lu receive_minus_send=%lu\n", s.rank,
+                (unsigned long)((uintptr_t)s.keys % 4096), (unsigned long)((uintptr_t)s.bucket_keys % 4096),
+                (unsigned long)((uintptr_t)s.received % 4096), (unsigned long)((uintptr_t)s.key_counts % 4096),
+                (unsigned long)(((uintptr_t)s.received - (uintptr_t)s.bucket_keys) % 4096));
     int status = 0;
     for (int rep = 1; rep <= repeats; rep++) {
         memcpy(s.keys, s.generated, sizeof(int) * (size_t)s.local_keys);

@@ -40,6 +40,8 @@ kernel_jit_listing() {
 # MG's halo exchange) are call-counted and recompiled on the JIT's background thread during the
 # first runs' timed iterations, which on 2 cores shared by 4 ranks costs the small classes up to
 # half their Mop/s (bench/RESULTS.md, kern15). KERNEL_CSHARP_ENV="" measures with tiering.
+# With tiering off IS does not sleep its JIT settle before the timed loop either (nothing to wait for;
+# the sleep only cooled the caches: kern18), so both programs go from the barrier straight into the loop.
 KERNEL_CSHARP_ENV=${KERNEL_CSHARP_ENV-DOTNET_TieredCompilation=0}
 
 # Alternates the two programs, C then C# in odd pairs, C# then C in even ones, per class and rank

@@ -43,7 +43,7 @@
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
 #       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
-#       --aot: IS runs as a Native AOT program (bench/Mitten/aot.sh publishes it into bench/IS/bin/aot,
+#       --aot: IS runs as a Native AOT program (scripts/publish-is-aot.sh publishes it into bench/IS/bin/aot,
 #       again only when its sources changed; MITTEN_AOT_DIR names another directory); the summary line
 #       ends with aot=1 and has no MG part; its files are migration*-aot.
 #       --hosts H (root): over H namespace test hosts (scripts/hosts.sh; brought up, and down at the

@@ -25,10 +25,13 @@ internal static partial class Names
     /// A new request id, the one scheme of the runtime (request files) and the job (requests made
     /// with the API): the kind letter (<see cref="MigrationKind"/> or <see cref="CheckpointKind"/>),
     /// the UTC time to the millisecond, '-', 4 random hex digits; e.g. <c>m20260102030410123-9f3c</c>.
+    /// The digits only tell apart requests made in the same millisecond, so they come from
+    /// <see cref="Random.Shared"/>: the cryptographic generator started OpenSSL on a rank's first
+    /// request, 10-15 ms on the application's thread (bench/RESULTS.md, "jit18").
     /// </summary>
     public static string NewRequestId(char kind) =>
         kind + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff", System.Globalization.CultureInfo.InvariantCulture) + "-" +
-        Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2));
+        Random.Shared.Next(0x10000).ToString("x4", System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Whether <paramref name="s"/> has the form <see cref="NewRequestId"/> makes.</summary>
     public static bool IsGeneratedRequestId(string s) => GeneratedRequestId().IsMatch(s);

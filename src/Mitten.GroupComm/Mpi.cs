@@ -43,7 +43,6 @@ public static unsafe class Mpi
         // layer's start-up, keeps whatever it saw).
         RuntimeHelpers.RunClassConstructor(typeof(Status).TypeHandle);
         RuntimeHelpers.RunClassConstructor(typeof(RequestHandle).TypeHandle);
-        RuntimeHelpers.RunClassConstructor(typeof(DirectCompletion).TypeHandle); // its start-up check needs MPI
         return providedLevel;
     }
 

@@ -94,40 +94,6 @@ public unsafe struct RequestHandle
         return rc;
     }
 
-    /// <summary>
-    /// <see cref="Test"/> for a loop that polls until the operation completes: while it is
-    /// pending, one round of MPI progress and a read of the request's completion word, as
-    /// MPI_Wait's own loop does (no MPI_Test and its memory barriers per poll); once complete,
-    /// the MPI_Test that completes it. A plain <see cref="Test"/> when that poll is not available
-    /// (see <see cref="DirectCompletion"/>). Single-threaded use (<see cref="ThreadLevel.Single"/> or funneled).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool Poll(out Status status)
-    {
-        if (DirectCompletion.Enabled && !IsCompleted && DirectCompletion.StillPending(handle))
-        {
-            Unsafe.SkipInit(out status);
-            return false;
-        }
-        return Test(out status);
-    }
-
-    /// <summary><see cref="Poll"/> without the exception: the MPI error code (0 on success), as <see cref="TestWithoutThrowing"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int PollWithoutThrowing(out bool completed, out Status status)
-    {
-        if (DirectCompletion.Enabled && !IsCompleted && DirectCompletion.StillPending(handle))
-        {
-            Unsafe.SkipInit(out status);
-            completed = false;
-            return 0;
-        }
-        return TestWithoutThrowing(out completed, out status);
-    }
-
-    /// <summary>Whether <see cref="Poll"/> reads the request's completion word (verified at <see cref="Mpi.Init"/>) instead of calling MPI_Test per poll.</summary>
-    public static bool PollsCompletionDirectly => DirectCompletion.Enabled;
-
     /// <summary>Blocks until the operation completes.</summary>
     public Status Wait()
     {

@@ -79,13 +79,6 @@ internal abstract class MpiAbi
     /// </summary>
     internal virtual void PrepareEnvironment() { }
 
-    /// <summary>
-    /// Byte offset of the completion word in the library's request object (a request handle
-    /// is a pointer to it), or -1 when the library has none this binding knows; see
-    /// <see cref="DirectCompletion"/>, which verifies it before using it.
-    /// </summary>
-    internal virtual int RequestCompleteOffset => -1;
-
     /// <summary>Maps a native error class number to the portable enum.</summary>
     internal abstract MpiErrorClass ErrorClassOf(int nativeClass);
     internal abstract int ThreadLevelToNative(ThreadLevel level);

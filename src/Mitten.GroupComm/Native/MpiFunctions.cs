@@ -77,12 +77,6 @@ internal static unsafe class MpiFunctions
     internal static delegate* unmanaged[SuppressGCTransition]<void*, int, nint, int, int, nint, nint*, int> Irecv;
     internal static delegate* unmanaged<nint*, void*, int> Wait;
     internal static delegate* unmanaged[SuppressGCTransition]<nint*, int*, void*, int> Test;
-    /// <summary>
-    /// Open MPI's opal_progress (exported by libopen-pal, a dependency of libmpi; null elsewhere):
-    /// one round of the progress engine, what MPI_Wait calls in its loop and MPI_Test once per
-    /// call. Used only by <see cref="DirectCompletion"/>'s verified poll.
-    /// </summary>
-    internal static delegate* unmanaged[SuppressGCTransition]<int> Progress;
     internal static delegate* unmanaged<int, nint*, void*, int> Waitall;
     internal static delegate* unmanaged<int, nint*, int*, void*, int> Waitany;
     internal static delegate* unmanaged[SuppressGCTransition]<int, nint*, int*, int*, void*, int> Testany;
@@ -199,7 +193,6 @@ internal static unsafe class MpiFunctions
         Irecv = (delegate* unmanaged[SuppressGCTransition]<void*, int, nint, int, int, nint, nint*, int>)Find("MPI_Irecv");
         Wait = (delegate* unmanaged<nint*, void*, int>)Find("MPI_Wait");
         Test = (delegate* unmanaged[SuppressGCTransition]<nint*, int*, void*, int>)Find("MPI_Test");
-        Progress = (delegate* unmanaged[SuppressGCTransition]<int>)Find("opal_progress");
         Waitall = (delegate* unmanaged<int, nint*, void*, int>)Find("MPI_Waitall");
         Waitany = (delegate* unmanaged<int, nint*, int*, void*, int>)Find("MPI_Waitany");
         Testany = (delegate* unmanaged[SuppressGCTransition]<int, nint*, int*, int*, void*, int>)Find("MPI_Testany");

@@ -70,16 +70,6 @@ internal sealed class OpenMpiAbi : MpiAbi
     private nint Symbol(string name) => DynamicLibrary.GetSymbol(Library, name);
 
     internal override string Name => "Open MPI";
-
-    /// <summary>
-    /// Open MPI 4.1 (x86-64, non-debug build): <c>ompi_request_t.req_complete</c>, a pointer-sized
-    /// word that is REQUEST_PENDING (0) until the request completes and REQUEST_COMPLETED (1)
-    /// after (or a wait-sync pointer while a multi-threaded MPI_Wait blocks in it). 88 = after
-    /// the free-list item (56 bytes), the request type (4 + 4 padding) and the status (24 bytes);
-    /// the compare MPI_Wait's loop makes (<c>cmpq $1,0x58(req)</c> in libmpi.so.40). Verified at
-    /// start-up by <see cref="DirectCompletion"/>.
-    /// </summary>
-    internal override int RequestCompleteOffset => 88;
     internal override int AnySource => -1;
     internal override int AnyTag => -1;
     internal override int ProcNull => -2;

@@ -108,15 +108,10 @@ internal sealed partial class GroupProtocol
         }
         if (record.State == RequestState.Active)
         {
-            // Fast path: poll here while no synchronization is announced (a local read). The poll
-            // reads the request's completion word and runs a progress round, as MPI_Wait's loop
-            // does, and calls MPI_Test once it reads complete (RequestHandle.PollWithoutThrowing;
-            // docs/PROTOCOL.md section 3): Mpptest nonblocking through Mitten +5.5 -> +2.6 % over
-            // plain at 0-512 B. The blocking Receive keeps MPI_Test per poll: the same poll made
-            // pingpong about 1 % slower (bench/RESULTS.md, section "ovh18").
+            // Fast path: test here while no synchronization is announced (a local read).
             for (int spin = 0; spin < FastPolls; spin++)
             {
-                int error = record.Handle.PollWithoutThrowing(out bool completed, out Status status);
+                int error = record.Handle.TestWithoutThrowing(out bool completed, out Status status);
                 if (error != 0)
                 {
                     ThrowWaitFailed(slot, generation, error);

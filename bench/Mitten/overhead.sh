@@ -43,7 +43,11 @@ overhead() {
   # copied to $RESULTS under the usual names, the per-repetition figures are collected.
   local base=$RESULTS base_tmp=$TMP k line
   local reps_csv=$base/overhead-repetitions.csv by_rep=$base/overhead-mpptest-by-repetition.csv
-  echo "repetition,is_pct,mpptest_pct,is_control_pct,mpptest_control_pct,startup_prejit_ms,startup_exercise_ms" >"$reps_csv"
+  # plain_pingpong_8b_us: plain's 8-byte one-way time in that repetition's Mpptest jobs (median of the
+  # minima): the machine's state. This machine switches for minutes between ~0.40 us and ~0.12 us
+  # (bench/RESULTS.md, "ovh18"); Mitten's constant per-message cost is 2-3 % of the first and ~11 %
+  # of the second, so a repetition's small-message figures are read against it.
+  echo "repetition,is_pct,mpptest_pct,is_control_pct,mpptest_control_pct,startup_prejit_ms,startup_exercise_ms,plain_pingpong_8b_us" >"$reps_csv"
   echo "repetition,pattern,ranks,geomean_ratio_min,overhead_pct,control_ratio" >"$by_rep"
   for k in $(seq 1 "$repetitions"); do
     local dir=$base_tmp/overhead-rep$k
@@ -55,14 +59,15 @@ overhead() {
       exit 1
     fi
     progress "repetition $k/$repetitions: $line"
-    local is_pct mpp_pct is_ctl mpp_ctl prejit exercise
+    local is_pct mpp_pct is_ctl mpp_ctl prejit exercise state
     is_pct=$(printf '%s\n' "$line" | sed -n 's/.*is_pct=\([-0-9.na]*\).*/\1/p')
     mpp_pct=$(printf '%s\n' "$line" | sed -n 's/.*mpptest_pct=\([-0-9.na]*\).*/\1/p')
     is_ctl=$(awk -F, 'NR > 1 { n++; s += log($4) } END { if (n) printf "%.2f", (exp(s / n) - 1) * 100; else print "nan" }' "$dir/overhead-is-control.csv")
     mpp_ctl=$(awk -F, '{ n++; s += log($4) } END { if (n) printf "%.2f", (exp(s / n) - 1) * 100; else print "nan" }' "$dir/tmp/mpp-control-per-size.csv")
     prejit=$(sed -n 's/^mitten-startup .*prejit_ms=\([0-9.]*\).*/\1/p' "$dir"/tmp/overhead-is.err 2>/dev/null | median)
     exercise=$(sed -n 's/^mitten-startup .*exercise_ms=\([0-9.]*\).*/\1/p' "$dir"/tmp/overhead-is.err 2>/dev/null | median)
-    echo "$k,$is_pct,$mpp_pct,$is_ctl,$mpp_ctl,$prejit,$exercise" >>"$reps_csv"
+    state=$({ awk -F, '$1 == "CSV measure" && $2 == "pingpong" && $3 == "plain" && $5 == "8" { print $8 }' "$dir/overhead-mpptest.txt" 2>/dev/null || true; } | median)
+    echo "$k,$is_pct,$mpp_pct,$is_ctl,$mpp_ctl,$prejit,$exercise,$state" >>"$reps_csv"
     awk -F, -v k="$k" 'NR == FNR { if (FNR > 1) c[$1] = $4; next } FNR > 1 { printf "%s,%s,%s,%s,%s,%s\n", k, $1, $2, $4, $7, c[$1] }' \
       "$dir/overhead-mpptest-control.csv" "$dir/overhead-mpptest-summary.csv" >>"$by_rep"
   done
@@ -72,15 +77,16 @@ overhead() {
   done
   {
     echo "overhead: $repetitions repetitions (each: IS $repeats repetitions per class, $repeats_small for S and W, Mpptest $rounds rounds):"
-    printf '  %4s %9s %12s %11s %16s %10s\n' rep is_pct mpptest_pct is_control mpptest_control prejit_ms
-    awk -F, 'NR > 1 { printf "  %4s %9s %12s %11s %16s %10s\n", $1, $2, $3, $4, $5, $6 }' "$reps_csv"
+    printf '  %4s %9s %12s %11s %16s %10s %22s\n' rep is_pct mpptest_pct is_control mpptest_control prejit_ms plain_pingpong_8B_us
+    awk -F, 'NR > 1 { printf "  %4s %9s %12s %11s %16s %10s %22s\n", $1, $2, $3, $4, $5, $6, $8 }' "$reps_csv"
     echo "overhead: Mpptest per pattern, Mitten/plain in each repetition (goal: every pattern within 2 % in every one):"
     for pattern in $(awk -F, 'NR > 1 { print $2 }' "$by_rep" | awk '!seen[$0]++'); do
       awk -F, -v p="$pattern" 'NR > 1 && $2 == p { n++; v[n] = $5; if (n == 1 || $5 > w) w = $5; c = c sprintf(" %+.2f", $5) }
         END { printf "  %-12s worst %+.2f %% (repetitions:%s)\n", p, w, c }' "$by_rep"
     done
   } >&2
-  local worst_is worst_mpp med_is med_mpp range_is range_mpp pattern_worst prejit_med exercise_med
+  local worst_is worst_mpp med_is med_mpp range_is range_mpp pattern_worst prejit_med exercise_med range_state
+  range_state="$(awk -F, 'NR > 1 { print $8 }' "$reps_csv" | minimum)..$(awk -F, 'NR > 1 { print $8 }' "$reps_csv" | maximum)"
   worst_is=$(awk -F, 'NR > 1 { print $2 }' "$reps_csv" | maximum)
   worst_mpp=$(awk -F, 'NR > 1 { print $3 }' "$reps_csv" | maximum)
   med_is=$(awk -F, 'NR > 1 { print $2 }' "$reps_csv" | median)
@@ -94,7 +100,7 @@ overhead() {
   mg_pct=$(overhead_mg "$mg_classes" "$mg_ranks" "$mg_repeats")
   local idle="nan nan..nan"
   [ "$spare_pairs" -gt 0 ] && idle=$(overhead_idle_spares "$spare_pairs" A "$is_ranks")
-  echo "overhead: is_pct=$worst_is mpptest_pct=$worst_mpp is_pct_median=$med_is is_pct_range=$range_is mpptest_pct_median=$med_mpp mpptest_pct_range=$range_mpp pattern_worst=$pattern_worst repetitions=$repetitions startup_prejit_ms=$prejit_med startup_exercise_ms=$exercise_med mg_pct=$mg_pct spares_idle_pct=${idle% *} spares_idle_range=${idle#* }"
+  echo "overhead: is_pct=$worst_is mpptest_pct=$worst_mpp is_pct_median=$med_is is_pct_range=$range_is mpptest_pct_median=$med_mpp mpptest_pct_range=$range_mpp pattern_worst=$pattern_worst plain_pingpong_8b_us_range=$range_state repetitions=$repetitions startup_prejit_ms=$prejit_med startup_exercise_ms=$exercise_med mg_pct=$mg_pct spares_idle_pct=${idle% *} spares_idle_range=${idle#* }"
 }
 
 # One repetition of the overhead measurement (the options of overhead() in scope); writes its

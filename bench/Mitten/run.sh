@@ -19,7 +19,9 @@
 #       The whole measurement is repeated K times in one invocation (--repeat), so one lucky
 #       repetition cannot meet the goal: the summary reports the WORST repetition and the spread,
 #       "overhead: is_pct=<worst> mpptest_pct=<worst> is_pct_median=... is_pct_range=lo..hi
-#       mpptest_pct_median=... mpptest_pct_range=lo..hi pattern_worst=<pattern>:<pct> repetitions=K
+#       mpptest_pct_median=... mpptest_pct_range=lo..hi pattern_worst=<pattern>:<pct>
+#       plain_pingpong_8b_us_range=lo..hi (the machine state of the repetitions: plain's 8-byte one-way time,
+#       ~0.40 or ~0.12 us here; bench/RESULTS.md "ovh18") repetitions=K
 #       startup_prejit_ms=... mg_pct=..." (per-repetition figures: overhead-repetitions.csv, per pattern:
 #       overhead-mpptest-by-repetition.csv; the other files are the last repetition's).
 #       NAS MG (--mg-classes "W A", --mg-ranks 2, --mg-repeats 30), once after the K repetitions, the

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+
+namespace Mitten.Protocol;
+
+/// <summary>
+/// The replacement's part of the warm-up (<see cref="ProtocolWarmup"/>): the state receiver and
+/// the header's JSON compiled before or right after MPI_Init on a spawned replacement, and the
+/// wait for that compile before the restore.
+/// </summary>
+internal static partial class ProtocolWarmup
+{
+    /// <summary>
+    /// On a replacement, first thing after MPI_Init: compiles the receiving side of the state
+    /// transfer and the header's JSON reader on a background thread, while the main thread says
+    /// HELLO and waits for the header (the moving rank is writing it), so the restore path does
+    /// not start with the JIT. Nothing to do when <see cref="StartBeforeInitOnSpawnedReplacement"/>
+    /// already started that work before MPI_Init.
+    /// </summary>
+    internal static void PrepareStateReceiveInBackground()
+    {
+        if (Disabled || beforeInit is not null)
+        {
+            return;
+        }
+        var thread = new Thread(CompileStateReceive)
+        {
+            IsBackground = true,
+            Name = "mitten-prejit-restore",
+        };
+        thread.Start();
+    }
+
+    private static void CompileStateReceive()
+    {
+        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
+        if (!CanCompile)
+        {
+            return; // Native AOT: the JSON's metadata was all there was to prepare
+        }
+        foreach (Type type in new[] { typeof(StateReceiver), typeof(SharedMemoryStateReceiver), typeof(MpiChunkStateReceiver), typeof(StateTransfer), typeof(ApplicationStateReader) })
+        {
+            Compile(type, null);
+        }
+    }
+
+    /// <summary>
+    /// The environment variable a moving rank sets, through the spawn's "env" info key, for the
+    /// replacement it spawns (<see cref="StartBeforeInitOnSpawnedReplacement"/>); never set by users.
+    /// </summary>
+    internal const string SpawnedReplacementVariable = "MITTEN_SPAWNED_REPLACEMENT";
+
+    private static Thread? beforeInit;
+    private static long beforeInitTicks;
+
+    /// <summary>Milliseconds the warm-up started before MPI_Init took (0 when none ran or it has not finished).</summary>
+    internal static double BeforeInitMilliseconds { get; private set; }
+
+    /// <summary>
+    /// On a process spawned as a replacement (MITTEN_SPAWNED_REPLACEMENT=1, which the moving rank
+    /// passes with the spawn), before MPI_Init: starts the compile of the state receiver and the
+    /// header's JSON code (<see cref="PrepareStateReceiveInBackground"/>'s work) on a background
+    /// thread at a lower priority (<see cref="LowerThisThreadsPriority"/>). MPI_Init of a spawned
+    /// process spends most of its time waiting for Open MPI's daemon and its parent, so this
+    /// runs in that wait; after MPI_Init it competed with the replacement's HELLO, the header's
+    /// receive and the restore (bench/RESULTS.md, "The spawn path: where the time goes"). The
+    /// application codec is not warmed here: its save and restore on a stand-in made MPI_Init
+    /// longer (same section). Nothing here calls MPI. The variable is removed from the
+    /// environment so that no process this one starts inherits it.
+    /// </summary>
+    internal static void StartBeforeInitOnSpawnedReplacement()
+    {
+        if (Environment.GetEnvironmentVariable(SpawnedReplacementVariable) != "1")
+        {
+            return;
+        }
+        Environment.SetEnvironmentVariable(SpawnedReplacementVariable, null);
+        if (Disabled)
+        {
+            return;
+        }
+        beforeInitTicks = Stopwatch.GetTimestamp();
+        beforeInit = new Thread(() =>
+        {
+            LowerThisThreadsPriority();
+            CompileStateReceive();
+            BeforeInitMilliseconds = Stopwatch.GetElapsedTime(beforeInitTicks).TotalMilliseconds;
+        })
+        {
+            IsBackground = true,
+            Name = "mitten-prejit-spawned",
+        };
+        beforeInit.Start();
+    }
+
+    /// <summary>The nice value of the warm-up started before MPI_Init (Linux; lower priority than MPI_Init's thread).</summary>
+    private const int BeforeInitNice = 10;
+
+    /// <summary>
+    /// Gives the calling thread (the warm-up before MPI_Init) nice <see cref="BeforeInitNice"/>
+    /// where Linux allows it (.NET's thread priorities do nothing there): on a machine with fewer
+    /// cores than processes it then takes the processor only while MPI_Init and the job's daemon
+    /// wait, not from them. Anywhere else it runs at normal priority.
+    /// </summary>
+    private static void LowerThisThreadsPriority()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            return;
+        }
+        try
+        {
+            _ = SetPriority(0, GetThreadId(), BeforeInitNice); // PRIO_PROCESS with a thread id: that thread only
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Normal priority then.
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int priority);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "gettid")]
+    private static extern int GetThreadId();
+
+    /// <summary>At most this long <see cref="AwaitBeforeInit"/> waits: the compile only saves time, so the restore goes on without it after that.</summary>
+    private static readonly TimeSpan BeforeInitWaitLimit = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Before the application's restore on a replacement: waits until the compile started before
+    /// MPI_Init (if any) has finished, so the restore does not share the processor with it, at
+    /// most <see cref="BeforeInitWaitLimit"/> (the JIT compiles whatever the restore meets first
+    /// itself, so going on early changes only time); records the milliseconds waited.
+    /// </summary>
+    internal static void AwaitBeforeInit()
+    {
+        if (beforeInit is not { } thread || !thread.IsAlive)
+        {
+            return;
+        }
+        long begin = Stopwatch.GetTimestamp();
+        _ = thread.Join(BeforeInitWaitLimit);
+        BeforeInitWaitMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+    }
+
+    /// <summary>Milliseconds <see cref="AwaitBeforeInit"/> waited (for the trace).</summary>
+    internal static double BeforeInitWaitMilliseconds { get; private set; }
+}

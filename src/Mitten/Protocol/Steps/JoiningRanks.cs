@@ -22,8 +22,9 @@ internal sealed partial class GroupProtocol
     /// How long a staying rank of a spawn waits after its drain before it sets its tiered-compilation
     /// worker to nice 19 (MITTEN_JIT_NICE_DELAY_MS, default 20; 0: at once, as before). Its /proc scan
     /// takes processor time, and right after this rank's drain the other ranks' drains, which the
-    /// moving rank's drain waits for, still need the cores (16 ranks: the protocol part 17.2 ms with
-    /// the scan, 9.3 without it; bench/RESULTS.md, "proto18b"). The spawn it is for lasts ~200 ms.
+    /// moving rank's drain waits for, still need the cores (IS S / 16 without a spare: the protocol part
+    /// 12.4 -> 8.9 ms; bench/RESULTS.md, "proto18b"). The spawn it is for lasts ~200 ms; a DECISION
+    /// that comes sooner (a rollback) ends the wait with nothing lowered.
     /// </summary>
     private static readonly long JitNiceDelayTicks =
         double.TryParse(Environment.GetEnvironmentVariable("MITTEN_JIT_NICE_DELAY_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double delayMs) && delayMs >= 0

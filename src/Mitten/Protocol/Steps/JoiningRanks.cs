@@ -18,19 +18,25 @@ internal sealed partial class GroupProtocol
         double.TryParse(Environment.GetEnvironmentVariable("MITTEN_DECISION_SPIN_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms)
             ? (ms < 0 ? -1 : (long)(ms * Stopwatch.Frequency / 1000)) : Stopwatch.Frequency / 1000;
 
+    /// <summary>
+    /// How long a staying rank of a spawn waits after its drain before it sets its tiered-compilation
+    /// worker to nice 19 (MITTEN_JIT_NICE_DELAY_MS, default 20; 0: at once, as before). Its /proc scan
+    /// takes processor time, and right after this rank's drain the other ranks' drains, which the
+    /// moving rank's drain waits for, still need the cores (IS S / 16 without a spare: the protocol part
+    /// 12.4 -> 8.9 ms; bench/RESULTS.md, "proto18b"). The spawn it is for lasts ~200 ms; a DECISION
+    /// that comes sooner (a rollback) ends the wait with nothing lowered.
+    /// </summary>
+    private static readonly long JitNiceDelayTicks =
+        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_JIT_NICE_DELAY_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double delayMs) && delayMs >= 0
+            ? (long)(delayMs * Stopwatch.Frequency / 1000) : Stopwatch.Frequency / 50;
+
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {
-        if (!Spares.Exists(s => !s.Unavailable))
-        {
-            // No free warm spare known: the moving rank spawns, and this wait lasts the spawn, the
-            // transfer and the restore (JitWorkerPriority.cs). A spare's take is left as it was.
-            int lowered = JitWorkerPriority.Lower();
-            if (ProtocolTrace.Enabled)
-            {
-                ProtocolTrace.Write(Rank, $"tiered-compilation workers at nice 19 while waiting for DECISION: {lowered}");
-            }
-        }
-        GroupDecision decision = AwaitDecision(session);
+        // No free warm spare known: the moving rank spawns, and this wait lasts the spawn, the
+        // transfer and the restore, with the tiered-compilation worker at nice 19 from
+        // JitNiceDelayTicks on (JitWorkerPriority.cs). A spare's take is left as it was.
+        bool lowerJitWorker = !Spares.Exists(s => !s.Unavailable);
+        GroupDecision decision = AwaitDecision(session, lowerJitWorker);
         ProtocolTrace.Write(Rank, "DECISION received");
         if (decision.Kind != DecisionKind.Commit)
         {
@@ -103,16 +109,26 @@ internal sealed partial class GroupProtocol
     /// <see cref="DecisionSpinTicks"/> it sleeps 1 ms between polls (MITTEN_DECISION_SPIN_MS,
     /// default 1; a negative value never sleeps).
     /// </summary>
-    private GroupDecision AwaitDecision(SynchronizationSession session)
+    private GroupDecision AwaitDecision(SynchronizationSession session, bool lowerJitWorker)
     {
         // After a quiet drain (early markers, Steps/EarlyMarkers.cs) DECISION is a take and a transfer away: sleep at once.
         long sleepAfter = DecisionSpinTicks < 0 ? long.MaxValue
             : QuietAfterEarlyMarkers ? Stopwatch.GetTimestamp() : Stopwatch.GetTimestamp() + DecisionSpinTicks;
+        long lowerAt = lowerJitWorker ? Stopwatch.GetTimestamp() + JitNiceDelayTicks : long.MaxValue;
         PollControlUntil(() =>
         {
             if (lastDecision?.SyncId == session.Id)
             {
                 return true;
+            }
+            if (Stopwatch.GetTimestamp() >= lowerAt)
+            {
+                lowerAt = long.MaxValue;
+                int lowered = JitWorkerPriority.Lower();
+                if (ProtocolTrace.Enabled)
+                {
+                    ProtocolTrace.Write(Rank, $"tiered-compilation workers at nice 19 while waiting for DECISION: {lowered}");
+                }
             }
             if (Stopwatch.GetTimestamp() > sleepAfter)
             {

@@ -34,7 +34,10 @@ using Mitten.GroupComm;
 //   background recompilations have stopped for IS_JIT_SETTLE_MS (default 250 with tiered
 //   compilation, 0 without it, where nothing is compiled in the background: the sleep only let the
 //   caches go cold before the loop, which C does not do; 0: no wait), then the processes
-//   synchronize (untimed; see JitSettling.cs). IS_TIMED_LOOP_COSTS=1 prints per
+//   synchronize (untimed; see JitSettling.cs). The key arrays are placed so that the Alltoallv's
+//   receive buffer starts at the send buffer's page offset, as in C (PagePlacement.cs: otherwise
+//   Open MPI's self-copy meets 4K aliasing); IS_PAGE_PLACEMENT=0 leaves them where they fall.
+//   IS_TIMED_LOOP_COSTS=1 prints per
 //   process and run what was compiled, collected and faulted during the timed iterations.
 //   IS_PHASE_TIMES=1 prints per process and run the time of each phase of the timed iterations
 //   (PhaseTimes.cs; bench/native/is.c marks the same places). The plain program synchronizes the

@@ -15,8 +15,7 @@ internal sealed partial class GroupProtocol
 
     /// <summary>How long a rank polls for DECISION before it sleeps between polls (see <see cref="AwaitDecision"/>).</summary>
     private static readonly long DecisionSpinTicks =
-        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_DECISION_SPIN_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms)
-            ? (ms < 0 ? -1 : (long)(ms * Stopwatch.Frequency / 1000)) : Stopwatch.Frequency / 1000;
+        MillisecondsSetting("MITTEN_DECISION_SPIN_MS") is double ms ? (ms < 0 ? -1 : MillisecondsToTicks(ms)) : MillisecondsToTicks(1);
 
     /// <summary>
     /// How long a staying rank of a spawn waits after its drain before it sets its tiered-compilation
@@ -27,8 +26,13 @@ internal sealed partial class GroupProtocol
     /// that comes sooner (a rollback) ends the wait with nothing lowered.
     /// </summary>
     private static readonly long JitNiceDelayTicks =
-        double.TryParse(Environment.GetEnvironmentVariable("MITTEN_JIT_NICE_DELAY_MS"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double delayMs) && delayMs >= 0
-            ? (long)(delayMs * Stopwatch.Frequency / 1000) : Stopwatch.Frequency / 50;
+        MillisecondsToTicks(MillisecondsSetting("MITTEN_JIT_NICE_DELAY_MS") is double delay && delay >= 0 ? delay : 20);
+
+    /// <summary>The environment variable <paramref name="name"/> as milliseconds (a decimal number), or null when it is unset or not a number.</summary>
+    private static double? MillisecondsSetting(string name) =>
+        double.TryParse(Environment.GetEnvironmentVariable(name), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double ms) ? ms : null;
+
+    private static long MillisecondsToTicks(double ms) => (long)(ms * Stopwatch.Frequency / 1000);
 
     private void JoinNewGroupOrResume(SynchronizationSession session, long publishSuperstep)
     {

@@ -16,11 +16,13 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from trace_windows import DEFAULT_END, DEFAULT_START, ms, read_windows
+
 args = sys.argv[1:]
 show_all = "--all" in args
 args = [a for a in args if a != "--all"]
-start_re = re.compile(r"taken at superstep|\) led by|spare: TAKE answered")
-end_re = re.compile(r"protocol step 'drain'|replacement: resuming")
+start_re = re.compile(DEFAULT_START)
+end_re = re.compile(DEFAULT_END)
 if "--from" in args:
     i = args.index("--from"); start_re = re.compile(args[i + 1]); del args[i:i + 2]
 if "--to" in args:
@@ -28,24 +30,7 @@ if "--to" in args:
 out, events = Path(args[0]), Path(args[1])
 
 
-def ms(stamp):
-    h, m, s = stamp.lstrip("\ufeff").split(":")
-    return (int(h) * 3600 + int(m) * 60 + float(s)) * 1000
-
-
-line_re = re.compile(r"\[mitten (\d\d:\d\d:\d\d\.\d+) r(-?\d+) pid(\d+)\] (.*)")
-windows = {}
-ranks = {}
-for raw in out.read_text(errors="replace").splitlines():
-    m = line_re.search(raw)
-    if not m:
-        continue
-    t, rank, pid, text = ms(m.group(1)), m.group(2), m.group(3), m.group(4)
-    ranks.setdefault(pid, rank)
-    if pid not in windows and start_re.search(text):
-        windows[pid] = [t - 1, None, text]
-    elif pid in windows and windows[pid][1] is None and end_re.search(text):
-        windows[pid][1] = t + 1
+windows, ranks = read_windows(out, start_re, end_re)
 
 for pid, (begin, end, why) in sorted(windows.items(), key=lambda kv: int(ranks[kv[0]])):
     path = events / f"jitevents-{pid}.txt"

@@ -13,10 +13,12 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
+from trace_windows import DEFAULT_END, DEFAULT_START, read_windows
+
 args = sys.argv[1:]
 top = 25
-start_re = re.compile(r"taken at superstep|\) led by|spare: TAKE answered")
-end_re = re.compile(r"protocol step 'drain'|replacement: resuming")
+start_re = re.compile(DEFAULT_START)
+end_re = re.compile(DEFAULT_END)
 for flag in ("--from", "--to", "--top"):
     if flag in args:
         i = args.index(flag)
@@ -31,23 +33,7 @@ for flag in ("--from", "--to", "--top"):
 out, script = Path(args[0]), Path(args[1])
 
 
-def ms(stamp):
-    h, m, s = stamp.split(":")
-    return (int(h) * 3600 + int(m) * 60 + float(s)) * 1000
-
-
-line_re = re.compile(r"\[mitten (\d\d:\d\d:\d\d\.\d+) r(-?\d+) pid(\d+)\] (.*)")
-windows, ranks = {}, {}
-for raw in out.read_text(errors="replace").splitlines():
-    m = line_re.search(raw)
-    if not m:
-        continue
-    t, rank, pid, text = ms(m.group(1)), m.group(2), m.group(3), m.group(4)
-    ranks.setdefault(pid, rank)
-    if pid not in windows and start_re.search(text):
-        windows[pid] = [t - 1, None, text]
-    elif pid in windows and windows[pid][1] is None and end_re.search(text):
-        windows[pid][1] = t + 1
+windows, ranks = read_windows(out, start_re, end_re)
 
 samples = defaultdict(list)  # pid -> [(t, tid, [(sym, dso)...])]
 head_re = re.compile(r"^\s*(\d+)/(\d+)\s+(\d+\.\d+):")

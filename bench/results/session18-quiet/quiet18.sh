@@ -2,12 +2,7 @@
 # Session 18's quiet runs of the merged main (nothing else running, after the fresh-clone CI):
 # migrations with the ReadyToRun build (and the Native AOT publish for comparison) at 8 and 16
 # ranks and across two namespace hosts, the IS and MG kernels against C, then the overhead benchmark.
-cd /work/main; . scripts/env.sh
-export MITTEN_BENCH_RESULTS=bench/results/session18-quiet/side; mkdir -p $MITTEN_BENCH_RESULTS
-out=bench/results/session18-quiet; mkdir -p $out
-log() { echo "$(date -u +%H:%M:%S) load $(cut -d' ' -f1-3 /proc/loadavg) $*" | tee -a $out/log.txt; }
-run() { local name=$1; shift; log "start $name: $*"; "$@" >$out/$name.out 2>$out/$name.err; log "end $name rc=$?: $(tail -1 $out/$name.out)"; }
-git log --oneline -1 >> $out/log.txt
+. /work/main/scripts/dev/quiet-run.sh bench/results/session18-quiet
 run migration-spares1 scripts/bench.sh migration --ranks 8 --repeats 7 --spares 1
 run migration-spawn scripts/bench.sh migration --ranks 8 --repeats 7
 run ranks16 scripts/bench.sh migration --ranks 16 --class S --repeats 5 --spares "0 1"

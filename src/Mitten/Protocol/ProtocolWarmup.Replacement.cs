@@ -4,14 +4,14 @@ namespace Mitten.Protocol;
 
 /// <summary>
 /// The replacement's part of the warm-up (<see cref="ProtocolWarmup"/>): the state receiver and
-/// the header's JSON compiled before or right after MPI_Init on a spawned replacement, and the
+/// the header's codec compiled before or right after MPI_Init on a spawned replacement, and the
 /// wait for that compile before the restore.
 /// </summary>
 internal static partial class ProtocolWarmup
 {
     /// <summary>
     /// On a replacement, first thing after MPI_Init: compiles the receiving side of the state
-    /// transfer and the header's JSON reader on a background thread, while the main thread says
+    /// transfer and the header's codec on a background thread, while the main thread says
     /// HELLO and waits for the header (the moving rank is writing it), so the restore path does
     /// not start with the JIT. Nothing to do when <see cref="StartBeforeInitOnSpawnedReplacement"/>
     /// already started that work before MPI_Init.
@@ -32,11 +32,10 @@ internal static partial class ProtocolWarmup
 
     private static void CompileStateReceive()
     {
-        byte[] json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
-        _ = System.Text.Json.JsonSerializer.Deserialize(json, ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = Messages.HeaderCodec.Decode(Messages.HeaderCodec.Encode(new ReplacementHeader()));
         if (!CanCompile)
         {
-            return; // Native AOT: the JSON's metadata was all there was to prepare
+            return; // Native AOT: nothing to compile
         }
         foreach (Type type in new[] { typeof(StateReceiver), typeof(SharedMemoryStateReceiver), typeof(MpiChunkStateReceiver), typeof(StateTransfer), typeof(ApplicationStateReader) })
         {
@@ -59,7 +58,7 @@ internal static partial class ProtocolWarmup
     /// <summary>
     /// On a process spawned as a replacement (MITTEN_SPAWNED_REPLACEMENT=1, which the moving rank
     /// passes with the spawn), before MPI_Init: starts the compile of the state receiver and the
-    /// header's JSON code (<see cref="PrepareStateReceiveInBackground"/>'s work) on a background
+    /// header's codec (<see cref="PrepareStateReceiveInBackground"/>'s work) on a background
     /// thread at a lower priority (<see cref="LowerThisThreadsPriority"/>). MPI_Init of a spawned
     /// process spends most of its time waiting for Open MPI's daemon and its parent, so this
     /// runs in that wait; after MPI_Init it competed with the replacement's HELLO, the header's

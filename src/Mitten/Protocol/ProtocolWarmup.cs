@@ -25,7 +25,7 @@ namespace Mitten.Protocol;
 /// cost on stderr ("mitten-startup rank=R prejit_ms=... methods=... exercise_ms=... exercised=yes|no").
 /// In a program compiled with Native AOT there is nothing to compile (<see cref="CanCompile"/>):
 /// the compiling and the codec's round trip are skipped; what runs code once (the migration
-/// point's exercise, the header's JSON, the state channels' native calls) still runs.
+/// point's exercise, the header's codec, the state channels' native calls) still runs.
 /// </summary>
 internal static partial class ProtocolWarmup
 {
@@ -62,7 +62,7 @@ internal static partial class ProtocolWarmup
         }
         long begin = Stopwatch.GetTimestamp();
         MethodsPrepared = CanCompile ? CompileAll() : 0;
-        InitializeHeaderJson();
+        InitializeHeaderCodec();
         CompileMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
     }
 
@@ -272,9 +272,8 @@ internal static partial class ProtocolWarmup
         return prepared;
     }
 
-    /// <summary>The header's JSON, written once (a moving rank writes it right after the spawn returns): compiles it under the JIT, initializes its metadata under either.</summary>
-    private static void InitializeHeaderJson() =>
-        _ = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new ReplacementHeader(), ReplacementHeaderContext.Default.ReplacementHeader);
+    /// <summary>The header's encoding, run once (a moving rank encodes it right after the spawn returns).</summary>
+    private static void InitializeHeaderCodec() => _ = Messages.HeaderCodec.Encode(new ReplacementHeader());
 
     /// <summary>Prepares the non-generic methods of <paramref name="type"/> (all, or those named <paramref name="name"/>).</summary>
     [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]

@@ -1,8 +1,9 @@
-using System.Text.Json.Serialization;
-
 namespace Mitten.Protocol;
 
-/// <summary>What Pj tells Pn before the state: who it becomes and what happened so far.</summary>
+/// <summary>
+/// What Pj tells Pn before the state: who it becomes and what happened so far. Travels in the
+/// binary encoding of <see cref="Messages.HeaderCodec"/> (a field added here is added there).
+/// </summary>
 internal sealed class ReplacementHeader
 {
     public long MigrationId { get; set; }
@@ -69,6 +70,3 @@ internal sealed record PendingRequest(string Id, string? Host, string? Checkpoin
 
 /// <summary>A phase and its time since the signal.</summary>
 internal sealed record PhaseTime(string Phase, double Seconds);
-
-[JsonSerializable(typeof(ReplacementHeader))]
-internal sealed partial class ReplacementHeaderContext : JsonSerializerContext;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Mitten.GroupComm;
 using Mitten.Protocol.Messages;
 using Mitten.Protocol.Spares;
@@ -187,7 +186,7 @@ internal sealed partial class GroupProtocol
         header.ReplenishedSpare = SlotToReplenish(spare)?.Id ?? -1;
         header.Prepared = poolMembers is not null && HasPreparedGroup(spare!);
         header.FinalHeaderFollows = finalHeaderFollows;
-        byte[] headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, ReplacementHeaderContext.Default.ReplacementHeader);
+        byte[] headerBytes = HeaderCodec.Encode(header);
         long built = Stopwatch.GetTimestamp();
         inter.Send<byte>(headerBytes, 0, ControlTag.Header);
         if (ProtocolTrace.Enabled)

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text;
-using System.Text.Json;
 using Mitten.Checkpoint.Communication;
 using Mitten.Control;
 using Mitten.Diagnostics;
@@ -36,8 +35,7 @@ internal sealed partial class GroupProtocol
         long awaitHeader = Stopwatch.GetTimestamp();
         byte[] headerBytes = ReceiveFromMovingRank(parent, ControlTag.Header);
         long headerCame = Stopwatch.GetTimestamp();
-        ReplacementHeader header = JsonSerializer.Deserialize(headerBytes, ReplacementHeaderContext.Default.ReplacementHeader)
-            ?? throw new InvalidDataException("empty migration header");
+        ReplacementHeader header = DecodeHeader(parent, headerBytes);
         if (header.Fault == "die-before-restore")
         {
             ExitProcess(3); // fault injection for the tests: the replacement dies before the commit
@@ -67,8 +65,7 @@ internal sealed partial class GroupProtocol
             if (lateHeader)
             {
                 // Sent after the drain, before the list: the fields as they are after the synchronization.
-                header = JsonSerializer.Deserialize(ReceiveFromMovingRank(parent, ControlTag.Header), ReplacementHeaderContext.Default.ReplacementHeader)
-                    ?? throw new InvalidDataException("empty final migration header");
+                header = HeaderCodec.Decode(ReceiveFromMovingRank(parent, ControlTag.Header)); // a bad one is the catch's restore failure
             }
             received.PrependAll(ReceivedMessageList.Deserialize(state.ReadCommunicationState()));
             listRead = Stopwatch.GetTimestamp();
@@ -394,6 +391,24 @@ internal sealed partial class GroupProtocol
         Span<long> commit = [0];
         parent.Recv<long>(commit, 0, ControlTag.Commit);
         return true;
+    }
+
+    /// <summary>
+    /// The header (<see cref="HeaderCodec"/>); one that is not a header of this program's format is
+    /// a failed restore: the moving rank hears why (RESTORE_FAILED) and rolls back, and this process leaves.
+    /// </summary>
+    private static ReplacementHeader DecodeHeader(Communicator parent, byte[] bytes)
+    {
+        try
+        {
+            return HeaderCodec.Decode(bytes);
+        }
+        catch (InvalidDataException e)
+        {
+            parent.Send<byte>(Encoding.UTF8.GetBytes(e.Message), 0, ControlTag.RestoreFailed);
+            LeaveAsReplacement(null, e.Message);
+            throw; // unreachable
+        }
     }
 
     /// <summary>A replacement that is not (yet) a member of the group leaves: one line, exit 0 (the moving rank rolls back or has rolled back).</summary>

@@ -171,15 +171,14 @@ internal sealed partial class GroupProtocol
     }
 
     /// <summary>
-    /// Compiles the header's JSON code both ways while idle (the replacement reads a header, and
+    /// Runs the header's codec both ways while idle (the replacement reads a header, and
     /// writes one if it moves again), so neither costs time while the group is frozen; an original
     /// rank passes the header it would send (<paramref name="sample"/>), a spare a small sample.
     /// </summary>
     internal static void WarmHeaderCode(ReplacementHeader? sample = null)
     {
         sample ??= new ReplacementHeader { PoolMembers = [0], Spares = [new SpareInfo()], Timeline = [new PhaseTime("warm", 0)] };
-        byte[] bytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(sample, ReplacementHeaderContext.Default.ReplacementHeader);
-        _ = System.Text.Json.JsonSerializer.Deserialize(bytes, ReplacementHeaderContext.Default.ReplacementHeader);
+        _ = Messages.HeaderCodec.Decode(Messages.HeaderCodec.Encode(sample));
     }
 
     /// <summary>A spare that is no longer needed leaves: exit 0, quietly unless something went wrong.</summary>

@@ -38,6 +38,9 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
     /// <summary>Migrations this process took part in as the migrating rank or its replacement.</summary>
     public IReadOnlyList<MigrationReport> MigrationHistory => protocol.History;
 
+    /// <summary>The protocol under this session (the test drivers' way in; not part of the API).</summary>
+    internal GroupProtocol Protocol => protocol;
+
     private MittenSession(TState state, GroupProtocol protocol, bool isReplacement, SignalForwarder signals)
     {
         State = state;

@@ -6,6 +6,7 @@ using Mitten.Tests.Drivers;
 //   calls    --iterations N [--migrate RANK@ITER]... [--truncate-at ITER]   Sendrecv, Ssend, Probe, request sets, v-collectives
 //   derived [derived-blocked] --iterations N [--migrate RANK@ITER]...   derived communicators, Cartesian grids, Ibarrier/Ibcast/Iallreduce
 //   requests                                                  bad requests are refused, the job goes on
+//   warmup-guard                                              the start-up drain exercise does nothing while requests are live
 //   payload  --payload-stream-sizes N,N,... | --payload-doubles N   rank 1 moves with payloads checked bit by bit
 // One write() per line: Console's own stdout writer flushes every 256 characters, so a long line
 // (MIGRATION ...) could reach mpiexec in pieces with another rank's line between them.
@@ -20,6 +21,7 @@ return options.Scenario switch
     "transit" => TransitScenario.Run(options),
     "blocked" => BlockedScenario.Run(options),
     "requests" => RequestScenario.Run(options),
+    "warmup-guard" => WarmupGuardScenario.Run(options),
     "calls" => CallsScenario.Run(options),
     "derived" => DerivedScenario.Run(options, blockedRow: false),
     "derived-blocked" => DerivedScenario.Run(options, blockedRow: true),

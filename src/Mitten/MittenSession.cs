@@ -115,7 +115,7 @@ public sealed class MittenSession<TState> : IDisposable where TState : class
         long initStart = System.Diagnostics.Stopwatch.GetTimestamp();
         if (!Mpi.IsInitialized)
         {
-            ProtocolWarmup.StartBeforeInitOnSpawnedReplacement(); // a spawned replacement compiles its receive while MPI_Init waits
+            ProtocolWarmup.StartBeforeInitOnSpawnedReplacement(typeof(TState)); // a spawned replacement compiles its receive while MPI_Init waits
             Mpi.Init(ThreadLevel.Single); // signal handlers only set a flag; MPI is called from the main thread
         }
         ProtocolWarmup.NoteStartup(entered, initStart, System.Diagnostics.Stopwatch.GetTimestamp());

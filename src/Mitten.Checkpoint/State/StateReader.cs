@@ -100,6 +100,27 @@ public sealed partial class StateReader
     internal long Bytes => bytes;
     internal int Objects => objects.Count;
 
+    /// <summary>
+    /// Runs the reader's own table and checksum code once with no stream (a spawned replacement
+    /// does this while MPI_Init waits, before its state arrives): the shared pools of the tables'
+    /// element types are created and their rent and return run, and the checksum's vector loop runs
+    /// over zeros. No application data; nothing stays rented.
+    /// </summary>
+    internal static void WarmTables()
+    {
+        new PooledList<RestoredObject>(1).Release();
+        new PooledList<(object Value, TypeCodec Codec)>(1).Release();
+        new PooledList<BackReference>(1).Release();
+        _ = Array.Empty<RestoredObject>();
+        _ = Array.Empty<BackReference>();
+        Span<byte> zeros = stackalloc byte[256];
+        zeros.Clear();
+        var sum = new Checksum();
+        sum.Update(zeros);
+        sum.Update(zeros[..5]);
+        _ = sum.Finish(0, 0);
+    }
+
     /// <summary>Gives the tables and the frame buffer back to their pools; the reader cannot be used afterwards.</summary>
     internal void Release()
     {

@@ -1,4 +1,8 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
+using System.Reflection;
+using System.Runtime.CompilerServices;
+using Mitten.Checkpoint.State;
 
 namespace Mitten.Protocol;
 
@@ -41,6 +45,115 @@ internal static partial class ProtocolWarmup
         {
             Compile(type, null);
         }
+        if (restoredStateType is { } stateType)
+        {
+            PrepareRestore(stateType);
+        }
+    }
+
+    /// <summary>The application's state type, whose restore a spawned replacement prepares before MPI_Init (null: none).</summary>
+    private static Type? restoredStateType;
+
+    /// <summary>Methods <see cref="PrepareRestore"/> compiled and its milliseconds (for the trace).</summary>
+    internal static int RestoreMethodsPrepared { get; private set; }
+
+    internal static double RestorePrepareMilliseconds { get; private set; }
+
+    /// <summary>
+    /// What the restore of a <paramref name="stateType"/> meets first and the per-assembly
+    /// ReadyToRun images lack (bench/RESULTS.md "spawn18", "spawn19"): the state type's own
+    /// methods (its generated restore, its setters and after-restore code: the program's assembly
+    /// has no precompiled code), the reader's generic reads instantiated over the state's
+    /// primitive field and array element types, the restored arrays' allocation for those element
+    /// types, and the reader's tables and checksum (run once, <see cref="StateReader.WarmTables"/>).
+    /// Compiles; runs no application code and reads no state.
+    /// </summary>
+    [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]
+    [UnconditionalSuppressMessage("Trimming", "IL2070", Justification = "A best-effort warm-up: a field or method trimming removed is never used.")]
+    [UnconditionalSuppressMessage("Trimming", "IL2075", Justification = "As above.")]
+    private static void PrepareRestore(Type stateType)
+    {
+        long begin = Stopwatch.GetTimestamp();
+        int prepared = Compile(stateType, null);
+        if (typeof(IMigratable).IsAssignableFrom(stateType) && !stateType.IsInterface)
+        {
+            foreach (MethodInfo method in stateType.GetInterfaceMap(typeof(IMigratable)).TargetMethods)
+            {
+                prepared += PrepareOne(method);
+            }
+        }
+        StateReader.WarmTables();
+        prepared += Compile(typeof(StateReader), null); // its non-generic methods: the image has most; a few (SetBackReferences) it has not
+        // The raw reads under Read<T>: bool, char, int and long, double read as byte, ushort, uint and ulong.
+        var elements = new HashSet<Type> { typeof(bool), typeof(int), typeof(long), typeof(double), typeof(byte), typeof(ushort), typeof(uint), typeof(ulong) };
+        var arrays = new HashSet<Type>();
+        const BindingFlags Fields = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly;
+        for (Type? t = stateType; t is not null && t != typeof(object); t = t.BaseType)
+        {
+            foreach (FieldInfo field in t.GetFields(Fields))
+            {
+                Type f = field.FieldType;
+                if (f.IsPrimitive)
+                {
+                    elements.Add(f);
+                }
+                else if (f.IsArray && f.GetElementType() is { IsPrimitive: true } element)
+                {
+                    elements.Add(element);
+                    arrays.Add(element);
+                }
+            }
+        }
+        const BindingFlags Instance = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        MethodInfo?[] reads =
+        [
+            typeof(StateReader).GetMethods(Instance).FirstOrDefault(m => m.Name == nameof(StateReader.Read) && m.IsGenericMethodDefinition && m.GetParameters().Length == 0),
+            typeof(StateReader).GetMethod("ReadRaw", Instance),
+        ];
+        MethodInfo? allocate = typeof(RestoredArrays).GetMethod(nameof(RestoredArrays.Allocate));
+        foreach (Type element in elements)
+        {
+            foreach (MethodInfo? read in reads)
+            {
+                prepared += PrepareGeneric(read, element);
+            }
+            if (arrays.Contains(element))
+            {
+                prepared += PrepareGeneric(allocate, element);
+            }
+        }
+        RestoreMethodsPrepared = prepared;
+        RestorePrepareMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
+    }
+
+    private static int PrepareOne(MethodInfo method)
+    {
+        try
+        {
+            RuntimeHelpers.PrepareMethod(method.MethodHandle);
+            return 1;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
+        {
+            return 0;
+        }
+    }
+
+    private static int PrepareGeneric(MethodInfo? definition, Type argument)
+    {
+        if (definition is null)
+        {
+            return 0;
+        }
+        try
+        {
+            RuntimeHelpers.PrepareMethod(definition.MethodHandle, [argument.TypeHandle]);
+            return 1;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
+        {
+            return 0; // a constraint the type does not meet: compiled on first use, if ever used
+        }
     }
 
     /// <summary>
@@ -67,12 +180,13 @@ internal static partial class ProtocolWarmup
     /// longer (same section). Nothing here calls MPI. The variable is removed from the
     /// environment so that no process this one starts inherits it.
     /// </summary>
-    internal static void StartBeforeInitOnSpawnedReplacement()
+    internal static void StartBeforeInitOnSpawnedReplacement(Type stateType)
     {
         if (Environment.GetEnvironmentVariable(SpawnedReplacementVariable) != "1")
         {
             return;
         }
+        restoredStateType = stateType;
         Environment.SetEnvironmentVariable(SpawnedReplacementVariable, null);
         if (Disabled)
         {

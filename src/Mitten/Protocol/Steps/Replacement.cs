@@ -95,7 +95,7 @@ internal sealed partial class GroupProtocol
                 $"receiver opened {Stopwatch.GetElapsedTime(restoreStart, opened).TotalMilliseconds:F1} ms, " +
                 $"application codec {Stopwatch.GetElapsedTime(opened, codecDone).TotalMilliseconds:F1} ms (its after-restore step {MigratableCodec.LastAfterRestoreMs:F1} ms; RestoredArrays: allocations {RestoredArrays.Spent.AllocateMs:F1} ms, placing {RestoredArrays.Spent.PlaceMs:F1} ms), " +
                 $"{(lateHeader ? "final header and " : "")}message list {Stopwatch.GetElapsedTime(codecDone, listRead).TotalMilliseconds:F1} ms, rest of the stream {Stopwatch.GetElapsedTime(listRead).TotalMilliseconds:F1} ms; " +
-                $"warm-up started before MPI_Init {ProtocolWarmup.BeforeInitMilliseconds:F1} ms, waited for {ProtocolWarmup.BeforeInitWaitMilliseconds:F1} ms"));
+                $"warm-up started before MPI_Init {ProtocolWarmup.BeforeInitMilliseconds:F1} ms (of it the restore's {ProtocolWarmup.RestoreMethodsPrepared} methods {ProtocolWarmup.RestorePrepareMilliseconds:F1} ms), waited for {ProtocolWarmup.BeforeInitWaitMilliseconds:F1} ms"));
         }
         double restoredMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         JobDirectory? job = openJob(header.JobDirectory);

@@ -10,7 +10,7 @@ namespace Mitten.Protocol;
 /// decompressor); the frames end the section for it. Small writes are gathered into frames of up
 /// to <see cref="GatherBytes"/>; larger ones go as one frame straight from the codec's memory.
 /// </summary>
-internal sealed class ApplicationStateWriter(StateSender sender) : Stream
+internal sealed class ApplicationStateWriter(StateSender sender) : WriteOnlyStream
 {
     internal const int GatherBytes = 64 * 1024;
     private readonly byte[] gather = GC.AllocateUninitializedArray<byte>(GatherBytes + 4);
@@ -58,24 +58,11 @@ internal sealed class ApplicationStateWriter(StateSender sender) : Stream
         }
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-    public override void WriteByte(byte value) => Write([value]);
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => written; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-
-    /// <summary>Codecs may dispose the stream they write (a BinaryWriter does); the transfer ends it.</summary>
-    protected override void Dispose(bool disposing) { }
+    protected override long BytesWritten => written;
 }
 
 /// <summary>The replacement's view of the application's section: the frames' bytes, then the end (0) at the end frame.</summary>
-internal sealed class ApplicationStateReader(StateReceiver receiver) : Stream, global::Mitten.Checkpoint.State.IPreparesReadDestination
+internal sealed class ApplicationStateReader(StateReceiver receiver) : ReadOnlyForwardStream, global::Mitten.Checkpoint.State.IPreparesReadDestination
 {
     private int frameLeft;
     private bool ended;
@@ -115,27 +102,8 @@ internal sealed class ApplicationStateReader(StateReceiver receiver) : Stream, g
     /// <summary>After the codec: skips what it left unread of the section, up to the end frame; returns how many bytes that was.</summary>
     internal long SkipToEnd() => StateTransfer.SkipRest(this);
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-    public override int ReadByte()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 1 ? one[0] : -1;
-    }
+    protected override long BytesRead => read;
 
     void global::Mitten.Checkpoint.State.IPreparesReadDestination.PrepareDestination(Span<byte> destination) =>
         ((global::Mitten.Checkpoint.State.IPreparesReadDestination)receiver).PrepareDestination(destination);
-
-    /// <summary>Codecs may dispose the stream they read (a BinaryReader does); the transfer ends it.</summary>
-    protected override void Dispose(bool disposing) { }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

@@ -120,7 +120,7 @@ internal static class StateTransfer
 internal sealed class StateTransferException(string message) : Exception(message);
 
 /// <summary>The moving rank's side of one state transfer.</summary>
-internal abstract class StateSender : Stream
+internal abstract class StateSender : WriteOnlyStream
 {
     private long written;
 
@@ -198,19 +198,7 @@ internal abstract class StateSender : Stream
         written += buffer.Length;
     }
 
-    public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-    public override void WriteByte(byte value) => Write([value]);
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => written; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
+    protected override long BytesWritten => written;
 
     /// <summary>
     /// While waiting on the transport: a RESTORE_FAILED from the replacement (it read part of
@@ -230,7 +218,7 @@ internal abstract class StateSender : Stream
 /// The replacement's side of one state transfer. A large array the codec is about to read gets
 /// memory prepared before the state came, where there is some (<see cref="Spares.ReceiveMemory"/>).
 /// </summary>
-internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.IPreparesReadDestination
+internal abstract class StateReceiver : ReadOnlyForwardStream, global::Mitten.Checkpoint.State.IPreparesReadDestination
 {
     private long read;
     private bool ended;
@@ -288,18 +276,9 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
         return n;
     }
 
-    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+    protected override long BytesRead => read;
 
-    public override int ReadByte()
-    {
-        Span<byte> one = stackalloc byte[1];
-        return Read(one) == 1 ? one[0] : -1;
-    }
-
-    /// <summary>Codecs may dispose the stream they read (a BinaryReader does); the transfer ends it.</summary>
-    protected override void Dispose(bool disposing) { }
-
-    /// <summary>Releases the transport (the stream itself ignores Dispose, see above) and the prepared memory the restore did not use.</summary>
+    /// <summary>Releases the transport (the stream itself ignores Dispose, see <see cref="ReadOnlyForwardStream"/>) and the prepared memory the restore did not use.</summary>
     internal void Release()
     {
         ReleaseTransport();
@@ -319,16 +298,6 @@ internal abstract class StateReceiver : Stream, global::Mitten.Checkpoint.State.
             _ = Spares.ReceiveMemory.Place(destination);
         }
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => read; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
     /// <summary>The deadline of one wait for the next chunk or published bytes (the same limit as the other messages from the moving rank).</summary>
     protected static Deadline NextChunkDeadline() =>

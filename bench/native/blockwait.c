@@ -13,6 +13,8 @@
  *             is interrupted from inside MPI would cost (the callback never fires here)
  *   waitcblp  the same with the callback registered as low-priority (opal_progress_register_lp:
  *             called only on a progress call that found no event, every 8th such call)
+ *   waitcbreg waitcblp with the callback registered before and unregistered after each MPI_Wait
+ *             (what a wait would cost that keeps the callback out of every other MPI call)
  * One measurement = K round trips (K calibrated on recv to >= min-ms), the variants in rotating
  * order per measurement, T measurements per size. Output (rank 0), per size and variant:
  *   variant,size,k,min_ns,p10_ns,median_ns   (ns per one-way message = time / 2K)
@@ -26,8 +28,8 @@
 #include <string.h>
 #include "exchange.h"
 
-enum { RECV, WAIT, WAITANY, TEST, TEST1ANY, WAITCB, WAITCBLP, VARIANTS };
-static const char *names[VARIANTS] = { "recv", "wait", "waitany", "test", "test1any", "waitcb", "waitcblp" };
+enum { RECV, WAIT, WAITANY, TEST, TEST1ANY, WAITCB, WAITCBLP, WAITCBREG, VARIANTS };
+static const char *names[VARIANTS] = { "recv", "wait", "waitany", "test", "test1any", "waitcb", "waitcblp", "waitcbreg" };
 
 /* Open MPI 4.1's libopen-pal: a function called on every opal_progress() */
 typedef int (*opal_progress_callback_t)(void);
@@ -71,6 +73,10 @@ static void receive(char *b, int n, int peer, int variant)
     MPI_Irecv(b, n, MPI_BYTE, peer, 1, MPI_COMM_WORLD, &r);
     if (variant == WAIT || variant == WAITCB || variant == WAITCBLP) {
         MPI_Wait(&r, MPI_STATUS_IGNORE);
+    } else if (variant == WAITCBREG) {
+        opal_progress_register_lp(progress_check);
+        MPI_Wait(&r, MPI_STATUS_IGNORE);
+        opal_progress_unregister(progress_check);
     } else if (variant == WAITANY) {
         waitany_loop(&r);
     } else if (variant == TEST) {

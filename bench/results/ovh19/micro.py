@@ -2,14 +2,18 @@
 """Reads micro.sh output: per job the machine state (recv's 8-byte one-way minimum: fast < 0.2 us)
 and each variant's difference to recv (ns, min and 10th percentile); then medians per state."""
 import sys, statistics as st
-jobs = []; cur = None
+jobs = []; cur = None; head = ''
 for line in open(sys.argv[1]):
+    # a job starts at its CSV header; the '# job' line before it gives its time and load (two loops
+    # wrote into micro4.txt between 16:26 and 16:50, so a '# job' line can stand before another's output)
     if line.startswith('# job'):
-        cur = {'head': line.strip(), 'rows': {}}; jobs.append(cur); continue
+        head = line.strip(); continue
+    if line.startswith('variant,'):
+        cur = {'head': head, 'rows': {}}; jobs.append(cur); continue
     f = line.strip().split(',')
     if cur is None or len(f) != 6 or f[0] in ('variant', 'delta_ns_vs_recv'): continue
     cur['rows'][(f[0], int(f[1]))] = (float(f[3]), float(f[4]), float(f[5]))
-variants = ['wait', 'waitany', 'test', 'test1any', 'waitcb', 'waitcblp']
+variants = ['wait', 'waitany', 'test', 'test1any', 'waitcb', 'waitcblp', 'waitcbreg']
 agg = {}
 for j in jobs:
     r = j['rows']

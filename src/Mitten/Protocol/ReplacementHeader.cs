@@ -21,6 +21,8 @@ internal sealed class ReplacementHeader
 
     public List<PhaseTime> Timeline { get; set; } = [];
     public double ProtocolSeconds { get; set; }
+    public double FreezeWaitSeconds { get; set; }
+    public double LockWaitSeconds { get; set; }
     public double FreezeStartUnixMs { get; set; }
     public long StateBytes { get; set; }
 

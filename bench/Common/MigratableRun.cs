@@ -80,7 +80,7 @@ public static class MigratableRun
         {
             line.Append(string.Create(CultureInfo.InvariantCulture, $" {phase}_ms={seconds * 1000:F1}"));
         }
-        line.Append(string.Create(CultureInfo.InvariantCulture, $" protocol_ms={report.ProtocolSeconds * 1000:F3} state_bytes={report.StateBytes}"));
+        line.Append(string.Create(CultureInfo.InvariantCulture, $" protocol_ms={report.ProtocolSeconds * 1000:F3} freeze_wait_ms={report.FreezeWaitSeconds * 1000:F3} lock_wait_ms={report.LockWaitSeconds * 1000:F3} state_bytes={report.StateBytes}"));
         Console.WriteLine(line);
         Console.WriteLine("MIGRATION report: " + report);
         Console.Out.Flush();

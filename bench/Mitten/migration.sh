@@ -72,7 +72,7 @@ migration() {
   [ "$hosts" -gt 0 ] && files=migration-hosts   # its own files: a cross-host run does not replace the local figures
   [ "$aot" -eq 1 ] && files=$files-aot          # nor does a Native AOT run replace the JIT's
   local raw=$RESULTS/$files.csv
-  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement,stopped_ms,freeze_from_stop_ms" >"$raw"
+  echo "rep,class,ranks,moved_rank,iteration,sync_ms,protocol_ms,spawn_ms,transfer_ms,total_ms,freeze_ms,synchronized_ms,spawned_ms,restored_ms,committed_ms,resumed_ms,state_bytes,verified,variant,from,to,spares,job_s,load1,replacement,stopped_ms,freeze_from_stop_ms,freeze_wait_ms,lock_wait_ms" >"$raw"
   rm -f "$RESULTS/$files-failures.txt"   # written only when a job fails
   local total=0 done_runs=0 failed_runs=0 rep ranks variant nvariants started=$SECONDS
   nvariants=$(echo "$variants" | wc -w)
@@ -123,12 +123,13 @@ migration() {
             for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
             s = f["synchronized_ms"]; y = ("spawned_ms" in f) ? f["spawned_ms"] : f["spare_taken_ms"]; r = f["restored_ms"]
             st = ("stopped_ms" in f) ? f["stopped_ms"] : s
-            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.1f\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
+            printf "%s,%s,%s,%s,%s,%s,%s,%.1f,%.1f,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%.1f,%s,%s\n", rep, c, n, f["rank"], f["iteration"], s, f["protocol_ms"],
               y - s, r - y, f["resumed_ms"], f["freeze_ms"], s, y, r, f["committed_ms"], f["resumed_ms"], f["state_bytes"], v, variant, f["from"], f["to"], sp, js, ld,
-              ("spare_taken_ms" in f) ? "spare" : "spawn", st, f["resumed_ms"] - st
+              ("spare_taken_ms" in f) ? "spare" : "spawn", st, f["resumed_ms"] - st,
+              ("freeze_wait_ms" in f) ? f["freeze_wait_ms"] : "nan", ("lock_wait_ms" in f) ? f["lock_wait_ms"] : "nan"
           }' >>"$raw"
         if grep -q '^MIGRATION rank=' "$TMP/migration.out"; then
-          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s, %s %s, transfer %s, total %s, freeze %s ms (from the stop %s ms); verified %s; job %s s", $6, $7, ($25 == "spare" ? "take" : "spawn"), $8, $9, $10, $11, $27, $18, $23 }'); load $load1 at start"
+          progress "  $(tail -1 "$raw" | awk -F, '{ printf "sync %s, protocol %s (freeze wait %s; lock wait %s), %s %s, transfer %s, total %s, freeze %s ms (from the stop %s ms); verified %s; job %s s", $6, $7, $28, $29, ($25 == "spare" ? "take" : "spawn"), $8, $9, $10, $11, $27, $18, $23 }'); load $load1 at start"
         else
           progress "no migration was reported in this run"
         fi
@@ -137,7 +138,7 @@ migration() {
   done
 
   local summary=$RESULTS/$files-summary.csv
-  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified,variant,spares" >"$summary"
+  echo "ranks,runs,sync_ms,protocol_ms,spawn_ms,transfer_ms,commit_resume_ms,total_ms,freeze_ms,total_min_ms,total_max_ms,spawn_share_pct,state_bytes,verified,variant,spares,freeze_wait_ms,lock_wait_ms" >"$summary"
   for variant in $variants; do
     for ranks in $ranks_list; do
       local sel runs
@@ -146,12 +147,12 @@ migration() {
       local spares=${MITTEN_SPARES:-0}
       case "$variant" in spares*) spares=${variant#spares} ;; esac
       if [ "$runs" -eq 0 ]; then
-        echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no,$variant,$spares" >>"$summary"
+        echo "$ranks,0,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,nan,no,$variant,$spares,nan,nan" >>"$summary"
         continue
       fi
       col() { printf '%s\n' "$sel" | cut -d, -f"$1" | median; }
-      local s p y z t f lo hi bytes verified
-      s=$(col 6); p=$(col 7); y=$(col 8); z=$(col 9); t=$(col 10); f=$(col 11); bytes=$(col 17)
+      local s p y z t f lo hi bytes verified fw lw
+      s=$(col 6); p=$(col 7); y=$(col 8); z=$(col 9); t=$(col 10); f=$(col 11); bytes=$(col 17); fw=$(col 28); lw=$(col 29)
       lo=$(printf '%s\n' "$sel" | cut -d, -f10 | minimum)
       hi=$(printf '%s\n' "$sel" | cut -d, -f10 | maximum)
       verified=yes
@@ -160,14 +161,14 @@ migration() {
       # commit_resume is the median of the runs' resumed - restored (not a difference of medians).
       local cr
       cr=$(printf '%s\n' "$sel" | awk -F, '{ print $16 - $14 }' | median)
-      awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v cr="$cr" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" -v w="$variant" -v sp="$spares" \
-        'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s,%s,%s\n", n, r, s, p, y, z, cr, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v, w, sp }' >>"$summary"
+      awk -v n="$ranks" -v r="$runs" -v s="$s" -v p="$p" -v y="$y" -v z="$z" -v cr="$cr" -v t="$t" -v f="$f" -v lo="$lo" -v hi="$hi" -v b="$bytes" -v v="$verified" -v w="$variant" -v sp="$spares" -v fw="$fw" -v lw="$lw" \
+        'BEGIN { printf "%s,%d,%.1f,%.3f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%.1f,%d,%s,%s,%s,%s,%s\n", n, r, s, p, y, z, cr, t, f, lo, hi, (t > s ? 100 * y / (t - s) : 0), b, v, w, sp, fw, lw }' >>"$summary"
     done
   done
   {
     echo "migration: IS class $class, rank $moving moved at iteration $iteration, medians (ms since the request was seen; runs per rank count in 'runs'):"
-    printf '%11s %6s %6s %5s %9s %11s %10s %11s %13s %9s %9s %15s %11s %9s\n' variant spares ranks runs sync protocol spawn/take transfer commit+resume total freeze total_min..max spawn_share verified
-    awk -F, 'NR > 1 { printf "%11s %6s %6s %5s %9s %11s %10s %11s %13s %9s %9s %15s %10s%% %9s\n", $15, $16, $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
+    printf '%11s %6s %6s %5s %9s %11s %11s %10s %10s %11s %13s %9s %9s %15s %11s %9s\n' variant spares ranks runs sync protocol freeze_wait lock_wait spawn/take transfer commit+resume total freeze total_min..max spawn_share verified
+    awk -F, 'NR > 1 { printf "%11s %6s %6s %5s %9s %11s %11s %10s %10s %11s %13s %9s %9s %15s %10s%% %9s\n", $15, $16, $1, $2, $3, $4, $17, $18, $5, $6, $7, $8, $9, $10 ".." $11, $12, $14 }' "$summary"
   } >&2
 
   if [ "$sweep" -eq 1 ]; then
@@ -203,7 +204,7 @@ GNUPLOT
   if [ "$hosts" -eq 0 ]; then
     local mg_fields="aot=1"
     [ "$aot" -eq 1 ] || mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
-    echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=nan %s\n", $1, spares, $3, $4, $5, $6, $8, $9, mg }'
+    echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s freeze_wait_ms=%s lock_wait_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=nan %s\n", $1, spares, $3, $4, $17, $18, $5, $6, $8, $9, mg }'
     return
   fi
   # Cross-host against same-host (no MG part with --hosts): per repetition the ratio of the two totals (and spawns), then their median.
@@ -226,7 +227,7 @@ GNUPLOT
   printf '%s\n%s\n' "$last" "$same" | awk -F, -v h="$hosts" -v r="$ratio" -v sr="$spawn_ratio" -v fr="$freeze_ratio" -v pr="$protocol_ratio" -v sp="$spares_run" -v tk="$taken" -v ld="$load" -v cl="$class" 'NR == 1 { split($0, x, ",") } NR == 2 { split($0, y, ",") }
     END {
       w = (sp > 0) ? "take" : "spawn"
-      printf "migration: hosts=%s class=%s ranks=%s spares=%s sync_ms=%s protocol_ms=%s %s_ms=%s transfer_ms=%s commit_resume_ms=%s total_ms=%s freeze_ms=%s same_host_sync_ms=%s same_host_protocol_ms=%s same_host_%s_ms=%s same_host_transfer_ms=%s same_host_commit_resume_ms=%s same_host_total_ms=%s same_host_freeze_ms=%s cross_vs_same_total=%s cross_vs_same_freeze=%s cross_vs_same_protocol=%s cross_vs_same_%s=%s", h, cl, x[1], sp, x[3], x[4], w, x[5], x[6], x[7], x[8], x[9], y[3], y[4], w, y[5], y[6], y[7], y[8], y[9], r, fr, pr, w, sr
+      printf "migration: hosts=%s class=%s ranks=%s spares=%s sync_ms=%s protocol_ms=%s freeze_wait_ms=%s lock_wait_ms=%s %s_ms=%s transfer_ms=%s commit_resume_ms=%s total_ms=%s freeze_ms=%s same_host_sync_ms=%s same_host_protocol_ms=%s same_host_freeze_wait_ms=%s same_host_lock_wait_ms=%s same_host_%s_ms=%s same_host_transfer_ms=%s same_host_commit_resume_ms=%s same_host_total_ms=%s same_host_freeze_ms=%s cross_vs_same_total=%s cross_vs_same_freeze=%s cross_vs_same_protocol=%s cross_vs_same_%s=%s", h, cl, x[1], sp, x[3], x[4], x[17], x[18], w, x[5], x[6], x[7], x[8], x[9], y[3], y[4], y[17], y[18], w, y[5], y[6], y[7], y[8], y[9], r, fr, pr, w, sr
       if (sp > 0) printf " spare_taken=%s", tk
       printf " load1=%s\n", ld }' | sed "s/\$/$([ "$aot" -eq 1 ] && echo ' aot=1')/"
 }

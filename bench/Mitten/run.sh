@@ -44,7 +44,10 @@
 #       A job that fails or passes --job-timeout is recorded in migration*-failures.txt and the sweep goes on.
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
-#       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P spawn_ms=Y transfer_ms=Z total_ms=T freeze_ms=F mg_...=...".
+#       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P freeze_wait_ms=W lock_wait_ms=L spawn_ms=Y transfer_ms=Z total_ms=T
+#       freeze_ms=F mg_...=...". freeze_wait_ms: the part of protocol_ms spent in the freeze's one-sided operations
+#       (across hosts: waiting for the other host's ranks to next enter MPI, docs/PROTOCOL.md "Per-process state in
+#       the window"); lock_wait_ms: the migration lock taken before it (not part of protocol_ms). Both in the CSVs too.
 #       --aot: IS runs as a Native AOT program (scripts/publish-is-aot.sh publishes it into bench/IS/bin/aot,
 #       again only when its sources changed; MITTEN_AOT_DIR names another directory); the summary line
 #       ends with aot=1 and has no MG part; its files are migration*-aot.
@@ -52,7 +55,7 @@
 #       end, when not up already), each repetition moving rank K to the host it is on (same-host)
 #       and to the next host (cross-host), alternating which goes first; no MG part. The phases are
 #       the cross-host medians (files migration-hosts*.csv/png); the line is "migration: hosts=H class=C ranks=N spares=S sync_ms= protocol_ms=
-#       spawn_ms= (take_ms= with spares) transfer_ms= commit_resume_ms= total_ms= freeze_ms= same_host_<each>_ms=
+#       freeze_wait_ms= lock_wait_ms= spawn_ms= (take_ms= with spares) transfer_ms= commit_resume_ms= total_ms= freeze_ms= same_host_<each>_ms=
 #       cross_vs_same_total= cross_vs_same_freeze= cross_vs_same_protocol= cross_vs_same_spawn|take= [spare_taken=K/N]
 #       load1=median(min..max)" (ratios: medians of per-repetition ratios). With --spares S the spares
 #       start on each variant's TARGET host (MITTEN_SPARE_HOSTS: h1 for same-host, h2 for cross-host),

@@ -21,6 +21,16 @@ public sealed record MigrationReport(
     string ToHost,
     long StateBytes)
 {
+    /// <summary>
+    /// Of <see cref="ProtocolSeconds"/>, the freeze: the one-sided operations that set every rank's
+    /// synchronization flag. When the group spans nodes nearly all of it is waiting for the other
+    /// ranks to next enter MPI (their compute in between), not work of the protocol.
+    /// </summary>
+    public double FreezeWaitSeconds { get; init; }
+
+    /// <summary>The group's migration lock taken before the freeze (waits the same way across nodes); not part of <see cref="ProtocolSeconds"/>.</summary>
+    public double LockWaitSeconds { get; init; }
+
     /// <summary>Seconds from the signal until <paramref name="phase"/>, or NaN when it did not happen.</summary>
     public double At(string phase)
     {
@@ -38,7 +48,7 @@ public sealed record MigrationReport(
     public override string ToString()
     {
         string phases = string.Join(" ", Timeline.Select(t => $"{t.Phase}={t.Seconds * 1000:F1}ms"));
-        return $"migration {Id}: rank {Rank} {FromHost} -> {ToHost} {Outcome}{(Reason.Length > 0 ? $" ({Reason})" : "")}: {phases} protocol={ProtocolSeconds * 1000:F2}ms state={StateBytes}B";
+        return $"migration {Id}: rank {Rank} {FromHost} -> {ToHost} {Outcome}{(Reason.Length > 0 ? $" ({Reason})" : "")}: {phases} protocol={ProtocolSeconds * 1000:F2}ms freeze_wait={FreezeWaitSeconds * 1000:F2}ms lock_wait={LockWaitSeconds * 1000:F2}ms state={StateBytes}B";
     }
 }
 

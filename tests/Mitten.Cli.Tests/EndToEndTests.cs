@@ -79,6 +79,9 @@ public sealed partial class EndToEndTests(ITestOutputHelper output) : IDisposabl
             Assert.True(phases.TryGetValue(phase, out double ms) && ms > 0, $"phase {phase} missing or not positive\n{migrate}");
         }
         Assert.True(phases["total"] >= phases["sync"] + phases["spawn"], migrate.ToString());
+        // The freeze's and the lock's waits are reported apart; the freeze's is a part of the protocol time.
+        Assert.True(phases.TryGetValue("freeze_wait", out double freezeWait) && freezeWait >= 0 && freezeWait <= phases["protocol"], migrate.ToString());
+        Assert.True(phases.TryGetValue("lock_wait", out double lockWait) && lockWait >= 0, migrate.ToString());
 
         // The replacement is the new rank 2: its own report, the job's location table and status agree.
         string requestId = Regex.Match(migrate.Stdout, @"migration (m\S+)").Groups[1].Value;

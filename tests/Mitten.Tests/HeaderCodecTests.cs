@@ -27,6 +27,8 @@ public class HeaderCodecTests
         TraceParent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
         Timeline = [new PhaseTime("stopped", 0.0125), new PhaseTime("synchronized", 0.031)],
         ProtocolSeconds = 0.0026,
+        FreezeWaitSeconds = 0.0011,
+        LockWaitSeconds = 0.0004,
         FreezeStartUnixMs = 1764777777150.5,
         StateBytes = 4194885,
         StateChannel = "shm:123:45:67108864",

@@ -151,6 +151,8 @@ internal sealed class JobDirectory
                 timeline.Add(new TimelineEntry(phase, Ms: Math.Round(seconds * 1000, 3)));
             }
             phases["protocol"] = Math.Round(report.ProtocolSeconds * 1000, 3);
+            phases["freeze_wait"] = Math.Round(report.FreezeWaitSeconds * 1000, 3);
+            phases["lock_wait"] = Math.Round(report.LockWaitSeconds * 1000, 3);
             double Ms(double seconds) => Math.Round(seconds * 1000, 3);
             if (outcome == MigrationOutcome.Committed)
             {

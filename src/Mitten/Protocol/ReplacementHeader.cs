@@ -22,6 +22,8 @@ internal sealed class ReplacementHeader
 
     public List<PhaseTime> Timeline { get; set; } = [];
     public double ProtocolSeconds { get; set; }
+    public double FreezeWaitSeconds { get; set; }
+    public double LockWaitSeconds { get; set; }
     public double FreezeStartUnixMs { get; set; }
     public long StateBytes { get; set; }
 

@@ -58,6 +58,16 @@ internal sealed class SynchronizationSession
     /// <summary>Time spent in the protocol's own steps (leader), in stopwatch ticks.</summary>
     internal long ProtocolTicks { get; set; }
 
+    /// <summary>
+    /// Of <see cref="ProtocolTicks"/>, the freeze's one-sided operations (SuperstepWindow.FreezeAll), in
+    /// stopwatch ticks: across nodes (osc/pt2pt) nearly all of it is waiting for the other ranks to
+    /// enter MPI, since a rank applies the fetch-and-op only then.
+    /// </summary>
+    internal long FreezeWaitTicks { get; set; }
+
+    /// <summary>The migration lock's compare-and-swap on rank 0 before the freeze, in stopwatch ticks (not part of <see cref="ProtocolTicks"/>).</summary>
+    internal long LockWaitTicks { get; set; }
+
     /// <summary>The leader's view of every process's last report (index = rank).</summary>
     internal SyncReport?[] Reports { get; private set; } = [];
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Mitten.Tests.Runtime;
@@ -76,6 +77,15 @@ public sealed partial class CrossHostTests(NamespaceHosts hosts, ITestOutputHelp
         Assert.Single(job.LinesStartingWith("REPLACEMENT rank=0 "));
         Assert.Matches(@"MIGRATION rank=1 migration \S+: rank 1 h1 -> h2 Committed", job.Stdout);
         Assert.Matches(@"MIGRATION rank=0 migration \S+: rank 0 h1 -> h2 Committed", job.Stdout);
+        // The freeze's wait is reported apart, as a part of the protocol time, through the header to the
+        // replacement that prints the report: across hosts the freeze is at least a round trip (never 0.00 ms).
+        foreach (Match report in Regex.Matches(job.Stdout, @"MIGRATION rank=\d migration .* protocol=([\d.]+)ms freeze_wait=([\d.]+)ms lock_wait=([\d.]+)ms"))
+        {
+            double protocol = double.Parse(report.Groups[1].Value, CultureInfo.InvariantCulture);
+            double freezeWait = double.Parse(report.Groups[2].Value, CultureInfo.InvariantCulture);
+            Assert.True(freezeWait > 0 && freezeWait <= protocol, report.Value);
+        }
+        Assert.Equal(Regex.Matches(job.Stdout, @"MIGRATION rank=\d migration ").Count, Regex.Matches(job.Stdout, @"MIGRATION rank=\d migration .* freeze_wait=[\d.]+ms").Count);
         // Where the processes really ran, as each reported its own host name: the replacements on h2.
         JsonObject locations = MittenCli.ReadJson(Path.Combine(jobDir, "locations.json"));
         Assert.Equal(["h2", "h2", "h2", "h2"], Enumerable.Range(0, Ranks).Select(r => (string?)locations[r.ToString()]!["host"] ?? "").ToArray());
@@ -95,6 +105,15 @@ public sealed partial class CrossHostTests(NamespaceHosts hosts, ITestOutputHelp
         Assert.Equal(Results(baseline), Results(job));
         Assert.Matches(@"r1 pid\d+\] woken in Receive with 0 \(wake\); pending, repeated after the synchronization", job.Stderr);
         Assert.Matches(@"MIGRATION rank=0 migration \S+: rank 0 h1 -> h2 Committed", job.Stdout);
+        // The freeze's wait is reported apart, as a part of the protocol time, through the header to the
+        // replacement that prints the report: across hosts the freeze is at least a round trip (never 0.00 ms).
+        foreach (Match report in Regex.Matches(job.Stdout, @"MIGRATION rank=\d migration .* protocol=([\d.]+)ms freeze_wait=([\d.]+)ms lock_wait=([\d.]+)ms"))
+        {
+            double protocol = double.Parse(report.Groups[1].Value, CultureInfo.InvariantCulture);
+            double freezeWait = double.Parse(report.Groups[2].Value, CultureInfo.InvariantCulture);
+            Assert.True(freezeWait > 0 && freezeWait <= protocol, report.Value);
+        }
+        Assert.Equal(Regex.Matches(job.Stdout, @"MIGRATION rank=\d migration ").Count, Regex.Matches(job.Stdout, @"MIGRATION rank=\d migration .* freeze_wait=[\d.]+ms").Count);
     }
 
     /// <summary>

@@ -52,6 +52,8 @@ internal static class HeaderCodec
             w.Double(p.Seconds);
         }
         w.Double(h.ProtocolSeconds);
+        w.Double(h.FreezeWaitSeconds);
+        w.Double(h.LockWaitSeconds);
         w.Double(h.FreezeStartUnixMs);
         w.Long(h.StateBytes);
         w.String(h.StateChannel);
@@ -131,6 +133,8 @@ internal static class HeaderCodec
             h.Timeline.Add(new PhaseTime(r.String("phase") ?? "", r.Double("phase time")));
         }
         h.ProtocolSeconds = r.Double("protocol seconds");
+        h.FreezeWaitSeconds = r.Double("freeze wait seconds");
+        h.LockWaitSeconds = r.Double("lock wait seconds");
         h.FreezeStartUnixMs = r.Double("freeze start");
         h.StateBytes = r.Long("state bytes");
         h.StateChannel = r.String("state channel") ?? "";

@@ -142,6 +142,7 @@ internal sealed partial class GroupProtocol
         {
             ProtocolTrace.Write(Rank, $"request {requests.Peek().Id} taken at superstep {Superstep}: locking and freezing");
         }
+        long lockStart = Stopwatch.GetTimestamp();
         if (!window.TryLockMigration(Rank))
         {
             return;
@@ -155,13 +156,20 @@ internal sealed partial class GroupProtocol
         {
             job?.AppendEvent("migration_start", Rank, id, request.Id, $"\"to\":\"{target}\"");
         }
+        long freezeStart = Stopwatch.GetTimestamp();
         long globalSuperstep = window.FreezeAll(Size);
+        long frozen = Stopwatch.GetTimestamp();
         var command = new MigrationCommand(id, Rank, globalSuperstep, mode, target);
-        sync = new SynchronizationSession(command, Size, request);
+        sync = new SynchronizationSession(command, Size, request)
+        {
+            FreezeWaitTicks = frozen - freezeStart,
+            LockWaitTicks = start - lockStart,
+        };
         sync.StartCollecting(Size, Rank);
         if (ProtocolTrace.Enabled)
         {
-            ProtocolTrace.Write(Rank, $"initiate {id} ({mode}): superstep {Superstep} collectives {Collectives} global {globalSuperstep} target {target}");
+            ProtocolTrace.Write(Rank, string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"initiate {id} ({mode}): superstep {Superstep} collectives {Collectives} global {globalSuperstep} target {target}; lock {Stopwatch.GetElapsedTime(lockStart, start).TotalMilliseconds:F2} ms, freeze {Stopwatch.GetElapsedTime(freezeStart, frozen).TotalMilliseconds:F2} ms"));
         }
         control.SendToAllBut(command, Rank);
         sync.ProtocolTicks += Stopwatch.GetTimestamp() - start;

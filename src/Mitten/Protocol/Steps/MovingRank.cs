@@ -213,6 +213,8 @@ internal sealed partial class GroupProtocol
             TraceParent = migrationSpan?.Id,
             Timeline = TimelineForHeader(),
             ProtocolSeconds = (double)session.ProtocolTicks / Stopwatch.Frequency,
+            FreezeWaitSeconds = (double)session.FreezeWaitTicks / Stopwatch.Frequency,
+            LockWaitSeconds = (double)session.LockWaitTicks / Stopwatch.Frequency,
             FreezeStartUnixMs = UnixMsOf(freezeStartTicks),
             StateChannel = stateChannel,
             JobDirectory = job?.Path,

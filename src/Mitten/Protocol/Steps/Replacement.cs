@@ -274,7 +274,11 @@ internal sealed partial class GroupProtocol
         phases.Add(("resumed", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - header.SignalUnixMs) / 1000));
         phases.Add(("freeze", (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() - header.FreezeStartUnixMs) / 1000));
         return new MigrationReport(header.MigrationId, header.Rank, MigrationOutcome.Committed, "", phases,
-            header.ProtocolSeconds, header.FromHost, Mpi.ProcessorName, header.StateBytes);
+            header.ProtocolSeconds, header.FromHost, Mpi.ProcessorName, header.StateBytes)
+        {
+            FreezeWaitSeconds = header.FreezeWaitSeconds,
+            LockWaitSeconds = header.LockWaitSeconds,
+        };
     }
 
     /// <summary>

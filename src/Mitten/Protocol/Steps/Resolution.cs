@@ -97,7 +97,11 @@ internal sealed partial class GroupProtocol
     private void RecordOutcome(SynchronizationSession session, MigrationOutcome outcome, string reason)
     {
         var report = new MigrationReport(session.Id, session.Leader, outcome, reason, timeline.ToList(),
-            (double)session.ProtocolTicks / Stopwatch.Frequency, Mpi.ProcessorName, session.TargetHost ?? "", 0);
+            (double)session.ProtocolTicks / Stopwatch.Frequency, Mpi.ProcessorName, session.TargetHost ?? "", 0)
+        {
+            FreezeWaitSeconds = (double)session.FreezeWaitTicks / Stopwatch.Frequency,
+            LockWaitSeconds = (double)session.LockWaitTicks / Stopwatch.Frequency,
+        };
         History.Add(report);
         timeline.Clear();
         EndMigrationSpan(outcome, reason);

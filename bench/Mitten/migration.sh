@@ -204,7 +204,11 @@ GNUPLOT
   if [ "$hosts" -eq 0 ]; then
     local mg_fields="aot=1"
     [ "$aot" -eq 1 ] || mg_fields=$(migration_mg "$mg_class" "$mg_ranks" "$mg_moving" "$mg_iteration" "$repeats")
-    echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s freeze_wait_ms=%s lock_wait_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=nan %s\n", $1, spares, $3, $4, $17, $18, $5, $6, $8, $9, mg }'
+    # transfer_MBps: the 64 MiB point of the state-transfer sweep to a spare (shared memory), from the last
+    # `scripts/bench.sh statetransfer` run into the same results directory; nan when there is none.
+    local sweep_mbps
+    sweep_mbps=$(awk -F, '$1 == "mib64" && $2 == "shm" { print $5 }' "$RESULTS/statetransfer-summary.csv" 2>/dev/null)
+    echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" -v mbps="${sweep_mbps:-nan}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s freeze_wait_ms=%s lock_wait_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=%s %s\n", $1, spares, $3, $4, $17, $18, $5, $6, $8, $9, mbps, mg }'
     return
   fi
   # Cross-host against same-host (no MG part with --hosts): per repetition the ratio of the two totals (and spawns), then their median.

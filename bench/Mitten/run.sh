@@ -45,7 +45,8 @@
 #       Then NAS MG (--mg-class W --mg-ranks 8 --mg-rank 1 --mg-iteration 2), the size SNOW moved 7.5 MB
 #       for in 2.29 s, R times; --only-mg runs just the MG part.
 #       Ends with "migration: ranks=8 spares=S sync_ms=S protocol_ms=P freeze_wait_ms=W lock_wait_ms=L spawn_ms=Y transfer_ms=Z total_ms=T
-#       freeze_ms=F mg_...=...". freeze_wait_ms: the part of protocol_ms spent in the freeze's one-sided operations
+#       freeze_ms=F transfer_MBps=M mg_...=...". transfer_MBps: the 64 MiB point (shared memory, to a spare) of the last
+#       `scripts/bench.sh statetransfer` sweep in the same results directory, nan if none was run there. freeze_wait_ms: the part of protocol_ms spent in the freeze's one-sided operations
 #       (across hosts: waiting for the other host's ranks to next enter MPI, docs/PROTOCOL.md "Per-process state in
 #       the window"); lock_wait_ms: the migration lock taken before it (not part of protocol_ms). Both in the CSVs too.
 #       --aot: IS runs as a Native AOT program (scripts/publish-is-aot.sh publishes it into bench/IS/bin/aot,

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using System.Reflection;
-using System.Runtime.CompilerServices;
 using Mitten.Checkpoint.State;
 
 namespace Mitten.Protocol;
@@ -79,7 +78,7 @@ internal static partial class ProtocolWarmup
         {
             foreach (MethodInfo method in stateType.GetInterfaceMap(typeof(IMigratable)).TargetMethods)
             {
-                prepared += PrepareOne(method);
+                prepared += TryPrepare(method.MethodHandle);
             }
         }
         StateReader.WarmTables();
@@ -126,35 +125,10 @@ internal static partial class ProtocolWarmup
         RestorePrepareMilliseconds = Stopwatch.GetElapsedTime(begin).TotalMilliseconds;
     }
 
-    private static int PrepareOne(MethodInfo method)
-    {
-        try
-        {
-            RuntimeHelpers.PrepareMethod(method.MethodHandle);
-            return 1;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
-        {
-            return 0;
-        }
-    }
-
-    private static int PrepareGeneric(MethodInfo? definition, Type argument)
-    {
-        if (definition is null)
-        {
-            return 0;
-        }
-        try
-        {
-            RuntimeHelpers.PrepareMethod(definition.MethodHandle, [argument.TypeHandle]);
-            return 1;
-        }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
-        {
-            return 0; // a constraint the type does not meet: compiled on first use, if ever used
-        }
-    }
+    /// <summary>Compiles <paramref name="definition"/> over <paramref name="argument"/> (0 when it was not found or cannot be: compiled on first use, if ever used).</summary>
+    [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]
+    private static int PrepareGeneric(MethodInfo? definition, Type argument) =>
+        definition is null ? 0 : TryPrepare(definition.MethodHandle, [argument.TypeHandle]);
 
     /// <summary>
     /// The environment variable a moving rank sets, through the spawn's "env" info key, for the

@@ -285,14 +285,7 @@ internal static partial class ProtocolWarmup
         {
             if ((name is null || method.Name == name) && !method.IsAbstract && !method.ContainsGenericParameters)
             {
-                try
-                {
-                    RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. type.GetGenericArguments().Select(t => t.TypeHandle)]);
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
-                {
-                    // Compiled on first use instead.
-                }
+                _ = TryPrepare(method.MethodHandle, [.. type.GetGenericArguments().Select(t => t.TypeHandle)]);
             }
         }
     }
@@ -321,50 +314,56 @@ internal static partial class ProtocolWarmup
         {
             foreach (ConstructorInfo constructor in type.GetConstructors(All))
             {
-                if (constructor.IsStatic)
+                if (!constructor.IsStatic) // a static one is run by InitializeType
                 {
-                    continue; // run by InitializeType
-                }
-                try
-                {
-                    RuntimeHelpers.PrepareMethod(constructor.MethodHandle);
-                    prepared++;
-                }
-                catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
-                {
-                    // Compiled on first use instead.
+                    prepared += TryPrepare(constructor.MethodHandle);
                 }
             }
         }
         foreach (MethodInfo method in type.GetMethods(All))
         {
-            try
+            if (method.IsAbstract || method.ContainsGenericParameters && !method.IsGenericMethodDefinition)
             {
-                if (method.IsAbstract || method.ContainsGenericParameters && !method.IsGenericMethodDefinition)
+                continue;
+            }
+            if (method.IsGenericMethodDefinition)
+            {
+                if (instantiation is not null && method.GetGenericArguments().Length == instantiation.Length)
                 {
-                    continue;
-                }
-                if (method.IsGenericMethodDefinition)
-                {
-                    if (instantiation is null || method.GetGenericArguments().Length != instantiation.Length)
-                    {
-                        continue;
-                    }
-                    RuntimeHelpers.PrepareMethod(method.MethodHandle, [.. instantiation.Select(t => t.TypeHandle)]);
-                    prepared++;
-                }
-                else if (instantiation is null)
-                {
-                    RuntimeHelpers.PrepareMethod(method.MethodHandle);
-                    prepared++;
+                    prepared += TryPrepare(method.MethodHandle, [.. instantiation.Select(t => t.TypeHandle)]);
                 }
             }
-            catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
+            else if (instantiation is null)
             {
-                // A method that cannot be prepared this way (e.g. a constraint the instantiation
-                // does not meet) is compiled on first use instead.
+                prepared += TryPrepare(method.MethodHandle);
             }
         }
         return prepared;
+    }
+
+    /// <summary>
+    /// Compiles one method (over <paramref name="instantiation"/> when it or its type is generic);
+    /// 1 if it was compiled, 0 if it cannot be prepared this way (e.g. a constraint the
+    /// instantiation does not meet): it is then compiled on first use instead.
+    /// </summary>
+    [RequiresDynamicCode("compiles methods ahead of their use (the JIT only)")]
+    private static int TryPrepare(RuntimeMethodHandle method, RuntimeTypeHandle[]? instantiation = null)
+    {
+        try
+        {
+            if (instantiation is null)
+            {
+                RuntimeHelpers.PrepareMethod(method);
+            }
+            else
+            {
+                RuntimeHelpers.PrepareMethod(method, instantiation);
+            }
+            return 1;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or TypeLoadException)
+        {
+            return 0;
+        }
     }
 }

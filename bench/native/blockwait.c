@@ -38,29 +38,12 @@ extern int opal_progress_register_lp(opal_progress_callback_t cb);
 extern int opal_progress_unregister(opal_progress_callback_t cb);
 static long flag_reads_that_fired = 0;
 static volatile int sync_flag = 0;
-static MPI_Request doorbell = MPI_REQUEST_NULL;
-static MPI_Comm control;
-static char doorbell_byte;
+static struct doorbell doorbell;
 
 static int progress_check(void)
 {
     if (sync_flag) flag_reads_that_fired++; /* a real one would cancel the waited receive */
     return 0;
-}
-
-static void waitany_loop(MPI_Request *r)
-{
-    MPI_Request pair[2];
-    pair[0] = *r;
-    pair[1] = doorbell;
-    for (;;) {
-        int index;
-        MPI_Waitany(2, pair, &index, MPI_STATUS_IGNORE);
-        if (index == 0) { *r = MPI_REQUEST_NULL; return; }
-        /* the doorbell rang (never here): re-post it, check the flag, wait again */
-        MPI_Irecv(&doorbell_byte, 0, MPI_BYTE, MPI_ANY_SOURCE, 7, control, &doorbell);
-        pair[1] = doorbell;
-    }
 }
 
 static void receive(char *b, int n, int peer, int variant)
@@ -78,18 +61,13 @@ static void receive(char *b, int n, int peer, int variant)
         MPI_Wait(&r, MPI_STATUS_IGNORE);
         opal_progress_unregister(progress_check);
     } else if (variant == WAITANY) {
-        waitany_loop(&r);
+        wait_beside_doorbell(&r, &doorbell);
     } else if (variant == TEST) {
-        int done = 0;
-        for (;;) {
-            MPI_Test(&r, &done, MPI_STATUS_IGNORE);
-            if (done) break;
-            if (sync_flag) break;
-        }
+        test_until_done_or_flag(&r, &sync_flag);
     } else {
         int done = 0;
         MPI_Test(&r, &done, MPI_STATUS_IGNORE);
-        if (!done) waitany_loop(&r);
+        if (!done) wait_beside_doorbell(&r, &doorbell);
     }
 }
 
@@ -99,17 +77,7 @@ static double run(int variant, char *b, int n, long k, int rank)
     if (variant == WAITCBLP) opal_progress_register_lp(progress_check);
     MPI_Barrier(MPI_COMM_WORLD);
     double start = MPI_Wtime();
-    if (rank == 0) {
-        for (long i = 0; i < k; i++) {
-            MPI_Send(b, n, MPI_BYTE, 1, 1, MPI_COMM_WORLD);
-            receive(b, n, 1, variant);
-        }
-    } else if (rank == 1) {
-        for (long i = 0; i < k; i++) {
-            receive(b, n, 0, variant);
-            MPI_Send(b, n, MPI_BYTE, 0, 1, MPI_COMM_WORLD);
-        }
-    }
+    blocking_pingpong(b, b, n, k, rank, receive, variant);
     double t = elapsed_max(start);
     if (variant == WAITCB || variant == WAITCBLP) opal_progress_unregister(progress_check);
     return t;
@@ -134,8 +102,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_dup(MPI_COMM_WORLD, &control);
-    MPI_Irecv(&doorbell_byte, 0, MPI_BYTE, MPI_ANY_SOURCE, 7, control, &doorbell);
+    doorbell_open(&doorbell);
     char *b = calloc(1, 65536);
     static double all[VARIANTS][512];
     double mins[VARIANTS], p10s[VARIANTS], meds[VARIANTS];
@@ -174,9 +141,7 @@ int main(int argc, char **argv)
         }
         fflush(stdout);
     }
-    MPI_Cancel(&doorbell);
-    MPI_Wait(&doorbell, MPI_STATUS_IGNORE);
-    MPI_Comm_free(&control);
+    doorbell_close(&doorbell);
     free(b);
     MPI_Finalize();
     return 0;

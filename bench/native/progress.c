@@ -43,10 +43,7 @@ static void complete(MPI_Request *r, int variant)
     if (variant == BLOCK) {
         MPI_Wait(r, MPI_STATUS_IGNORE);
     } else if (variant == TEST) {
-        for (;;) {
-            MPI_Test(r, &done, MPI_STATUS_IGNORE);
-            if (done || sync_flag) break;
-        }
+        test_until_done_or_flag(r, &sync_flag);
     } else {
         while (!request_complete(*r)) {
             if (sync_flag) return;
@@ -72,17 +69,7 @@ static double run(int pattern, int variant, char *s, char *r, int n, long k, int
     MPI_Barrier(MPI_COMM_WORLD);
     double start = MPI_Wtime();
     if (pattern == 0) {
-        if (rank == 0) {
-            for (long i = 0; i < k; i++) {
-                MPI_Send(s, n, MPI_BYTE, 1, 1, MPI_COMM_WORLD);
-                receive(r, n, 1, variant);
-            }
-        } else if (rank == 1) {
-            for (long i = 0; i < k; i++) {
-                receive(r, n, 0, variant);
-                MPI_Send(s, n, MPI_BYTE, 0, 1, MPI_COMM_WORLD);
-            }
-        }
+        blocking_pingpong(s, r, n, k, rank, receive, variant);
     } else {
         nonblocking_exchange(s, r, n, k, rank, complete, variant);
     }

@@ -20,33 +20,16 @@
 enum { WAIT, TEST, WAITANY, VARIANTS };
 static const char *names[VARIANTS] = { "wait", "test", "waitany" };
 static volatile int sync_flag = 0;
-static MPI_Request wake = MPI_REQUEST_NULL;
-static MPI_Comm control;
-static char wake_byte;
+static struct doorbell wake;
 
 static void wait_one(MPI_Request *r, int variant)
 {
     if (variant == WAIT) {
         MPI_Wait(r, MPI_STATUS_IGNORE);
     } else if (variant == TEST) {
-        int done = 0;
-        while (1) {
-            MPI_Test(r, &done, MPI_STATUS_IGNORE);
-            if (done) break;
-            if (sync_flag) break;
-        }
+        test_until_done_or_flag(r, &sync_flag);
     } else {
-        MPI_Request pair[2];
-        pair[0] = *r;
-        pair[1] = wake;
-        for (;;) {
-            int index;
-            MPI_Waitany(2, pair, &index, MPI_STATUS_IGNORE);
-            if (index == 0) { *r = MPI_REQUEST_NULL; break; }
-            /* a wake: re-post (never happens here) */
-            MPI_Irecv(&wake_byte, 0, MPI_BYTE, MPI_ANY_SOURCE, 7, control, &wake);
-            pair[1] = wake;
-        }
+        wait_beside_doorbell(r, &wake);
     }
 }
 
@@ -69,8 +52,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     int rank;
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_dup(MPI_COMM_WORLD, &control);
-    MPI_Irecv(&wake_byte, 0, MPI_BYTE, MPI_ANY_SOURCE, 7, control, &wake);
+    doorbell_open(&wake);
     int sizes[] = { 0, 8, 64, 512, 4096, 32768 };
     int nsizes = sizeof sizes / sizeof sizes[0];
     char *s = calloc(1, 65536), *r = calloc(1, 65536);
@@ -103,9 +85,7 @@ int main(int argc, char **argv)
         if (rank == 0) printf("ratio,%d,test/wait=%.3f,waitany/wait=%.3f\n", n, med[TEST] / med[WAIT], med[WAITANY] / med[WAIT]);
         fflush(stdout);
     }
-    MPI_Cancel(&wake);
-    MPI_Wait(&wake, MPI_STATUS_IGNORE);
-    MPI_Comm_free(&control);
+    doorbell_close(&wake);
     free(s); free(r); free(times);
     MPI_Finalize();
     return 0;

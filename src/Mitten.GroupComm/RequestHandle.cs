@@ -108,6 +108,53 @@ public unsafe struct RequestHandle
     }
 
     /// <summary>
+    /// Blocks in MPI_Wait until this receive completes, or until a bit of <paramref name="mask"/>
+    /// is set in <c>*<paramref name="flagWord"/></c>: then the receive is cancelled (unless MPI has
+    /// already matched a message to it, which then completes as usual) and
+    /// <paramref name="status"/>'s <see cref="Status.Cancelled"/> is true. A flag already set
+    /// cancels at once. Returns MPI_Wait's error code (0 is success; the status is meaningful only
+    /// then). Requires <see cref="InterruptibleWait.IsInstalled"/>; only for receives (a send
+    /// cannot be cancelled); one thread at a time.
+    /// </summary>
+    [SkipLocalsInit]
+    public int WaitUnlessFlagged(long* flagWord, long mask, out Status status)
+    {
+        Unsafe.SkipInit(out status);
+        OpenMpiProgressHook.Slot* slot = OpenMpiProgressHook.Installed;
+        if (slot == null)
+        {
+            ThrowHookNotInstalled();
+        }
+        if (IsCompleted)
+        {
+            status = default;
+            return 0;
+        }
+        if (slot->Armed != null)
+        {
+            ThrowWaitInProgress();
+        }
+        slot->Request = handle;
+        slot->FlagWord = flagWord;
+        slot->FlagMask = mask;
+        slot->Armed = &slot->Request;
+        int rc;
+        fixed (Status.Storage* s = &status.Raw)
+        {
+            rc = MpiFunctions.Wait(&slot->Request, s);
+        }
+        slot->Armed = null;
+        handle = slot->Request;
+        return rc;
+    }
+
+    private static void ThrowHookNotInstalled() =>
+        throw new InvalidOperationException("WaitUnlessFlagged needs the progress hook: call InterruptibleWait.TryInstall first and use it only when it returned true");
+
+    private static void ThrowWaitInProgress() =>
+        throw new InvalidOperationException("another WaitUnlessFlagged is in progress (one thread at a time may wait this way)");
+
+    /// <summary>
     /// Blocks until every operation in <paramref name="handles"/> has completed, with one
     /// MPI_Waitall on the handles in place (no copy, no allocation); afterwards every handle is
     /// completed. Handles never started (default) are passed as MPI_REQUEST_NULL.

@@ -133,4 +133,25 @@ public class BindingTests
         JobAssert.Clean(job, 2);
         JobAssert.OkOnRanks(job, "zero-allocation-send-recv", 2);
     }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void A_receive_blocked_in_MPI_Wait_is_interrupted_by_its_flag_word_and_loses_nothing(int ranks)
+    {
+        var job = Run("interruptible", ranks);
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64)
+        {
+            JobAssert.Clean(job, ranks);
+            JobAssert.OkOnRanks(job, "hook-absent-says-why", ranks);
+            return;
+        }
+        JobAssert.Clean(job, ranks * 17);
+        foreach (string name in new[] { "hook-installed", "install-twice", "message-not-cancelled", "message-value", "message-no-interrupt",
+                     "interrupted-cancelled", "interrupted-after-the-flag", "interrupted-counted", "preset-cancelled", "preset-prompt",
+                     "matched-not-cancelled", "matched-value", "after-cancel-value", "iprobe-nothing-left" })
+        {
+            JobAssert.OkOnRanks(job, name, ranks);
+        }
+    }
 }

@@ -91,7 +91,14 @@ internal sealed partial class GroupProtocol : IDisposable
         Collectives = collectives;
         this.captureApplicationState = captureApplicationState;
         this.job = job;
+        interruptibleWaits = BlockingWaits.Install();
     }
+
+    /// <summary>
+    /// Whether a blocked receive waits in MPI_Wait with the progress hook, which the SYNC flag
+    /// interrupts (<see cref="BlockingWaits"/>), instead of polling MPI_Test.
+    /// </summary>
+    private readonly bool interruptibleWaits;
 
     /// <summary>Starts the protocol on an original rank of the job (collective over <paramref name="world"/>).</summary>
     internal static GroupProtocol StartOriginal(Communicator world, Action<Stream> captureApplicationState, JobDirectory? job)

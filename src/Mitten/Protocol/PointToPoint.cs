@@ -36,6 +36,21 @@ internal sealed partial class GroupProtocol
             fixed (T* p = buffer)
             {
                 RequestHandle request = RequestHandle.StartReceive(communicator, p, buffer.Length, source, tag);
+                if (interruptibleWaits && !window.SyncFlagSeen)
+                {
+                    // Blocked in MPI_Wait until the message arrives or the SYNC flag is set
+                    // (then the hook cancels the receive, unless a message has matched it).
+                    int error = request.WaitUnlessFlagged(window.LocalWordAddress, SuperstepWindow.SyncFlag, out Status done);
+                    if (error != 0)
+                    {
+                        ThrowReceiveFailed(error, source, tag, buffer.Length * (long)sizeof(T));
+                    }
+                    if (!done.Cancelled && done.Tag != ControlTag.DrainMarker)
+                    {
+                        return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
+                    }
+                    return ReceiveInterrupted(channel, done, buffer, source, tag);
+                }
                 for (int spin = 0; spin < FastPolls; spin++)
                 {
                     int error = request.TestWithoutThrowing(out bool completed, out Status done);
@@ -85,6 +100,26 @@ internal sealed partial class GroupProtocol
         {
             throw new MessageTruncatedException(source, tag, -1, buffer.Length * (long)Unsafe.SizeOf<T>(), e);
         }
+    }
+
+    /// <summary>
+    /// An interruptible wait in <see cref="Receive{T}"/> ended without an application message:
+    /// the SYNC flag cancelled the receive, or a wildcard-tag receive took a drain marker. The
+    /// receive is still to be done, after taking part in the synchronization: posted again as
+    /// the newest receive, which the blocking one was, so its place among posted receives is kept.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReceiveStatus ReceiveInterrupted<T>(Channel channel, Status done, Span<T> buffer, int source, int tag) where T : unmanaged
+    {
+        if (!done.Cancelled)
+        {
+            RecordMarker(channel, done);
+        }
+        else if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"receive from {source} interrupted in MPI_Wait by the SYNC flag (progress hook; {InterruptibleWait.Interrupts} so far)");
+        }
+        return ReceiveRest(channel, buffer, source, tag);
     }
 
     /// <summary><see cref="ReceiveSlow{T}"/> with MPI_ERR_TRUNCATE raised as <see cref="MessageTruncatedException"/>.</summary>

@@ -55,6 +55,13 @@ internal sealed unsafe class RequestTable
     private long started;
 
     /// <summary>
+    /// The start number (<see cref="RequestRecord.Sequence"/>) of the receive started last. A
+    /// receive with this number is the last one posted to MPI, so cancelling and posting it again
+    /// keeps its place among the posted receives (what an interruptible wait does).
+    /// </summary>
+    internal long NewestReceive { get; private set; } = -1;
+
+    /// <summary>
     /// Live receives (reported at a synchronization: they cannot travel with a process). Counted
     /// here, at the synchronization, rather than kept up to date by every request.
     /// </summary>
@@ -92,6 +99,10 @@ internal sealed unsafe class RequestTable
         }
         ref RequestRecord record = ref records[slot];
         record.IsReceive = isReceive;
+        if (isReceive)
+        {
+            NewestReceive = started;
+        }
         record.Sequence = started++;
         record.Result = EmptyStatus;
         record.TruncatedBytes = 0;

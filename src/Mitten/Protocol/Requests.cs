@@ -99,7 +99,7 @@ internal sealed partial class GroupProtocol
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // jitted, never precompiled (see NonBlockingHotPaths)
-    internal ReceiveStatus Wait(int slot, int generation)
+    internal unsafe ReceiveStatus Wait(int slot, int generation)
     {
         ref RequestRecord record = ref Requests.Live(slot, generation);
         if (Unsafe.IsNullRef(ref record))
@@ -108,6 +108,24 @@ internal sealed partial class GroupProtocol
         }
         if (record.State == RequestState.Active)
         {
+            if (interruptibleWaits && record.IsReceive && record.Sequence == Requests.NewestReceive && !window.SyncFlagSeen)
+            {
+                // The newest receive waits in MPI_Wait until its message arrives or the SYNC flag
+                // cancels it (Receive's wait; an older one is not cancelled, since posting it
+                // again would put it behind receives started after it).
+                int error = record.Handle.WaitUnlessFlagged(window.LocalWordAddress, SuperstepWindow.SyncFlag, out Status done);
+                if (error != 0)
+                {
+                    ThrowWaitFailed(slot, generation, error);
+                }
+                if (!done.Cancelled && done.Tag != ControlTag.DrainMarker)
+                {
+                    ReceiveStatus received = ResultOf(record, done);
+                    Requests.Retire(ref record, slot);
+                    return received;
+                }
+                return WaitInterrupted(slot, generation, done);
+            }
             // Fast path: test here while no synchronization is announced (a local read).
             for (int spin = 0; spin < FastPolls; spin++)
             {
@@ -183,6 +201,27 @@ internal sealed partial class GroupProtocol
         {
             throw RetireFailed(slot, generation, e);
         }
+    }
+
+    /// <summary>
+    /// An interruptible wait in <see cref="Wait"/> ended without an application message: the
+    /// SYNC flag cancelled the receive (posted again here, still the newest receive), or a
+    /// wildcard-tag receive took a drain marker; the rest as <see cref="WaitRest"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private ReceiveStatus WaitInterrupted(int slot, int generation, Status done)
+    {
+        if (!done.Cancelled)
+        {
+            return WaitRest(slot, generation, markerFrom: done.Source);
+        }
+        ref RequestRecord record = ref Requests.Records[slot];
+        if (ProtocolTrace.Enabled)
+        {
+            ProtocolTrace.Write(Rank, $"wait for a receive from {record.Peer} interrupted in MPI_Wait by the SYNC flag (progress hook; {InterruptibleWait.Interrupts} so far)");
+        }
+        Post(ref record);
+        return WaitRest(slot, generation, markerFrom: -1);
     }
 
     /// <summary>MPI_Test failed in <see cref="Wait"/>: the request is spent, the error raised as <see cref="RetireFailed"/> makes it.</summary>

@@ -71,6 +71,12 @@ internal sealed class SuperstepWindow : IDisposable
         }
     }
 
+    /// <summary>
+    /// Where this rank's superstep word is (it does not move for the window's life): an
+    /// interruptible wait (<see cref="RequestHandle.WaitUnlessFlagged"/>) watches it for <see cref="SyncFlag"/>.
+    /// </summary>
+    internal unsafe long* LocalWordAddress => localSuperstep;
+
     /// <summary>Raw superstep word of this rank as last stored (includes <see cref="SyncFlag"/>).</summary>
     internal unsafe long LocalWord
     {

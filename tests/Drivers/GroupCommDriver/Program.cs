@@ -21,6 +21,7 @@ try
         "spawn-child" => Scenarios.SpawnChild,
         "errors" => Scenarios.Errors,
         "alloc" => Scenarios.Allocation,
+        "interruptible" => Scenarios.Interruptible,
         _ => () => throw new ArgumentException($"unknown scenario '{scenario}'"),
     };
     run();

@@ -116,7 +116,13 @@ public unsafe struct RequestHandle
     /// then). Requires <see cref="InterruptibleWait.IsInstalled"/>; only for receives (a send
     /// cannot be cancelled); one thread at a time.
     /// </summary>
+    /// <remarks>
+    /// Inlined into the caller, so that in jitted code the call to MPI_Wait and its GC transition
+    /// are compiled in place as a blocking <see cref="Communicator.Recv{T}(Span{T}, int, int)"/>'s
+    /// are, instead of a call into this assembly's precompiled (ReadyToRun) code.
+    /// </remarks>
     [SkipLocalsInit]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int WaitUnlessFlagged(long* flagWord, long mask, out Status status)
     {
         Unsafe.SkipInit(out status);

@@ -56,9 +56,10 @@ public partial class StateTransferTests
     /// One spare and rank 1 moving once with a 2.4 MB payload (about 146 turns of the small ring),
     /// traced, with <paramref name="settings"/> on top of <see cref="RingSettings"/>: asserts the
     /// payload arrived identical and the state was written into the spare's ring (its process id,
-    /// not rank 1's own); returns the job and the ring size the trace names.
+    /// not rank 1's own); returns the job and the ring size the trace names. <paramref name="options"/>
+    /// go to the payload scenario after its size.
     /// </summary>
-    private static (MpiJob Job, string RingBytes) RunPayloadThroughSparesRing(IReadOnlyDictionary<string, string> settings)
+    private static (MpiJob Job, string RingBytes) RunPayloadThroughSparesRing(IReadOnlyDictionary<string, string> settings, string options = "")
     {
         var environment = RingSettings();
         environment["MITTEN_SPARES"] = "1";
@@ -67,7 +68,7 @@ public partial class StateTransferTests
         {
             environment[name] = value;
         }
-        var job = Run("payload --payload-doubles 300000", environment);
+        var job = Run("payload --payload-doubles 300000" + options, environment);
         JobAssert.Succeeded(job, 2);
         JobAssert.OkOnRanks(job, "payload-verified", 2);
         var payload = Assert.Single(Payloads(job));

@@ -15,8 +15,8 @@ internal static class BlockingWaits
     /// <summary>The setting that turns the interruptible wait off (value "0").</summary>
     internal const string Variable = "MITTEN_INTERRUPTIBLE_WAIT";
 
-    /// <summary>Installs the hook (once per process, after MPI_Init); whether receives may wait with it.</summary>
-    internal static bool Install()
+    /// <summary>Installs the hook (once per process, after MPI_Init); whether receives may wait with it. <paramref name="rank"/> names the process in the trace.</summary>
+    internal static bool Install(int rank)
     {
         if (Environment.GetEnvironmentVariable(Variable) == "0")
         {
@@ -26,13 +26,13 @@ internal static class BlockingWaits
         {
             if (ProtocolTrace.Enabled)
             {
-                ProtocolTrace.Write(Mpi.World.Rank, "blocked receives wait in MPI_Wait, interrupted by the SYNC flag (progress hook installed)");
+                ProtocolTrace.Write(rank, "blocked receives wait in MPI_Wait, interrupted by the SYNC flag (progress hook installed)");
             }
             return true;
         }
         if (ProtocolTrace.Enabled)
         {
-            ProtocolTrace.Write(Mpi.World.Rank, $"blocked receives poll MPI_Test: {reason}");
+            ProtocolTrace.Write(rank, $"blocked receives poll MPI_Test: {reason}");
         }
         return false;
     }

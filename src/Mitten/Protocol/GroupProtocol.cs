@@ -91,7 +91,7 @@ internal sealed partial class GroupProtocol : IDisposable
         Collectives = collectives;
         this.captureApplicationState = captureApplicationState;
         this.job = job;
-        interruptibleWaits = BlockingWaits.Install();
+        interruptibleWaits = BlockingWaits.Install(Rank);
     }
 
     /// <summary>

@@ -128,7 +128,8 @@ internal sealed class PayloadState
 /// the whole state stream (communication state frame and codec header included) has exactly
 /// each listed size ("pN": a payload of N bytes instead); the overhead is learned from the first
 /// migration, whose payload is empty.
-/// --payload-doubles N moves one payload of N doubles; --payload-host H moves rank 1 to host H (default: its own).
+/// --payload-doubles N moves one payload of N doubles; --payload-host H moves rank 1 to host H (default: its own);
+/// --payload-request-after-ms N makes rank 1 wait N ms before its first request (a spare is idle by then).
 /// </summary>
 internal static class PayloadScenario
 {
@@ -137,6 +138,7 @@ internal static class PayloadScenario
         var streamSizes = new List<string>();
         long doubles = -1;
         string? host = null;
+        int requestAfterMs = 0;
         for (int i = 1; i < args.Length; i++)
         {
             switch (args[i])
@@ -144,6 +146,7 @@ internal static class PayloadScenario
                 case "--payload-stream-sizes": streamSizes.AddRange(args[++i].Split(',')); break;
                 case "--payload-doubles": doubles = long.Parse(args[++i]); break;
                 case "--payload-host": host = args[++i]; break;
+                case "--payload-request-after-ms": requestAfterMs = int.Parse(args[++i]); break;
                 default: throw new ArgumentException($"unknown option {args[i]}");
             }
         }
@@ -197,6 +200,10 @@ internal static class PayloadScenario
                         payload = 0;
                     }
                     state.Fill(m + 1, (int)payload, 0);
+                }
+                if (m == 0 && requestAfterMs > 0)
+                {
+                    Thread.Sleep(requestAfterMs);
                 }
                 state.Moves++; // counted in the state that moves
                 requested = true;

@@ -12,12 +12,20 @@ public readonly struct MittenMpptestCommunicator : IMpptestCommunicator
 {
     private readonly MittenCommunicator communicator;
     private readonly MittenRequest[] pending;
+    private readonly StartedSlots started;
+
+    /// <summary>Which slots hold a request (bit i: slot i), so that WaitAll touches only those, as <see cref="PlainCommunicator"/> skips its empty (null) slots.</summary>
+    private sealed class StartedSlots
+    {
+        internal int Bits;
+    }
 
     /// <summary>Wraps <paramref name="communicator"/> (a <see cref="MittenSession{TState}"/>'s).</summary>
     public MittenMpptestCommunicator(MittenCommunicator communicator, string name = "mitten")
     {
         this.communicator = communicator;
         pending = new MittenRequest[IMpptestCommunicator.MaxPending];
+        started = new StartedSlots();
         Name = name;
         Rank = communicator.Rank;
         Size = communicator.Size;
@@ -39,21 +47,32 @@ public readonly struct MittenMpptestCommunicator : IMpptestCommunicator
     public void Recv(Span<byte> buffer, int source, int tag) => communicator.Recv(buffer, source, tag);
 
     /// <inheritdoc/>
-    public void StartSend(ReadOnlyMemory<byte> data, int destination, int tag, int slot) =>
+    public void StartSend(ReadOnlyMemory<byte> data, int destination, int tag, int slot)
+    {
         pending[slot] = communicator.Isend(data, destination, tag);
+        started.Bits |= 1 << slot;
+    }
 
     /// <inheritdoc/>
-    public void StartRecv(Memory<byte> buffer, int source, int tag, int slot) =>
+    public void StartRecv(Memory<byte> buffer, int source, int tag, int slot)
+    {
         pending[slot] = communicator.Irecv(buffer, source, tag);
+        started.Bits |= 1 << slot;
+    }
 
     /// <inheritdoc/>
     public void WaitAll()
     {
-        for (int i = 0; i < pending.Length; i++)
+        // In slot order, only the slots started since the last WaitAll (the plain adapter's
+        // null check): waiting on and clearing the empty ones too cost Mitten's side a few ns per
+        // WaitAll that the plain side did not pay.
+        for (int bits = started.Bits; bits != 0; bits &= bits - 1)
         {
-            pending[i].Wait(); // an empty slot holds default(MittenRequest), which returns at once
+            int i = System.Numerics.BitOperations.TrailingZeroCount(bits);
+            pending[i].Wait();
             pending[i] = default;
         }
+        started.Bits = 0;
     }
 
     /// <inheritdoc/>

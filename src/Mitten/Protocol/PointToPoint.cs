@@ -36,16 +36,14 @@ internal sealed partial class GroupProtocol
             fixed (T* p = buffer)
             {
                 RequestHandle request = RequestHandle.StartReceive(communicator, p, buffer.Length, source, tag);
-                if (interruptibleWaits && !window.SyncFlagSeen)
+                if (MayWaitInterruptibly)
                 {
-                    // Blocked in MPI_Wait until the message arrives or the SYNC flag is set
-                    // (then the hook cancels the receive, unless a message has matched it).
-                    int error = request.WaitUnlessFlagged(window.LocalWordAddress, SuperstepWindow.SyncFlag, out Status done);
+                    int error = WaitUnlessSyncFlag(ref request, out Status done);
                     if (error != 0)
                     {
                         ThrowReceiveFailed(error, source, tag, buffer.Length * (long)sizeof(T));
                     }
-                    if (!done.Cancelled && done.Tag != ControlTag.DrainMarker)
+                    if (IsApplicationMessage(done))
                     {
                         return new ReceiveStatus(done.Source, done.Tag, done.GetCount<T>());
                     }
@@ -101,6 +99,26 @@ internal sealed partial class GroupProtocol
             throw new MessageTruncatedException(source, tag, -1, buffer.Length * (long)Unsafe.SizeOf<T>(), e);
         }
     }
+
+    /// <summary>Whether a receive may now wait with <see cref="WaitUnlessSyncFlag"/> (the hook is installed and no synchronization is announced).</summary>
+    private bool MayWaitInterruptibly
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => interruptibleWaits && !window.SyncFlagSeen;
+    }
+
+    /// <summary>
+    /// The interruptible wait (<see cref="BlockingWaits"/>): MPI_Wait on the receive until its
+    /// message arrives or this rank's SYNC flag is set, when the hook cancels it unless a message
+    /// has matched it. Returns MPI_Wait's error code.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private unsafe int WaitUnlessSyncFlag(ref RequestHandle request, out Status done) =>
+        request.WaitUnlessFlagged(window.LocalWordAddress, SuperstepWindow.SyncFlag, out done);
+
+    /// <summary>An interruptible wait's result is the application's message: not cancelled by the flag, not a peer's drain marker (which only a wildcard-tag receive can take).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool IsApplicationMessage(in Status done) => !done.Cancelled && done.Tag != ControlTag.DrainMarker;
 
     /// <summary>
     /// An interruptible wait in <see cref="Receive{T}"/> ended without an application message:

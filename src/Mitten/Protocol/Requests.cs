@@ -99,7 +99,7 @@ internal sealed partial class GroupProtocol
     /// </summary>
     [SkipLocalsInit]
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // jitted, never precompiled (see NonBlockingHotPaths)
-    internal unsafe ReceiveStatus Wait(int slot, int generation)
+    internal ReceiveStatus Wait(int slot, int generation)
     {
         ref RequestRecord record = ref Requests.Live(slot, generation);
         if (Unsafe.IsNullRef(ref record))
@@ -108,17 +108,16 @@ internal sealed partial class GroupProtocol
         }
         if (record.State == RequestState.Active)
         {
-            if (interruptibleWaits && record.IsReceive && record.Sequence == Requests.NewestReceive && !window.SyncFlagSeen)
+            if (record.IsReceive && record.Sequence == Requests.NewestReceive && MayWaitInterruptibly)
             {
-                // The newest receive waits in MPI_Wait until its message arrives or the SYNC flag
-                // cancels it (Receive's wait; an older one is not cancelled, since posting it
-                // again would put it behind receives started after it).
-                int error = record.Handle.WaitUnlessFlagged(window.LocalWordAddress, SuperstepWindow.SyncFlag, out Status done);
+                // Receive's wait, for the newest receive only (an older one is not cancelled, since
+                // posting it again would put it behind receives started after it).
+                int error = WaitUnlessSyncFlag(ref record.Handle, out Status done);
                 if (error != 0)
                 {
                     ThrowWaitFailed(slot, generation, error);
                 }
-                if (!done.Cancelled && done.Tag != ControlTag.DrainMarker)
+                if (IsApplicationMessage(done))
                 {
                     ReceiveStatus received = ResultOf(record, done);
                     Requests.Retire(ref record, slot);

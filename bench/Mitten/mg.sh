@@ -9,7 +9,8 @@ MG=bench/MG/bin/Release/net10.0/MG
 # overhead_mg CLASSES RANKS REPEATS: MG plain and through Mitten alternating iteration by
 # iteration in one job per class (MG --compare mitten --interleave, as IS), and the control
 # (plain against plain on a duplicate communicator). Per class the figure is the geometric
-# mean of the two layouts' median ratios mitten/plain per pair of timed iterations; mg_pct is
+# mean of the two layouts' median ratios mitten/plain per block of two consecutive pairs of timed
+# iterations (crossover_figure, run.sh); mg_pct is
 # their geometric mean over classes, minus 1. Writes overhead-mg-*.csv and prints mg_pct on stdout.
 overhead_mg() {
   local classes=$1 ranks=$2 repeats=$3 class variant
@@ -17,7 +18,7 @@ overhead_mg() {
   echo "class,ranks,variant,rep,iteration,first,layout,plain_s,other_s,ratio" >"$ratios"
   local halo=$RESULTS/overhead-mg-halo.csv
   echo "class,ranks,level,plain_us_per_fill,mitten_us_per_fill,ratio,fills_per_iteration" >"$halo"
-  echo "class,ranks,pairs,ratio,q1_ratio,q3_ratio,overhead_pct,median_layout0,median_layout1,control_ratio,control_pct,plain_median_s" >"$summary"
+  echo "class,ranks,pairs,ratio,q1_ratio,q3_ratio,overhead_pct,block_median_layout0,block_median_layout1,control_ratio,control_pct,plain_median_s" >"$summary"
   for class in $classes; do
     for variant in mitten plain; do
       progress "MG class $class on $ranks ranks: $repeats repetitions, plain and $( [ "$variant" = mitten ] && echo Mitten || echo "plain-dup (control)") alternating iteration by iteration, one job"
@@ -49,8 +50,8 @@ overhead_mg() {
     csel=$(awk -F, -v c="$class" 'NR > 1 && $1 == c && $3 == "plain"' "$ratios")
     n=$(printf '%s\n' "$sel" | grep -c . || true)
     [ "$n" -gt 0 ] || continue
-    fig=$(printf '%s\n' "$sel" | cut -d, -f7,10 | mg_layout_figure)
-    cfig=$(printf '%s\n' "$csel" | cut -d, -f7,10 | mg_layout_figure)
+    fig=$(printf '%s\n' "$sel" | cut -d, -f4,5,7,8,9 | crossover_figure)
+    cfig=$(printf '%s\n' "$csel" | cut -d, -f4,5,7,8,9 | crossover_figure)
     q1=$(printf '%s\n' "$sel" | cut -d, -f10 | quantile 0.25)
     q3=$(printf '%s\n' "$sel" | cut -d, -f10 | quantile 0.75)
     pm=$(printf '%s\n' "$sel" | cut -d, -f8 | median)
@@ -58,21 +59,12 @@ overhead_mg() {
       'BEGIN { split(f, g, ","); split(cf, h, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f,%.2f,%.6f\n", c, r, n, g[1], q1, q3, (g[1] - 1) * 100, g[2], g[3], h[1], (h[1] - 1) * 100, pm }' >>"$summary"
   done
   {
-    echo "overhead: MG, ratio Mitten/plain per pair of timed iterations (geometric mean of the two layouts' medians), and the control plain-dup/plain:"
+    echo "overhead: MG, ratio Mitten/plain per pair of timed iterations (per block of two pairs, the ratio of the sums; geometric mean of the two layouts' median block ratios), and the control plain-dup/plain:"
     echo "overhead: MG, one ghost fill (the halo exchange of one grid) alone, least time over 20 alternating blocks:"
     awk -F, 'NR > 1 { printf "  MG class %s, %s ranks, level %s: plain %.3f us, Mitten %.3f us (ratio %.4f); %s fills per iteration\n", $1, $2, $3, $4, $5, $6, $7 }' "$halo"
-    awk -F, 'NR > 1 { printf "  MG class %s, %s ranks: %.4f (layout medians %.4f, %.4f; quartiles %.4f..%.4f; %s pairs) -> %+.2f%%; control %.4f -> %+.2f%%; plain %.4f s per iteration (median)\n", $1, $2, $4, $8, $9, $5, $6, $3, $7, $10, $11, $12 }' "$summary"
+    awk -F, 'NR > 1 { printf "  MG class %s, %s ranks: %.4f (layout median block ratios %.4f, %.4f; quartiles %.4f..%.4f; %s pairs) -> %+.2f%%; control %.4f -> %+.2f%%; plain %.4f s per iteration (median)\n", $1, $2, $4, $8, $9, $5, $6, $3, $7, $10, $11, $12 }' "$summary"
   } >&2
   awk -F, 'NR > 1 { n++; s += log($4) } END { if (n == 0) print "nan"; else printf "%.2f\n", (exp(s / n) - 1) * 100 }' "$summary"
-}
-
-# mg_layout_figure: from "layout,ratio" lines, the geometric mean of the two layouts' median ratios (and both medians).
-mg_layout_figure() {
-  local data m0 m1
-  data=$(cat)
-  m0=$(printf '%s\n' "$data" | awk -F, '$1 == 0 { print $2 }' | median)
-  m1=$(printf '%s\n' "$data" | awk -F, '$1 == 1 { print $2 }' | median)
-  awk -v a="$m0" -v b="$m1" 'BEGIN { printf "%.6f,%.6f,%.6f\n", sqrt(a * b), a, b }'
 }
 
 # migration_mg CLASS RANKS MOVING ITERATION REPEATS: MG migrating rank MOVING (requested at the

@@ -207,7 +207,10 @@ GNUPLOT
     # transfer_MBps: the 64 MiB point of the state-transfer sweep to a spare (shared memory), from the last
     # `scripts/bench.sh statetransfer` run into the same results directory; nan when there is none.
     local sweep_mbps
-    sweep_mbps=$(awk -F, '$1 == "mib64" && $2 == "shm" { print $5 }' "$RESULTS/statetransfer-summary.csv" 2>/dev/null)
+    sweep_mbps=""
+    if [ -f "$RESULTS/statetransfer-summary.csv" ]; then
+      sweep_mbps=$(awk -F, '$1 == "mib64" && $2 == "shm" { print $5 }' "$RESULTS/statetransfer-summary.csv")
+    fi
     echo "$last" | awk -F, -v mg="$mg_fields" -v spares="${MITTEN_SPARES:-0}" -v mbps="${sweep_mbps:-nan}" '{ printf "migration: ranks=%s spares=%s sync_ms=%s protocol_ms=%s freeze_wait_ms=%s lock_wait_ms=%s spawn_ms=%s transfer_ms=%s total_ms=%s freeze_ms=%s transfer_MBps=%s %s\n", $1, spares, $3, $4, $17, $18, $5, $6, $8, $9, mbps, mg }'
     return
   fi

@@ -135,15 +135,6 @@ overhead_repetition() {
         printf "%s,%s,%s,%s,%s,%s,%s,%s,%.6f\n", c, r, v[2], v[3], v[4], v[5], v[6], v[7], v[7] / v[6]
       }'
   }
-  # layout_figure: from "layout,ratio" lines, the geometric mean of the two layouts' median
-  # ratios (each state serves each variant in half the repetitions, so the placement cancels).
-  layout_figure() {
-    local data m0 m1
-    data=$(cat)
-    m0=$(printf '%s\n' "$data" | awk -F, '$1 == 0 { print $2 }' | median)
-    m1=$(printf '%s\n' "$data" | awk -F, '$1 == 1 { print $2 }' | median)
-    awk -v a="$m0" -v b="$m1" 'BEGIN { printf "%.6f,%.6f,%.6f\n", sqrt(a * b), a, b }'
-  }
   local class
   for class in $classes; do
     progress "IS class $class on $is_ranks ranks: $( case "$class" in S|W) echo "$repeats_small" ;; *) echo "$repeats" ;; esac) repetitions, plain and Mitten alternating iteration by iteration, one job"
@@ -155,16 +146,16 @@ overhead_repetition() {
     iteration_pairs "$class" "$TMP/overhead-is.out" >>"$is_ratios"
     sed -n 's/^COMPARE_MIGRATION_POINT .*us_per_call=\([0-9.]*\).*/\1/p' "$TMP/overhead-is.out" | sed "s/^/$class,$is_ranks,/" >>"$mp_csv"
   done
-  # Per class: the figure (geometric mean of the two layouts' median ratios) and the spread of
+  # Per class: the figure (crossover_figure: block ratios, median per layout) and the spread of
   # the per-iteration ratios.
   local is_summary=$RESULTS/overhead-is-summary.csv
-  echo "class,ranks,pairs,ratio,min_ratio,max_ratio,overhead_pct,plain_median_s,mitten_median_s,q1_ratio,q3_ratio,median_layout0,median_layout1" >"$is_summary"
+  echo "class,ranks,pairs,ratio,min_ratio,max_ratio,overhead_pct,plain_median_s,mitten_median_s,q1_ratio,q3_ratio,block_median_layout0,block_median_layout1,ratio_layouts_only" >"$is_summary"
   for class in $classes; do
     local sel fig lo hi pm mm n q1 q3
     sel=$(awk -F, -v c="$class" 'NR > 1 && $1 == c' "$is_ratios")
     n=$(printf '%s\n' "$sel" | grep -c . || true)
     [ "$n" -gt 0 ] || continue
-    fig=$(printf '%s\n' "$sel" | cut -d, -f6,9 | layout_figure)
+    fig=$(printf '%s\n' "$sel" | cut -d, -f3,4,6,7,8 | crossover_figure)
     lo=$(printf '%s\n' "$sel" | cut -d, -f9 | minimum)
     hi=$(printf '%s\n' "$sel" | cut -d, -f9 | maximum)
     q1=$(printf '%s\n' "$sel" | cut -d, -f9 | quantile 0.25)
@@ -172,25 +163,25 @@ overhead_repetition() {
     pm=$(printf '%s\n' "$sel" | cut -d, -f7 | median)
     mm=$(printf '%s\n' "$sel" | cut -d, -f8 | median)
     awk -v c="$class" -v r="$is_ranks" -v n="$n" -v f="$fig" -v lo="$lo" -v hi="$hi" -v pm="$pm" -v mm="$mm" -v q1="$q1" -v q3="$q3" \
-      'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f\n", c, r, n, g[1], lo, hi, (g[1] - 1) * 100, pm, mm, q1, q3, g[2], g[3] }' >>"$is_summary"
+      'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.6f,%.6f,%.4f,%.4f,%.4f,%.4f,%.4f\n", c, r, n, g[1], lo, hi, (g[1] - 1) * 100, pm, mm, q1, q3, g[2], g[3], g[4] }' >>"$is_summary"
   done
 
   # IS control: the same comparison between two identical variants (plain on MPI_COMM_WORLD and
   # plain on a duplicate of it), so the Mitten figure can be read against the harness's own
   # noise floor and bias on this machine.
   local is_control=$RESULTS/overhead-is-control.csv
-  echo "class,ranks,pairs,ratio,q1_ratio,q3_ratio,overhead_pct,median_layout0,median_layout1" >"$is_control"
+  echo "class,ranks,pairs,ratio,q1_ratio,q3_ratio,overhead_pct,block_median_layout0,block_median_layout1,ratio_layouts_only" >"$is_control"
   for class in $classes; do
     progress "IS class $class on $is_ranks ranks, control: plain and plain on a duplicate communicator, alternating iteration by iteration"
     is_compare_job "$class" plain "$TMP/overhead-is-control"
-    iteration_pairs "$class" "$TMP/overhead-is-control.out" | cut -d, -f6,9 >"$TMP/is-control-ratios.txt"
+    iteration_pairs "$class" "$TMP/overhead-is-control.out" >"$TMP/is-control-ratios.txt"
     local cn cf cq1 cq3
     cn=$(grep -c . "$TMP/is-control-ratios.txt" || true)
-    cf=$(layout_figure <"$TMP/is-control-ratios.txt")
-    cq1=$(cut -d, -f2 "$TMP/is-control-ratios.txt" | quantile 0.25)
-    cq3=$(cut -d, -f2 "$TMP/is-control-ratios.txt" | quantile 0.75)
+    cf=$(cut -d, -f3,4,6,7,8 "$TMP/is-control-ratios.txt" | crossover_figure)
+    cq1=$(cut -d, -f9 "$TMP/is-control-ratios.txt" | quantile 0.25)
+    cq3=$(cut -d, -f9 "$TMP/is-control-ratios.txt" | quantile 0.75)
     awk -v c="$class" -v r="$is_ranks" -v n="$cn" -v f="$cf" -v q1="$cq1" -v q3="$cq3" \
-      'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f\n", c, r, n, g[1], q1, q3, (g[1] - 1) * 100, g[2], g[3] }' >>"$is_control"
+      'BEGIN { split(f, g, ","); printf "%s,%s,%d,%.4f,%.4f,%.4f,%.2f,%.4f,%.4f,%.4f\n", c, r, n, g[1], q1, q3, (g[1] - 1) * 100, g[2], g[3], g[4] }' >>"$is_control"
   done
 
   # Mpptest: point-to-point on 2 ranks, collectives on --collective-ranks (2); each round is two pairs of jobs.
@@ -251,10 +242,10 @@ overhead_repetition() {
   done
 
   {
-    echo "overhead: IS, ratio Mitten/plain per pair of timed iterations (geometric mean of the two layouts' medians):"
-    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: %.4f (layout medians %.4f, %.4f; pairs: quartiles %.4f..%.4f, range %.4f..%.4f, %s of them) -> %+.2f%%; plain %.4f s, Mitten %.4f s per iteration (medians)\n", $1, $2, $4, $12, $13, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
+    echo "overhead: IS, ratio Mitten/plain per pair of timed iterations (per block of two consecutive pairs, the ratio of the sums; the geometric mean of the two layouts' median block ratios; before session 21: of the two layouts' median per-pair ratios):"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: %.4f (layout median block ratios %.4f, %.4f; per-pair estimate as before session 21 %.4f; pairs: quartiles %.4f..%.4f, range %.4f..%.4f, %s of them) -> %+.2f%%; plain %.4f s, Mitten %.4f s per iteration (medians)\n", $1, $2, $4, $12, $13, $14, $10, $11, $5, $6, $3, $7, $8, $9 }' "$is_summary"
     echo "overhead: IS control, ratio plain-on-a-duplicate/plain (two identical variants: the comparison's noise floor):"
-    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: %.4f (layout medians %.4f, %.4f; pairs: quartiles %.4f..%.4f, %s of them) -> %+.2f%%\n", $1, $2, $4, $8, $9, $5, $6, $3, $7 }' "$is_control"
+    awk -F, 'NR > 1 { printf "  IS class %s, %s ranks: %.4f (layout median block ratios %.4f, %.4f; per-pair estimate as before session 21 %.4f; pairs: quartiles %.4f..%.4f, %s of them) -> %+.2f%%\n", $1, $2, $4, $8, $9, $10, $5, $6, $3, $7 }' "$is_control"
     echo "overhead: IS, cost of one migration point (what Mitten adds per iteration besides a counter per collective), and the bound it sets:"
     awk -F, 'NR == FNR { if (FNR > 1) t[$1] = $8; next } FNR > 1 { printf "  class %s, %s ranks: %.2f us per migration point; 10 per run = %.4f%% of the plain median %.4f s\n", $1, $2, $3, 10 * $3 / 1e6 / t[$1] * 100, t[$1] }' "$is_summary" "$mp_csv"
     echo "overhead: Mpptest-style, geometric mean over sizes of the per-size ratio of the minima over T (median over $rounds rounds):"
@@ -292,7 +283,7 @@ EOF
 
   local is_pct mpp_pct
   # Headline IS figure: the geometric mean over the classes of each class's figure (itself the
-  # geometric mean of its two layouts' median per-iteration ratios).
+  # geometric mean of its two layouts' median block ratios, crossover_figure).
   is_pct=$(awk -F, 'NR > 1 { n++; s += log($4) } END { printf "%.2f", (exp(s / n) - 1) * 100 }' "$is_summary")
   local is_q1 is_q3
   is_q1=$(awk -F, 'NR > 1 { print $9 }' "$is_ratios" | quantile 0.25 | awk '{ printf "%.2f", ($1 - 1) * 100 }')

@@ -9,9 +9,10 @@
 #       Mpptest: per size and measurement). IS: two states serve all repetitions and swap
 #       variants each repetition (layout 0/1); classes S and W run RS repetitions (an iteration is
 #       about 7 times shorter than class A's, so 5R takes about the time of class A's R and gives a
-#       median of as many milliseconds of work, not 7 times fewer); per class, the geometric mean of the two layouts'
-#       median ratios mitten time / plain time; is_pct = their geometric mean over classes,
-#       minus 1. Mpptest: point-to-point and collectives on 2 ranks (not oversubscribed; 4 ranks
+#       median of as many milliseconds of work, not 7 times fewer); per class, per block of two
+#       consecutive pairs (one first and one second iteration of each variant) the ratio mitten
+#       time / plain time of the sums, and the geometric mean of the two layouts' median block
+#       ratios (crossover_figure, below); is_pct = their geometric mean over classes, minus 1. Mpptest: point-to-point and collectives on 2 ranks (not oversubscribed; 4 ranks
 #       on 2 cores measures time-sharing), M rounds; mpptest_pct = geometric mean over patterns
 #       and sizes of the per-size median over rounds of the ratio of the minima, minus 1. Both
 #       also run a control (plain against plain on a duplicate communicator, the same way) to
@@ -84,11 +85,7 @@ case "$NAME" in
 esac
 
 progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# quantile Q: the Q-quantile (0..1, linear interpolation) of the numbers on stdin.
-quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } p = 1 + q * (NR - 1); i = int(p); f = p - i; print (i < NR) ? v[i] + f * (v[i + 1] - v[i]) : v[i] }'; }
-minimum() { sort -g | awk 'NR == 1'; }  # reads all its input: head would make sort die of SIGPIPE under pipefail
-maximum() { sort -g | tail -1; }
+. bench/Mitten/figures.sh   # median, quantile, minimum, maximum, crossover_figure
 
 # mpi_job SECONDS RANKS program args...: one MPI job under the machine lock.
 mpi_job() {

@@ -10,7 +10,7 @@ MG=bench/MG/bin/Release/net10.0/MG
 # iteration in one job per class (MG --compare mitten --interleave, as IS), and the control
 # (plain against plain on a duplicate communicator). Per class the figure is the geometric
 # mean of the two layouts' median ratios mitten/plain per block of two consecutive pairs of timed
-# iterations (crossover_figure, run.sh); mg_pct is
+# iterations (crossover_figure, bench/Mitten/figures.sh); mg_pct is
 # their geometric mean over classes, minus 1. Writes overhead-mg-*.csv and prints mg_pct on stdout.
 overhead_mg() {
   local classes=$1 ranks=$2 repeats=$3 class variant

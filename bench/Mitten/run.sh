@@ -9,10 +9,10 @@
 #       Mpptest: per size and measurement). IS: two states serve all repetitions and swap
 #       variants each repetition (layout 0/1); classes S and W run RS repetitions (an iteration is
 #       about 7 times shorter than class A's, so 5R takes about the time of class A's R and gives a
-#       median of as many milliseconds of work, not 7 times fewer); per class, per block of two
-#       consecutive pairs (one first and one second iteration of each variant) the ratio mitten
-#       time / plain time of the sums, and the geometric mean of the two layouts' median block
-#       ratios (crossover_figure, below); is_pct = their geometric mean over classes, minus 1. Mpptest: point-to-point and collectives on 2 ranks (not oversubscribed; 4 ranks
+#       median of as many milliseconds of work, not 7 times fewer); per class, the geometric mean of the
+#       two layouts' median ratio mitten / plain per block of two consecutive pairs (crossover_figure,
+#       bench/Mitten/figures.sh); is_pct = their geometric mean over classes, minus 1. Mpptest:
+#       point-to-point and collectives on 2 ranks (not oversubscribed; 4 ranks
 #       on 2 cores measures time-sharing), M rounds; mpptest_pct = geometric mean over patterns
 #       and sizes of the per-size median over rounds of the ratio of the minima, minus 1. Both
 #       also run a control (plain against plain on a duplicate communicator, the same way) to

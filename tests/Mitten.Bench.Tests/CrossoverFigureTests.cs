@@ -55,8 +55,18 @@ public class CrossoverFigureTests
         Task<string> errors = process.StandardError.ReadToEndAsync();
         await process.StandardInput.WriteAsync(input);
         process.StandardInput.Close();
-        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        await process.WaitForExitAsync(limit.Token);
+        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
+        {
+            try
+            {
+                await process.WaitForExitAsync(limit.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                Assert.Fail("crossover_figure did not finish within 60 s");
+            }
+        }
         string stdout = await output;
         Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await errors}");
         return stdout.Trim().Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();

@@ -28,12 +28,13 @@ names:
               options: --classes "S W A"  --ranks "1 2 4 8"  --repeats N (3)
   iskernel    NAS IS in C (bench/native/is.c, mpicc -O3 -march=native) vs the C# port (bench/IS), alternating,
               the same key sets; per pair the ratio of the medians over in-job repetitions, C# Mop/s / C Mop/s
-              options: --classes "S W A B"  --ranks "1 2 4"  --pairs P (5)  --repeats R (3, runs per job)
+              options: --classes "S W A B"  --ranks "1 2 4"  --pairs P (5)  --repeats R (runs per job;
+                       default 21 at class S, whose runs take milliseconds, and 3 at the others)
               the C# jobs run with KERNEL_CSHARP_ENV (default DOTNET_TieredCompilation=0: compiled once,
               optimized, no recompiles during the timed loops; "" for the runtime's defaults)
   mgkernel    NAS MG in C (bench/native/mg.c, mpicc -O3 -march=native -ffp-contract=off) vs the C# port (bench/MG),
               alternating as iskernel; both must verify with the same final norm; the JIT listing of the kernels
-              options: --classes "S W A"  --ranks "1 2 4"  --pairs P (5)  --repeats R (3, runs per job)
+              options: --classes "S W A"  --ranks "1 2 4"  --pairs P (5)  --repeats R (as iskernel)
   mg          NAS MG (bench/MG): plain and through Mitten alternating in one job per class and process
               count (MG --compare mitten), median Mop/s of each; every run must verify
               options: --classes "S W A"  --ranks "1 2 4"  --repeats N (3); class C alone defaults to

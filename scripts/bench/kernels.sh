@@ -65,7 +65,7 @@ kernel_alternate() {
           progress "[$done_jobs/$total] pair $pair/$pairs class $class, $ranks ranks: $impl"
           local program=$c_program run_env=()
           [ "$impl" = csharp ] && program=$cs_program && read -r -a run_env <<<"$KERNEL_CSHARP_ENV"
-          if ! mpi_job 1800 "$ranks" env "${run_env[@]}" "$program" --class "$class" --repeats "$repeats" >"$TMP/$name.out" 2>"$TMP/$name.err"; then
+          if ! mpi_job 1800 "$ranks" env "${run_env[@]}" "$program" --class "$class" --repeats "$(kernel_repeats "$repeats" "$class")" >"$TMP/$name.out" 2>"$TMP/$name.err"; then
             progress "$impl class $class on $ranks ranks failed:"
             tail -5 "$TMP/$name.out" "$TMP/$name.err" >&2 || true
           fi
@@ -116,7 +116,7 @@ kernel_summary() {
     done
   done
   {
-    echo "$name: C# / C Mop/s, median over $pairs alternating pairs (each job: median of $repeats runs)"
+    echo "$name: C# / C Mop/s, median over $pairs alternating pairs (each job: median of its runs; runs per job: ${repeats/auto/21 at class S, 3 otherwise})"
     printf '%6s %6s %12s %12s %9s %9s %9s %9s %9s %11s\n' class ranks C_mops Cs_mops ratio r_min r_max verified "$agree" ratio_runs2
     awk -F, 'NR > 1 { printf "%6s %6s %12s %12s %9s %9s %9s %9s %9s %11s\n", $1, $2, $4, $5, $6, $7, $8, $9, $10, $11 }' "$summary"
   } >&2
@@ -147,6 +147,15 @@ EOF
   awk -F, 'NR > 1 { n++; st += $3; jm += $4; rc += $5 } END { printf " jit_methods=%d jit_stack_operands=%d jit_jumps=%d jit_range_checks=%d\n", n, st, jm, rc }' "$jit_csv"
 }
 
+# Runs per job: --repeats R for every class, or by default (auto) 21 for class S and 3 for the
+# others. A class S run takes 1-3 ms against a second or two of process start, so 21 runs cost
+# nothing, and with 3 the job's median was the luck of one run: MG S/2, 6 pairs, C# / C per pair
+# 0.94-1.06 with 21 runs against 0.88-1.03 with 3 (bench/RESULTS.md, kern22).
+#   kernel_repeats REPEATS CLASS
+kernel_repeats() {
+  if [ "$1" != auto ]; then echo "$1"; elif [ "$2" = S ]; then echo 21; else echo 3; fi
+}
+
 # The options of iskernel and mgkernel, into the caller's classes, ranks_list, pairs and repeats.
 kernel_options() {
   local name=$1
@@ -164,10 +173,10 @@ kernel_options() {
 
 # iskernel: the C baseline of IS (bench/native/is.c) against the C# port, alternating C, C#,
 # then C#, C, ... per pair, on the same key sets (the same generator; the key rank checksums
-# must be equal). Each job runs the benchmark R times (--repeats) and the pair's ratio is
+# must be equal). Each job runs the benchmark R times (--repeats; kernel_repeats) and the pair's ratio is
 # C# median Mop/s / C median Mop/s; per class and rank count the median over pairs.
 bench_iskernel() {
-  local classes="S W A B" ranks_list="1 2 4" pairs=5 repeats=3
+  local classes="S W A B" ranks_list="1 2 4" pairs=5 repeats=auto
   kernel_options iskernel "$@"
   ensure_setup
   progress "building bench/native/is.c (mpicc -O3 -march=native) and bench/IS"
@@ -186,7 +195,7 @@ bench_iskernel() {
 # -ffp-contract=off: GNU C would fuse multiply-adds into FMAs, which the JIT does not, and the
 # norms would differ in the last bits.
 bench_mgkernel() {
-  local classes="S W A" ranks_list="1 2 4" pairs=5 repeats=3
+  local classes="S W A" ranks_list="1 2 4" pairs=5 repeats=auto
   kernel_options mgkernel "$@"
   ensure_setup
   progress "building bench/native/mg.c (mpicc -O3 -march=native -ffp-contract=off) and bench/MG"

@@ -120,54 +120,66 @@ internal static unsafe class MgKernels
     /// The plane <paramref name="plane"/> (0..m + 1) of axis <paramref name="axis"/>, copied to or
     /// from <paramref name="buffer"/>; returns the number of elements. Axes before
     /// <paramref name="axis"/> include their ghosts (already filled), later ones only interior
-    /// points, so three axis passes in order fill edges and corners too.
+    /// points, so three axis passes in order fill edges and corners too. The lines of the plane
+    /// are copied by <see cref="CopyLine"/>, which walks a pointer by the stride: the x plane
+    /// (stride sx) of a process grid split along x is the halo exchange's strided case.
     /// </summary>
     [MethodImpl(Kernel)]
     internal static int CopyPlane(double* box, int mx, int my, int mz, int axis, int plane, double* buffer, bool toBuffer)
     {
-        int sx = mx + 2, sxy = sx * (my + 2);
+        nint sx = mx + 2, sxy = sx * (my + 2);
         // (a, b): the two other axes; ranges per axis: full 0..m+1 if it comes before 'axis', else 1..m.
-        int aLow, aHigh, aStride, bLow, bHigh, bStride, planeStride;
+        nint aLow, aHigh, aStride, bLow, bHigh, bStride, planeStride;
         switch (axis)
         {
             case 0: aLow = 1; aHigh = my; aStride = sx; bLow = 1; bHigh = mz; bStride = sxy; planeStride = 1; break;
             case 1: aLow = 0; aHigh = mx + 1; aStride = 1; bLow = 1; bHigh = mz; bStride = sxy; planeStride = sx; break;
             default: aLow = 0; aHigh = mx + 1; aStride = 1; bLow = 0; bHigh = my + 1; bStride = sx; planeStride = sxy; break;
         }
-        int n = 0;
-        double* p0 = box + plane * planeStride;
-        for (int b = bLow; b <= bHigh; b++)
+        nint count = aHigh - aLow + 1;
+        double* line = box + plane * planeStride + bLow * bStride + aLow * aStride;
+        double* packed = buffer;
+        for (nint b = bLow; b <= bHigh; b++)
         {
-            double* p = p0 + b * bStride + aLow * aStride;
-            int count = aHigh - aLow + 1;
-            if (aStride == 1)
+            CopyLine(line, aStride, packed, count, toBuffer);
+            line += bStride;
+            packed += count;
+        }
+        return (int)(packed - buffer);
+    }
+
+    /// <summary>
+    /// <paramref name="count"/> elements between <paramref name="packed"/> (contiguous) and the line at
+    /// <paramref name="line"/> (every <paramref name="stride"/>-th element), in the direction <paramref name="toPacked"/> says.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyLine(double* line, nint stride, double* packed, nint count, bool toPacked)
+    {
+        if (stride == 1)
+        {
+            if (toPacked)
             {
-                if (toBuffer)
-                {
-                    Buffer.MemoryCopy(p, buffer + n, (long)count * sizeof(double), (long)count * sizeof(double));
-                }
-                else
-                {
-                    Buffer.MemoryCopy(buffer + n, p, (long)count * sizeof(double), (long)count * sizeof(double));
-                }
-                n += count;
-            }
-            else if (toBuffer)
-            {
-                for (int a = 0; a < count; a++)
-                {
-                    buffer[n++] = p[a * aStride];
-                }
+                Buffer.MemoryCopy(line, packed, count * sizeof(double), count * sizeof(double));
             }
             else
             {
-                for (int a = 0; a < count; a++)
-                {
-                    p[a * aStride] = buffer[n++];
-                }
+                Buffer.MemoryCopy(packed, line, count * sizeof(double), count * sizeof(double));
             }
         }
-        return n;
+        else if (toPacked)
+        {
+            for (nint a = 0; a < count; a++, line += stride)
+            {
+                packed[a] = *line;
+            }
+        }
+        else
+        {
+            for (nint a = 0; a < count; a++, line += stride)
+            {
+                *line = packed[a];
+            }
+        }
     }
 
     /// <summary>Periodic ghosts of one axis from this box itself (the whole grid along that axis is here).</summary>

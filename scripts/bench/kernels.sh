@@ -9,13 +9,16 @@
 # What the JIT makes of the hot loops (a regression shows here): one run of class S with the
 # listings of the kernels; per method its code size, memory operands on the stack frame
 # ([rbp-..]/[rsp+..]: spills and reloads), unconditional jumps, and range-check failures.
-#   kernel_jit_listing NAME PROGRAM "METHODS"   (writes NAME-jit.txt and NAME-jit.csv; METHODS: DOTNET_JitDisasm names)
+# RANKS (default 1): the run's process count; with more than one, only rank 0 writes the listing
+# (MG's halo exchange, CopyPlane, runs only where a process grid axis is split: 2 ranks).
+#   kernel_jit_listing NAME PROGRAM "METHODS" [RANKS]   (writes NAME-jit.txt and NAME-jit.csv; METHODS: DOTNET_JitDisasm names)
 kernel_jit_listing() {
-  local name=$1 program=$2 methods=$3
-  local jit=$RESULTS/$name-jit.txt jit_csv=$RESULTS/$name-jit.csv
+  local name=$1 program=$2 methods=$3 ranks=${4:-1}
+  local jit=$RESULTS/$name-jit.txt jit_csv=$RESULTS/$name-jit.csv others=()
   rm -f "$jit"   # the JIT appends to its file
-  DOTNET_JitDisasm="$methods" DOTNET_JitStdOutFile="$jit" \
-    mpi_job 120 1 "$program" --class S >/dev/null 2>&1 || progress "the JIT listing run failed"
+  [ "$ranks" -gt 1 ] && others=(: -n $((ranks - 1)) "$program" --class S)
+  flock "$LOCK" timeout 120 mpiexec --oversubscribe -n 1 env DOTNET_JitDisasm="$methods" DOTNET_JitStdOutFile="$jit" \
+    "$program" --class S "${others[@]}" >/dev/null 2>&1 || progress "the JIT listing run failed"
   echo "method,code_bytes,stack_operands,unconditional_jumps,range_checks,tier" >"$jit_csv"
   # Only the kernel classes' methods (IsKernels, MgKernels, MgRows: a name may also match a wrapper), one
   # row per compilation (a method compiled at Tier0 and again optimized has two; tier: the JIT's).
@@ -203,7 +206,7 @@ bench_mgkernel() {
   mpicc -O3 -march=native -ffp-contract=off -o bench/native/build/mg bench/native/mg.c -lm
   build_project bench/MG/MG.csproj
   local c_program=bench/native/build/mg cs_program=bench/MG/bin/Release/net10.0/MG
-  kernel_jit_listing mgkernel "$cs_program" 'Residual Smooth Restrict Interpolate Norms CopyPlane WrapAxis PlaneSums ResidualRow SmoothRow RestrictRow CoarseSums InterpolateRow'
+  kernel_jit_listing mgkernel "$cs_program" 'Residual Smooth Restrict Interpolate Norms CopyPlane WrapAxis PlaneSums ResidualRow SmoothRow RestrictRow CoarseSums InterpolateRow' 2
   kernel_alternate mgkernel "$c_program" "$cs_program" "$classes" "$ranks_list" "$pairs" "$repeats" rnm2 %.17g
   kernel_summary mgkernel "$classes" "$ranks_list" "$pairs" "$repeats" norms_equal 'NAS MG' 0
 }

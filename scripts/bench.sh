@@ -111,11 +111,8 @@ mpi_job() {
   flock "$LOCK" timeout "$limit" mpiexec --oversubscribe -n "$ranks" "$@"
 }
 
-# Median of the numbers on stdin (one per line).
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# Minimum and maximum of the numbers on stdin.
-minimum() { sort -g | awk 'NR == 1'; }  # reads all its input: head would make sort die of SIGPIPE under pipefail
-maximum() { sort -g | tail -1; }
+# median, quantile, minimum, maximum of the numbers on stdin (one per line).
+. scripts/bench/stats.sh
 
 gnuplot_terminal() {
   if gnuplot -e "set terminal pngcairo" >/dev/null 2>&1; then

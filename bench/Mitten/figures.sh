@@ -2,12 +2,8 @@
 # the statistics the Mitten experiments' figures are made of. Pure functions of their input (no
 # globals, no files), so that a test can feed them data with a known answer.
 
-# median, quantile Q, minimum, maximum: of the numbers on stdin, one per line ("nan" when there are none).
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# quantile Q: the Q-quantile (0..1, linear interpolation) of the numbers on stdin.
-quantile() { sort -g | awk -v q="$1" '{ v[NR] = $1 } END { if (NR == 0) { print "nan"; exit } p = 1 + q * (NR - 1); i = int(p); f = p - i; print (i < NR) ? v[i] + f * (v[i + 1] - v[i]) : v[i] }'; }
-minimum() { sort -g | awk 'NR == 1'; }  # reads all its input: head would make sort die of SIGPIPE under pipefail
-maximum() { sort -g | tail -1; }
+# median, quantile, minimum, maximum (scripts/bench/stats.sh, shared with scripts/bench.sh).
+. "$(dirname "${BASH_SOURCE[0]}")/../../scripts/bench/stats.sh"
 
 # crossover_figure: the figure of an interleaved comparison (IS, MG --compare --interleave) from
 # "rep,iteration,layout,plain_s,other_s" lines, one per pair of timed iterations. Within a

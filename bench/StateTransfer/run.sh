@@ -27,7 +27,7 @@ LOCK=${MITTEN_BENCH_LOCK:-/tmp/mitten-mpi-jobs.lock}
 RESULTS=${MITTEN_BENCH_RESULTS:-$PWD/bench/results}
 mkdir -p "$RESULTS/tmp"
 progress() { printf '[bench statetransfer %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print "nan"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+. scripts/bench/stats.sh   # median
 
 rounds=5 sizes="1 16 64 256" nodes=1000000
 while [ $# -gt 0 ]; do

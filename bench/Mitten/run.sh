@@ -81,7 +81,7 @@ NAME=${1:-}
 [ $# -gt 0 ] && shift
 case "$NAME" in
   overhead|migration) ;;
-  *) sed -n '2,50p' "$0" >&2; exit 2 ;;
+  *) awk 'NR > 1 && !/^#/ { exit } NR > 1' "$0" >&2; exit 2 ;;   # the whole header above
 esac
 
 progress() { printf '[bench %s %s] %s\n' "$NAME" "$(date +%H:%M:%S)" "$*" >&2; }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Mitten.Tests.Support;
@@ -47,28 +46,9 @@ public class CrossoverFigureTests
 
     private static async Task<double[]> CrossoverFigure(string input)
     {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = MpiJob.RepositoryRoot };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("set -euo pipefail; . bench/Mitten/figures.sh; crossover_figure");
-        using var process = Process.Start(psi)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        await process.StandardInput.WriteAsync(input);
-        process.StandardInput.Close();
-        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                Assert.Fail("crossover_figure did not finish within 60 s");
-            }
-        }
-        string stdout = await output;
-        Assert.True(process.ExitCode == 0, $"exit code {process.ExitCode}: {await errors}");
+        (int exitCode, string stdout, string errors) = await BashRun.Run("crossover_figure",
+            ["-c", "set -euo pipefail; . bench/Mitten/figures.sh; crossover_figure"], input, workingDirectory: MpiJob.RepositoryRoot);
+        Assert.True(exitCode == 0, $"exit code {exitCode}: {errors}");
         return stdout.Trim().Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
     }
 

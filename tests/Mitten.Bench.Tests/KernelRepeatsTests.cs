@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mitten.Tests.Support;
 using Xunit;
 
@@ -19,28 +18,10 @@ public class KernelRepeatsTests
     [InlineData("1", "A", "1")]
     public async Task Runs_per_job(string repeatsOption, string className, string expected)
     {
-        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = MpiJob.RepositoryRoot };
-        psi.ArgumentList.Add("-c");
-        psi.ArgumentList.Add("set -euo pipefail; . scripts/bench/kernels.sh; kernel_repeats \"$1\" \"$2\"");
-        psi.ArgumentList.Add("kernel_repeats");
-        psi.ArgumentList.Add(repeatsOption);
-        psi.ArgumentList.Add(className);
-        using var process = Process.Start(psi)!;
-        Task<string> output = process.StandardOutput.ReadToEndAsync();
-        Task<string> errors = process.StandardError.ReadToEndAsync();
-        using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            try
-            {
-                await process.WaitForExitAsync(limit.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw new TimeoutException("bash did not finish kernel_repeats within 60 s");
-            }
-        }
-        Assert.True(process.ExitCode == 0, $"bash exited {process.ExitCode}: {await errors}");
-        Assert.Equal(expected, (await output).Trim());
+        (int exitCode, string output, string errors) = await BashRun.Run("kernel_repeats",
+            ["-c", "set -euo pipefail; . scripts/bench/kernels.sh; kernel_repeats \"$1\" \"$2\"", "kernel_repeats", repeatsOption, className],
+            workingDirectory: MpiJob.RepositoryRoot);
+        Assert.True(exitCode == 0, $"bash exited {exitCode}: {errors}");
+        Assert.Equal(expected, output.Trim());
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Mitten.Tests.Support;
 using Xunit;
 
@@ -35,35 +34,12 @@ public class MigrationSweepOptionsTests
         string results = Path.Combine(Path.GetTempPath(), "mitten-sweep-options-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            psi.ArgumentList.Add(Path.Combine(MpiJob.RepositoryRoot, "bench", "Mitten", "run.sh"));
-            psi.ArgumentList.Add("migration");
-            foreach (string argument in arguments.Split('|'))
-            {
-                psi.ArgumentList.Add(argument);
-            }
-            psi.Environment["MITTEN_BENCH_RESULTS"] = results;
-            // A lock nobody else holds: if the input were accepted, no MPI job may wait for the shared one.
-            psi.Environment["MITTEN_BENCH_LOCK"] = Path.Combine(results, "lock");
-            using var process = Process.Start(psi)!;
-            Task<string> output = process.StandardOutput.ReadToEndAsync();
-            Task<string> errors = process.StandardError.ReadToEndAsync();
-            using (var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-            {
-                try
-                {
-                    await process.WaitForExitAsync(limit.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    // Accepted input would build and run jobs: that is the failure; stop it.
-                    process.Kill(entireProcessTree: true);
-                    Assert.Fail($"run.sh migration {arguments.Replace('|', ' ')} was not refused within 60 s");
-                }
-            }
-            string stderr = await errors;
-            string stdout = await output;
-            Assert.True(process.ExitCode == 2, $"exit code {process.ExitCode}; stderr: {stderr}; stdout: {stdout}");
+            // A lock nobody else holds: if the input were accepted, no MPI job may wait for the shared one;
+            // accepted input would build and run jobs, which BashRun stops at its deadline as a failure.
+            (int exitCode, string stdout, string stderr) = await BashRun.Run($"run.sh migration {arguments.Replace('|', ' ')} (not refused)",
+                [Path.Combine(MpiJob.RepositoryRoot, "bench", "Mitten", "run.sh"), "migration", .. arguments.Split('|')],
+                environment: new Dictionary<string, string> { ["MITTEN_BENCH_RESULTS"] = results, ["MITTEN_BENCH_LOCK"] = Path.Combine(results, "lock") });
+            Assert.True(exitCode == 2, $"exit code {exitCode}; stderr: {stderr}; stdout: {stdout}");
             string line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith("migration: ", line, StringComparison.Ordinal);
             Assert.Contains(expected, line, StringComparison.Ordinal);

@@ -10,6 +10,7 @@
 # listings of the kernels; per method its code size, memory operands on the stack frame
 # ([rbp-..]/[rsp+..]: spills and reloads), unconditional jumps, and range-check failures.
 # RANKS (default 1): the run's process count; with more than one, only rank 0 writes the listing
+# (the others are a second program of the same mpiexec, without the listing settings)
 # (MG's halo exchange, CopyPlane, runs only where a process grid axis is split: 2 ranks).
 #   kernel_jit_listing NAME PROGRAM "METHODS" [RANKS]   (writes NAME-jit.txt and NAME-jit.csv; METHODS: DOTNET_JitDisasm names)
 kernel_jit_listing() {
@@ -17,7 +18,7 @@ kernel_jit_listing() {
   local jit=$RESULTS/$name-jit.txt jit_csv=$RESULTS/$name-jit.csv others=()
   rm -f "$jit"   # the JIT appends to its file
   [ "$ranks" -gt 1 ] && others=(: -n $((ranks - 1)) "$program" --class S)
-  flock "$LOCK" timeout 120 mpiexec --oversubscribe -n 1 env DOTNET_JitDisasm="$methods" DOTNET_JitStdOutFile="$jit" \
+  mpi_job 120 1 env DOTNET_JitDisasm="$methods" DOTNET_JitStdOutFile="$jit" \
     "$program" --class S "${others[@]}" >/dev/null 2>&1 || progress "the JIT listing run failed"
   echo "method,code_bytes,stack_operands,unconditional_jumps,range_checks,tier" >"$jit_csv"
   # Only the kernel classes' methods (IsKernels, MgKernels, MgRows: a name may also match a wrapper), one

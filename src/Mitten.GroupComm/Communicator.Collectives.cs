@@ -8,7 +8,10 @@ namespace Mitten.GroupComm;
 public sealed unsafe partial class Communicator
 {
     /// <summary>Blocks until every process of the communicator has called it.</summary>
-    public void Barrier() => MpiException.Check(MpiFunctions.Barrier(Handle), "MPI_Barrier");
+    public void Barrier() => Barrier(Handle);
+
+    /// <summary>The same on <paramref name="handle"/>, the MPI handle of a communicator the caller keeps (Mitten's collectives: no load through this object before the MPI call).</summary>
+    internal static void Barrier(nint handle) => MpiException.Check(MpiFunctions.Barrier(handle), "MPI_Barrier");
 
     /// <summary>Non-blocking barrier.</summary>
     public Request Ibarrier()
@@ -38,11 +41,15 @@ public sealed unsafe partial class Communicator
     }
 
     /// <summary>Broadcasts <paramref name="buffer"/> from <paramref name="root"/> to every process.</summary>
-    public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
+    public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged =>
+        Bcast(Handle, buffer, root);
+
+    /// <summary>The same on <paramref name="handle"/>, the MPI handle of a communicator the caller keeps (Mitten's collectives: no load through this object before the MPI call).</summary>
+    internal static void Bcast<T>(nint handle, Span<T> buffer, int root) where T : unmanaged
     {
         fixed (T* p = buffer)
         {
-            MpiException.Check(MpiFunctions.Bcast(p, Datatype<T>.Count(buffer.Length), Datatype<T>.Handle, root, Handle), "MPI_Bcast");
+            MpiException.Check(MpiFunctions.Bcast(p, Datatype<T>.Count(buffer.Length), Datatype<T>.Handle, root, handle), "MPI_Bcast");
         }
     }
 
@@ -69,28 +76,37 @@ public sealed unsafe partial class Communicator
     }
 
     /// <summary>Combines element-wise over all processes; every process gets the result.</summary>
-    // This, Alltoall and Alltoallv (and the checks they call) are inlined into optimized callers:
+    // This (with its handle form), Alltoall and Alltoallv (and the checks they call) are inlined into optimized callers:
     // a benchmark kernel calls them once per iteration, too few times for tiered compilation to
     // optimize a separate method before it is re-compiled in the middle of a timed run.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged =>
+        Allreduce(Handle, send, receive, op);
+
+    /// <summary>The same on <paramref name="handle"/>, the MPI handle of a communicator the caller keeps (Mitten's collectives: no load through this object before the MPI call).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Allreduce<T>(nint handle, ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Datatype<T>.RequireReducible();
         RequireLength(receive.Length, send.Length, nameof(receive));
         fixed (T* s = send)
         fixed (T* r = receive)
         {
-            MpiException.Check(MpiFunctions.Allreduce(s, r, send.Length, Datatype<T>.Handle, op.Handle, Handle), "MPI_Allreduce");
+            MpiException.Check(MpiFunctions.Allreduce(s, r, send.Length, Datatype<T>.Handle, op.Handle, handle), "MPI_Allreduce");
         }
     }
 
     /// <summary>Allreduce in place (MPI_IN_PLACE): <paramref name="buffer"/> is both input and result.</summary>
-    public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
+    public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged =>
+        AllreduceInPlace(Handle, buffer, op);
+
+    /// <summary>The same on <paramref name="handle"/>, the MPI handle of a communicator the caller keeps (Mitten's collectives: no load through this object before the MPI call).</summary>
+    internal static void AllreduceInPlace<T>(nint handle, Span<T> buffer, Op op) where T : unmanaged
     {
         Datatype<T>.RequireReducible();
         fixed (T* r = buffer)
         {
-            MpiException.Check(MpiFunctions.Allreduce((void*)MpiAbi.Current.InPlace, r, buffer.Length, Datatype<T>.Handle, op.Handle, Handle), "MPI_Allreduce");
+            MpiException.Check(MpiFunctions.Allreduce((void*)MpiAbi.Current.InPlace, r, buffer.Length, Datatype<T>.Handle, op.Handle, handle), "MPI_Allreduce");
         }
     }
 
@@ -103,26 +119,34 @@ public sealed unsafe partial class Communicator
     }
 
     /// <summary>Inclusive prefix reduction: process i gets the combination of processes 0..i.</summary>
-    public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged =>
+        Scan(Handle, send, receive, op);
+
+    /// <summary>The same on <paramref name="handle"/>, the MPI handle of a communicator the caller keeps (Mitten's collectives: no load through this object before the MPI call).</summary>
+    internal static void Scan<T>(nint handle, ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Datatype<T>.RequireReducible();
         RequireLength(receive.Length, send.Length, nameof(receive));
         fixed (T* s = send)
         fixed (T* r = receive)
         {
-            MpiException.Check(MpiFunctions.Scan(s, r, send.Length, Datatype<T>.Handle, op.Handle, Handle), "MPI_Scan");
+            MpiException.Check(MpiFunctions.Scan(s, r, send.Length, Datatype<T>.Handle, op.Handle, handle), "MPI_Scan");
         }
     }
 
     /// <summary>Exclusive prefix reduction: process i gets the combination of 0..i-1 (undefined on process 0).</summary>
-    public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
+    public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged =>
+        Exscan(Handle, send, receive, op);
+
+    /// <summary>The same on <paramref name="handle"/>, the MPI handle of a communicator the caller keeps (Mitten's collectives: no load through this object before the MPI call).</summary>
+    internal static void Exscan<T>(nint handle, ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
         Datatype<T>.RequireReducible();
         RequireLength(receive.Length, send.Length, nameof(receive));
         fixed (T* s = send)
         fixed (T* r = receive)
         {
-            MpiException.Check(MpiFunctions.Exscan(s, r, send.Length, Datatype<T>.Handle, op.Handle, Handle), "MPI_Exscan");
+            MpiException.Check(MpiFunctions.Exscan(s, r, send.Length, Datatype<T>.Handle, op.Handle, handle), "MPI_Exscan");
         }
     }
 

@@ -28,7 +28,8 @@ public sealed partial class MittenCommunicator
 
     /// <summary>
     /// The channel's MPI communicator while this communicator may be used, else null: the one
-    /// load and test a call makes before its MPI call. Filled by <see cref="Refresh"/> (which
+    /// load and test a call makes before its MPI call (<see cref="usableHandle"/> for the
+    /// collectives that need only the handle). Filled by <see cref="Refresh"/> (which
     /// checks what <see cref="Ready"/> checks); emptied by the channel when its communicator is
     /// replaced (a rebuild) or it is freed. A protocol only ever leaves the "replacement before
     /// its first migration point" state, so that state needs no emptying.
@@ -41,11 +42,13 @@ public sealed partial class MittenCommunicator
     /// collective counts itself with one increment on the object it was called on.
     /// </summary>
     /// <remarks>
-    /// A blocking collective counts itself after the readiness check and before its MPI call (so
-    /// nothing of this object is needed after the call: no register is saved around it). The
+    /// A blocking collective counts itself before its MPI call, through <see cref="CountedGroup"/>
+    /// or <see cref="CountedHandle"/> (so nothing of this object is needed after the call: no
+    /// register is saved around it). The
     /// count is read only on this thread at protocol points, never during the call, so that is
-    /// the same count at every point the protocol looks; a collective the binding refuses (an
-    /// argument error, or an MPI error, after which MPI's state is undefined) counts as made.
+    /// the same count at every point the protocol looks. A collective the readiness check refuses
+    /// does not count; one the binding refuses (an argument error, or an MPI error, after which
+    /// MPI's state is undefined) counts as made.
     /// </remarks>
     internal long CollectiveCount;
 
@@ -56,8 +59,64 @@ public sealed partial class MittenCommunicator
         get => usable ?? Refresh();
     }
 
+    /// <summary>
+    /// The MPI communicator to call for a blocking collective, after counting it and the readiness
+    /// check. The count comes first so that the object is not needed after the test: the common
+    /// path then keeps nothing across it (counting after the test had the JIT save the object on
+    /// the stack on every call, for the rare path only; bench/RESULTS.md "kern23")
+    /// </summary>
+    private GroupComm.Communicator CountedGroup
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            CollectiveCount++;
+            return usable ?? RefreshCounted();
+        }
+    }
+
+    /// <summary>
+    /// The MPI handle of <see cref="usable"/> (0 while it is null), set and emptied with it: what
+    /// the collectives that need nothing but the handle (barrier, broadcast, allreduce, scans) pass
+    /// to the binding's handle forms, after counting themselves. Their call then loads one field of
+    /// this object and tests it, as a call on the binding's own communicator loads and tests its
+    /// handle: in the jitted loop of a 0-byte broadcast, Mitten's path is the binding's plus the
+    /// count's one increment (bench/RESULTS.md "kern23").
+    /// </summary>
+    private nint usableHandle;
+
+    /// <summary><see cref="CountedGroup"/>'s handle form: counts the collective, then the readiness check.</summary>
+    private nint CountedHandle
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get
+        {
+            CollectiveCount++;
+            nint handle = usableHandle;
+            if (handle == 0)
+            {
+                handle = RefreshCounted().Handle;
+            }
+            return handle;
+        }
+    }
+
+    /// <summary><see cref="Refresh"/> for <see cref="CountedGroup"/> and <see cref="CountedHandle"/>: a refused collective is not counted.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private GroupComm.Communicator RefreshCounted()
+    {
+        CollectiveCount--;
+        GroupComm.Communicator group = Refresh();
+        CollectiveCount++;
+        return group;
+    }
+
     /// <summary>The channel's communicator changed or it was freed (called by <see cref="Channel"/>).</summary>
-    internal void ForgetUsable() => usable = null;
+    internal void ForgetUsable()
+    {
+        usable = null;
+        usableHandle = 0;
+    }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private GroupComm.Communicator Refresh()
@@ -66,7 +125,9 @@ public sealed partial class MittenCommunicator
         {
             ThrowNotReady();
         }
-        return usable = channel.Communicator;
+        GroupComm.Communicator current = channel.Communicator;
+        usableHandle = current.Handle;
+        return usable = current;
     }
 
     /// <summary>This process's rank (in this communicator; a derived one keeps its ranks across migrations).</summary>
@@ -198,18 +259,14 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Barrier()
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Barrier();
+        GroupComm.Communicator.Barrier(CountedHandle);
     }
 
     /// <summary>Broadcasts from <paramref name="root"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Bcast<T>(Span<T> buffer, int root) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Bcast(buffer, root);
+        GroupComm.Communicator.Bcast(CountedHandle, buffer, root);
     }
 
     /// <summary>Broadcasts one value from <paramref name="root"/>; returns the root's value everywhere.</summary>
@@ -224,72 +281,58 @@ public sealed partial class MittenCommunicator
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op, int root) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Reduce(send, receive, op, root);
+        CountedGroup.Reduce(send, receive, op, root);
     }
 
     /// <summary>Reduces; everyone gets the result.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allreduce<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Allreduce(send, receive, op);
+        GroupComm.Communicator.Allreduce(CountedHandle, send, receive, op);
     }
 
     /// <summary>Allreduce in place.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AllreduceInPlace<T>(Span<T> buffer, Op op) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.AllreduceInPlace(buffer, op);
+        GroupComm.Communicator.AllreduceInPlace(CountedHandle, buffer, op);
     }
 
     /// <summary>Allreduce of one value.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        return group.Allreduce(value, op);
+        T result = default;
+        GroupComm.Communicator.Allreduce(CountedHandle, new ReadOnlySpan<T>(in value), new Span<T>(ref result), op);
+        return result;
     }
 
     /// <summary>Gathers equal blocks to <paramref name="root"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gather<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Gather(send, receive, root);
+        CountedGroup.Gather(send, receive, root);
     }
 
     /// <summary>Everyone gathers equal blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgather<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Allgather(send, receive);
+        CountedGroup.Allgather(send, receive);
     }
 
     /// <summary>Scatters equal blocks from <paramref name="root"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatter<T>(ReadOnlySpan<T> send, Span<T> receive, int root) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Scatter(send, receive, root);
+        CountedGroup.Scatter(send, receive, root);
     }
 
     /// <summary>Personalized all-to-all with equal blocks.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Alltoall<T>(ReadOnlySpan<T> send, Span<T> receive) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Alltoall(send, receive);
+        CountedGroup.Alltoall(send, receive);
     }
 
     /// <summary>All-to-all with varying blocks.</summary>
@@ -297,63 +340,49 @@ public sealed partial class MittenCommunicator
     public void Alltoallv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> sendCounts, ReadOnlySpan<int> sendDisplacements,
         Span<T> receive, ReadOnlySpan<int> receiveCounts, ReadOnlySpan<int> receiveDisplacements) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
+        CountedGroup.Alltoallv(send, sendCounts, sendDisplacements, receive, receiveCounts, receiveDisplacements);
     }
 
     /// <summary>Gathers blocks of varying size to <paramref name="root"/>: rank r's block lands at <paramref name="displacements"/>[r] (significant at the root only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Gatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, int root) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Gatherv(send, receive, counts, displacements, root);
+        CountedGroup.Gatherv(send, receive, counts, displacements, root);
     }
 
     /// <summary>Scatters blocks of varying size from <paramref name="root"/> (counts and displacements significant at the root only).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scatterv<T>(ReadOnlySpan<T> send, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements, Span<T> receive, int root) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Scatterv(send, counts, displacements, receive, root);
+        CountedGroup.Scatterv(send, counts, displacements, receive, root);
     }
 
     /// <summary>Everyone gathers blocks of varying size.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Allgatherv<T>(ReadOnlySpan<T> send, Span<T> receive, ReadOnlySpan<int> counts, ReadOnlySpan<int> displacements) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Allgatherv(send, receive, counts, displacements);
+        CountedGroup.Allgatherv(send, receive, counts, displacements);
     }
 
     /// <summary>Reduces <paramref name="send"/> (Size blocks of <paramref name="receive"/>'s length) and gives rank r block r.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Reduce_scatter_block<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.ReduceScatterBlock(send, receive, op);
+        CountedGroup.ReduceScatterBlock(send, receive, op);
     }
 
     /// <summary>Exclusive prefix reduction: rank r gets the reduction of ranks 0..r-1 (undefined on rank 0, as in MPI).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Exscan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Exscan(send, receive, op);
+        GroupComm.Communicator.Exscan(CountedHandle, send, receive, op);
     }
 
     /// <summary>Inclusive prefix reduction.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Scan<T>(ReadOnlySpan<T> send, Span<T> receive, Op op) where T : unmanaged
     {
-        GroupComm.Communicator group = Group;
-        CollectiveCount++;
-        group.Scan(send, receive, op);
+        GroupComm.Communicator.Scan(CountedHandle, send, receive, op);
     }
 
     /// <summary>

@@ -64,6 +64,9 @@ public partial class CallsTests
         Assert.Single(job.LinesStartingWith("REPLACEMENT rank=0 "));
         Assert.Single(job.LinesStartingWith("REPLACEMENT rank=1 "));
         JobAssert.OkOnRanks(job, "replacement-communication-refused", 2);
+        JobAssert.OkOnRanks(job, "replacement-barrier-refused", 2);
+        JobAssert.OkOnRanks(job, "replacement-allreduce-refused", 2);
+        JobAssert.OkOnRanks(job, "replacement-exscan-refused", 2);
         string rank2 = Assert.Single(job.LinesStartingWith("MIGRATION rank=2 "));
         Assert.Contains("RolledBack (rank 2 is blocked in a receive with rank 1 that can only complete after the others' next migration point)", rank2);
         string truncation = Assert.Single(job.LinesStartingWith("TRUNCATION "));

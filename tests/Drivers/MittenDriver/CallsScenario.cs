@@ -60,6 +60,14 @@ internal static class CallsScenario
             // Rule: no communication before the first migration point on a replacement; it is refused, not hung.
             Check.Throws<InvalidOperationException>("replacement-communication-refused", () => comm.Send(1L, (rank + 1) % size, RingTag),
                 e => e.Message.Contains("first migration point"));
+            // The same for collectives, which must not count themselves when refused: the later
+            // migrations compare every rank's collective count, and one too many here fails them.
+            Check.Throws<InvalidOperationException>("replacement-barrier-refused", () => comm.Barrier(),
+                e => e.Message.Contains("first migration point"));
+            Check.Throws<InvalidOperationException>("replacement-allreduce-refused", () => comm.Allreduce(1L, Op.Sum),
+                e => e.Message.Contains("first migration point"));
+            Check.Throws<InvalidOperationException>("replacement-exscan-refused", () => comm.Exscan<long>([1L], new long[1], Op.Sum),
+                e => e.Message.Contains("first migration point"));
         }
         while (state.Iteration < n)
         {

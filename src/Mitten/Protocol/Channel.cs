@@ -44,6 +44,18 @@ internal sealed class Channel
         }
     }
 
+    /// <summary>
+    /// Frees the MPI communicator (at the end of the session, at a rebuild, or when nothing needs
+    /// it any more). The program's object for this channel forgets the handle it kept, so a later
+    /// call on it is refused by the binding (<see cref="ObjectDisposedException"/>) instead of
+    /// reaching MPI with a freed handle.
+    /// </summary>
+    internal void DisposeCommunicator()
+    {
+        communicator.Dispose();
+        facade?.ForgetUsable();
+    }
+
     internal ReceivedMessageList Received { get; set; } = new();
 
     /// <summary>

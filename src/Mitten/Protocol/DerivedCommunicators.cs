@@ -142,7 +142,7 @@ internal sealed partial class GroupProtocol
     {
         while (channel is { IsGroup: false } && !channel.Needed && derived.Remove(channel.Id))
         {
-            channel.Communicator.Dispose();
+            channel.DisposeCommunicator();
             channel.Received = new ReceivedMessageList();
             Creation? creation = channel.Parent!.Creations.Find(c => c.Piece == channel);
             if (creation is not null)
@@ -158,7 +158,7 @@ internal sealed partial class GroupProtocol
     {
         foreach (Channel channel in derived.Values.Reverse())
         {
-            channel.Communicator.Dispose();
+            channel.DisposeCommunicator();
         }
         derived.Clear();
     }
@@ -172,7 +172,7 @@ internal sealed partial class GroupProtocol
     {
         foreach (Channel channel in derived.Values)
         {
-            channel.Communicator.Dispose();
+            channel.DisposeCommunicator();
         }
         derived.Clear();
         Rebuild(World);

@@ -285,7 +285,7 @@ internal sealed partial class GroupProtocol : IDisposable
         FreeDerivedCommunicators();
         window.Dispose();
         control.Dispose();
-        app.Dispose();
+        World.DisposeCommunicator();
     }
 }
 

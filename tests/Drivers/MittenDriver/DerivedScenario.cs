@@ -173,6 +173,13 @@ internal static class DerivedScenario
         split.Free();
         sub?.Free();
         session.Finish();
+        // After the session its communicators are freed: calls are refused, never made with a freed handle
+        // (after MPI_Finalize that would end the process). A handle-form collective and an object-form one
+        // on the group, and the same on a derived communicator the session freed.
+        Check.Throws<ObjectDisposedException>("finished-group-bcast-refused", () => comm.Bcast(1L, 0));
+        Check.Throws<ObjectDisposedException>("finished-group-reduce-refused", () => comm.Reduce<long>([1L], new long[1], Op.Sum, 0));
+        Check.Throws<ObjectDisposedException>("finished-dup-allreduce-refused", () => dup.Allreduce(1L, Op.Sum));
+        Check.Throws<ObjectDisposedException>("finished-grid-barrier-refused", () => grid.Barrier());
         return 0;
     }
 

@@ -176,7 +176,7 @@ internal sealed partial class GroupProtocol
     {
         RetirePreparedGroups(); // each has the moving rank in it: none fits the new group
         control.Dispose();
-        app.Dispose();
+        World.DisposeCommunicator();
         app = next;
         long start = Stopwatch.GetTimestamp(), duplicated, windowMade;
         using (BlockingCallLimit.Arm(ProtocolTimeouts.Commit, () => EndJob(-1, "creating the new group's control channel and window did not finish in time")))

@@ -63,7 +63,7 @@ public sealed partial class MittenCommunicator
     /// The MPI communicator to call for a blocking collective, after counting it and the readiness
     /// check. The count comes first so that the object is not needed after the test: the common
     /// path then keeps nothing across it (counting after the test had the JIT save the object on
-    /// the stack on every call, for the rare path only; bench/RESULTS.md "kern23")
+    /// the stack on every call, for the rare path only; bench/RESULTS.md "kern23").
     /// </summary>
     private GroupComm.Communicator CountedGroup
     {
@@ -303,7 +303,7 @@ public sealed partial class MittenCommunicator
     public T Allreduce<T>(T value, Op op) where T : unmanaged
     {
         T result = default;
-        GroupComm.Communicator.Allreduce(CountedHandle, new ReadOnlySpan<T>(in value), new Span<T>(ref result), op);
+        Allreduce(new ReadOnlySpan<T>(in value), new Span<T>(ref result), op);
         return result;
     }
 
